@@ -1,0 +1,97 @@
+"""Documents and lines: text in, lines out, kept lines back out unchanged.
+
+A document is plain text with one paragraph per line. Lines end at ``\\r\\n``,
+``\\r`` or ``\\n`` (nothing else: form feeds, vertical tabs and Unicode line
+separators stay inside their line). Each line keeps its own terminator, so
+joining the kept lines reproduces them exactly as they came in.
+
+Bytes are decoded as UTF-8 with ``surrogateescape``: invalid bytes become lone
+surrogates that encode back to the same bytes, so non-UTF-8 input round-trips
+byte for byte. A leading UTF-8 byte-order mark is set aside and written back
+in front of the cleaned text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+BOM = "\ufeff"
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"  # invalid bytes round-trip as lone surrogates
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+@dataclass
+class Document:
+    """A text split into lines, each with the terminator it had."""
+
+    lines: list[str]
+    ends: list[str]
+    bom: bool = False
+    id: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_text(cls, text: str, id: str | None = None, meta: dict | None = None) -> "Document":
+        bom = text.startswith(BOM)
+        if bom:
+            text = text[1:]
+        parts = _LINE_BREAK.split(text)
+        lines, ends = parts[0::2], parts[1::2] + [""]
+        if lines[-1] == "" and len(lines) > 1:  # text ended with a line break
+            lines.pop()
+            ends.pop()
+        if lines == [""]:
+            lines, ends = [], []
+        return cls(lines, ends, bom, id, dict(meta or {}))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, id: str | None = None, meta: dict | None = None) -> "Document":
+        return cls.from_text(data.decode(ENCODING, ERRORS), id, meta)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def content_indices(self) -> list[int]:
+        """Indices of the non-blank lines: the lines that get a label."""
+        return [i for i, line in enumerate(self.lines) if line.strip()]
+
+    def text(self) -> str:
+        return self.join(range(len(self.lines)))
+
+    def join(self, keep: Sequence[int]) -> str:
+        """The kept lines (indices into ``lines``) with their own terminators.
+
+        The last kept line keeps its terminator unless it was the document's
+        last line; a BOM the input had comes back in front.
+        """
+        out = "".join(self.lines[i] + self.ends[i] for i in keep)
+        return (BOM + out) if self.bom and out else out
+
+
+def keep_with_blanks(doc: Document, keep_content: Sequence[int]) -> list[int]:
+    """Add back the blank lines that sit between two kept lines.
+
+    Paragraph spacing inside kept text survives; blank runs next to dropped
+    lines disappear with them.
+    """
+    kept = set(keep_content)
+    out: list[int] = []
+    previous_kept = False  # was the last non-blank line kept?
+    pending: list[int] = []  # blank lines since the last non-blank line
+    for i, line in enumerate(doc.lines):
+        if not line.strip():
+            pending.append(i)
+            continue
+        if i in kept:
+            if previous_kept:
+                out.extend(pending)
+            out.append(i)
+        previous_kept = i in kept
+        pending = []
+    return out
+
+
+def encode(text: str) -> bytes:
+    return text.encode(ENCODING, ERRORS)

@@ -1,0 +1,118 @@
+"""The labeled-document format (``*.lines``): one line of the document per line.
+
+Human-editable and diff-friendly: fixing a label is editing one word.
+
+    # id: seed-000
+    # lang: en
+    title	Qureshi, Lavrov lead Pakistan-Russian delegation-level talks
+                                      (an empty line is a blank line of the document)
+    body	ISLAMABAD, Pakistan: The delegation-level talks between ...
+
+* ``LABEL<TAB>TEXT``: the label (see ``noisecut.labels``), one tab, then the
+  line exactly as it appears in the document (tabs inside the text are fine:
+  only the first tab separates).
+* An empty line is a blank line of the document; it carries no label.
+* Lines starting with ``#`` are comments; ``# key: value`` comments before the
+  first labeled line are the document's metadata (id, lang, source, site, ...).
+* UTF-8 text; invalid bytes are kept through ``surrogateescape``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .document import ENCODING, ERRORS, Document
+from .labels import Label, parse_label
+
+SUFFIX = ".lines"
+
+
+class LabeledFormatError(ValueError):
+    """A malformed labeled file; the message names the file and line."""
+
+
+@dataclass
+class LabeledDocument:
+    """A document plus one label per line (``None`` for blank lines)."""
+
+    doc: Document
+    labels: list[Label | None]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        return self.meta.get("id") or self.doc.id
+
+
+def parse(text: str, source: str = "<string>") -> LabeledDocument:
+    meta: dict = {}
+    lines: list[str] = []
+    labels: list[Label | None] = []
+    for number, row in enumerate(text.split("\n"), start=1):
+        row = row.rstrip("\r")
+        if row.startswith("#"):
+            key, sep, value = row[1:].partition(":")
+            if sep and not lines and key.strip():
+                meta[key.strip()] = value.strip()
+            continue
+        if not row.strip():
+            lines.append("")
+            labels.append(None)
+            continue
+        name, tab, line = row.partition("\t")
+        if not tab:
+            raise LabeledFormatError(f"{source}:{number}: expected LABEL<TAB>TEXT, got {row[:60]!r}")
+        try:
+            label = parse_label(name)
+        except ValueError as error:
+            raise LabeledFormatError(f"{source}:{number}: {error}") from None
+        if not line.strip():
+            raise LabeledFormatError(f"{source}:{number}: label {name.strip()!r} on an empty line")
+        lines.append(line)
+        labels.append(label)
+    while lines and lines[-1] == "":  # the file's final newline is not a blank line
+        lines.pop()
+        labels.pop()
+    doc = Document(lines, ["\n"] * len(lines), id=meta.get("id"), meta=meta)
+    return LabeledDocument(doc, labels, meta)
+
+
+def format(labeled: LabeledDocument) -> str:
+    out = [f"# {key}: {value}" for key, value in labeled.meta.items()]
+    for line, label in zip(labeled.doc.lines, labeled.labels):
+        if label is None or not line.strip():
+            out.append("")
+        else:
+            out.append(f"{label.value}\t{line}")
+    return "\n".join(out) + "\n"
+
+
+def read(path: str | Path) -> LabeledDocument:
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode(ENCODING, ERRORS)
+    except OSError as error:
+        raise LabeledFormatError(f"{path}: cannot read ({error.strerror})") from None
+    labeled = parse(text, str(path))
+    labeled.meta.setdefault("id", path.stem)
+    return labeled
+
+
+def write(labeled: LabeledDocument, path: str | Path) -> None:
+    Path(path).write_bytes(format(labeled).encode(ENCODING, ERRORS))
+
+
+def find(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Expand files and directories (recursively) into ``*.lines`` files, sorted."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(path.rglob("*" + SUFFIX))
+        elif path.exists():
+            yield path
+        else:
+            raise LabeledFormatError(f"{path}: no such file or directory")
+
+
+def read_all(paths: Iterable[str | Path]) -> list[LabeledDocument]:
+    return [read(path) for path in find(paths)]
