@@ -1,7 +1,7 @@
 """Scores: per line against gold labels, and on the cleaned text.
 
 This is the one scorer behind ``noisecut evaluate``, the benchmarks and the CI
-quality gate. It imports only the standard library.
+quality gate. It imports only the standard library (and ``noisecut.labels``).
 
 Line level
     ``line_scores(gold, pred)`` compares two label sequences (one label per
@@ -18,12 +18,13 @@ Text level
     Chinese or Japanese still scores sensibly); the overlap is the multiset
     intersection, precision = overlap / |pred|, recall = overlap / |gold|.
     This is the order-insensitive token-overlap measure long used for
-    boilerplate removal and main-content extraction (e.g. the Dragnet
-    evaluation, Peters & Lecocq 2013). Bevendorff et al. (2023, "An Empirical
-    Comparison of Web Content Extraction Algorithms") report ROUGE-LSum, an
-    order-aware token LCS; for a cleaner that only drops whole lines and keeps
-    them in order the two measures nearly coincide. Corpus figures are macro
-    averages over documents (``mean_scores``), as in that benchmark.
+    boilerplate removal and main-content extraction (e.g. Dragnet's
+    bag-of-words evaluation, Peters & Lecocq 2013). Bevendorff et al. (2023,
+    "An Empirical Comparison of Web Content Extraction Algorithms") report
+    ROUGE-LSum instead, an order-aware token LCS; for a cleaner that only
+    drops whole lines and keeps their order the two are close, and bag-of-
+    tokens needs no alignment. Corpus figures are macro averages over
+    documents (``mean_scores``), as in that benchmark.
 
 Conventions (everywhere): if nothing was predicted and nothing was expected,
 precision = recall = F1 = 1; if exactly one side is empty, all three are 0.
@@ -112,7 +113,8 @@ def line_scores(
     keep_set = frozenset(Label(k) for k in keep)
 
     pairs = Counter(zip(gold_l, pred_l))
-    present = [label for label in LABELS if label in set(gold_l) | set(pred_l)]
+    seen = set(gold_l) | set(pred_l)
+    present = [label for label in LABELS if label in seen]
     confusion: Confusion = {g: {p: pairs[g, p] for p in present} for g in present}
 
     per_label: dict[Label, PRF] = {}
@@ -199,7 +201,8 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 @functools.lru_cache(maxsize=None)
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
     """Word and CJK-split patterns; built on first use (scans planes 0, 1 and 14 once)."""
-    marks, start = [], None
+    marks: list[str] = []
+    start = prev = None
     code_points = [*range(0x20000), *range(0xE0000, 0xE1000), sys.maxunicode + 1]
     for cp in code_points:
         is_mark = cp <= sys.maxunicode and unicodedata.category(chr(cp)).startswith("M")

@@ -1,0 +1,113 @@
+"""Cleaning: split -> features -> probabilities -> select -> join.
+
+``Cleaner`` loads a model once and reuses it; ``clean()`` uses a shared
+``Cleaner`` over the shipped model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .document import Document, encode, keep_with_blanks
+from .labels import KEEP_DEFAULT, Label
+from .model import Model
+from .policy import THRESHOLD_DEFAULT, Policy, select
+
+
+@dataclass
+class LineResult:
+    """One line's verdict: what ``--explain`` prints."""
+
+    index: int                # line number in the document, from 0
+    text: str
+    label: Label | None       # None for blank lines
+    probability: float        # of ``label``
+    keep_score: float         # probability mass of the kept labels
+    kept: bool
+
+
+class Cleaner:
+    """Load a model once, clean many texts.
+
+    >>> cleaner = Cleaner()                                       # doctest: +SKIP
+    >>> cleaner.clean("Home | News | Sport\\nA long paragraph ...")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: Model | str | Path | None = None,
+        keep: Iterable[Label] = KEEP_DEFAULT,
+        threshold: float = THRESHOLD_DEFAULT,
+        dedupe: bool = True,
+    ):
+        self.model = model if isinstance(model, Model) else Model.load(model)
+        self.policy = Policy(frozenset(keep), threshold, dedupe)
+        self._keep_columns = self.model.columns(self.policy.keep)
+
+    def _decide(self, doc: Document) -> tuple[list[int], np.ndarray, np.ndarray]:
+        content = doc.content_indices()
+        texts = [doc.lines[i] for i in content]
+        probabilities = self.model.predict_proba(texts)
+        keep_score = probabilities[:, self._keep_columns].sum(axis=1)
+        return content, probabilities, select(texts, keep_score, self.policy) if texts else np.zeros(0, bool)
+
+    def clean_document(self, doc: Document) -> str:
+        content, _, kept = self._decide(doc)
+        return doc.join(keep_with_blanks(doc, [i for i, k in zip(content, kept) if k]))
+
+    def clean(self, text: str) -> str:
+        """The kept lines of ``text``, unchanged and in order."""
+        return self.clean_document(Document.from_text(text))
+
+    def clean_bytes(self, data: bytes) -> bytes:
+        """Like ``clean`` on raw bytes; invalid UTF-8 in kept lines comes back byte for byte."""
+        return encode(self.clean_document(Document.from_bytes(data)))
+
+    def clean_many(self, texts: Iterable[str]) -> Iterator[str]:
+        for text in texts:
+            yield self.clean(text)
+
+    def classify(self, text: str | Document) -> list[LineResult]:
+        """Every line with its label, probability and whether it is kept.
+
+        The label is the most probable one on the side of the decision: a
+        kept line gets the best kept label, a dropped line the best other one.
+        """
+        doc = text if isinstance(text, Document) else Document.from_text(text)
+        content, probabilities, kept = self._decide(doc)
+        results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
+        keep_score = probabilities[:, self._keep_columns].sum(axis=1)
+        on_keep_side = kept | (keep_score >= self.policy.threshold)
+        in_keep = np.zeros(len(self.model.labels), dtype=bool)
+        in_keep[self._keep_columns] = True
+        masked = np.where(on_keep_side[:, None] == in_keep[None, :], probabilities, -1.0)
+        best = masked.argmax(axis=1) if len(content) else []
+        for row, i in enumerate(content):
+            results[i] = LineResult(i, doc.lines[i], self.model.labels[best[row]], float(probabilities[row, best[row]]), float(keep_score[row]), False)
+        for i in keep_with_blanks(doc, [i for i, k in zip(content, kept) if k]):
+            results[i].kept = True
+        return results
+
+    def explain(self, data: bytes) -> bytes:
+        """One row per line: verdict, label, probability, keep score, the line."""
+        rows = []
+        for r in self.classify(Document.from_bytes(data)):
+            mark = "+" if r.kept else "-"
+            label = r.label.value if r.label else ""
+            numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
+            rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
+        return encode("".join(rows))
+
+
+_default: Cleaner | None = None
+
+
+def clean(text: str) -> str:
+    """Clean ``text`` with the shipped model and default policy."""
+    global _default
+    if _default is None:
+        _default = Cleaner()
+    return _default.clean(text)

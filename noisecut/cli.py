@@ -1,0 +1,189 @@
+"""The ``noisecut`` command: thin click wrappers over library functions.
+
+Every error a user can cause (missing file, bad model, malformed labeled
+file) surfaces as one line on stderr and exit status 1, never a traceback.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import NoiseCutError
+from .labeled import LabeledFormatError
+from .labels import KEEP_DEFAULT, LABELS, parse_label
+from .policy import THRESHOLD_DEFAULT
+
+LABEL_NAMES = ", ".join(label.value for label in LABELS)
+
+
+def user_errors(command):
+    """Turn library errors into one-line click errors; exit quietly on a closed pipe."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (NoiseCutError, LabeledFormatError) as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            if isinstance(error, BrokenPipeError):
+                _quiet_broken_pipe()
+            raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")) from None
+
+    return wrapper
+
+
+def _quiet_broken_pipe():
+    # stdout's reader went away (`noisecut clean big.txt | head`): stop without a message
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+def parse_keep(ctx, param, values) -> frozenset:
+    try:
+        added = {parse_label(name) for value in values for name in value.split(",") if name.strip()}
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return KEEP_DEFAULT | added
+
+
+model_option = click.option(
+    "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
+    help="Model directory (default: the shipped model, or $NOISECUT_MODEL).",
+)
+keep_option = click.option(
+    "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
+    help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
+)
+threshold_option = click.option(
+    "--threshold", "-t", type=click.FloatRange(0.0, 1.0), default=THRESHOLD_DEFAULT, show_default=True,
+    help="Keep a line when the probability of the kept labels reaches this. Lower keeps more (recall), higher keeps less (precision).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="noisecut")
+def main():
+    """Remove boilerplate and noise from plain text, line by line.
+
+    Each non-blank line is classified as body or a kind of noise (menus,
+    share widgets, ads, related stories, comments, notices, ...); `clean`
+    keeps the body lines exactly as they were.
+    """
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here instead of stdout (written whole or not at all).")
+@model_option
+@keep_option
+@threshold_option
+@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text.")
+@click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines.")
+@user_errors
+def clean(files, output, model, keep, threshold, explain, no_dedupe):
+    """Clean text FILES (or stdin, or `-`) and write the kept lines.
+
+    Kept lines come out byte for byte as they went in, in order; blank lines
+    between kept lines stay. Several files are cleaned one by one and written
+    one after the other.
+
+    \b
+    Examples:
+      noisecut clean page.txt
+      noisecut clean --keep title -o clean.txt page.txt
+      cat page.txt | noisecut clean --explain
+    """
+    from .cleaner import Cleaner
+    from .io.files import write_output
+
+    cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=not no_dedupe)
+    sources = list(files) or [Path("-")]
+    if output is not None and any(src != Path("-") and src.resolve() == output.resolve() for src in sources):
+        raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
+
+    def chunks():
+        for source in sources:
+            data = _read(source)
+            yield cleaner.explain(data) if explain else cleaner.clean_bytes(data)
+
+    write_output(chunks(), output)
+
+
+def _read(source: Path) -> bytes:
+    if str(source) == "-":
+        return sys.stdin.buffer.read()
+    if source.is_dir():
+        raise NoiseCutError(f"{source}: is a directory (pass text files)")
+    try:
+        return source.read_bytes()
+    except FileNotFoundError:
+        raise NoiseCutError(f"{source}: no such file") from None
+
+
+@main.command()
+@click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Model directory to write.")
+@click.option("--hidden", default="64", show_default=True, help="Hidden layer sizes, comma-separated; 0 for a logistic regression.")
+@click.option("--single-stage", is_flag=True, help="Skip the second stage that reads neighbours' probabilities.")
+@click.option("--max-iter", default=200, show_default=True, help="Training epochs at most.")
+@click.option("--seed", default=0, show_default=True)
+@user_errors
+def train(labeled, output, hidden, single_stage, max_iter, seed):
+    """Train a model on LABELED files or directories of `*.lines` files."""
+    from .train import fit, read_labeled, save_estimators
+
+    try:
+        layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
+    except ValueError:
+        raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
+    docs = read_labeled(labeled)
+    click.echo(f"training on {len(docs)} documents ...", err=True)
+    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed)
+    model.meta["name"] = output.name
+    model.save(output)
+    save_estimators(estimators, output)
+    click.echo(f"wrote {output} ({model.meta['training']['lines']} lines, labels: {', '.join(model.meta['labels'])})", err=True)
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@keep_option
+@threshold_option
+@user_errors
+def evaluate(model, labeled, keep, threshold):
+    """Score MODEL on LABELED documents: per-label and keep/drop precision, recall, F1, and a confusion table."""
+    from .evaluate import evaluate_labeled
+    from .scoring import format_line_report
+
+    scores = evaluate_labeled(model, labeled, keep=keep, threshold=threshold)
+    click.echo(format_line_report(scores))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Labeled file to write (default: stdout).")
+@model_option
+@user_errors
+def label(file, output, model):
+    """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct."""
+    from .cleaner import Cleaner
+    from .labeled import LabeledDocument, format
+    from .document import Document, encode
+    from .io.files import write_output
+
+    doc = Document.from_bytes(_read(file), id=Path(file).stem)
+    results = Cleaner(model).classify(doc)
+    labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
+    write_output([encode(format(labeled))], output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,24 @@
+"""The second stage's view of a line: its neighbours' first-stage probabilities.
+
+A line between two body paragraphs is probably body; a short line in a run
+of related-story teasers is probably a teaser. The second stage sees each
+line's own features plus these columns, built with the same shifts and
+window means as the context features.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import shift, window_mean
+
+NEIGHBOURS = (1, 2, -1, -2)  # previous two and next two lines
+PROBABILITY_WINDOWS = (3, 10)
+
+
+def probability_context(probabilities: np.ndarray) -> np.ndarray:
+    """Columns: the neighbours' probabilities, window means and the document mean."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    blocks = [shift(p, by) for by in NEIGHBOURS]
+    blocks += [window_mean(p, width) for width in PROBABILITY_WINDOWS]
+    blocks.append(np.broadcast_to(p.mean(axis=0), p.shape))
+    return np.hstack(blocks)

@@ -1,0 +1,1 @@
+"""Reading and writing documents: one module per format; atomic writes live here."""

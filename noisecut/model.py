@@ -1,0 +1,192 @@
+"""The exported model: plain arrays and JSON, evaluated with numpy alone.
+
+A model is a directory:
+
+* ``model.npz``: the inference parameters as arrays (``allow_pickle=False``:
+  loading runs no code),
+* ``model.json``: the metadata (labels, feature version, layer layout,
+  training summary, scores, versions, and the SHA-256 of ``model.npz``),
+* ``MODEL_CARD.md``: the card generated from ``model.json``,
+* ``estimator.joblib`` (optional): the fitted scikit-learn estimators, for
+  retraining and inspection only; cleaning never reads it.
+
+Each stage is ``standardise -> dense layers (ReLU) -> softmax``. A logistic
+regression is the one-layer case of a multilayer perceptron, so both export
+to the same form. Stage one reads the line features; stage two reads them
+plus the neighbours' stage-one probabilities (``context.py``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import __version__
+from .context import probability_context
+from .errors import NoiseCutError
+from .features import FEATURE_VERSION, featurize
+from .labels import Label, parse_label
+
+FORMAT_VERSION = 1
+ARRAYS = "model.npz"
+META = "model.json"
+CARD = "MODEL_CARD.md"
+ESTIMATOR = "estimator.joblib"
+MODEL_ENV = "NOISECUT_MODEL"  # overrides the default model's directory
+
+
+@dataclass
+class Stage:
+    """Standardise, then dense layers with ReLU between and softmax at the end."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        z = (x - self.mean) / self.scale
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = z @ w + b
+            if i < len(self.weights) - 1:
+                np.maximum(z, 0, out=z)
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        return z / z.sum(axis=1, keepdims=True)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        out = {f"{prefix}.mean": self.mean, f"{prefix}.scale": self.scale}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            out[f"{prefix}.w{i}"], out[f"{prefix}.b{i}"] = w, b
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str, layers: int) -> "Stage":
+        return cls(
+            arrays[f"{prefix}.mean"], arrays[f"{prefix}.scale"],
+            [arrays[f"{prefix}.w{i}"] for i in range(layers)],
+            [arrays[f"{prefix}.b{i}"] for i in range(layers)],
+        )
+
+
+@dataclass
+class Model:
+    """Per-line label probabilities for a document's non-blank lines."""
+
+    labels: tuple[Label, ...]
+    stage1: Stage
+    stage2: Stage | None = None
+    meta: dict = field(default_factory=dict)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities (lines x ``labels``) for non-blank lines ``texts``."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        x = featurize(texts)
+        p = self.stage1.predict_proba(x)
+        if self.stage2 is not None:
+            p = self.stage2.predict_proba(np.hstack([x, probability_context(p)]))
+        return p
+
+    def columns(self, keep: frozenset[Label]) -> np.ndarray:
+        """Indices of the ``keep`` labels among the model's labels."""
+        return np.array([i for i, label in enumerate(self.labels) if label in keep], dtype=np.int64)
+
+    # -- persistence -----------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.npz``, ``model.json`` and ``MODEL_CARD.md`` (atomically, each)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = self.stage1.arrays("stage1")
+        if self.stage2 is not None:
+            arrays.update(self.stage2.arrays("stage2"))
+        tmp = directory / (ARRAYS + ".tmp")
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **arrays)
+        os.replace(tmp, directory / ARRAYS)
+        meta = dict(self.meta)
+        meta.update(
+            format_version=FORMAT_VERSION,
+            feature_version=FEATURE_VERSION,
+            noisecut_version=meta.get("noisecut_version", __version__),
+            labels=[label.value for label in self.labels],
+            layers={"stage1": len(self.stage1.weights), "stage2": len(self.stage2.weights) if self.stage2 else 0},
+            sha256=file_digest(directory / ARRAYS),
+        )
+        self.meta = meta
+        _write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        from .card import model_card  # only when saving
+
+        _write_text(directory / CARD, model_card(meta))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> "Model":
+        """Load a model directory (default: the shipped model), checking its metadata."""
+        directory = Path(directory) if directory is not None else default_model_dir()
+        meta = read_meta(directory)
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads format {FORMAT_VERSION})")
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise NoiseCutError(
+                f"{directory}: model was trained on feature version {meta.get('feature_version')}, "
+                f"this noisecut computes version {FEATURE_VERSION}; retrain it with `noisecut train`"
+            )
+        arrays_path = directory / ARRAYS
+        digest = file_digest(arrays_path)
+        if digest != meta.get("sha256"):
+            raise NoiseCutError(f"{arrays_path}: SHA-256 {digest[:12]}… does not match the model card's {str(meta.get('sha256'))[:12]}…; the model file was changed or damaged")
+        try:
+            with np.load(arrays_path, allow_pickle=False) as npz:
+                arrays = {key: npz[key].astype(np.float64) for key in npz.files}
+            layers = meta["layers"]
+            stage1 = Stage.from_arrays(arrays, "stage1", layers["stage1"])
+            stage2 = Stage.from_arrays(arrays, "stage2", layers["stage2"]) if layers["stage2"] else None
+            labels = tuple(parse_label(name) for name in meta["labels"])
+        except (KeyError, ValueError, OSError) as error:
+            raise NoiseCutError(f"{directory}: unreadable model ({error})") from None
+        return cls(labels, stage1, stage2, meta)
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as error:
+        raise NoiseCutError(f"{path}: cannot read model ({error.strerror})") from None
+
+
+def read_meta(directory: Path) -> dict:
+    path = Path(directory) / META
+    if Path(directory).is_file():
+        raise NoiseCutError(f"{directory}: a model is a directory holding {META} and {ARRAYS}, not a file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NoiseCutError(f"{path}: no such model (expected {META} and {ARRAYS} in {directory})") from None
+    except (OSError, ValueError) as error:
+        raise NoiseCutError(f"{path}: unreadable model metadata ({error})") from None
+
+
+def default_model_dir() -> Path:
+    """The shipped model: $NOISECUT_MODEL, else ``models/default`` of the source tree or the install."""
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "models" / "default", here / "models" / "default"):
+        if (candidate / META).exists():
+            return candidate
+    import sys  # installed as data files by a non-editable install
+
+    return Path(sys.prefix) / "share" / "noisecut" / "models" / "default"
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,201 @@
+"""Learning: labeled documents -> scikit-learn estimators -> exported model.
+
+Imports scikit-learn and joblib (slow to import); the cleaning path never
+imports this module. Feature extraction is the same ``features.featurize``
+that cleaning uses, so the two flows cannot drift apart.
+"""
+from __future__ import annotations
+
+import platform
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import __version__
+from .context import probability_context
+from .errors import NoiseCutError
+from .features import FEATURE_VERSION, featurize
+from .labeled import LabeledDocument
+from .labels import Label, parse_label
+from .model import ESTIMATOR, Model, Stage
+
+HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
+MAX_ITER_DEFAULT = 200
+FOLDS = 4                # out-of-fold stage-one probabilities feed stage two
+SEED = 0
+
+
+@dataclass
+class TrainingSet:
+    """Stacked features of many documents: one row per labeled line."""
+
+    x: np.ndarray
+    y: np.ndarray                 # label values (str)
+    document: np.ndarray          # which document each row came from
+    groups: np.ndarray            # grouping for cross-fitting (site, else document)
+    weight: np.ndarray
+    summary: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_documents(cls, docs: Sequence[LabeledDocument], weights: Sequence[float] | None = None) -> "TrainingSet":
+        blocks, labels, document, groups, weight = [], [], [], [], []
+        for number, labeled in enumerate(docs):
+            rows = [i for i, label in enumerate(labeled.labels) if label is not None and labeled.doc.lines[i].strip()]
+            if not rows:
+                continue
+            blocks.append(featurize([labeled.doc.lines[i] for i in rows]))
+            labels += [labeled.labels[i].value for i in rows]
+            document += [number] * len(rows)
+            groups += [labeled.meta.get("site") or labeled.id or str(number)] * len(rows)
+            weight += [weights[number] if weights is not None else 1.0] * len(rows)
+        if not blocks:
+            raise NoiseCutError("no labeled lines to train on")
+        y = np.array(labels)
+        summary = {"documents": len(set(document)), "lines": len(y), "labels": {v: int((y == v).sum()) for v in sorted(set(labels))}}
+        return cls(np.vstack(blocks), y, np.array(document), np.array(groups), np.array(weight), summary)
+
+
+def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED):
+    """Standardiser + classifier; ``hidden=()`` gives a multinomial logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if hidden:
+        classifier = MLPClassifier(hidden_layer_sizes=hidden, alpha=1e-3, early_stopping=True, max_iter=max_iter, random_state=seed)
+    else:
+        classifier = LogisticRegression(C=1.0, max_iter=max(max_iter, 500))
+    return make_pipeline(StandardScaler(), classifier)
+
+
+def export_stage(pipeline, classes: Sequence[str]) -> Stage:
+    """A fitted standardiser + classifier as plain arrays, with outputs in ``classes`` order."""
+    scaler, classifier = pipeline[0], pipeline[-1]
+    if hasattr(classifier, "coefs_"):
+        weights, biases = [w.copy() for w in classifier.coefs_], [b.copy() for b in classifier.intercepts_]
+    else:
+        weights, biases = [classifier.coef_.T.copy()], [classifier.intercept_.copy()]
+    if weights[-1].shape[1] == 1:  # binary: one logistic unit == softmax over logits (0, z)
+        weights[-1] = np.hstack([np.zeros_like(weights[-1]), weights[-1]])
+        biases[-1] = np.concatenate([[0.0], biases[-1]])
+    # scatter the classifier's own classes into the model's full label order
+    order = [list(classes).index(c) for c in classifier.classes_]
+    last_w = np.zeros((weights[-1].shape[0], len(classes)))
+    last_b = np.full(len(classes), -1e4)  # a class this stage never saw gets probability ~0
+    last_w[:, order], last_b[order] = weights[-1], biases[-1]
+    weights[-1], biases[-1] = last_w, last_b
+    return Stage(scaler.mean_.copy(), scaler.scale_.copy(), weights, biases)
+
+
+def _fit(x, y, weight, hidden, max_iter, seed):
+    estimator = make_estimator(hidden, max_iter, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings on tiny data sets
+        estimator.fit(x, y, **{f"{estimator.steps[-1][0]}__sample_weight": weight})
+    return estimator
+
+
+def out_of_fold(data: TrainingSet, classes: Sequence[str], hidden, max_iter, seed) -> np.ndarray:
+    """Stage-one probabilities for every row from a model that did not see its group."""
+    from sklearn.model_selection import GroupKFold
+
+    folds = min(FOLDS, len(set(data.groups)))
+    probabilities = np.zeros((len(data.y), len(classes)))
+    if folds < 2:
+        return export_stage(_fit(data.x, data.y, data.weight, hidden, max_iter, seed), classes).predict_proba(data.x)
+    for train, test in GroupKFold(n_splits=folds).split(data.x, data.y, data.groups):
+        stage = export_stage(_fit(data.x[train], data.y[train], data.weight[train], hidden, max_iter, seed), classes)
+        probabilities[test] = stage.predict_proba(data.x[test])
+    return probabilities
+
+
+def stage_two_input(data: TrainingSet, probabilities: np.ndarray) -> np.ndarray:
+    """Features plus neighbour probabilities, built per document (context never crosses documents)."""
+    blocks = []
+    for number in np.unique(data.document):  # rows of one document are contiguous and in order
+        rows = data.document == number
+        blocks.append(np.hstack([data.x[rows], probability_context(probabilities[rows])]))
+    return np.vstack(blocks)
+
+
+def fit(
+    docs: Sequence[LabeledDocument],
+    weights: Sequence[float] | None = None,
+    hidden: tuple[int, ...] = HIDDEN_DEFAULT,
+    two_stage: bool = True,
+    max_iter: int = MAX_ITER_DEFAULT,
+    seed: int = SEED,
+    data_summary: dict | None = None,
+) -> tuple[Model, dict]:
+    """Train on labeled documents; returns the exported model and the estimators."""
+    data = TrainingSet.from_documents(docs, weights)
+    classes = sorted(set(data.y), key=lambda v: list(Label).index(parse_label(v)))
+    estimators = {"stage1": _fit(data.x, data.y, data.weight, hidden, max_iter, seed)}
+    stage1 = export_stage(estimators["stage1"], classes)
+    stage2 = None
+    if two_stage:
+        x2 = stage_two_input(data, out_of_fold(data, classes, hidden, max_iter, seed))
+        estimators["stage2"] = _fit(x2, data.y, data.weight, hidden, max_iter, seed)
+        stage2 = export_stage(estimators["stage2"], classes)
+    import sklearn
+
+    meta = {
+        "noisecut_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "estimator": {"hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed},
+        "feature_version": FEATURE_VERSION,
+        "training": {**data.summary, **(data_summary or {})},
+    }
+    return Model(tuple(parse_label(c) for c in classes), stage1, stage2, meta), estimators
+
+
+def save_estimators(estimators: dict, directory: str | Path) -> None:
+    import joblib
+    import sklearn
+
+    joblib.dump({"estimators": estimators, "sklearn_version": sklearn.__version__}, Path(directory) / ESTIMATOR, compress=3)
+
+
+def load_estimators(directory: str | Path, trust: bool = False) -> dict:
+    """The full scikit-learn estimators (a pickle: only from a source you trust)."""
+    import joblib
+    import sklearn
+
+    if not trust:
+        raise NoiseCutError(f"{directory}/{ESTIMATOR} is a pickle and can run code when loaded; pass trust=True only for files you made or trust")
+    saved = joblib.load(Path(directory) / ESTIMATOR)
+    if saved.get("sklearn_version") != sklearn.__version__:
+        warnings.warn(f"estimators were saved with scikit-learn {saved.get('sklearn_version')}, this is {sklearn.__version__}; predictions may differ")
+    return saved["estimators"]
+
+
+def predict_with_estimators(estimators: dict, model: Model, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities from the scikit-learn estimators, in ``model.labels`` order (for checking exports)."""
+    classes = [label.value for label in model.labels]
+    x = featurize(texts)
+
+    def proba(estimator, features):
+        p = estimator.predict_proba(features)
+        out = np.zeros((len(features), len(classes)))
+        out[:, [classes.index(c) for c in estimator[-1].classes_]] = p
+        return out
+
+    p = proba(estimators["stage1"], x)
+    if "stage2" in estimators:
+        p = proba(estimators["stage2"], np.hstack([x, probability_context(p)]))
+    return p
+
+
+def read_labeled(paths: Iterable[str | Path]) -> list[LabeledDocument]:
+    from .labeled import read_all
+
+    docs = read_all(paths)
+    if not docs:
+        raise NoiseCutError("no labeled documents found (expected *.lines files)")
+    return docs

@@ -1,0 +1,167 @@
+"""Build the labeled-line corpus from the gold-standard datasets.
+
+    python -m training.build_corpus [--out DIR] [--renderers a,b] [--datasets x,y] [--limit N] [-j N]
+
+For every page and renderer: render the HTML to text, split it into lines,
+label the lines by aligning them to the gold, and write
+``DIR/<split>/<dataset>/<renderer>/<name>.lines``. Pages whose alignment
+recovers less than half of the gold body are skipped (renderer failure or
+gold that does not match the page). ``DIR/summary.json`` has the counts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from multiprocessing import Pool
+from pathlib import Path
+
+from tqdm import tqdm
+
+from noisecut.document import Document
+from noisecut.labeled import LabeledDocument, format as format_labeled
+from noisecut.labels import LABELS
+
+from .align import MAIN, align
+from .datasets import DATASETS, NAMES, gold_blocks, iter_pages, read_html
+from .render import RENDERERS, render
+from .splits import SPLITS, split_of
+
+CACHE = Path(os.environ.get("NOISECUT_CACHE") or Path.home() / ".cache" / "noisecut")
+DEFAULT_OUT = CACHE / "corpus"
+MIN_QUALITY = 0.5
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8", "surrogateescape"))
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def process_page(task) -> list[dict]:
+    """Render, align and write one page for each renderer; one record per renderer."""
+    page, split, renderers, out = task
+    base = {"dataset": page.dataset, "name": page.name, "site": page.site, "split": split}
+    try:
+        html = read_html(page)
+        blocks = gold_blocks(page)
+    except Exception as error:  # noqa: BLE001 - report and go on
+        return [{**base, "renderer": r, "skip": f"unreadable: {error}"} for r in renderers]
+    if not any(label in MAIN for _, label in blocks):
+        return [{**base, "renderer": r, "skip": "gold has no body"} for r in renderers]
+    records = []
+    for renderer in renderers:
+        record = {**base, "renderer": renderer}
+        doc = Document.from_text(render(renderer, html))
+        if not doc.content_indices():
+            records.append({**record, "skip": "empty rendering"})
+            continue
+        labels, quality = align(doc.lines, blocks)
+        if quality < MIN_QUALITY:
+            records.append({**record, "skip": f"alignment {quality:.3f} < {MIN_QUALITY}"})
+            continue
+        meta = {"id": f"{page.dataset}/{page.name}/{renderer}", "dataset": page.dataset, "name": page.name,
+                "site": page.site, "lang": page.lang, "renderer": renderer, "split": split,
+                "align": f"{quality:.3f}"}
+        path = Path(out) / split / page.dataset / renderer / f"{page.name}.lines"
+        write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
+        records.append({**record, "path": str(path), "align": round(quality, 3),
+                        "labels": Counter(label.value for label in labels if label is not None)})
+    return records
+
+
+def summarize(records: list[dict], seconds: float) -> dict:
+    counts: dict = {}
+    pages: Counter = Counter()
+    for record in records:
+        if "skip" in record:
+            continue
+        pages[(record["split"], record["dataset"], record["renderer"])] += 1
+        cell = counts.setdefault(record["split"], {}).setdefault(record["dataset"], {})
+        cell.setdefault(record["renderer"], Counter()).update(record["labels"])
+    totals = {split: Counter() for split in SPLITS}
+    for split, by_dataset in counts.items():
+        for by_renderer in by_dataset.values():
+            for labels in by_renderer.values():
+                totals[split].update(labels)
+    order = [label.value for label in LABELS]
+
+    def ordered(counter: Counter) -> dict:
+        return {label: counter[label] for label in order if counter[label]}
+
+    return {
+        "seconds": round(seconds, 1),
+        "documents": sum(pages.values()),
+        "lines_per_split": {split: ordered(totals[split]) for split in SPLITS},
+        "documents_per_split_dataset_renderer": {
+            split: {dataset: {renderer: n for (s, d, renderer), n in sorted(pages.items()) if s == split and d == dataset}
+                    for dataset in sorted({d for s, d, _ in pages if s == split})}
+            for split in SPLITS},
+        "lines": {split: {dataset: {renderer: ordered(labels) for renderer, labels in sorted(by_renderer.items())}
+                          for dataset, by_renderer in sorted(by_dataset.items())}
+                  for split, by_dataset in sorted(counts.items())},
+        "skipped": [{"id": f"{r['dataset']}/{r['name']}/{r['renderer']}", "reason": r["skip"]}
+                    for r in records if "skip" in r],
+    }
+
+
+def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
+    """Delete ``.lines`` files of the built datasets/renderers that this run did not write."""
+    written = {Path(r["path"]) for r in records if "path" in r}
+    stale = [path for split in SPLITS for dataset in datasets for renderer in renderers
+             for path in (out / split / dataset / renderer).glob("*.lines") if path not in written]
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
+def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, root=DATASETS) -> dict:
+    """Build the corpus under ``out``; returns the summary (also written to summary.json)."""
+    out = Path(out).expanduser()
+    renderers = list(renderers or RENDERERS)
+    datasets = list(datasets or NAMES)
+    unknown = [name for name in renderers if name not in RENDERERS] + [name for name in datasets if name not in NAMES]
+    if unknown:
+        raise ValueError(f"unknown renderer or dataset: {', '.join(unknown)}")
+    start = time.time()
+    pages = list(iter_pages(root, datasets, limit))
+    tasks = [(page, split_of(page, root), renderers, out) for page in pages]
+    records: list[dict] = []
+    with Pool(jobs) as pool, tqdm(total=len(tasks), unit="page", file=sys.stderr) as bar:
+        for page_records in pool.imap_unordered(process_page, tasks, chunksize=2):
+            records.extend(page_records)
+            bar.update()
+    if limit is None:
+        remove_stale(out, records, datasets, renderers)
+    summary = summarize(records, time.time() - start)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.build_corpus", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--renderers", help=f"comma-separated, from {','.join(RENDERERS)} (default all)")
+    parser.add_argument("--datasets", help=f"comma-separated, from {','.join(NAMES)} (default all)")
+    parser.add_argument("--limit", type=int, help="at most N pages per dataset")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
+    args = parser.parse_args(argv)
+    split = lambda value: [v.strip() for v in value.split(",") if v.strip()] if value else None  # noqa: E731
+    summary = build(args.out, split(args.renderers), split(args.datasets), args.limit, args.jobs)
+    print(json.dumps({key: summary[key] for key in ("seconds", "documents", "lines_per_split")}, indent=1))
+    print(f"skipped {len(summary['skipped'])} page renderings; details in {Path(args.out) / 'summary.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

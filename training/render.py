@@ -1,0 +1,151 @@
+"""HTML -> plain text, one paragraph per line, the way upstream tools do it.
+
+Each renderer takes an HTML string and returns plain text. They never raise:
+a page a renderer cannot handle comes back as "" (and is skipped upstream).
+``html_blocks`` is also used to read gold standards that are HTML.
+"""
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+from typing import Callable, Iterable
+
+import html_text
+import inscriptis
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.baseline import basic_cleaning  # trafilatura's own page cleaning
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br caption dd details dialog div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre section summary "
+    "table tbody td tfoot th thead tr ul".split()
+)
+SKIP_TAGS = frozenset("script style noscript template svg head iframe object".split())
+_SPACES = re.compile(r"\s+")
+# trafilatura.html2txt joins the whole page on one line; these are the block
+# elements where its own text walker puts the spaces we turn into line breaks
+_TRAFILATURA_BLOCKS = tuple(
+    "section hr ul aside table header summary blockquote th pre li figcaption p dl h5 ol dt h3 nav "
+    "address dd footer td h4 form figure tr h1 div article main h6 br h2".split()
+)
+
+
+def parse_html(html: str):
+    """An lxml tree of the page (None if lxml cannot make one)."""
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+
+
+def html_blocks(
+    root,
+    label_of: Callable[[etree._Element, object], object] = lambda element, label: label,
+    label: object = None,
+    skip: Iterable[str] = SKIP_TAGS,
+) -> list[tuple[str, object]]:
+    """Texts of the block-level runs under ``root`` in document order, each with a label.
+
+    ``label_of(element, inherited)`` gives the label of an element's text (its
+    children inherit it); a new block starts at every block-level tag and
+    wherever the label changes. Whitespace is collapsed inside a block.
+    """
+    skip = frozenset(skip)
+    blocks: list[tuple[str, object]] = []
+    run: list[str] = []
+    run_label = [label]
+
+    def add(text: str | None, text_label: object) -> None:
+        if not text:
+            return
+        if text_label != run_label[0]:
+            flush()
+            run_label[0] = text_label
+        run.append(text)
+
+    def flush() -> None:
+        text = _SPACES.sub(" ", "".join(run)).strip()
+        if text:
+            blocks.append((text, run_label[0]))
+        run.clear()
+
+    labels = [label]
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        if event == "start":
+            if tag is None or tag in skip:
+                walker.skip_subtree()
+                labels.append(labels[-1])
+                continue
+            if tag in BLOCK_TAGS:
+                flush()
+            labels.append(label_of(element, labels[-1]))
+            add(element.text, labels[-1])
+        else:
+            labels.pop()
+            if tag in BLOCK_TAGS:
+                flush()
+            if element is not root:
+                add(element.tail, labels[-1])
+    flush()
+    return blocks
+
+
+def _lines(texts: Iterable[str]) -> str:
+    return "\n".join(line for line in (_SPACES.sub(" ", t).strip() for t in texts) if line)
+
+
+def render_inscriptis(html: str) -> str:
+    return inscriptis.get_text(html)
+
+
+def render_html_text(html: str) -> str:
+    return html_text.extract_text(html)
+
+
+def render_trafilatura_full(html: str) -> str:
+    """trafilatura.html2txt (the whole page after trafilatura's basic cleaning),
+    with a line break at each block element instead of the space it puts there."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return ""
+    body = tree.find(".//body")
+    body = deepcopy(body if body is not None else tree)
+    body = basic_cleaning(body)
+    for element in body.iter(*_TRAFILATURA_BLOCKS):
+        element.text = "\n" + (element.text or "")
+        element.tail = "\n" + (element.tail or "")
+    return _lines(body.text_content().split("\n"))
+
+
+def render_lxml_blocks(html: str) -> str:
+    """The text of each block-level element of <body>, one per line."""
+    tree = parse_html(html)
+    if tree is None:
+        return ""
+    body = tree.find(".//body")
+    return _lines(text for text, _ in html_blocks(body if body is not None else tree))
+
+
+RENDERERS: dict[str, Callable[[str], str]] = {
+    "inscriptis": render_inscriptis,
+    "html_text": render_html_text,
+    "trafilatura_full": render_trafilatura_full,
+    "lxml_blocks": render_lxml_blocks,
+}
+
+
+def render(name: str, html: str) -> str:
+    """Run one renderer; any failure gives ""."""
+    try:
+        return RENDERERS[name](html) or ""
+    except Exception:  # noqa: BLE001 - third-party parsers on arbitrary HTML
+        return ""
