@@ -16,6 +16,9 @@ from . import __version__
 from .errors import NoiseCutError
 from .labeled import LabeledFormatError
 from .labels import KEEP_DEFAULT, LABELS, parse_label
+from .io.files import ON_ERROR_DEFAULT, RecordErrors
+from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .io.records import TEXT_FIELD_DEFAULT
 from .policy import THRESHOLD_DEFAULT
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
@@ -80,40 +83,78 @@ def main():
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here instead of stdout (written whole or not at all).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, allow_dash=True), default=None,
+    help="Write here instead of stdout: a file (written whole or not at all), or a directory for directory input. "
+    "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/.",
+)
+@click.option(
+    "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
+    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .parquet, .wet[.gz], .warc[.gz], "
+    "a directory; anything else is text). E.g. `-I jsonl -` reads JSONL from stdin.",
+)
+@click.option(
+    "--output-format", "-O", type=click.Choice(OUTPUT_FORMATS + ("warc",)), default=None,
+    help="Format to write (default: from the -o name, else text for text input, JSONL for records and WARC/WET, "
+    "Parquet for Parquet). WARC input is written as JSONL (url, warc-record-id, date, text) or `-O wet`.",
+)
+@click.option(
+    "--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME",
+    help="JSONL field or Parquet column holding the text; every other field is passed through untouched. E.g. --text-field content.",
+)
+@click.option(
+    "--labels-field", default=None, metavar="NAME",
+    help="Also write each record's per-line labels (one per input line, null for blank lines) to this field "
+    "(JSONL or Parquet output). E.g. --labels-field line_labels.",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=None, metavar="N",
+    help="Worker processes (default and 0: every core; 1: in this process). The model loads once per worker; "
+    "output order is input order. E.g. -j 8.",
+)
+@click.option(
+    "--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True,
+    help="A record that cannot be read (invalid JSON, no text field, text not a string, truncated gzip, corrupt Parquet): "
+    "`stop` with one line naming the file and record, writing nothing; or `skip` it, log it on stderr and report the count. "
+    "E.g. --on-error skip.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr (errors still show). The bar only appears on a terminal.")
 @model_option
 @keep_option
 @threshold_option
-@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text.")
-@click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines.")
+@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text (text output only). E.g. --explain page.txt.")
+@click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @user_errors
-def clean(files, output, model, keep, threshold, explain, no_dedupe):
-    """Clean text FILES (or stdin, or `-`) and write the kept lines.
+def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe):
+    """Clean FILES (text, JSONL, Parquet, WET/WARC, or a directory of .txt files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
-    between kept lines stay. Several files are cleaned one by one and written
-    one after the other.
+    between kept lines stay. Records keep their other fields and their
+    order. Inputs stream through in bounded memory, and a file output
+    appears only when everything was written (never half a file, not
+    after an error, Ctrl-C or a crashed worker). The output may not be one
+    of the inputs.
 
     \b
     Examples:
       noisecut clean page.txt
       noisecut clean --keep title -o clean.txt page.txt
       cat page.txt | noisecut clean --explain
+      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt files
+      noisecut clean crawl.jsonl.gz -o clean.jsonl.gz -j 8
+      noisecut clean data.jsonl --text-field content --labels-field labels -o out.jsonl
+      noisecut clean data.parquet -o clean.parquet --on-error skip
+      noisecut clean CC-MAIN-...warc.wet.gz -o clean.wet.gz
+      noisecut clean CC-MAIN-...warc.wet.gz -O jsonl | head
+      zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
     """
-    from .cleaner import Cleaner
-    from .io.files import write_output
+    from .io.pipeline import CleanConfig, clean_files
 
-    cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=not no_dedupe)
-    sources = list(files) or [Path("-")]
-    if output is not None and any(src != Path("-") and src.resolve() == output.resolve() for src in sources):
-        raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
-
-    def chunks():
-        for source in sources:
-            data = _read(source)
-            yield cleaner.explain(data) if explain else cleaner.clean_bytes(data)
-
-    write_output(chunks(), output)
+    clean_files(CleanConfig(
+        files=files, output=output, input_format=input_format, output_format=output_format,
+        text_field=text_field, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
+        model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
+    ))
 
 
 def _read(source: Path) -> bytes:
@@ -132,7 +173,7 @@ def _read(source: Path) -> bytes:
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Model directory to write.")
 @click.option("--hidden", default="64", show_default=True, help="Hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=200, show_default=True, help="Training epochs at most.")
+@click.option("--max-iter", default=60, show_default=True, help="Training epochs at most.")
 @click.option("--seed", default=0, show_default=True)
 @user_errors
 def train(labeled, output, hidden, single_stage, max_iter, seed):

@@ -1,12 +1,37 @@
-"""Plain files and streams, written whole or not at all."""
+"""Plain files and streams: inputs opened (gzip or not), outputs written whole or not at all.
+
+Every file output goes through ``atomic_open``: a temporary file beside the
+target, renamed onto it only when writing finished. An error, Ctrl-C or a
+crashed worker leaves the target as it was and no half-written file behind.
+"""
 from __future__ import annotations
 
+import gzip
 import os
 import sys
 import tempfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+from ..errors import NoiseCutError
+
+STDIO = "-"  # the path that means stdin or stdout
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_LEVEL = 6  # level 9 is several times slower for a few per cent
+# what a damaged compressed stream raises while being read
+READ_ERRORS = (EOFError, OSError, zlib.error)
+
+
+def is_stdio(path: str | Path | None) -> bool:
+    return path is None or str(path) == STDIO
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -14,11 +39,13 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
     """A temporary file beside ``path``, renamed onto it only if the block succeeds.
 
     On any exception (Ctrl-C included) the temporary file is removed and
-    ``path`` is left as it was.
+    ``path`` is left as it was. The file gets the permissions a plain
+    ``open`` would give it (``mkstemp`` alone would make it private).
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
@@ -30,14 +57,105 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
         raise
 
 
-def write_output(chunks: Iterable[bytes], path: str | Path | None) -> None:
-    """Write byte chunks to ``path`` atomically, or to stdout when ``path`` is None or ``-``."""
-    if path is None or str(path) == "-":
+@contextmanager
+def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
+    """stdout for ``None`` or ``-``, else an atomic file; gzip when ``compress`` (default: a ``.gz`` name)."""
+    if is_stdio(path):
         out = sys.stdout.buffer
-        for chunk in chunks:
-            out.write(chunk)
+        yield out
         out.flush()
         return
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise NoiseCutError(f"{path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
+    if compress is None:
+        compress = path.name.endswith(".gz")
     with atomic_open(path) as f:
+        if not compress:
+            yield f
+            return
+        # mtime=0: the same input gives the same bytes
+        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=GZIP_LEVEL, mtime=0, filename="") as z:
+            yield z
+
+
+def write_output(chunks: Iterable[bytes], path: str | Path | None) -> None:
+    """Write byte chunks to ``path`` atomically, or to stdout when ``path`` is None or ``-``."""
+    with open_output(path, compress=False) as f:
         for chunk in chunks:
             f.write(chunk)
+
+
+@contextmanager
+def open_input(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary stream over ``path`` (``-``: stdin), decompressed when it is gzip.
+
+    gzip is recognised by its first bytes, not the name. A truncated or
+    damaged gzip stream raises one of ``READ_ERRORS`` while it is read.
+    """
+    if is_stdio(path):
+        raw, close = sys.stdin.buffer, False
+    else:
+        try:
+            raw, close = open(path, "rb"), True
+        except FileNotFoundError:
+            raise NoiseCutError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise NoiseCutError(f"{path}: is a directory") from None
+    try:
+        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        yield gzip.GzipFile(fileobj=raw, mode="rb") if head == GZIP_MAGIC else raw
+    finally:
+        if close:
+            raw.close()
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file (symbolic and hard links included)."""
+    a, b = Path(a), Path(b)
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def inside(path: str | Path, directory: str | Path) -> bool:
+    """Whether ``path`` is ``directory`` or lies somewhere under it."""
+    path, directory = Path(path).resolve(), Path(directory).resolve()
+    return path == directory or directory in path.parents
+
+
+ON_ERROR_DEFAULT = "stop"
+
+
+class RecordErrors:
+    """What happens to a record that cannot be read: ``stop`` (raise) or ``skip`` (log and count).
+
+    Messages name the file and the record: ``data.jsonl: record 17: invalid JSON (...)``.
+    """
+
+    MODES = ("stop", "skip")
+
+    def __init__(self, on_error: str = ON_ERROR_DEFAULT, log: Callable[[str], None] | None = None):
+        if on_error not in self.MODES:
+            raise ValueError(f"on_error must be one of {self.MODES}, not {on_error!r}")
+        self.on_error = on_error
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.skipped = 0
+
+    def __call__(self, source: str | Path, record: int, reason: str) -> None:
+        """A bad record: raise, or log it and go on with the next one."""
+        message = f"{source}: record {record}: {reason}"
+        if self.on_error == "stop":
+            raise NoiseCutError(message)
+        self.skipped += 1
+        self.log(f"skipped {message}")
+
+    def unreadable(self, source: str | Path, record: int, reason: str) -> None:
+        """The rest of a file cannot be read (truncated, corrupt): raise, or log and give up on the file."""
+        if self.on_error == "stop":
+            raise NoiseCutError(f"{source}: record {record}: {reason}")
+        self.skipped += 1
+        self.log(f"skipped {source} from record {record} on: {reason}")

@@ -1,0 +1,164 @@
+"""Cleaning many documents: in this process, or across worker processes.
+
+``clean_documents`` turns a stream of documents into a stream of
+``(document, cleaned text, labels)`` in input order. With ``jobs > 1`` it
+runs a pool of worker processes (started with ``spawn``, so it behaves the
+same on every platform and never forks a process that holds threads); each
+worker builds its ``Cleaner`` once, in the pool initializer, from a
+picklable factory (``CleanerSpec``).
+
+Memory stays bounded: documents go out in chunks of ``CHUNK_DOCS`` and at
+most ``jobs * CHUNKS_PER_WORKER + 1`` chunks are in flight; the next chunk is
+read only when the oldest one's results have been handed on. (A plain
+``Pool.imap`` would read the whole input ahead, and a ``Pool`` whose worker
+is killed waits forever; ``ProcessPoolExecutor`` reports a dead worker as
+``BrokenProcessPool``.)
+
+Workers ignore Ctrl-C: the parent gets it, stops, and shuts the pool down.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Callable, Iterable, Iterator, Optional
+
+from .cleaner import Cleaner
+from .document import Document, encode
+from .errors import NoiseCutError
+from .labels import KEEP_DEFAULT, Label
+from .policy import THRESHOLD_DEFAULT
+
+CHUNK_DOCS = 16          # documents per task sent to a worker
+CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
+IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
+
+Labels = Optional[list]  # one label name per line, None for blank lines
+Result = tuple[str, Labels]
+CleanerFactory = Callable[[], Cleaner]
+
+
+@dataclass(frozen=True)
+class CleanerSpec:
+    """How to build a ``Cleaner``: the model directory and the policy. Picklable; calling it builds one."""
+
+    model: str | None = None
+    keep: frozenset[Label] = KEEP_DEFAULT
+    threshold: float = THRESHOLD_DEFAULT
+    dedupe: bool = True
+
+    def __call__(self) -> Cleaner:
+        return Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+
+
+@dataclass(frozen=True)
+class Output:
+    """What to compute per document besides the cleaned text."""
+
+    labels: bool = False   # the per-line labels (``Cleaner.classify``)
+    explain: bool = False  # the ``--explain`` table instead of the cleaned text
+
+
+def clean_one(cleaner: Cleaner, doc: Document, output: Output = Output()) -> Result:
+    """The cleaned text of ``doc`` (or its explanation) and, if asked, its per-line labels."""
+    if output.explain:
+        return cleaner.explain(encode(doc.text())).decode("utf-8", "surrogateescape"), None
+    if not output.labels:
+        return cleaner.clean_document(doc), None
+    results = cleaner.classify(doc)  # one pass gives both: the kept lines are the cleaned text
+    return doc.join([r.index for r in results if r.kept]), [r.label.value if r.label else None for r in results]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (``os.cpu_count()`` where affinity is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def clean_documents(
+    docs: Iterable[Document],
+    factory: CleanerFactory,
+    jobs: int | None = 1,
+    output: Output = Output(),
+    chunk: int = CHUNK_DOCS,
+) -> Iterator[tuple[Document, str, Labels]]:
+    """``(doc, cleaned, labels)`` for each document, in order; ``jobs`` None or 0: every core.
+
+    The factory is called once here first (a bad model fails before any
+    worker starts) and once in each worker.
+    """
+    jobs = jobs or available_cores()
+    cleaner = factory()
+    docs = iter(docs)
+    if jobs > 1:
+        head = list(islice(docs, IN_PROCESS_BELOW))
+        if len(head) < IN_PROCESS_BELOW:  # a small input: starting workers would take longer
+            jobs = 1
+        docs = chain(head, docs)
+    if jobs == 1:
+        for doc in docs:
+            yield (doc, *clean_one(cleaner, doc, output))
+        return
+    del cleaner
+    yield from _pooled(docs, factory, jobs, output, chunk)
+
+
+# -- the worker side ----------------------------------------------------------
+
+_cleaner: Cleaner | None = None  # each worker's own, built once by the initializer
+
+
+def _init_worker(factory: CleanerFactory) -> None:
+    global _cleaner
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _cleaner = factory()
+
+
+def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
+    return [clean_one(_cleaner, Document(lines, ends, bom), output) for lines, ends, bom in payloads]
+
+
+# -- the parent side ----------------------------------------------------------
+
+def _payload(doc: Document) -> tuple:
+    return doc.lines, doc.ends, doc.bom  # what cleaning needs; ``meta`` stays here
+
+
+def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    while batch := list(islice(docs, size)):
+        yield batch
+
+
+def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int) -> Iterator[tuple[Document, str, Labels]]:
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
+    in_flight: deque = deque()
+    window = jobs * CHUNKS_PER_WORKER + 1
+    try:
+        for batch in _chunks(docs, chunk):
+            in_flight.append((batch, pool.submit(_clean_chunk, [_payload(d) for d in batch], output)))
+            if len(in_flight) >= window:
+                yield from _results(*in_flight.popleft())
+        while in_flight:
+            yield from _results(*in_flight.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(batch: list[Document], future) -> Iterator[tuple[Document, str, Labels]]:
+    try:
+        results = future.result()
+    except BrokenProcessPool:
+        raise NoiseCutError(
+            f"a worker process died while cleaning documents {batch[0].id} to {batch[-1].id} "
+            "(killed, or out of memory?)"
+        ) from None
+    for doc, (text, labels) in zip(batch, results):
+        yield doc, text, labels

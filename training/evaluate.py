@@ -1,0 +1,155 @@
+"""Held-out evaluation: noisecut against the baselines, on the same pages.
+
+For every page of a split (``training/splits.py``), each renderer turns the
+HTML into plain text; noisecut and the plain-text baselines clean that text,
+and the HTML baselines read the original HTML. Every output is scored
+against the page's gold main content with bag-of-tokens precision, recall
+and F1 (``noisecut.scoring.text_scores``), averaged over documents (one
+document = one page as rendered by one renderer). Line-level keep/drop
+scores compare noisecut's decisions with the aligned gold labels.
+
+    python -m training.evaluate --split test               # the figures in the README
+    python -m training.evaluate --split dev --limit 20     # quick look while tuning
+
+Pages whose rendering is empty are scored too (all systems get the same
+empty text), so no system gains from skipped pages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from multiprocessing import Pool
+from pathlib import Path
+
+from noisecut.cleaner import Cleaner
+from noisecut.document import Document
+from noisecut.labels import KEEP_DEFAULT, Label
+from noisecut.scoring import PRF, line_scores, mean_scores, text_scores
+
+from .align import align
+from .baselines import BASELINES_HTML, BASELINES_TEXT
+from .datasets import DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
+from .render import RENDERERS, render
+from .splits import split_of
+
+NOISECUT = "noisecut"
+TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
+HTML_SYSTEMS = tuple(BASELINES_HTML)
+
+_cleaner: Cleaner | None = None
+
+
+def _init(model, keep, threshold):
+    global _cleaner
+    _cleaner = Cleaner(model, keep=keep, threshold=threshold)
+
+
+def score_page(task) -> list[dict]:
+    """All systems on one page: one record per renderer, with per-system text scores."""
+    page, renderers, html_baselines = task
+    html, gold = read_html(page), gold_text(page)
+    blocks = gold_blocks(page)
+    from_html = {name: text_scores(BASELINES_HTML[name](html, page.lang) if name == "justext_html" else BASELINES_HTML[name](html), gold)
+                 for name in (HTML_SYSTEMS if html_baselines else ())}
+    records = []
+    for renderer in renderers:
+        text = render(renderer, html)
+        doc = Document.from_text(text)
+        scores = {name: text_scores(fn(text, page.lang) if name == "justext_text" else fn(text), gold)
+                  for name, fn in BASELINES_TEXT.items()}
+        start = time.perf_counter()
+        results = _cleaner.classify(doc)
+        cleaned = doc.join([r.index for r in results if r.kept])
+        seconds = time.perf_counter() - start
+        scores[NOISECUT] = text_scores(cleaned, gold)
+        scores.update(from_html)
+        gold_labels, _ = align(doc.lines, blocks) if doc.lines else ([], 0.0)
+        pairs = [(g, r.label) for g, r in zip(gold_labels, results) if g is not None and r.label is not None]
+        records.append({
+            "page": page.id, "dataset": page.dataset, "site": page.site, "lang": page.lang, "renderer": renderer,
+            "scores": {k: v.as_dict() for k, v in scores.items()}, "line_pairs": [(g.value, p.value) for g, p in pairs],
+            "seconds": seconds,
+        })
+    return records
+
+
+def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
+             keep=KEEP_DEFAULT, threshold=0.5, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
+    per_dataset: dict[str, list] = defaultdict(list)
+    for page in iter_pages(root, datasets or NAMES):
+        if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
+            per_dataset[page.dataset].append(page)
+    pages = [page for group in per_dataset.values() for page in group]
+    tasks = [(p, tuple(renderers), html_baselines) for p in pages]
+    records = []
+    with Pool(jobs, initializer=_init, initargs=(model, keep, threshold)) as pool:
+        for i, result in enumerate(pool.imap_unordered(score_page, tasks, chunksize=2), 1):
+            records.extend(result)
+            if sys.stderr.isatty():
+                print(f"\r{i}/{len(tasks)} pages", end="", file=sys.stderr)
+    return sorted(records, key=lambda r: (r["page"], r["renderer"]))
+
+
+def summarize(records: list[dict]) -> dict:
+    """Rows (overall, per dataset, per renderer, non-English) x systems -> mean F1 etc."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        groups["overall"].append(r)
+        groups[f"dataset:{r['dataset']}"].append(r)
+        groups[f"renderer:{r['renderer']}"].append(r)
+        if r["lang"] != "en":
+            groups["non-english"].append(r)
+    table = {}
+    for name, rows in sorted(groups.items(), key=lambda kv: (kv[0] != "overall", kv[0])):
+        systems = rows[0]["scores"].keys()
+        row = {s: mean_scores(PRF(**r["scores"][s]) for r in rows).as_dict() for s in systems}
+        pairs = [p for r in rows for p in r["line_pairs"]]
+        if pairs:
+            lines = line_scores([Label(g) for g, _ in pairs], [Label(p) for _, p in pairs])
+            row["noisecut_lines_keep"] = lines["keep"].as_dict()
+        row["documents"] = len(rows)
+        table[name] = row
+    return table
+
+
+def format_table(table: dict) -> str:
+    systems = [s for s in (*TEXT_SYSTEMS, *HTML_SYSTEMS) if s in table["overall"]]
+    header = "| rows | docs | " + " | ".join(systems) + " | noisecut line keep F1 |"
+    out = [header, "|" + "---|" * (len(systems) + 3)]
+    for name, row in table.items():
+        cells = [f"{row[s]['f1']:.3f}" for s in systems]
+        line_f1 = f"{row['noisecut_lines_keep']['f1']:.3f}" if "noisecut_lines_keep" in row else ""
+        out.append(f"| {name} | {row['documents']} | " + " | ".join(cells) + f" | {line_f1} |")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--renderers", default=",".join(RENDERERS))
+    parser.add_argument("--datasets", default=None)
+    parser.add_argument("--limit", type=int, default=None, help="pages per dataset")
+    parser.add_argument("--keep", default="", help="extra labels to keep, comma-separated")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--no-html-baselines", action="store_true")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None, help="also write the summary table as JSON")
+    args = parser.parse_args(argv)
+    keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
+    start = time.perf_counter()
+    records = evaluate(args.split, args.model, args.renderers.split(","), args.datasets.split(",") if args.datasets else None,
+                       args.limit, keep, args.threshold, not args.no_html_baselines, args.jobs)
+    table = summarize(records)
+    print(format_table(table))
+    print(f"\n{len(records)} documents, {time.perf_counter() - start:.0f} s; text-level bag-of-tokens F1 averaged over documents", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(table, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
