@@ -139,13 +139,14 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
     Examples:
       noisecut clean page.txt
       noisecut clean --keep title -o clean.txt page.txt
+      noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
       cat page.txt | noisecut clean --explain
       noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt files
       noisecut clean crawl.jsonl.gz -o clean.jsonl.gz -j 8
       noisecut clean data.jsonl --text-field content --labels-field labels -o out.jsonl
       noisecut clean data.parquet -o clean.parquet --on-error skip
       noisecut clean CC-MAIN-...warc.wet.gz -o clean.wet.gz
-      noisecut clean CC-MAIN-...warc.wet.gz -O jsonl | head
+      noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
     """
     from .io.pipeline import CleanConfig, clean_files

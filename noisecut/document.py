@@ -37,13 +37,13 @@ class Document:
         bom = text.startswith(BOM)
         if bom:
             text = text[1:]
+        if not text:
+            return cls([], [], bom, id, dict(meta or {}))
         parts = _LINE_BREAK.split(text)
         lines, ends = parts[0::2], parts[1::2] + [""]
-        if lines[-1] == "" and len(lines) > 1:  # text ended with a line break
+        if lines[-1] == "":  # text ended with a line break: no line after it
             lines.pop()
             ends.pop()
-        if lines == [""]:
-            lines, ends = [], []
         return cls(lines, ends, bom, id, dict(meta or {}))
 
     @classmethod

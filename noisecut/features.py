@@ -320,6 +320,8 @@ def window_mean(values: np.ndarray, width: int) -> np.ndarray:
 
 def shift(values: np.ndarray, by: int) -> np.ndarray:
     """values[i - by], padded with zeros at the edges (by > 0: the previous lines)."""
+    if by == 0:
+        return values.copy()
     out = np.zeros_like(values)
     if by > 0:
         out[by:] = values[:-by]

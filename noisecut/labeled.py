@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .document import ENCODING, ERRORS, Document
+from .document import BOM, ENCODING, ERRORS, Document
 from .labels import Label, parse_label
 
 SUFFIX = ".lines"
@@ -49,11 +49,14 @@ def parse(text: str, source: str = "<string>") -> LabeledDocument:
     meta: dict = {}
     lines: list[str] = []
     labels: list[Label | None] = []
-    for number, row in enumerate(text.split("\n"), start=1):
+    rows = text.split("\n")
+    if rows[-1] == "":  # the file's final newline ends the last row; it is not a blank line
+        rows.pop()
+    for number, row in enumerate(rows, start=1):
         row = row.rstrip("\r")
         if row.startswith("#"):
             key, sep, value = row[1:].partition(":")
-            if sep and not lines and key.strip():
+            if sep and key.strip() and not any(label is not None for label in labels):
                 meta[key.strip()] = value.strip()
             continue
         if not row.strip():
@@ -71,9 +74,6 @@ def parse(text: str, source: str = "<string>") -> LabeledDocument:
             raise LabeledFormatError(f"{source}:{number}: label {name.strip()!r} on an empty line")
         lines.append(line)
         labels.append(label)
-    while lines and lines[-1] == "":  # the file's final newline is not a blank line
-        lines.pop()
-        labels.pop()
     doc = Document(lines, ["\n"] * len(lines), id=meta.get("id"), meta=meta)
     return LabeledDocument(doc, labels, meta)
 
@@ -91,7 +91,7 @@ def format(labeled: LabeledDocument) -> str:
 def read(path: str | Path) -> LabeledDocument:
     path = Path(path)
     try:
-        text = path.read_bytes().decode(ENCODING, ERRORS)
+        text = path.read_bytes().decode(ENCODING, ERRORS).removeprefix(BOM)
     except OSError as error:
         raise LabeledFormatError(f"{path}: cannot read ({error.strerror})") from None
     labeled = parse(text, str(path))

@@ -5,6 +5,8 @@ threshold. Later exact repeats of a kept line are dropped (a headline or
 standfirst printed twice). If nothing reaches the threshold but some line
 looks like body at least ``RESCUE_FLOOR``, the lines within ``RESCUE_RATIO``
 of the best one are kept: a document with a clear body never comes out empty.
+The rescue applies at the default threshold or below; a stricter threshold
+asks for precision and gets exactly what clears it.
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ class Policy:
 def select(texts: Sequence[str], keep_score: np.ndarray, policy: Policy) -> np.ndarray:
     """Boolean mask over the non-blank lines ``texts``: which to keep."""
     kept = keep_score >= policy.threshold
-    if not kept.any() and len(keep_score) and keep_score.max() >= RESCUE_FLOOR:
+    rescue = policy.threshold <= THRESHOLD_DEFAULT and len(keep_score) and keep_score.max() >= RESCUE_FLOOR
+    if rescue and not kept.any():
         kept = keep_score >= RESCUE_RATIO * keep_score.max()
     if policy.dedupe:
         seen: set[str] = set()

@@ -1,0 +1,108 @@
+"""Shared fixtures: one small model trained per session on ``labeled/``, and helpers.
+
+The shipped model (``models/default``) may not exist, so tests never rely on
+it: they train a small model once, save it to a temporary directory and pass
+it explicitly.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from noisecut.features import feature_names
+from noisecut.labels import Label
+from noisecut.model import Model, Stage
+
+REPO = Path(__file__).resolve().parent.parent
+LABELED = REPO / "labeled"
+SHARED_SEEDS = Path("/work/shared/seeds")
+
+
+def single_thread():
+    """Limit BLAS threads while fitting: on a busy machine oversubscription makes tiny fits 10x slower."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+@pytest.fixture(scope="session")
+def fit_fast():
+    """``noisecut.train.fit`` run single-threaded (fast for the tiny models of the tests)."""
+    from noisecut.train import fit
+
+    def run(*args, **kwargs):
+        with single_thread():
+            return fit(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def labeled_docs():
+    """Every hand-labeled document of the repository."""
+    from noisecut.labeled import read_all
+
+    return read_all([LABELED])
+
+
+@pytest.fixture(scope="session")
+def trained(labeled_docs, tmp_path_factory):
+    """A small two-stage MLP trained on ``labeled/``: (model, estimators, directory)."""
+    from noisecut.train import fit, save_estimators
+
+    with single_thread():
+        model, estimators = fit(labeled_docs, hidden=(16,), max_iter=50)
+    directory = tmp_path_factory.mktemp("model") / "small"
+    model.save(directory)
+    save_estimators(estimators, directory)
+    return model, estimators, directory
+
+
+@pytest.fixture(scope="session")
+def model_dir(trained) -> Path:
+    return trained[2]
+
+
+@pytest.fixture(scope="session")
+def model(model_dir) -> Model:
+    """The session model as loaded from disk (what cleaning uses)."""
+    return Model.load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def cleaner(model):
+    from noisecut import Cleaner
+
+    return Cleaner(model)
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    """The shared seed documents; the test is skipped when they are absent."""
+    if not SHARED_SEEDS.is_dir() or not sorted(SHARED_SEEDS.glob("*.txt")):
+        pytest.skip("/work/shared/seeds is not available")
+    return SHARED_SEEDS
+
+
+def constant_model(probabilities: dict[Label, float]) -> Model:
+    """A model that gives every line the same probabilities (zero weights, log-probability biases)."""
+    labels = tuple(probabilities)
+    p = np.array([probabilities[label] for label in labels], dtype=np.float64)
+    n = len(feature_names())
+    stage = Stage(np.zeros(n), np.ones(n), [np.zeros((n, len(labels)))], [np.log(p)])
+    return Model(labels, stage)
+
+
+@pytest.fixture
+def make_constant_model():
+    return constant_model
+
+
+@pytest.fixture(scope="session")
+def constant_model_dir(tmp_path_factory) -> Path:
+    """A saved model that scores every line body 0.9, nav 0.1 (keep score 0.9 everywhere)."""
+    directory = tmp_path_factory.mktemp("constant") / "constant"
+    constant_model({Label.BODY: 0.9, Label.NAV: 0.1}).save(directory)
+    return directory

@@ -1,0 +1,511 @@
+"""The ``noisecut`` command: clean, train, evaluate, label; errors as one line, never a traceback."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from noisecut import Cleaner, __version__
+from noisecut.cli import main
+from noisecut.document import Document
+from noisecut.labeled import parse, read_all
+from noisecut.labels import KEEP_DEFAULT, LABELS, Label
+from noisecut.model import ARRAYS, CARD, ESTIMATOR, META
+
+REPO = Path(__file__).resolve().parent.parent
+P1 = (
+    "The city council voted on Tuesday to approve a new budget for the public library, which will extend "
+    "opening hours on weekends and fund a programme of reading classes for children."
+)
+P2 = (
+    "Council members said the money would come from savings in the transport department, and that the "
+    "library had been asking for longer hours for more than three years."
+)
+P3 = (
+    "The head librarian, Maria Lopez, said the staff were delighted and that the new hours would start in "
+    "the first week of March, after the building's heating is repaired."
+)
+PAGE = "\n".join([
+    "Home | News | Local | Sport",
+    "By Jane Smith | 12 March 2024, 10:32",
+    "",
+    P1,
+    "",
+    P2,
+    "",
+    P3,
+    "",
+    "Share",
+    "Advertisement",
+    "Related stories",
+    "Bus fares to rise in April...",
+    "© 2024 Example News. All rights reserved.",
+]) + "\n"
+CLEAN_PAGE = f"{P1}\n\n{P2}\n\n{P3}\n"
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False, prog_name="noisecut")
+
+    return invoke
+
+
+@pytest.fixture
+def page(tmp_path) -> Path:
+    path = tmp_path / "page.txt"
+    path.write_bytes(PAGE.encode())
+    return path
+
+
+def _non_blank(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _is_subsequence(small: list[str], big: list[str]) -> bool:
+    rest = iter(big)
+    return all(any(x == y for y in rest) for x in small)
+
+
+def _one_error_line(result, *fragments: str) -> str:
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    return lines[0]
+
+
+# ------------------------------------------------------------ clean
+
+
+def test_clean_to_stdout(run, model_dir, page):
+    result = run("clean", "-m", model_dir, page)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == CLEAN_PAGE
+    assert result.stderr == ""
+
+
+def test_clean_output_file_equals_stdout(run, model_dir, page, tmp_path):
+    stdout = run("clean", "-m", model_dir, page).stdout_bytes
+    out = tmp_path / "clean.txt"
+    result = run("clean", "-m", model_dir, "-o", out, page)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.read_bytes() == stdout
+
+
+def test_clean_stdin(run, model_dir):
+    data = PAGE.replace("\n", "\r\n").encode()
+    for args in [("clean", "-m", model_dir), ("clean", "-m", model_dir, "-")]:
+        result = run(*args, input=data)
+        assert result.exit_code == 0
+        assert result.stdout_bytes == CLEAN_PAGE.replace("\n", "\r\n").encode()
+
+
+def test_clean_several_files_one_after_the_other(run, model_dir, page, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"Menu | Login\n" + P2.encode() + b"\n")
+    result = run("clean", "-m", model_dir, page, other)
+    assert result.stdout == CLEAN_PAGE + P2 + "\n"
+
+
+def test_clean_keeps_invalid_utf8_bytes(run, model_dir, tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(PAGE.encode().replace(b"Lopez", b"L\xf3pez"))
+    result = run("clean", "-m", model_dir, path)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == CLEAN_PAGE.encode().replace(b"Lopez", b"L\xf3pez")
+
+
+def test_explain(run, model_dir, page):
+    result = run("clean", "-m", model_dir, "--explain", page)
+    assert result.exit_code == 0
+    rows = result.stdout.splitlines()
+    assert len(rows) == len(Document.from_text(PAGE))
+    assert rows[3].startswith("+ body") and rows[3].endswith(P1)
+    assert rows[0].startswith("- ") and rows[0].endswith("Home | News | Local | Sport")
+    assert re.match(r"^[+-] \w+\s+\d\.\d\d \d\.\d\d  ", rows[0])
+    assert rows[2] == "-" + " " * 22  # a blank line next to a dropped line
+    assert rows[4] == "+" + " " * 22  # a blank line between two kept paragraphs
+
+
+def _title_case(labeled_docs, model):
+    """The labeled document whose headline the model most clearly calls a title, and that headline."""
+    best = None
+    for labeled in labeled_docs:
+        results = Cleaner(model, keep=KEEP_DEFAULT | {Label.TITLE}).classify(labeled.doc)
+        for r, gold in zip(results, labeled.labels):
+            once = labeled.doc.lines.count(r.text) == 1
+            if gold == Label.TITLE and r.label == Label.TITLE and r.kept and once:
+                if best is None or r.probability > best[2]:
+                    best = (labeled, r.text, r.probability)
+    assert best is not None, "the session model calls no headline a title"
+    return best[0], best[1]
+
+
+def test_keep_title(run, model_dir, model, labeled_docs, tmp_path):
+    labeled, headline = _title_case(labeled_docs, model)
+    path = tmp_path / "article.txt"
+    path.write_bytes(labeled.doc.text().encode("utf-8", "surrogateescape"))
+    default = run("clean", "-m", model_dir, path).stdout
+    with_title = run("clean", "-m", model_dir, "--keep", "title", path).stdout
+    assert headline not in default.splitlines()
+    assert headline in with_title.splitlines()
+    assert _is_subsequence(_non_blank(default), _non_blank(with_title))
+    assert run("clean", "-m", model_dir, "-k", "title,meta", path).exit_code == 0
+
+
+def test_threshold_zero_keeps_every_line(run, model_dir, page):
+    result = run("clean", "-m", model_dir, "--threshold", "0.0", page)
+    assert result.stdout == PAGE  # no repeats, no leading or trailing blank lines: everything
+
+
+def test_threshold_one_keeps_no_more_than_the_default(run, model_dir, page):
+    default = _non_blank(run("clean", "-m", model_dir, page).stdout)
+    strict = _non_blank(run("clean", "-m", model_dir, "-t", "1.0", page).stdout)
+    assert _is_subsequence(strict, default)
+
+
+def test_threshold_one_keeps_almost_nothing(run, constant_model_dir, page):
+    assert run("clean", "-m", constant_model_dir, "-t", "0.0", page).stdout == PAGE
+    result = run("clean", "-m", constant_model_dir, "--threshold", "1.0", page)
+    assert len(_non_blank(result.stdout)) <= 1
+
+
+def test_threshold_out_of_range(run, model_dir, page):
+    result = run("clean", "-m", model_dir, "-t", "1.5", page)
+    assert result.exit_code == 2
+    assert "1.5" in result.stderr
+
+
+def test_no_dedupe(run, model_dir, tmp_path):
+    path = tmp_path / "twice.txt"
+    path.write_text(f"{P1}\n{P2}\n{P1}\n", encoding="utf-8")
+    assert run("clean", "-m", model_dir, path).stdout == f"{P1}\n{P2}\n"
+    assert run("clean", "-m", model_dir, "--no-dedupe", path).stdout == f"{P1}\n{P2}\n{P1}\n"
+
+
+def test_empty_input(run, model_dir):
+    result = run("clean", "-m", model_dir, input=b"")
+    assert result.exit_code == 0 and result.stdout_bytes == b""
+
+
+# ------------------------------------------------------------ clean: errors
+
+
+def test_missing_file(run, model_dir, tmp_path):
+    result = run("clean", "-m", model_dir, tmp_path / "absent.txt")
+    assert result.exit_code == 1
+    _one_error_line(result, "absent.txt", "no such file")
+
+
+def test_missing_second_file_writes_nothing(run, model_dir, page, tmp_path):
+    out = tmp_path / "out.txt"
+    result = run("clean", "-m", model_dir, "-o", out, page, tmp_path / "absent.txt")
+    assert result.exit_code == 1
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [page]  # no temporary file left behind
+
+
+def test_output_is_also_input(run, model_dir, page):
+    result = run("clean", "-m", model_dir, "-o", page, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "also an input")
+    assert page.read_text(encoding="utf-8") == PAGE
+
+
+def test_missing_model(run, page, tmp_path):
+    result = run("clean", "-m", tmp_path / "no-model", page)
+    assert result.exit_code == 1
+    _one_error_line(result, "no such model")
+
+
+def test_model_path_is_a_file(run, page):
+    result = run("clean", "-m", page, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "is a directory holding")
+
+
+def test_unreadable_model(run, model_dir, page, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in [ARRAYS, META]:
+        (broken / name).write_bytes((model_dir / name).read_bytes())
+    (broken / META).write_text("{ truncated", encoding="utf-8")
+    result = run("clean", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "unreadable model metadata")
+
+
+def test_tampered_model(run, model_dir, page, tmp_path):
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for name in [ARRAYS, META]:
+        (tampered / name).write_bytes((model_dir / name).read_bytes())
+    data = bytearray((tampered / ARRAYS).read_bytes())
+    data[-10] ^= 1
+    (tampered / ARRAYS).write_bytes(bytes(data))
+    result = run("clean", "-m", tampered, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "SHA-256")
+
+
+def test_keep_bogus_is_a_usage_error(run, model_dir, page):
+    result = run("clean", "-m", model_dir, "--keep", "bogus", page)
+    assert result.exit_code == 2
+    assert "Usage:" in result.stderr
+    assert "'bogus'" in result.stderr
+    for label in LABELS:
+        assert label.value in result.stderr
+
+
+def test_model_environment_variable(model_dir, page, monkeypatch):
+    monkeypatch.setenv("NOISECUT_MODEL", str(model_dir))
+    result = CliRunner().invoke(main, ["clean", str(page)])
+    assert result.exit_code == 0 and result.stdout == CLEAN_PAGE
+
+
+# ------------------------------------------------------------ a real process
+
+
+def _noisecut(*args, input: bytes = b"", env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "noisecut.cli", *map(str, args)],
+        input=input, capture_output=True, timeout=120, env=env,
+    )
+
+
+def test_process_missing_file_is_one_line_on_stderr(model_dir, tmp_path):
+    proc = _noisecut("clean", "-m", model_dir, tmp_path / "absent.txt")
+    assert proc.returncode == 1
+    assert proc.stdout == b""
+    assert b"Traceback" not in proc.stderr
+    assert proc.stderr.decode().strip().splitlines() == [f"Error: {tmp_path / 'absent.txt'}: no such file"]
+
+
+def test_process_broken_model_is_one_line_on_stderr(tmp_path):
+    broken = tmp_path / "model"
+    broken.mkdir()
+    (broken / META).write_text('{"format_version": 1, "feature_version": 1}', encoding="utf-8")
+    proc = _noisecut("clean", "-m", broken, input=PAGE.encode())
+    assert proc.returncode == 1
+    assert b"Traceback" not in proc.stderr
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "cannot read model" in lines[0]
+
+
+def test_process_cleans_stdin(model_dir):
+    proc = _noisecut("clean", "-m", model_dir, "-", input=PAGE.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == CLEAN_PAGE.encode()
+
+
+# ------------------------------------------------------------ train and evaluate
+
+
+@pytest.fixture(scope="module")
+def small_training_set(tmp_path_factory) -> Path:
+    """A few of the repository's labeled files, copied."""
+    directory = tmp_path_factory.mktemp("labeled")
+    files = sorted((REPO / "labeled").rglob("*.lines"))[:8]
+    for path in files:
+        (directory / path.name).write_bytes(path.read_bytes())
+    return directory
+
+
+def test_train_writes_a_model(run, small_training_set, tmp_path, page):
+    out = tmp_path / "trained"
+    result = run("train", small_training_set, "-o", out, "--hidden", "8", "--max-iter", "20", "--single-stage")
+    assert result.exit_code == 0, result.stderr
+    for name in [ARRAYS, META, CARD, ESTIMATOR]:
+        assert (out / name).is_file(), name
+    meta = json.loads((out / META).read_text(encoding="utf-8"))
+    assert meta["name"] == "trained"
+    assert meta["estimator"]["hidden"] == [8] and meta["estimator"]["two_stage"] is False
+    assert meta["training"]["documents"] == len(read_all([small_training_set]))
+    assert "training on" in result.stderr and "wrote" in result.stderr
+    # the new model cleans
+    assert run("clean", "-m", out, page).exit_code == 0
+
+
+def test_train_logistic(run, small_training_set, tmp_path):
+    out = tmp_path / "logistic"
+    result = run("train", small_training_set, "-o", out, "--hidden", "0", "--single-stage")
+    assert result.exit_code == 0, result.stderr
+    meta = json.loads((out / META).read_text(encoding="utf-8"))
+    assert meta["estimator"]["hidden"] == [] and meta["layers"]["stage1"] == 1
+
+
+def test_train_bad_hidden(run, small_training_set, tmp_path):
+    result = run("train", small_training_set, "-o", tmp_path / "m", "--hidden", "big")
+    assert result.exit_code == 2
+    assert "--hidden" in result.stderr
+
+
+def _malformed(tmp_path) -> Path:
+    path = tmp_path / "bad.lines"
+    path.write_text("# id: bad\ntitle\tA headline\n\nbody\tA paragraph of text.\nsidebar\tPopular now\n", encoding="utf-8")
+    return path
+
+
+def test_train_malformed_labeled_file(run, tmp_path):
+    bad = _malformed(tmp_path)
+    result = run("train", bad, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    _one_error_line(result, f"{bad}:5:", "sidebar")
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_no_labeled_files(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("train", tmp_path / "empty", "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    _one_error_line(result, "no labeled documents")
+
+
+def test_train_missing_path(run, tmp_path):
+    result = run("train", tmp_path / "absent.lines", "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    _one_error_line(result, "absent.lines", "no such file")
+
+
+def test_evaluate_malformed_labeled_file(run, model_dir, tmp_path):
+    bad = tmp_path / "tabless.lines"
+    bad.write_text("body\tFine.\nbody without a tab\n", encoding="utf-8")
+    result = run("evaluate", model_dir, bad)
+    assert result.exit_code == 1
+    _one_error_line(result, f"{bad}:2:", "LABEL<TAB>TEXT")
+
+
+def test_evaluate_report(run, model_dir, small_training_set):
+    result = run("evaluate", model_dir, small_training_set)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    docs = read_all([small_training_set])
+    gold = [label for d in docs for label in d.labels if label is not None]
+    table, confusion = out.split("gold\\pred")
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines() if line.strip()}
+    for label in set(gold):
+        assert int(rows[label.value][3]) == gold.count(label)  # support column
+    for name in ["macro", "keep", "drop"]:
+        assert len(rows[name]) == 4
+        assert all(0.0 <= float(v) <= 1.0 for v in rows[name][:3])
+    assert int(rows["keep"][3]) == sum(label in KEEP_DEFAULT for label in gold)
+    assert int(rows["drop"][3]) == sum(label not in KEEP_DEFAULT for label in gold)
+    assert f"(n={len(gold)})" in out
+    confusion = confusion.splitlines()
+    columns = confusion[0].split()
+    assert len(confusion) == 1 + len(columns)  # one row per label, gold rows and predicted columns
+    assert [line.split()[0] for line in confusion[1:]] == columns
+    assert sum(int(v) for line in confusion[1:] for v in line.split()[1:]) == len(gold)
+    for line in confusion[1:]:  # each gold row sums to that label's support
+        name, *counts = line.split()
+        assert sum(map(int, counts)) == sum(1 for label in gold if label.value == name)
+
+
+def test_evaluate_missing_model(run, small_training_set, tmp_path):
+    result = run("evaluate", tmp_path / "none", small_training_set)
+    assert result.exit_code == 1
+    _one_error_line(result, "no such model")
+
+
+# ------------------------------------------------------------ label
+
+
+LABEL_INPUT = (
+    b"\xef\xbb\xbfHome | News | Local | Sport\r\n"
+    b" date 2024-03-12 Local\r\n"
+    b"\r\n"
+    + P1.encode() + b"\r\n"
+    b"\r\n"
+    + P2.encode().replace(b"transport", b"tr\xe4nsport") + b"\r\n"
+    b"Name:\tValue\twith tabs\r\n"
+    b"# not a comment: a line of the document\r\n"
+    b"Share"
+)
+
+
+def test_label_output_parses_and_has_the_same_lines(run, model_dir, tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes(LABEL_INPUT)
+    result = run("label", "-m", model_dir, path)
+    assert result.exit_code == 0, result.stderr
+    labeled = parse(result.stdout_bytes.decode("utf-8", "surrogateescape"))
+    original = Document.from_bytes(LABEL_INPUT)
+    assert labeled.doc.lines == original.lines
+    assert labeled.meta["id"] == "page"
+    assert labeled.meta["source"] == str(path)
+    assert "correct me" in labeled.meta["labeled-by"]
+    for line, label in zip(labeled.doc.lines, labeled.labels):
+        assert (label is None) == (not line.strip())
+    assert labeled.labels[3] == Label.BODY
+
+
+def test_label_keeps_trailing_blank_lines(run, model_dir, tmp_path):
+    path = tmp_path / "page.txt"
+    data = PAGE.encode() + b"\n\n"
+    path.write_bytes(data)
+    labeled = parse(run("label", "-m", model_dir, path).stdout)
+    assert labeled.doc.lines == Document.from_bytes(data).lines
+
+
+def test_label_to_file(run, model_dir, tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes(LABEL_INPUT)
+    out = tmp_path / "page.lines"
+    stdout = run("label", "-m", model_dir, path).stdout_bytes
+    assert run("label", "-m", model_dir, "-o", out, path).stdout == ""
+    assert out.read_bytes() == stdout
+
+
+def test_label_seed_files(run, model_dir, seeds_dir):
+    for path in sorted(seeds_dir.glob("*.txt")):
+        result = run("label", "-m", model_dir, path)
+        assert result.exit_code == 0
+        labeled = parse(result.stdout_bytes.decode("utf-8", "surrogateescape"), str(path))
+        assert labeled.doc.lines == Document.from_bytes(path.read_bytes()).lines
+
+
+def test_label_missing_file(run, model_dir, tmp_path):
+    result = run("label", "-m", model_dir, tmp_path / "absent.txt")
+    assert result.exit_code == 1
+    _one_error_line(result, "no such file")
+
+
+# ------------------------------------------------------------ version and help
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"noisecut, version {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], ["clean"], ["train"], ["evaluate"], ["label"]])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help(run, command, flag):
+    result = run(*command, flag)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ")
+    assert " ".join(["noisecut", *command]) in result.stdout.splitlines()[0] or command == []
+
+
+def test_help_lists_commands_and_options(run):
+    top = run("--help").stdout
+    for command in ["clean", "train", "evaluate", "label"]:
+        assert command in top
+    clean_help = run("clean", "--help").stdout
+    for option in ["--output", "--model", "--keep", "--threshold", "--explain", "--no-dedupe"]:
+        assert option in clean_help
+    for label in LABELS:
+        assert label.value in clean_help

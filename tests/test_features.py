@@ -1,0 +1,269 @@
+"""noisecut.features: shape and finiteness on odd text, specific features, array helpers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from noisecut.features import (
+    CONTEXT_OF,
+    WINDOWS,
+    feature_dict,
+    feature_names,
+    featurize,
+    shift,
+    window_mean,
+)
+from noisecut.labeled import LabeledDocument, parse
+
+ARTICLE = [
+    "Library to open on weekends after council vote",
+    "The city council voted on Tuesday to approve a new budget for the public library, which will extend "
+    "opening hours on weekends and fund reading classes for children.",
+    "Council members said the library budget would come from savings in the transport department, and that "
+    "the library had asked for longer weekend hours for years.",
+    "The head librarian said the staff were delighted and that the new weekend opening hours at the library "
+    "would start in March, once the council releases the budget.",
+    "Parents welcomed the council decision, saying the library reading classes for children had been full "
+    "every weekend since the programme began.",
+]
+OFF_TOPIC = (
+    "Meanwhile, the striker scored twice in the second half as United overcame a stubborn defence to reach "
+    "the cup final at a packed stadium on Saturday evening."
+)
+TWEET = (
+    "Great talks today with @SMQureshiPTI and #Lavrov in #Islamabad https://t.co/AbC123 "
+    "www.example.com 10:30 AM, April 7, 2021"
+)
+
+ODD_LINES = [
+    "杭州新增二十条城市绿道 市民周末骑行更方便",                     # CJK
+    "افتتاح أكبر محطة لتحلية المياه بالطاقة الشمسية في المنطقة.",   # Arabic, RTL
+    "שלום עולם, זה טקסט בעברית עם סימני פיסוק.",                      # Hebrew, RTL
+    "Emoji line 😀🎉👍 with a flag 🇷🇺 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",                  # astral code points
+    "zero\u200bwidth\u200cnon\u200djoiner\ufeffand\u2060word joiner",  # zero-width characters
+    "lone \udcff\udc80 surrogates from invalid bytes \ud83d",           # lone surrogates
+    "\x00 NUL \x00 and control \x07 characters",
+    "form\x0cfeed\x0bvertical\u2028separator",
+    "—",                                                                # punctuation only, no tokens
+    "|",
+    "12",
+]
+
+
+def _assert_sane(x: np.ndarray, n: int) -> None:
+    assert x.shape == (n, len(feature_names()))
+    assert x.dtype == np.float64
+    assert np.isfinite(x).all()
+
+
+# ------------------------------------------------------------ shape
+
+
+def test_feature_names_are_unique_and_match_columns():
+    names = feature_names()
+    assert len(names) == len(set(names))
+    assert list(feature_dict(ARTICLE)) == names
+    assert featurize(ARTICLE).shape == (len(ARTICLE), len(names))
+
+
+def test_context_features_are_named_for_each_window():
+    names = set(feature_names())
+    for base in CONTEXT_OF:
+        assert base in names
+        for kind in ["prev", "next", *(f"win{w}" for w in WINDOWS)]:
+            assert f"{kind}_{base}" in names
+
+
+def test_no_lines():
+    assert featurize([]).shape == (0, len(feature_names()))
+
+
+def test_odd_lines_together():
+    _assert_sane(featurize(ODD_LINES), len(ODD_LINES))
+
+
+@pytest.mark.parametrize("line", ODD_LINES + ["x" * 100_000, ("word " * 20_000).strip()])
+def test_odd_line_alone(line):
+    _assert_sane(featurize([line]), 1)
+
+
+def test_hundred_thousand_character_line_among_others():
+    texts = ["Home | News", "a" * 100_000, ARTICLE[1]]
+    x = featurize(texts)
+    _assert_sane(x, 3)
+    d = feature_dict(texts)
+    assert d["log_chars"][1] == pytest.approx(np.log1p(100_000))
+
+
+def test_whitespace_is_stripped_before_measuring():
+    d = feature_dict(["   Share   ", "Share"])
+    assert d["log_chars"][0] == d["log_chars"][1] == pytest.approx(np.log1p(5))
+
+
+def test_script_ratios():
+    d = feature_dict(ODD_LINES[:4])
+    assert d["cjk_ratio"][0] > 0.8
+    assert d["cjk_ratio"][1] == d["cjk_ratio"][2] == 0.0
+    assert d["symbol_ratio"][3] > 0  # emoji count as symbols
+    assert d["ends_terminal"][1] == 1.0 and d["ends_terminal"][2] == 1.0
+
+
+def test_deterministic():
+    texts = ARTICLE + [OFF_TOPIC, TWEET] + ODD_LINES
+    np.testing.assert_array_equal(featurize(texts), featurize(list(texts)))
+
+
+# ------------------------------------------------------------ specific features
+
+
+def test_ends_terminal():
+    d = feature_dict(["Share", ARTICLE[1], "Read more...", "Was it good?", 'He said "yes."', "Menu:"])
+    assert list(d["ends_terminal"]) == [0.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+    assert d["ends_ellipsis"][2] == 1.0
+    assert d["ends_colon"][5] == 1.0
+
+
+def test_tweet_patterns():
+    d = feature_dict(["Share", TWEET, ARTICLE[1]])
+    assert d["handles"][1] == 1
+    assert d["hashtags"][1] == 2
+    assert d["urls"][1] == 2  # https:// and www.
+    assert d["times"][1] == 1  # 10:30
+    assert d["years"][1] == 1  # 2021
+    for name in ["handles", "hashtags", "urls", "times", "years"]:
+        assert d[name][0] == 0 and d[name][2] == 0, name
+
+
+def test_handles_and_hashtags_need_a_word_start():
+    d = feature_dict(["mail me at someone@example.com or see item#3", "@ # alone"])
+    assert d["handles"][0] == 0 and d["hashtags"][0] == 0
+    assert d["handles"][1] == 0 and d["hashtags"][1] == 0
+
+
+def test_years_and_times_are_not_fooled_by_other_numbers():
+    d = feature_dict(["Call 12345 or 3021, room 190, score 2 : 1", "In 1999 and 2024, at 09:15."])
+    assert d["years"][0] == 0
+    assert d["times"][0] == 0
+    assert d["years"][1] == 2
+    assert d["times"][1] == 1
+
+
+def test_pattern_counts_are_capped():
+    d = feature_dict(["#a #b #c #d #e #f", "x"])
+    assert d["hashtags"][0] == 3.0
+
+
+def test_copyright_and_separators():
+    d = feature_dict(["© 2024 Example News Ltd. All rights reserved.", "Home | News » Sport"])
+    assert d["copyright"][0] == 1
+    assert d["separators"][1] == 2
+
+
+def test_starts_bullet_digit_lower_and_is_number():
+    d = feature_dict(["- item", "3 ways to cook", "and then", "1,234", "Normal line."])
+    assert list(d["starts_bullet"]) == [1, 0, 0, 0, 0]
+    assert list(d["starts_digit"]) == [0, 1, 0, 1, 0]
+    assert list(d["starts_lower"]) == [0, 0, 1, 0, 0]
+    assert list(d["is_number"]) == [0, 0, 0, 1, 0]
+
+
+def test_later_repeat_marks_only_later_copies():
+    texts = ["Advertisement", ARTICLE[1], "Advertisement", ARTICLE[2], "Advertisement"]
+    d = feature_dict(texts)
+    assert list(d["later_repeat"]) == [0, 0, 1, 0, 1]
+    assert d["log_repeats"][0] == d["log_repeats"][2] == pytest.approx(np.log(3))
+    assert d["log_repeats"][1] == 0
+
+
+def test_shared_words_separates_off_topic_paragraph():
+    d = feature_dict(ARTICLE + [OFF_TOPIC])
+    shared = d["shared_words"]
+    assert shared[-1] == 0.0  # the football paragraph shares no content word
+    assert min(shared[1:-1]) >= 0.3  # every library paragraph shares many
+    assert d["title_overlap"][-1] == 0.0
+    assert min(d["title_overlap"][1:-1]) > 0
+
+
+def test_single_line_document():
+    d = feature_dict(["Only one line in this document."])
+    assert d["shared_words"][0] == 0.0
+    assert d["relative_position"][0] == 0.0
+    assert d["log_lines"][0] == pytest.approx(np.log1p(1))
+
+
+def test_position_features():
+    texts = ["Menu", *ARTICLE[1:], "Footer"]
+    d = feature_dict(texts)
+    np.testing.assert_allclose(d["relative_position"], np.linspace(0, 1, len(texts)))
+    assert d["before_core"][0] == 1.0 and d["after_core"][-1] == 1.0
+    assert d["before_core"][1:].sum() == 0 and d["after_core"][:-1].sum() == 0
+
+
+def test_prev_and_next_context_columns():
+    texts = ["Share", ARTICLE[1], "Home"]
+    d = feature_dict(texts)
+    assert list(d["prev_ends_terminal"]) == [0.0, 0.0, 1.0]
+    assert list(d["next_ends_terminal"]) == [1.0, 0.0, 0.0]
+    assert d["win1_ends_terminal"][0] == pytest.approx(0.5)
+    assert d["win1_ends_terminal"][1] == pytest.approx(1 / 3)
+
+
+# ------------------------------------------------------------ other documents do not matter
+
+
+def _labeled(lines: list[str], id: str) -> LabeledDocument:
+    return parse("".join(f"body\t{line}\n" for line in lines), id)
+
+
+def test_rows_of_a_document_do_not_depend_on_other_documents():
+    from noisecut.train import TrainingSet
+
+    a = _labeled(ARTICLE, "a")
+    b = _labeled([OFF_TOPIC, TWEET, "Share"], "b")
+    c = _labeled(ODD_LINES, "c")
+    first = TrainingSet.from_documents([a, b, c])
+    second = TrainingSet.from_documents([c, b, a])
+    alone = featurize(ARTICLE)
+    np.testing.assert_array_equal(first.x[first.document == 0], alone)
+    np.testing.assert_array_equal(second.x[second.document == 2], alone)
+    np.testing.assert_array_equal(first.x[first.document == 1], second.x[second.document == 1])
+
+
+# ------------------------------------------------------------ window and shift helpers
+
+
+def test_window_mean_exact_values():
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    np.testing.assert_allclose(window_mean(values, 1), [1.5, 2.0, 3.0, 4.0, 4.5])
+    np.testing.assert_allclose(window_mean(values, 2), [2.0, 2.5, 3.0, 3.5, 4.0])
+    np.testing.assert_allclose(window_mean(values, 0), values)
+    np.testing.assert_allclose(window_mean(values, 10), [3.0] * 5)
+
+
+def test_window_mean_two_dimensional():
+    values = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    np.testing.assert_allclose(window_mean(values, 1), [[1.5, 15.0], [2.0, 20.0], [2.5, 25.0]])
+
+
+def test_window_mean_single_row():
+    np.testing.assert_allclose(window_mean(np.array([[7.0, 8.0]]), 3), [[7.0, 8.0]])
+
+
+def test_shift_exact_values():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(shift(values, 1), [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(shift(values, 2), [0.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(shift(values, -1), [2.0, 3.0, 4.0, 0.0])
+    np.testing.assert_array_equal(shift(values, 5), [0.0] * 4)
+    np.testing.assert_array_equal(shift(values, -5), [0.0] * 4)
+
+
+def test_shift_by_zero_is_identity():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(shift(values, 0), values)
+
+
+def test_shift_two_dimensional_rows():
+    values = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(shift(values, 1), [[0.0, 0.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(shift(values, -1), [[3.0, 4.0], [0.0, 0.0]])
