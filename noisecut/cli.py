@@ -227,5 +227,37 @@ def label(file, output, model):
     write_output([encode(format(labeled))], output)
 
 
+@main.command("import-gold")
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Corpus directory to write (outside your repository).")
+@click.option("--datasets", default=None, help="Comma-separated folders under ROOT (default: all that have input/).")
+@click.option("--renderers", default=None, help="Comma-separated HTML-to-text renderers: inscriptis, html_text, trafilatura_full, lxml_blocks (default: all).")
+@click.option("--limit", type=int, default=None, help="At most N pages per folder.")
+@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores")
+@user_errors
+def import_gold(root, output, datasets, renderers, limit, jobs):
+    """Turn HTML pages with gold main content into labeled lines for `train`.
+
+    ROOT holds one folder per collection, each with `input/NAME.html` and
+    `GoldStandard/NAME.txt` (plain text of the main content, one paragraph
+    per line; CleanEval `<p>`/`<h>`/`<l>` markers are understood). Every page
+    is rendered to text by several HTML-to-text tools, each rendered line is
+    aligned to the gold text and labeled, and the labeled documents are
+    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Needs the
+    training extras: pip install 'noisecut[training]'.
+    """
+    try:
+        from training.build_corpus import build
+    except ImportError as error:
+        raise NoiseCutError(f"import-gold needs the training extras ({error.name} missing): pip install 'noisecut[training]'") from None
+
+    names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
+    try:
+        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root)
+    except ValueError as error:
+        raise NoiseCutError(str(error)) from None
+    click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -16,9 +16,16 @@ PROBABILITY_WINDOWS = (3, 10)
 
 
 def probability_context(probabilities: np.ndarray) -> np.ndarray:
-    """Columns: the neighbours' probabilities, window means and the document mean."""
+    """Columns: the neighbours' probabilities, window means, the means of all
+    lines before and after (a comment section or a trailing list runs to the
+    end), and the document mean."""
     p = np.asarray(probabilities, dtype=np.float64)
+    n = len(p)
     blocks = [shift(p, by) for by in NEIGHBOURS]
     blocks += [window_mean(p, width) for width in PROBABILITY_WINDOWS]
+    total = np.cumsum(p, axis=0)
+    counts = np.arange(1, n + 1)[:, None]
+    blocks.append(total / counts)                                          # lines 0..i
+    blocks.append((total[-1] - total + p) / (n - counts + 1))              # lines i..n-1
     blocks.append(np.broadcast_to(p.mean(axis=0), p.shape))
     return np.hstack(blocks)

@@ -7,13 +7,14 @@ indexed. A rendered line is gold if enough of its tokens are covered by gold
 shingles (short lines: if its tokens occur in the gold in sequence), with the
 majority label of the gold tokens it hits; otherwise it is noise.
 
-Order settles ambiguity. The gold reads roughly in page order, so the long,
-unambiguous lines fix a monotone path through the gold (a longest increasing
-run of their gold positions). A short or weak line is gold only where it fits
-between its neighbours on that path, so "Share" in a menu is not pulled into
-the body because the word occurs somewhere in the article; a line that
-repeats gold already claimed by a line on the path (a teaser of the lead, the
-headline in the <title>) is noise (a repeated title stays title).
+Order settles ambiguity. The gold reads roughly in page order, so the lines
+that align to one place in the gold fix a monotone path through it (the
+heaviest run of lines whose gold positions increase). Any other line is gold
+only where it fits, in order, between its neighbours on that path, so "Share"
+in a menu is not pulled into the body because the word occurs somewhere in the
+article. A line that repeats gold already claimed by another line (a teaser of
+the lead, the headline in the <title>) is noise; a repeated title stays title.
+Long lines off the path that align to unclaimed gold are kept (reordered text).
 """
 from __future__ import annotations
 
@@ -28,12 +29,13 @@ from noisecut.labels import Label
 
 K = 3  # shingle size
 MIN_COVERAGE = 0.5  # share of a line's tokens that must be covered by gold shingles
-STRONG_TOKENS = 6  # lines at least this long (and covered) anchor the path
+STRONG_TOKENS = 6  # off the path, lines this long with one place in the gold are kept (reordered text)
 SLACK = 2  # tokens of play when fitting a weak line between its neighbours
 MAIN = frozenset({Label.BODY, Label.HEADING})  # what the quality number measures
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+_LIST_MARK = re.compile(r"^\s*\d{1,3}[.)]\s+")  # "2. Subversive": renderers number <ol> items
 
 
 def tokens(text: str) -> list[str]:
@@ -78,21 +80,24 @@ class Gold:
     def match(self, index: int, words: list[str]) -> Match | None:
         if len(words) < K:
             return self._match_short(index, words)
-        hits: dict[int, dict[int, int]] = defaultdict(dict)  # diagonal -> line token -> gold
+        hits: dict[int, list[int]] = defaultdict(list)  # diagonal (gold - line) -> line shingle starts
         for j in range(len(words) - K + 1):
             for i in self.shingles.get(tuple(words[j:j + K]), ()):
-                for k in range(K):
-                    hits[i - j].setdefault(j + k, i + k)
-        if not hits:
+                hits[i - j].append(j)
+        # a diagonal with a single shingle is a chance hit ("one of the") unless the line is that short
+        least = 1 if len(words) <= 5 else 2
+        ranked = sorted((item for item in hits.items() if len(item[1]) >= least), key=lambda item: -len(item[1]))
+        if not ranked:
             return None
+        diagonals = [{j + k: d + j + k for j in starts for k in range(K)} for d, starts in ranked]
         positions: dict[int, int] = {}
-        ranked = sorted(hits.items(), key=lambda item: -len(item[1]))
-        for _, aligned in ranked:  # best diagonal first; others fill the gaps
+        for aligned in diagonals:  # best diagonal first; others fill the gaps
             for j, i in aligned.items():
                 positions.setdefault(j, i)
         best = len(ranked[0][1])
-        alternatives = sorted((a for _, a in ranked if len(a) == best), key=lambda a: min(a.values()))
-        main = ranked[0][1]
+        alternatives = sorted((a for a, (_, s) in zip(diagonals, ranked) if len(s) == best),
+                              key=lambda a: min(a.values()))
+        main = diagonals[0]
         return Match(index, len(words), positions, min(main.values()), max(main.values()) + 1, alternatives)
 
     def _match_short(self, index: int, words: list[str]) -> Match | None:
@@ -106,75 +111,92 @@ class Gold:
 
 
 def _increasing_run(matches: list[Match]) -> list[Match]:
-    """The longest run of matches whose gold start positions increase (patience sorting)."""
-    tails: list[int] = []  # smallest start ending a run of each length
-    tail_index: list[int] = []
-    previous: list[int] = [-1] * len(matches)
+    """The heaviest run of matches (weight: contiguously aligned tokens) whose gold starts strictly increase.
+
+    A Fenwick tree over the start positions holds, for each prefix, the best run so far.
+    """
+    starts = sorted({m.start for m in matches})
+    rank = {start: r + 1 for r, start in enumerate(starts)}
+    tree: list[tuple[int, int]] = [(0, -1)] * (len(starts) + 1)  # (weight, index of last match)
+    previous: list[int] = []
+    best = (0, -1)
     for n, match in enumerate(matches):
-        k = bisect.bisect_left(tails, match.start)
-        if k == len(tails):
-            tails.append(match.start)
-            tail_index.append(n)
-        else:
-            tails[k] = match.start
-            tail_index[k] = n
-        previous[n] = tail_index[k - 1] if k else -1
-    run, n = [], tail_index[-1] if tail_index else -1
+        r, prefix = rank[match.start] - 1, (0, -1)
+        while r > 0:  # best run ending before this start
+            prefix = max(prefix, tree[r])
+            r -= r & -r
+        previous.append(prefix[1])
+        entry = (prefix[0] + match.end - match.start, n)
+        best = max(best, entry)
+        r = rank[match.start]
+        while r <= len(starts):
+            tree[r] = max(tree[r], entry)
+            r += r & -r
+    run, n = [], best[1]
     while n >= 0:
         run.append(matches[n])
         n = previous[n]
     return run[::-1]
 
 
-def _fits(match: Match, low: int, high: int) -> dict[int, int] | None:
-    """An alignment of ``match`` lying within gold positions [low - SLACK, high + SLACK), else None."""
+def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int] | None:
+    """The first alignment of ``match`` inside gold positions [low - SLACK, high + SLACK)
+    that is not mostly claimed by other lines, else None."""
     for positions in match.alternatives:
-        if min(positions.values()) >= low - SLACK and max(positions.values()) < high + SLACK:
+        inside = min(positions.values()) >= low - SLACK and max(positions.values()) < high + SLACK
+        if inside and len(set(positions.values()) & claimed) * 2 <= len(positions):
             return positions
     return None
 
 
-def align(lines: list[str], blocks: list[tuple[str, Label]]) -> tuple[list[Label | None], float]:
+def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[list[Label | None], float]:
     """One label per rendered line (None for blank lines) and the alignment quality:
-    the share of the gold's body and heading tokens recovered by lines labeled body or heading."""
-    gold = Gold(blocks)
+    the share of the gold's body and heading tokens recovered by lines labeled body or heading.
+
+    ``blocks`` may be a prebuilt ``Gold`` (to align several renderings of one page)."""
+    gold = blocks if isinstance(blocks, Gold) else Gold(blocks)
     labels: list[Label | None] = [None if not line.strip() else Label.NOISE for line in lines]
     matches = []
     for index, line in enumerate(lines):
-        words = tokens(line)
+        words = tokens(_LIST_MARK.sub("", line))
         match = gold.match(index, words) if words else None
         if match and match.coverage >= MIN_COVERAGE:
             matches.append(match)
-    strong = [m for m in matches if m.size >= STRONG_TOKENS and len(m.alternatives) == 1]
-    path = _increasing_run(strong)
+    # anchors: lines with one place in the gold, aligned there contiguously for the most part
+    anchors = [m for m in matches if m.size >= K and len(m.alternatives) == 1
+               and m.end - m.start >= MIN_COVERAGE * m.size]
+    path = _increasing_run(anchors)
     on_path = {m.line for m in path}
-    strong_lines = {m.line for m in strong}
-    claimed: set[int] = set()
-    accepted: list[Match] = []
-    for match in path:
-        claimed.update(match.positions.values())
-        accepted.append(match)
+    claimed = {i for m in path for i in m.positions.values()}
+    accepted = list(path)
+    # other short or ambiguous lines: in order, between their neighbours on the path
     path_lines = [m.line for m in path]
+    cursor: dict[int, int] = {}  # gap between path lines -> end of the last line fitted there
+    rest = []
     for match in matches:
         if match.line in on_path:
             continue
+        if match.size >= STRONG_TOKENS and len(match.alternatives) == 1:
+            rest.append(match)
+            continue
+        k = bisect.bisect_left(path_lines, match.line)
+        low = cursor.get(k, path[k - 1].end if k else 0)
+        high = path[k].start if k < len(path) else len(gold.tokens)
+        positions = _fits(match, low, high, claimed)
+        if positions is None or len(positions) < MIN_COVERAGE * match.size:
+            continue
+        match.positions = positions
+        cursor[k] = max(positions.values()) + 1
+        claimed.update(positions.values())
+        accepted.append(match)
+    # long lines off the path: reordered text is kept, repeats of claimed text are not
+    for match in rest:
         positions = set(match.positions.values())
-        if match.line in strong_lines:  # reordered or repeated text: keep unless a repeat
-            if len(positions & claimed) * 2 > len(positions):
-                if _label_of(gold, match) == Label.TITLE:
-                    labels[match.line] = Label.TITLE
-                continue
-        else:  # weak: must fit between its neighbours on the path
-            k = bisect.bisect_left(path_lines, match.line)
-            low = path[k - 1].end if k else 0
-            high = path[k].start if k < len(path) else len(gold.tokens)
-            positions = _fits(match, low, high)
-            if positions is None or len(set(positions.values()) & claimed) * 2 > len(positions):
-                continue
-            match.positions = positions
-            if len(positions) < MIN_COVERAGE * match.size:
-                continue
-        claimed.update(match.positions.values())
+        if len(positions & claimed) * 2 > len(positions):
+            if _label_of(gold, match) == Label.TITLE:
+                labels[match.line] = Label.TITLE
+            continue
+        claimed.update(positions)
         accepted.append(match)
     for match in accepted:
         labels[match.line] = _label_of(gold, match)

@@ -26,8 +26,8 @@ from noisecut.document import Document
 from noisecut.labeled import LabeledDocument, format as format_labeled
 from noisecut.labels import LABELS
 
-from .align import MAIN, align
-from .datasets import DATASETS, NAMES, gold_blocks, iter_pages, read_html
+from .align import MAIN, Gold, align
+from .datasets import CLEANEVAL_STYLE, DATASETS, NAMES, gold_blocks, iter_pages, read_html
 from .render import RENDERERS, render
 from .splits import SPLITS, split_of
 
@@ -57,8 +57,12 @@ def process_page(task) -> list[dict]:
         blocks = gold_blocks(page)
     except Exception as error:  # noqa: BLE001 - report and go on
         return [{**base, "renderer": r, "skip": f"unreadable: {error}"} for r in renderers]
-    if not any(label in MAIN for _, label in blocks):
+    # CleanEval marks pages without main content (404s, index pages) with an empty gold:
+    # every line of those is noise. An empty gold elsewhere means the gold is broken.
+    empty_gold = not blocks and page.dataset in CLEANEVAL_STYLE
+    if not empty_gold and not any(label in MAIN for _, label in blocks):
         return [{**base, "renderer": r, "skip": "gold has no body"} for r in renderers]
+    gold = Gold(blocks)
     records = []
     for renderer in renderers:
         record = {**base, "renderer": renderer}
@@ -66,13 +70,14 @@ def process_page(task) -> list[dict]:
         if not doc.content_indices():
             records.append({**record, "skip": "empty rendering"})
             continue
-        labels, quality = align(doc.lines, blocks)
+        labels, quality = align(doc.lines, gold)
+        quality = 1.0 if empty_gold else quality
         if quality < MIN_QUALITY:
             records.append({**record, "skip": f"alignment {quality:.3f} < {MIN_QUALITY}"})
             continue
         meta = {"id": f"{page.dataset}/{page.name}/{renderer}", "dataset": page.dataset, "name": page.name,
                 "site": page.site, "lang": page.lang, "renderer": renderer, "split": split,
-                "align": f"{quality:.3f}"}
+                "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
         path = Path(out) / split / page.dataset / renderer / f"{page.name}.lines"
         write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
         records.append({**record, "path": str(path), "align": round(quality, 3),
@@ -130,9 +135,10 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
     datasets = list(datasets or NAMES)
-    unknown = [name for name in renderers if name not in RENDERERS] + [name for name in datasets if name not in NAMES]
+    unknown = [name for name in renderers if name not in RENDERERS]
+    unknown += [name for name in datasets if not (Path(root) / name / "input").is_dir()]
     if unknown:
-        raise ValueError(f"unknown renderer or dataset: {', '.join(unknown)}")
+        raise ValueError(f"unknown renderer or dataset folder: {', '.join(unknown)}")
     start = time.time()
     pages = list(iter_pages(root, datasets, limit))
     tasks = [(page, split_of(page, root), renderers, out) for page in pages]

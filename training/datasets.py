@@ -60,8 +60,10 @@ def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = 
 # --- reading ---------------------------------------------------------------------------
 
 def decode(data: bytes) -> str:
-    """UTF-8, else cp1252, else latin-1 (which always works)."""
-    for encoding in ("utf-8", "cp1252"):
+    """UTF-16 if it has a byte-order mark, else UTF-8, else cp1252, else latin-1 (always works)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -166,6 +168,7 @@ def _paragraphs(text: str) -> list[str]:
 
 def _cleaneval_blocks(gold: str) -> list[tuple[str, Label]]:
     gold = gold.replace("\r\n", "\n").replace("\r", "\n")
+    gold = re.sub(r"<!--.*?-->", "", gold, flags=re.S)  # "<!-- this page contains no article -->"
     if gold.lstrip().startswith("URL:"):
         gold = gold.lstrip().split("\n", 1)[1] if "\n" in gold.lstrip() else ""
     blocks: list[tuple[str, Label]] = []

@@ -13,7 +13,6 @@ from typing import Callable, Iterable
 import html_text
 import inscriptis
 import lxml.html
-import trafilatura
 from lxml import etree
 from trafilatura.baseline import basic_cleaning  # trafilatura's own page cleaning
 
@@ -22,8 +21,9 @@ BLOCK_TAGS = frozenset(
     "figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre section summary "
     "table tbody td tfoot th thead tr ul".split()
 )
-SKIP_TAGS = frozenset("script style noscript template svg head iframe object".split())
+SKIP_TAGS = frozenset("script style template svg head iframe object".split())
 _SPACES = re.compile(r"\s+")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # lxml refuses these
 # trafilatura.html2txt joins the whole page on one line; these are the block
 # elements where its own text walker puts the spaces we turn into line breaks
 _TRAFILATURA_BLOCKS = tuple(
@@ -114,15 +114,15 @@ def render_html_text(html: str) -> str:
 def render_trafilatura_full(html: str) -> str:
     """trafilatura.html2txt (the whole page after trafilatura's basic cleaning),
     with a line break at each block element instead of the space it puts there."""
-    tree = trafilatura.load_html(html)
+    tree = parse_html(html)  # trafilatura.load_html rejects pages that do not start like HTML
     if tree is None:
         return ""
     body = tree.find(".//body")
     body = deepcopy(body if body is not None else tree)
     body = basic_cleaning(body)
     for element in body.iter(*_TRAFILATURA_BLOCKS):
-        element.text = "\n" + (element.text or "")
-        element.tail = "\n" + (element.tail or "")
+        element.text = "\n" + _NOT_XML.sub(" ", element.text or "")
+        element.tail = "\n" + _NOT_XML.sub(" ", element.tail or "")
     return _lines(body.text_content().split("\n"))
 
 

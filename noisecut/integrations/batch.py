@@ -1,0 +1,210 @@
+"""``CleanBatch``: clean the text column of a pandas batch, for any engine.
+
+One callable class serves the three corpus engines unchanged:
+
+* Ray Data builds it once per actor:
+  ``ds.map_batches(CleanBatch, fn_constructor_kwargs={...}, batch_format="pandas",
+  compute=ray.data.ActorPoolStrategy(size=N))`` (or ``concurrency=N``);
+* Dask ships one instance to its workers:
+  ``ddf.map_partitions(CleanBatch(...), meta=...)``;
+* Spark feeds it an iterator of batches:
+  ``df.mapInPandas(CleanBatch(...).map_iter, schema)``.
+
+Decisions, written down once:
+
+* **The model loads lazily**, on the first non-empty batch, once per instance
+  (per Ray actor; per task on Dask and Spark, which unpickle the instance for
+  each partition, about 4 ms). Pickling drops the loaded ``Cleaner``: only
+  the parameters travel, and each worker loads the model from ``model``.
+  ``model=None`` means the shipped model (or ``$NOISECUT_MODEL``) *as the
+  worker sees it*; pass a ``Model`` object instead to ship the arrays with the
+  instance to workers that do not have the files.
+* **Missing text stays missing.** ``None``/``NaN``/``NA`` come back as the
+  column's missing value, never as ``""``: an empty string means "every line
+  was noise", a missing value means "there was no text". ``str`` values come
+  back as ``str`` (``Cleaner.clean``); ``bytes`` values come back as ``bytes``
+  (``Cleaner.clean_bytes``, byte for byte, invalid UTF-8 included). Any other
+  type is an error naming the row.
+* **Other columns are untouched**, and the input batch is never modified: the
+  result is a new frame with the output column replaced or added (and the
+  labels column, if asked for, added).
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from ..cleaner import Cleaner
+from ..document import Document, encode
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label, parse_label
+from ..model import Model
+from ..policy import THRESHOLD_DEFAULT
+
+
+class CleanBatch:
+    """Clean ``batch[text_column]`` of a pandas DataFrame, row by row.
+
+    Parameters
+    ----------
+    model : str, Path, Model or None
+        Model directory, a loaded ``Model``, or None for the shipped model.
+    text_column : str
+        The column holding the documents (``str`` or ``bytes`` values).
+    output_column : str or None
+        Where the cleaned text goes; None overwrites ``text_column``.
+    keep : iterable of Label or label names, or a comma-separated string
+        The labels whose lines are kept (the whole set, as in ``Cleaner``).
+    threshold : float
+        Keep a line when the probability of the kept labels reaches this.
+    dedupe : bool
+        Drop later exact repeats of kept lines.
+    labels_column : str or None
+        If set, also add this column: for each row, one label name per line
+        of the input text (lines split at ``\\r\\n``, ``\\r`` or ``\\n``), None
+        for blank lines; None for a row whose text is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> clean = CleanBatch(model="/tmp/m2", output_column="clean")   # doctest: +SKIP
+    >>> clean(pd.DataFrame({"id": [1], "text": ["Home | News\\nA paragraph."]}))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        text_column: str = "text",
+        output_column: str | None = None,
+        keep: Iterable[Label | str] | str = KEEP_DEFAULT,
+        threshold: float = THRESHOLD_DEFAULT,
+        dedupe: bool = True,
+        labels_column: str | None = None,
+    ):
+        self.model = model
+        self.text_column = text_column
+        self.output_column = output_column or text_column
+        self.keep = parse_keep(keep)
+        self.threshold = check_threshold(threshold)
+        self.dedupe = bool(dedupe)
+        self.labels_column = labels_column
+        if labels_column is not None and labels_column in (text_column, self.output_column):
+            raise NoiseCutError(f"labels_column {labels_column!r} must differ from the text and output columns")
+        self._cleaner: Cleaner | None = None
+
+    # -- the model, loaded once per instance and never pickled -------------
+
+    @property
+    def cleaner(self) -> Cleaner:
+        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
+        if self._cleaner is None:
+            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+        return self._cleaner
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cleaner"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __dask_tokenize__(self):
+        model = self.model.meta.get("sha256") if isinstance(self.model, Model) else str(self.model)
+        return (type(self).__name__, model, self.text_column, self.output_column, sorted(self.keep),
+                self.threshold, self.dedupe, self.labels_column)
+
+    def __repr__(self) -> str:
+        keep = ",".join(sorted(label.value for label in self.keep))
+        return (f"CleanBatch(model={self.model!r}, text_column={self.text_column!r}, output_column={self.output_column!r}, "
+                f"keep={keep!r}, threshold={self.threshold}, dedupe={self.dedupe}, labels_column={self.labels_column!r})")
+
+    # -- cleaning ----------------------------------------------------------
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        if self.text_column not in batch.columns:
+            raise NoiseCutError(f"no column {self.text_column!r} in the batch (columns: {', '.join(map(str, batch.columns))})")
+        column = batch[self.text_column]
+        cleaned, labels = [], []
+        for where, value in zip(batch.index, column.tolist()):
+            text, line_labels = self.clean_value(value, where)
+            cleaned.append(text)
+            labels.append(line_labels)
+        dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
+        new = {self.output_column: pd.Series(cleaned, index=batch.index, dtype=dtype)}
+        if self.labels_column is not None:
+            new[self.labels_column] = pd.Series(labels, index=batch.index, dtype=object)
+        return batch.assign(**new)
+
+    def clean_value(self, value, where=None) -> tuple:
+        """``(cleaned, labels)`` for one cell; labels is None unless ``labels_column`` is set."""
+        if is_missing(value):
+            return value, None
+        if not isinstance(value, (str, bytes)):
+            raise NoiseCutError(f"column {self.text_column!r}, index {where!r}: expected str or bytes, got {type(value).__name__}")
+        if self.labels_column is None:
+            return (self.cleaner.clean(value) if isinstance(value, str) else self.cleaner.clean_bytes(value)), None
+        doc = Document.from_text(value) if isinstance(value, str) else Document.from_bytes(value)
+        results = self.cleaner.classify(doc)
+        text = doc.join([r.index for r in results if r.kept])
+        return (text if isinstance(value, str) else encode(text)), [r.label.value if r.label else None for r in results]
+
+    def map_iter(self, batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """The iterator form Spark's ``mapInPandas`` wants: one cleaned frame per batch."""
+        for batch in batches:
+            yield self(batch)
+
+    def meta(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The empty frame this returns for ``frame``'s columns: Dask's ``meta``.
+
+        Accepts a pandas frame or anything with a pandas ``_meta`` (a Dask
+        DataFrame). Never loads the model.
+        """
+        empty = getattr(frame, "_meta", frame).iloc[:0]
+        return self(empty)
+
+    def spark_schema(self, schema):
+        """The Spark schema of the result, given the input's (for ``mapInPandas``)."""
+        from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+        fields = list(schema.fields)
+        names = [f.name for f in fields]
+        text_type = fields[names.index(self.text_column)].dataType if self.text_column in names else StringType()
+        if self.output_column not in names:
+            fields.append(StructField(self.output_column, text_type, True))
+        if self.labels_column is not None and self.labels_column not in names:
+            fields.append(StructField(self.labels_column, ArrayType(StringType(), True), True))
+        return StructType(fields)
+
+
+def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
+    """Labels or label names (or ``"body,heading"``) as a frozenset of ``Label``; None is the default set."""
+    if keep is None:
+        return KEEP_DEFAULT
+    if isinstance(keep, (str, Label)):
+        keep = [keep] if isinstance(keep, Label) else [name for name in keep.split(",") if name.strip()]
+    try:
+        labels = frozenset(k if isinstance(k, Label) else parse_label(str(k)) for k in keep)
+    except (TypeError, ValueError) as error:
+        raise NoiseCutError(f"keep: {error}") from None
+    if not labels:
+        raise NoiseCutError("keep: name at least one label to keep")
+    return labels
+
+
+def check_threshold(threshold) -> float:
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        raise NoiseCutError(f"threshold must be a number between 0 and 1, got {threshold!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise NoiseCutError(f"threshold must be between 0 and 1, got {threshold!r}")
+    return value
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)

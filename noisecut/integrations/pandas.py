@@ -1,0 +1,56 @@
+"""pandas: ``clean_series`` and the ``series.noisecut`` accessor.
+
+Importing this module registers the accessor::
+
+    >>> import noisecut.integrations.pandas   # doctest: +SKIP
+    >>> df["clean"] = df["text"].noisecut.clean(model="/tmp/m2")   # doctest: +SKIP
+
+Values follow ``CleanBatch``: ``str`` in, ``str`` out; ``bytes`` in, ``bytes``
+out; missing values stay missing. The index, name and (string) dtype of the
+series are kept.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..cleaner import Cleaner
+from .batch import CleanBatch
+
+_COLUMN = "text"
+
+
+def clean_series(series: pd.Series, cleaner: Cleaner | None = None, **cleaner_kwargs) -> pd.Series:
+    """The cleaned texts of ``series``, with the same index and name.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Documents as ``str`` or ``bytes``; missing values are left missing.
+    cleaner : Cleaner, optional
+        A loaded cleaner to reuse across calls (then ``cleaner_kwargs`` must
+        be empty); otherwise one is loaded for this call.
+    **cleaner_kwargs
+        ``model``, ``keep``, ``threshold``, ``dedupe``: as for ``Cleaner``
+        (``keep`` may also be label names).
+    """
+    if not isinstance(series, pd.Series):
+        raise TypeError(f"clean_series expects a pandas Series, got {type(series).__name__}")
+    if cleaner is not None and cleaner_kwargs:
+        raise TypeError("pass either a cleaner or cleaner options, not both")
+    clean = CleanBatch(text_column=_COLUMN, **cleaner_kwargs)
+    if cleaner is not None:
+        clean._cleaner = cleaner
+    out = clean(series.to_frame(_COLUMN))[_COLUMN]
+    out.name = series.name
+    return out
+
+
+@pd.api.extensions.register_series_accessor("noisecut")
+class NoiseCutAccessor:
+    """``series.noisecut.clean(**cleaner_kwargs)``: ``clean_series`` as a method."""
+
+    def __init__(self, series: pd.Series):
+        self._series = series
+
+    def clean(self, cleaner: Cleaner | None = None, **cleaner_kwargs) -> pd.Series:
+        return clean_series(self._series, cleaner=cleaner, **cleaner_kwargs)

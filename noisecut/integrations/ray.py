@@ -1,0 +1,267 @@
+"""Ray Data: read a corpus, clean it on a cluster with ``CleanBatch``, write it.
+
+The library side of ``noisecut clean --engine ray [--address ADDRESS]``.
+Ray is an optional extra (``pip install 'noisecut[ray]'``); it is imported
+only when these functions run.
+
+Inputs (``input_format``, else guessed from the file suffixes):
+
+* ``jsonl``: ``*.jsonl``/``*.json``/``*.ndjson`` (optionally compressed), one
+  document per record, text in ``text_column`` (``ray.data.read_json``);
+* ``parquet``: ``*.parquet`` (``ray.data.read_parquet``);
+* ``text``: any other file is one document, read whole as bytes
+  (``ray.data.read_binary_files``, with a ``path`` column). Not
+  ``read_text``: that makes a row of every line, and a line alone cannot be
+  classified without its neighbours. Kept lines come back byte for byte;
+* a pandas DataFrame, or a ``ray.data.Dataset`` as it is.
+
+Outputs (``output_format``, else from ``output``'s suffix): ``parquet`` or
+``jsonl`` write a directory of files (Ray's writers, one or more files per
+block); ``text`` writes one file holding the cleaned documents one after the
+other in input order, like ``noisecut clean -o``, written whole or not at all
+(for a Dataset you pass, in the order its context gives: set
+``ds.context.execution_options.preserve_order = True`` first).
+JSON cannot carry raw bytes, so documents read as ``text`` are decoded as
+UTF-8 (invalid bytes replaced) for ``jsonl`` output; ``parquet`` and ``text``
+keep them as bytes.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label
+from ..model import Model
+from ..policy import THRESHOLD_DEFAULT
+from .batch import CleanBatch, check_threshold, parse_keep
+
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+COMPRESSION_SUFFIXES = (".gz", ".br", ".zst", ".lz4", ".bz2")
+FORMATS = ("jsonl", "parquet", "text")
+
+
+def clean_with_ray(
+    source,
+    output: str | Path | None = None,
+    *,
+    model: Model | str | Path | None = None,
+    keep: Iterable[Label | str] | str = KEEP_DEFAULT,
+    threshold: float = THRESHOLD_DEFAULT,
+    dedupe: bool = True,
+    text_column: str = "text",
+    output_column: str | None = None,
+    labels_column: str | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    address: str | None = None,
+    concurrency: int | None = None,
+    batch_size: int | None = None,
+):
+    """Clean ``source`` with Ray Data; return the cleaned Dataset, or write it to ``output``.
+
+    Parameters
+    ----------
+    source : path, list of paths, pandas.DataFrame or ray.data.Dataset
+        Files or directories (see the module docstring for formats).
+    output : path or None
+        Where to write; None returns the (lazy) cleaned ``ray.data.Dataset``.
+    model, keep, threshold, dedupe, text_column, output_column, labels_column
+        As for ``CleanBatch``. The model is loaded here, in the driver, so a
+        bad model fails before any work starts, and the arrays travel to the
+        workers with the actors: workers need noisecut but not the model files.
+    input_format, output_format : "jsonl", "parquet", "text" or None
+        None guesses from the suffixes.
+    address : str or None
+        A Ray cluster to connect to (``"auto"``, ``"ray://host:10001"``);
+        None connects to the cluster this process already uses, else to a
+        local one (``ray.init()`` rules: ``$RAY_ADDRESS``, a ``ray start``
+        cluster, else a new local cluster that lives as long as this process).
+    concurrency : int or None
+        Number of cleaning actors (each loads the model once); None lets Ray
+        scale the pool between 1 and the cluster's CPUs. Either way the pool
+        leaves a CPU for Ray's read and write tasks (``actor_cpus``).
+    batch_size : int or None
+        Documents per batch (Ray's default when None).
+
+    Returns
+    -------
+    ray.data.Dataset when ``output`` is None, else ``output`` as a Path.
+    """
+    ray = _import_ray()
+    keep, threshold = parse_keep(keep), check_threshold(threshold)
+    if output is not None:
+        output_format = _output_format(Path(output), output_format)
+    if not isinstance(model, Model):
+        model = Model.load(model)
+    connect(address)
+    ds, text_column, raw_bytes = read_dataset(source, text_column=text_column, input_format=input_format)
+    if output_format == "text" and not isinstance(source, ray.data.Dataset):
+        ds.context.execution_options.preserve_order = True  # a snapshot read_dataset made: ours to change
+    cpus = ray.cluster_resources().get("CPU", 1.0)
+    pool_size = concurrency or max(1, int(cpus))
+    cleaned = ds.map_batches(
+        CleanBatch,
+        fn_constructor_kwargs=dict(
+            model=model, text_column=text_column, output_column=output_column, keep=keep,
+            threshold=threshold, dedupe=dedupe, labels_column=labels_column,
+        ),
+        batch_format="pandas",
+        batch_size=batch_size,
+        compute=ray.data.ActorPoolStrategy(size=concurrency) if concurrency else ray.data.ActorPoolStrategy(min_size=1, max_size=pool_size),
+        num_cpus=actor_cpus(pool_size, cpus),
+    )
+    if output is None:
+        return cleaned
+    column = output_column or text_column
+    try:
+        write_dataset(cleaned, Path(output), output_format, column, decode_bytes=raw_bytes)
+    except Exception as error:  # a NoiseCutError raised in a worker arrives wrapped by Ray
+        user_error = _user_error(error)
+        if user_error is error:
+            raise
+        raise user_error from None
+    return Path(output)
+
+
+def actor_cpus(concurrency: int, cluster_cpus: float) -> float:
+    """CPUs each cleaning actor reserves: 1, or less so that Ray's read and write tasks still fit.
+
+    Actors that hold every CPU leave none for the read and write tasks, and the
+    dataset hangs (ray-project/ray#44687). A pool of ``concurrency`` actors
+    therefore reserves at most all CPUs but one (half of them on a 1-CPU
+    cluster); the actors still run one batch at a time each.
+    """
+    spare = max(cluster_cpus - 1.0, cluster_cpus / 2.0)
+    return min(1.0, spare / concurrency)
+
+
+def connect(address: str | None = None) -> None:
+    """Join the Ray cluster at ``address``, unless this process is already in one."""
+    ray = _import_ray()
+    if not ray.is_initialized():
+        ray.init(address=address)
+
+
+def read_dataset(source, *, text_column: str = "text", input_format: str | None = None):
+    """``(dataset, text_column, raw_bytes)`` for ``source``; ``raw_bytes`` when the text is bytes."""
+    ray = _import_ray()
+    if isinstance(source, ray.data.Dataset):
+        return source, text_column, False
+    if _is_dataframe(source):
+        if text_column not in source.columns:
+            raise NoiseCutError(f"no column {text_column!r} in the DataFrame (columns: {', '.join(map(str, source.columns))})")
+        return ray.data.from_pandas(source), text_column, False
+    paths = [Path(p) for p in ([source] if isinstance(source, (str, Path)) else source)]
+    if not paths:
+        raise NoiseCutError("no input files")
+    for path in paths:
+        if not path.exists():
+            raise NoiseCutError(f"{path}: no such file or directory")
+    fmt = input_format or _guess_format(paths)
+    if fmt not in FORMATS:
+        raise NoiseCutError(f"input format {fmt!r} is not one of {', '.join(FORMATS)}")
+    names = [str(p) for p in paths]
+    if fmt == "text":
+        ds = ray.data.read_binary_files(names, include_paths=True)
+        return ds.rename_columns({"bytes": text_column}), text_column, True
+    ds = ray.data.read_json(names) if fmt == "jsonl" else ray.data.read_parquet(names)
+    if text_column not in ds.schema().names:
+        raise NoiseCutError(f"no column {text_column!r} in {paths[0]} (columns: {', '.join(ds.schema().names)})")
+    return ds, text_column, False
+
+
+def write_dataset(ds, output: Path, output_format: str, column: str, decode_bytes: bool = False) -> None:
+    """Write ``ds`` as a directory of Parquet or JSONL files, or ``column`` as one text file."""
+    if output_format == "text":
+        from ..document import encode
+        from ..io.files import write_output
+
+        def chunks():
+            for batch in ds.iter_batches(batch_format="pandas"):
+                for value in batch[column].tolist():
+                    if isinstance(value, str):
+                        yield encode(value)
+                    elif isinstance(value, bytes):
+                        yield value
+
+        write_output(chunks(), output)
+        return
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise NoiseCutError(f"{output}: already exists; {output_format} output goes to a new or empty directory")
+    if output_format == "parquet":
+        ds.write_parquet(str(output))
+        return
+    if decode_bytes:
+        ds = ds.map_batches(_decode_column, fn_kwargs={"column": column}, batch_format="pandas")
+    ds.write_json(str(output))
+
+
+def _decode_column(batch, column: str):
+    decode = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v  # noqa: E731
+    return batch.assign(**{column: [decode(v) for v in batch[column].tolist()]})
+
+
+def _guess_format(paths: list[Path]) -> str:
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith((".", "_")))
+        else:
+            files.append(path)
+    formats = {_suffix_format(p) for p in files}
+    if len(formats) > 1:
+        raise NoiseCutError(f"inputs mix formats ({', '.join(sorted(formats))}); pass one format at a time")
+    return formats.pop() if formats else "text"
+
+
+def _suffix_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
+        suffixes.pop()
+    last = suffixes[-1] if suffixes else ""
+    if last in JSONL_SUFFIXES:
+        return "jsonl"
+    if last == ".parquet":
+        return "parquet"
+    return "text"
+
+
+def _output_format(output: Path, output_format: str | None) -> str:
+    fmt = output_format or _suffix_format(output)
+    if fmt not in FORMATS:
+        raise NoiseCutError(f"output format {fmt!r} is not one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def _is_dataframe(obj) -> bool:
+    return type(obj).__module__.startswith("pandas") and type(obj).__name__ == "DataFrame"
+
+
+def _user_error(error: BaseException) -> BaseException:
+    """The NoiseCutError a worker raised, out of the Ray error around it (else ``error``).
+
+    Ray re-raises a worker's exception as a ``RayTaskError`` whose message
+    holds the remote traceback, not the exception object: the last
+    ``NoiseCutError: ...`` line of that message is the user's error.
+    """
+    seen = error
+    while seen is not None:
+        if isinstance(seen, NoiseCutError):
+            return seen
+        seen = seen.__cause__
+    found = _WRAPPED_ERROR.findall(str(error))
+    return NoiseCutError(found[-1]) if found else error
+
+
+_WRAPPED_ERROR = re.compile(r"^(?:noisecut\.errors\.)?NoiseCutError: (.*)$", re.MULTILINE)
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise NoiseCutError("Ray is not installed: pip install 'noisecut[ray]'") from None
+    return ray

@@ -1,0 +1,121 @@
+"""Which format a path holds or should get, and the reader or writer for it.
+
+Formats: ``text`` (a file is a document), ``jsonl``, ``parquet``, ``wet`` and
+``warc`` (read only; written as ``wet``), ``dir`` (a directory of ``.txt``
+files). Given explicitly, or inferred: a directory is ``dir``; ``.jsonl``,
+``.ndjson``, ``.parquet``, ``.wet``, ``.warc`` (each but Parquet also with
+``.gz``) name their format; anything else is ``text``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..document import Document
+from ..errors import NoiseCutError
+from .files import RecordErrors, is_stdio
+from .records import TEXT_FIELD_DEFAULT
+
+INPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "warc", "dir")
+OUTPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "dir")
+RECORD_OUTPUTS = ("jsonl", "parquet")  # the outputs that can carry fields and labels
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".wet": "wet", ".warc": "warc", ".txt": "text"}
+
+
+def format_from_name(path: str | Path) -> str | None:
+    """The format a file name states (``data.jsonl.gz`` -> ``jsonl``), or None."""
+    name = Path(str(path)).name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return _SUFFIXES.get(Path(name).suffix)
+
+
+def input_format(path: str | Path, given: str | None = None) -> str:
+    """``given``, checked against what ``path`` is, or the format inferred from it."""
+    is_dir = not is_stdio(path) and Path(path).is_dir()
+    if given is None:
+        return "dir" if is_dir else (format_from_name(path) or "text")
+    if given == "dir" and not is_dir:
+        raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt files)")
+    if given != "dir" and is_dir:
+        raise NoiseCutError(f"{path}: is a directory (pass files, or --input-format dir)")
+    if given == "parquet" and is_stdio(path):
+        raise NoiseCutError("Parquet cannot be read from stdin (it is read from the end); pass the file")
+    return given
+
+
+def output_format(output: str | Path | None, given: str | None, inputs: Iterable[str]) -> str:
+    """``given``, else inferred from the output's name, else the natural output for the input formats."""
+    inputs = set(inputs)
+    if given == "warc":
+        raise NoiseCutError("WARC output is written as WET (conversion records): --output-format wet")
+    if given:
+        return given
+    if not is_stdio(output):
+        named = format_from_name(output)
+        if named:
+            return "wet" if named == "warc" else named
+        if Path(output).is_dir() or inputs == {"dir"}:
+            return "dir"
+    if inputs <= {"text", "dir"}:
+        return "text"
+    if inputs == {"parquet"} and not is_stdio(output):
+        return "parquet"
+    return "jsonl"  # records, WET/WARC, or a mix: JSONL keeps every field
+
+
+def open_reader(path: str | Path, fmt: str, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT, warc_stats=None) -> Iterator[Document]:
+    """The documents of one input."""
+    if fmt == "text":
+        from .text import read_text
+
+        return read_text(path, errors)
+    if fmt == "dir":
+        from .text import read_directory
+
+        return read_directory(path, errors)
+    if fmt == "jsonl":
+        from .jsonl import read_jsonl
+
+        return read_jsonl(path, errors, text_field)
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        return read_parquet(path, errors, text_field)
+    if fmt in ("wet", "warc"):
+        from .warc import read_warc
+
+        return read_warc(path, errors, warc_stats)
+    raise ValueError(f"unknown input format {fmt!r}")
+
+
+@contextmanager
+def open_writer(output: str | Path | None, fmt: str, text_field: str = TEXT_FIELD_DEFAULT, labels_field: str | None = None, schema=None):
+    """A context giving ``write(doc, text, labels=None)``; file outputs appear only when the block succeeds."""
+    if fmt == "text":
+        from .text import text_writer as writer
+
+        args = (output,)
+    elif fmt == "dir":
+        from .text import directory_writer as writer
+
+        args = (output,)
+    elif fmt == "jsonl":
+        from .jsonl import jsonl_writer as writer
+
+        args = (output, text_field, labels_field)
+    elif fmt == "parquet":
+        from .parquet import parquet_writer as writer
+
+        args = (output, text_field, labels_field, schema)
+    elif fmt == "wet":
+        from .warc import wet_writer as writer
+
+        args = (output,)
+    else:
+        raise ValueError(f"unknown output format {fmt!r}")
+    with writer(*args) as write:
+        yield write

@@ -1,0 +1,132 @@
+"""Parquet via pyarrow: read in record batches, written in batches, other columns passed through.
+
+Reading goes through ``ParquetFile.iter_batches``, so memory holds one batch
+(and the row group it comes from), never the file. Writing collects rows
+into batches and appends each with ``ParquetWriter``. When the input is
+Parquet too, the output keeps its schema (column types and order); otherwise
+the schema is inferred from the first batch. Record numbers count rows from 1.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import NoiseCutError
+from .files import RecordErrors, open_output
+from .records import TEXT_FIELD_DEFAULT, Record, output_record, text_problem
+from .text import Write
+
+READ_BATCH_ROWS = 256        # rows per batch read
+WRITE_BATCH_ROWS = 1024      # rows per batch (and row group) written ...
+WRITE_BATCH_BYTES = 64 << 20  # ... or fewer, once their text reaches this size
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise NoiseCutError("Parquet needs pyarrow: pip install 'noisecut[formats]'") from None
+    return pyarrow
+
+
+def open_parquet(path: str | Path):
+    """The ``ParquetFile``, or a one-line error when it is not one."""
+    pa = _pyarrow()
+    try:
+        return pa.parquet.ParquetFile(path)
+    except FileNotFoundError:
+        raise NoiseCutError(f"{path}: no such file") from None
+    except (pa.ArrowException, OSError) as error:
+        raise NoiseCutError(f"{path}: not a readable Parquet file ({error})") from None
+
+
+def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT):
+    """The file's Arrow schema, checked to hold a string column ``text_field``."""
+    pa = _pyarrow()
+    schema = open_parquet(path).schema_arrow
+    if text_field not in schema.names:
+        raise NoiseCutError(f"{path}: no column {text_field!r} (columns: {', '.join(schema.names)}; choose one with --text-field)")
+    kind = schema.field(text_field).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise NoiseCutError(f"{path}: column {text_field!r} holds {kind}, expected strings")
+    return schema
+
+
+def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT) -> Iterator[Record]:
+    """Each row as a ``Record`` of ``text_field``; a null text goes to ``errors``."""
+    pa = _pyarrow()
+    name = str(path)
+    parquet_schema(path, text_field)
+    number = 0
+    try:
+        for batch in open_parquet(path).iter_batches(batch_size=READ_BATCH_ROWS):
+            for row in batch.to_pylist():
+                number += 1
+                problem = text_problem(row, text_field)
+                if problem:
+                    errors(name, number, problem)
+                    continue
+                yield Record.from_record(row, text_field, name, number)
+    except (pa.ArrowException, OSError) as error:
+        errors.unreadable(name, number + 1, f"corrupt Parquet data ({error})")
+
+
+@contextmanager
+def parquet_writer(path: str | Path | None, text_field: str = TEXT_FIELD_DEFAULT, labels_field: str | None = None, schema=None) -> Iterator[Write]:
+    """Rows appended in batches; ``schema`` (the input's) keeps column types, else the first batch decides."""
+    pa = _pyarrow()
+    if schema is not None and labels_field:
+        labels_type = pa.list_(pa.string())
+        if labels_field in schema.names:
+            schema = schema.set(schema.get_field_index(labels_field), pa.field(labels_field, labels_type))
+        else:
+            schema = schema.append(pa.field(labels_field, labels_type))
+    with open_output(path, compress=False) as f:
+        batches = _Batches(pa, f, schema, text_field, labels_field)
+        yield batches.add
+        batches.close()
+
+
+class _Batches:
+    """Rows collected until a batch is full, then appended as a table."""
+
+    def __init__(self, pa, sink, schema, text_field: str, labels_field: str | None):
+        self.pa, self.sink, self.schema = pa, sink, schema
+        self.text_field, self.labels_field = text_field, labels_field
+        self.rows: list[dict] = []
+        self.size = 0
+        self.written = 0
+        self.writer = None
+
+    def add(self, doc, text: str, labels: list | None = None) -> None:
+        self.rows.append(output_record(doc, text, self.text_field, self.labels_field, labels))
+        self.size += len(text)
+        if len(self.rows) >= WRITE_BATCH_ROWS or self.size >= WRITE_BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        pa = self.pa
+        if self.schema is None and not self.rows:  # nothing at all to write: a table of just the text column
+            self.schema = pa.schema([(self.text_field, pa.string())])
+        try:
+            table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        except (pa.ArrowException, TypeError, ValueError) as error:
+            first = self.written + 1
+            raise NoiseCutError(
+                f"cannot write records {first}-{first + len(self.rows) - 1} to Parquet: {error} "
+                "(a Parquet column holds one type per field, set by the input's schema or the first records)"
+            ) from None
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pa.parquet.ParquetWriter(self.sink, self.schema)
+        if table.num_rows:
+            self.writer.write_table(table)
+        self.written += table.num_rows
+        self.rows, self.size = [], 0
+
+    def close(self) -> None:
+        if self.rows or self.writer is None:
+            self.flush()
+        self.writer.close()

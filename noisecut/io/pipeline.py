@@ -1,0 +1,175 @@
+"""Corpus-scale cleaning: inputs of any format -> cleaned documents -> one output.
+
+``clean_files(CleanConfig(...))`` is what ``noisecut clean`` runs; its
+steps are plain functions a Python user can chain differently:
+
+    read (``open_reader``) -> clean (``parallel.clean_documents``) -> write (``open_writer``)
+
+``clean_stream`` is the middle and the end: documents in, a writer fed in
+input order, a progress bar on a terminal.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from ..document import Document
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label
+from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
+from ..policy import THRESHOLD_DEFAULT
+from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, inside, is_stdio, same_file
+from .formats import RECORD_OUTPUTS, input_format, open_reader, open_writer, output_format
+from .records import TEXT_FIELD_DEFAULT
+
+PROGRESS_DELAY = 1.0  # seconds before a progress bar appears: short runs show none
+
+
+@dataclass
+class CleanConfig:
+    """Everything one ``noisecut clean`` run needs; the fields are its options' names."""
+
+    files: Sequence[str | Path] = ()
+    output: str | Path | None = None
+    input_format: str | None = None
+    output_format: str | None = None
+    text_field: str = TEXT_FIELD_DEFAULT
+    labels_field: str | None = None
+    jobs: int | None = None            # None or 0: every core
+    on_error: str = ON_ERROR_DEFAULT   # "stop" or "skip"
+    quiet: bool = False
+    model: str | Path | None = None
+    keep: frozenset[Label] = field(default=KEEP_DEFAULT)
+    threshold: float = THRESHOLD_DEFAULT
+    no_dedupe: bool = False
+    explain: bool = False
+
+    def cleaner(self) -> CleanerSpec:
+        model = str(Path(self.model).resolve()) if self.model is not None else None
+        return CleanerSpec(model, frozenset(self.keep), self.threshold, not self.no_dedupe)
+
+
+@dataclass
+class CleanStats:
+    documents: int = 0   # written
+    skipped: int = 0     # bad records left out (--on-error skip)
+    not_text: int = 0    # WARC records that are not plain text
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.documents / self.seconds if self.seconds else 0.0
+
+
+def clean_stream(
+    docs: Iterable[Document],
+    write: Callable[..., None],
+    factory: CleanerFactory,
+    jobs: int | None = 1,
+    output: Output = Output(),
+    progress: bool = False,
+) -> int:
+    """Clean ``docs`` and hand each to ``write(doc, text, labels)`` in input order; returns how many.
+
+    ``factory`` builds the ``Cleaner`` (a ``CleanerSpec`` for ``jobs > 1``: it
+    is sent to the workers). ``progress``: a documents/s bar on stderr when
+    it is a terminal.
+    """
+    count = 0
+    for doc, text, labels in _progress(clean_documents(docs, factory, jobs, output), progress):
+        write(doc, text, labels)
+        count += 1
+    return count
+
+
+def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -> CleanStats:
+    """Read ``config.files``, clean them, write ``config.output``: the ``noisecut clean`` command."""
+    log = log or _log
+    started = time.perf_counter()
+    sources = [str(source) for source in config.files] or [STDIO]
+    _check_sources(sources)
+    formats = [input_format(source, config.input_format) for source in sources]
+    out_format = output_format(config.output, config.output_format, formats)
+    _check(config, sources, formats, out_format)
+    schema = _parquet_schema(sources, config.text_field) if out_format == "parquet" and set(formats) == {"parquet"} else None
+
+    from .warc import WarcStats
+
+    errors, warc_stats = RecordErrors(config.on_error, log), WarcStats()
+    docs = chain.from_iterable(
+        open_reader(source, fmt, errors, config.text_field, warc_stats) for source, fmt in zip(sources, formats)
+    )
+    output = Output(labels=bool(config.labels_field), explain=config.explain)
+    with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
+        count = clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet)
+    stats = CleanStats(count, errors.skipped, warc_stats.not_text, time.perf_counter() - started)
+    if stats.not_text and not config.quiet:
+        log(f"left out {stats.not_text} WARC records that are not plain text (HTML is not rendered)")
+    if stats.skipped:
+        log(f"skipped {stats.skipped} record{'s' if stats.skipped != 1 else ''}")
+    return stats
+
+
+def _check_sources(sources: list[str]) -> None:
+    if sources.count(STDIO) > 1:
+        raise NoiseCutError("stdin (-) can be read only once")
+    for source in sources:
+        if not is_stdio(source) and not Path(source).exists():
+            raise NoiseCutError(f"{source}: no such file")
+
+
+def _check(config: CleanConfig, sources: list[str], formats: list[str], out_format: str) -> None:
+    """Refuse what cannot work before reading or writing anything."""
+    output = config.output
+    if out_format == "dir":
+        if is_stdio(output):
+            raise NoiseCutError("directory output needs -o OUTDIR")
+        if formats != ["dir"]:
+            raise NoiseCutError(f"{output}: directory output mirrors one input directory; got {', '.join(sources)}")
+    if config.explain and out_format != "text":
+        raise NoiseCutError(f"--explain prints a table per line; it cannot be written as {out_format}")
+    if config.labels_field and out_format not in RECORD_OUTPUTS:
+        raise NoiseCutError(f"--labels-field needs JSONL or Parquet output, not {out_format}")
+    if is_stdio(output):
+        return
+    for source, fmt in zip(sources, formats):
+        if is_stdio(source):
+            continue
+        if fmt == "dir" and inside(output, source):
+            raise NoiseCutError(f"{output}: output is inside the input directory {source}; write elsewhere")
+        if same_file(source, output):
+            raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
+
+
+def _parquet_schema(sources: list[str], text_field: str):
+    """The input schema the Parquet output keeps; every input must share it."""
+    from .parquet import parquet_schema
+
+    first = parquet_schema(sources[0], text_field)
+    for source in sources[1:]:
+        if not parquet_schema(source, text_field).equals(first, check_metadata=False):
+            raise NoiseCutError(f"{source}: its columns differ from {sources[0]}'s; write them to separate outputs")
+    return first
+
+
+def _log(message: str) -> None:
+    try:
+        from tqdm import tqdm
+
+        tqdm.write(message, file=sys.stderr)  # does not tear a progress bar
+    except ImportError:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _progress(items, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return items
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return items
+    return tqdm(items, unit=" docs", delay=PROGRESS_DELAY, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)

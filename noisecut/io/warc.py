@@ -1,0 +1,153 @@
+"""Common Crawl WET and WARC files via warcio.
+
+Read: WET ``conversion`` records (the extracted text), and in a WARC the
+``response`` and ``resource`` records whose content type is ``text/plain``.
+HTML is not rendered here (noisecut cleans text), so other records are
+skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
+and ``date``; its ``id`` is the record id.
+
+Write: WET, a ``warcinfo`` record then one ``conversion`` record per document
+with the cleaned text, ``WARC-Refers-To`` the record it came from. A
+``.gz`` name gives the usual one gzip member per record.
+
+warcio alone reads a truncated file without complaint, so the gzip layer is
+Python's (which raises on a truncated stream) and each record's length is
+checked against its header.
+"""
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from email.message import Message
+from pathlib import Path
+from typing import Iterator
+
+from .. import __version__
+from ..document import Document, encode
+from ..errors import NoiseCutError
+from .files import READ_ERRORS, RecordErrors, is_stdio, open_input, open_output
+from .text import Write
+
+TEXT_TYPES = ("text/plain",)  # the payloads cleaned as they are
+CONVERSION = "conversion"
+TEXT_RECORDS = ("response", "resource")
+
+
+def _warcio():
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+        from warcio.warcwriter import WARCWriter
+    except ImportError:
+        raise NoiseCutError("WARC and WET need warcio: pip install 'noisecut[formats]'") from None
+    return ArchiveIterator, ArchiveLoadFailed, WARCWriter
+
+
+class _Counting(io.RawIOBase):
+    """Counts the bytes read, to tell a complete file from one cut short."""
+
+    def __init__(self, stream):
+        self.stream, self.total = stream, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self.total += len(data)
+        return len(data)
+
+
+def _charset(content_type: str | None) -> str:
+    message = Message()
+    message["content-type"] = content_type or "text/plain"
+    charset = message.get_content_charset() or "utf-8"
+    try:
+        "".encode(charset)
+    except LookupError:
+        return "utf-8"
+    return charset
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+class WarcStats:
+    """What a WARC reader left out by design (not errors): records that are not plain text."""
+
+    def __init__(self):
+        self.not_text = 0
+
+
+def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = None) -> Iterator[Document]:
+    """The text records of a WET or WARC file (plain or gzip'd, stdin too) as documents."""
+    ArchiveIterator, ArchiveLoadFailed, _ = _warcio()
+    name = str(path)
+    stats = stats or WarcStats()
+    number = 0
+    with open_input(path) as f:
+        counted = _Counting(f)
+        records = ArchiveIterator(io.BufferedReader(counted), no_record_parse=False)
+        try:
+            for number, record in enumerate(records, 1):
+                if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
+                    errors.unreadable(name, number, "truncated record (its headers end without a Content-Length)")
+                    return
+                doc = _document(record, name, number, errors, stats)
+                if doc is not None:
+                    yield doc
+            if counted.total > records.offset:
+                errors.unreadable(name, number + 1, f"truncated record at byte {records.offset}")
+        except ArchiveLoadFailed as error:
+            errors.unreadable(name, number + 1, f"not a WARC record ({error})")
+        except READ_ERRORS as error:
+            errors.unreadable(name, number + 1, f"unreadable ({error})")
+
+
+def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats) -> Document | None:
+    headers = record.rec_headers
+    if record.rec_type == CONVERSION:
+        content_type = headers.get_header("Content-Type")
+    elif record.rec_type in TEXT_RECORDS:
+        content_type = record.http_headers.get_header("Content-Type") if record.http_headers else headers.get_header("Content-Type")
+        if _media_type(content_type) not in TEXT_TYPES:
+            stats.not_text += 1
+            return None
+    else:  # warcinfo, request, metadata, revisit: nothing to clean
+        return None
+    payload = record.content_stream().read()
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:
+        errors(name, number, f"truncated: the last {missing} bytes of the record are missing")
+        return None
+    charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
+    text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
+    record_id = headers.get_header("WARC-Record-ID")
+    meta = {"url": headers.get_header("WARC-Target-URI"), "warc-record-id": record_id, "date": headers.get_header("WARC-Date")}
+    return Document.from_text(text, record_id or f"{name}:{number}", meta)
+
+
+@contextmanager
+def wet_writer(path: str | Path | None) -> Iterator[Write]:
+    """A WET file: a ``warcinfo`` record, then one ``conversion`` record per document."""
+    _, _, WARCWriter = _warcio()
+    compress = not is_stdio(path) and str(path).endswith(".gz")
+    with open_output(path, compress=False) as f:
+        writer = WARCWriter(f, gzip=compress)
+        filename = "-" if is_stdio(path) else Path(path).name
+        writer.write_record(writer.create_warcinfo_record(filename, {"software": f"noisecut {__version__}", "description": "text cleaned by noisecut"}))
+
+        def write(doc: Document, text: str, labels: list | None = None) -> None:
+            headers = {"Content-Type": "text/plain"}
+            meta = doc.meta or {}
+            if meta.get("date"):
+                headers["WARC-Date"] = str(meta["date"])
+            if meta.get("warc-record-id"):
+                headers["WARC-Refers-To"] = str(meta["warc-record-id"])
+            url = meta.get("url")
+            record = writer.create_warc_record(str(url) if url else None, CONVERSION, payload=io.BytesIO(encode(text)), warc_headers_dict=headers)
+            writer.write_record(record)
+
+        yield write

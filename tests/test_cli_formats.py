@@ -1,0 +1,363 @@
+"""``noisecut clean`` on every format: round trips, -j, bad input as one line with no output left, pipes, Ctrl-C."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from noisecut.cli import clean as clean_command
+from noisecut.cli import main
+
+SEEDS = Path("/work/shared/seeds")
+BUILT = [
+    "Home | News | Sport | Weather\nCouncil approves new cycle lanes\nBy Jane Smith | 12 March 2024\n\n"
+    "The city council voted on Tuesday to build fourteen miles of protected cycle lanes, ending two years of debate.\n\n"
+    "Work on the first stretch, along the river, will begin in September and should be finished by the spring.\n"
+    "Share this article: Facebook Twitter Email\nAdvertisement\n",
+    "Skip to content\n"
+    "The library will open on Sundays from next month, the council said, after a campaign by parents and teachers.\n"
+    "Opening hours on weekdays stay the same; the longer hours are paid for by savings in the transport budget.\n"
+    "Copyright 2024 Example News. All rights reserved.",
+    "\ufeffA paragraph in Windows line endings that is long enough to be read as the body of a short report.\r\n\r\n"
+    "Menu | Home | Contact\r\n",
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    found = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    return [p.read_text(encoding="utf-8") for p in found] + BUILT
+
+
+@pytest.fixture
+def run(model_dir):
+    """``noisecut clean -m MODEL ARGS``; exceptions other than exits fail the test."""
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(main, ["clean", "-m", str(model_dir), *map(str, args)], input=input, catch_exceptions=False, prog_name="noisecut")
+
+    return invoke
+
+
+def rows_of(texts, n=None):
+    n = n or len(texts)
+    return [{"id": f"doc-{i}", "text": texts[i % len(texts)], "url": f"https://example.com/{i}", "tags": ["a", f"t{i}"]} for i in range(n)]
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+    return path
+
+
+def read_jsonl(data: bytes) -> list[dict]:
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def write_wet(path: Path, texts) -> None:
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=path.name.endswith(".gz"))
+        for i, text in enumerate(texts):
+            headers = {"WARC-Date": f"2021-04-07T10:{i:02d}:00Z", "Content-Type": "text/plain"}
+            writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "conversion", payload=io.BytesIO(text.encode()), warc_headers_dict=headers))
+
+
+def contents(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+# ------------------------------------------------------------------ round trips
+
+
+def test_text_files_as_before(run, cleaner, texts, tmp_path):
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(tmp_path / f"{i}.txt")
+        paths[-1].write_text(text, encoding="utf-8", newline="")
+    result = run(*paths)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout_bytes == b"".join(cleaner.clean_bytes(p.read_bytes()) for p in paths)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_jsonl_round_trip(run, cleaner, texts, tmp_path, suffix):
+    rows = rows_of(texts)
+    src, out = write_jsonl(tmp_path / f"in{suffix}", rows), tmp_path / f"out{suffix}"
+    result = run(src, "-o", out, "--labels-field", "labels")
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+    got = read_jsonl(out.read_bytes())
+    assert [r["id"] for r in got] == [r["id"] for r in rows]
+    for row, new in zip(rows, got):
+        assert list(new) == [*row, "labels"]
+        assert (new["url"], new["tags"]) == (row["url"], row["tags"])
+        assert new["text"] == cleaner.clean(row["text"])
+        assert new["labels"] == [r.label.value if r.label else None for r in cleaner.classify(row["text"])]
+
+
+def test_jsonl_from_stdin_to_stdout_with_another_text_field(run, cleaner, texts):
+    data = "".join(json.dumps({"content": t, "n": i}) + "\n" for i, t in enumerate(texts))
+    result = run("-I", "jsonl", "--text-field", "content", "-", input=data)
+    assert result.exit_code == 0
+    assert read_jsonl(result.stdout_bytes) == [{"content": cleaner.clean(t), "n": i} for i, t in enumerate(texts)]
+
+
+def test_parquet_round_trip_and_to_stdout(run, cleaner, texts, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"n": list(range(len(texts))), "text": texts, "tags": [["x", str(i)] for i in range(len(texts))]})
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(table, src)
+    assert run(src, "-o", out).exit_code == 0
+    got = pq.read_table(out)
+    assert got.schema.equals(table.schema, check_metadata=False)
+    assert got["n"].to_pylist() == table["n"].to_pylist() and got["tags"].to_pylist() == table["tags"].to_pylist()
+    assert got["text"].to_pylist() == [cleaner.clean(t) for t in texts]
+    result = run(src)  # Parquet to stdout: JSONL
+    assert read_jsonl(result.stdout_bytes) == got.to_pylist()
+
+
+def test_directory_mirror(run, cleaner, texts, tmp_path):
+    src, dst = tmp_path / "pages", tmp_path / "clean"
+    (src / "sub").mkdir(parents=True)
+    names = [f"{'sub/' if i % 2 else ''}{i}.txt" for i in range(len(texts))]
+    for name, text in zip(names, texts):
+        (src / name).write_text(text, encoding="utf-8", newline="")
+    result = run(src, "-o", dst)
+    assert result.exit_code == 0 and result.stderr == ""
+    for name, text in zip(names, texts):
+        assert (dst / name).read_bytes() == cleaner.clean_bytes((src / name).read_bytes())
+    assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob("*.txt")) == sorted(names)
+    as_jsonl = read_jsonl(run(src, "-O", "jsonl").stdout_bytes)
+    assert sorted(r["id"] for r in as_jsonl) == sorted(names)
+
+
+def test_wet_round_trip_and_to_jsonl(run, cleaner, texts, tmp_path):
+    pytest.importorskip("warcio")
+    from warcio.archiveiterator import ArchiveIterator
+
+    src, out = tmp_path / "in.warc.wet.gz", tmp_path / "out.wet.gz"
+    write_wet(src, texts)
+    assert run(src, "-o", out).exit_code == 0
+    with open(out, "rb") as f:
+        records = [(r.rec_type, r.content_stream().read().decode()) for r in ArchiveIterator(f)]
+    assert records == [("warcinfo", records[0][1])] + [("conversion", cleaner.clean(t)) for t in texts]
+    got = read_jsonl(run(src).stdout_bytes)  # WET to stdout: JSONL
+    assert [list(r) for r in got] == [["url", "warc-record-id", "date", "text"]] * len(texts)
+    assert [(r["url"], r["date"], r["text"]) for r in got] == [(f"https://example.com/{i}", f"2021-04-07T10:{i:02d}:00Z", cleaner.clean(t)) for i, t in enumerate(texts)]
+
+
+def test_warc_skips_records_that_are_not_text(run, cleaner, texts, tmp_path):
+    pytest.importorskip("warcio")
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    src = tmp_path / "crawl.warc.gz"
+    with open(src, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for i, text in enumerate(texts):
+            for kind, body in (("text/html", b"<p>page</p>"), ("text/plain; charset=utf-8", text.encode())):
+                http = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "response", payload=io.BytesIO(body), http_headers=http))
+    result = run(src)
+    assert [r["text"] for r in read_jsonl(result.stdout_bytes)] == [cleaner.clean(t) for t in texts]
+    assert result.stderr == f"left out {len(texts)} WARC records that are not plain text (HTML is not rendered)\n"
+    assert run(src, "-q").stderr == ""
+
+
+# ------------------------------------------------------------------ -j
+
+
+def test_jobs_two_equals_jobs_one_byte_for_byte(run, texts, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", rows_of(texts, 150))
+    for jobs in (1, 2):
+        assert run(src, "-o", tmp_path / f"j{jobs}.jsonl", "-j", jobs, "--labels-field", "labels").exit_code == 0
+    assert (tmp_path / "j1.jsonl").read_bytes() == (tmp_path / "j2.jsonl").read_bytes()
+    assert len(read_jsonl((tmp_path / "j2.jsonl").read_bytes())) == 150
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def _jsonl_with(bad: bytes):
+    def make(path: Path, texts):
+        good = [json.dumps({"text": t}).encode() + b"\n" for t in texts[:2]]
+        path.write_bytes(b"".join(good) + bad + b"\n" + good[0])
+
+    return make
+
+
+def _truncated_gzip(path: Path, texts):
+    data = gzip.compress(b"".join(json.dumps({"text": f"{i} {t}"}).encode() + b"\n" for i, t in enumerate(texts * 20)))
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _corrupt_parquet(path: Path, texts):
+    path.write_bytes(b"PAR1 this is not really parquet")
+
+
+def _truncated_wet(path: Path, texts):
+    write_wet(path, texts)
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+MALFORMED = [
+    ("data.jsonl", _jsonl_with(b'{"text": "no end"'), r"data\.jsonl: record 3: invalid JSON \(.+\)"),
+    ("data.jsonl", _jsonl_with(b'{"body": "x"}'), r"data\.jsonl: record 3: no 'text' field \(fields: 'body'; choose one with --text-field\)"),
+    ("data.jsonl", _jsonl_with(b'{"text": ["a", "list"]}'), r"data\.jsonl: record 3: 'text' is a list, expected a string"),
+    ("data.jsonl.gz", _truncated_gzip, r"data\.jsonl\.gz: record \d+: unreadable \(Compressed file ended before the end-of-stream marker was reached\)"),
+    ("data.parquet", _corrupt_parquet, r"data\.parquet: not a readable Parquet file \(.+\)"),
+    ("data.wet.gz", _truncated_wet, r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
+]
+
+
+@pytest.mark.parametrize("name, make, message", MALFORMED, ids=["invalid-json", "no-text-field", "text-not-string", "truncated-gzip", "corrupt-parquet", "truncated-wet"])
+def test_malformed_input_is_one_line_and_no_output(run, texts, tmp_path, name, make, message):
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    src = tmp_path / "in" / name
+    make(src, texts)
+    out = tmp_path / "out" / "clean.jsonl"
+    result = run(src, "-o", out)
+    assert result.exit_code == 1
+    assert re.fullmatch(rf"Error: {re.escape(str(src.parent))}/{message}\n", result.stderr), result.stderr
+    assert contents(tmp_path / "out") == []
+
+
+def test_bad_record_late_under_jobs_leaves_no_output(run, texts, tmp_path):
+    src = tmp_path / "data.jsonl"
+    src.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in rows_of(texts, 200)) + b"{oops\n")
+    (tmp_path / "out").mkdir()
+    result = run(src, "-o", tmp_path / "out" / "clean.jsonl", "-j", 2)
+    assert result.exit_code == 1 and "data.jsonl: record 201: invalid JSON" in result.stderr
+    assert contents(tmp_path / "out") == []
+
+
+def test_bad_directory_file_leaves_finished_files_whole(run, texts, tmp_path):
+    src, dst = tmp_path / "pages", tmp_path / "clean"
+    src.mkdir()
+    (src / "a.txt").write_text(texts[0])
+    (src / "b.txt").write_bytes(gzip.compress(texts[1].encode())[:-30])  # truncated gzip
+    (src / "c.txt").write_text(texts[2])
+    result = run(src, "-o", dst, "-j", 1)  # in order: a is written before b is read
+    assert result.exit_code == 1 and f"{src / 'b.txt'}: record 1: unreadable" in result.stderr
+    assert contents(dst) == ["a.txt"]  # whole; b never half-written, c never reached
+
+
+def test_skip_logs_each_and_reports_the_count(run, cleaner, texts, tmp_path):
+    src = tmp_path / "data.jsonl"
+    good, bad = [json.dumps({"text": t}).encode() for t in texts], [b"{bad", b'{"text": 1}', b'{"other": "x"}']
+    src.write_bytes(b"\n".join(good[:2] + bad + good[2:]) + b"\n")
+    out = tmp_path / "out.jsonl"
+    result = run(src, "-o", out, "--on-error", "skip")
+    assert result.exit_code == 0
+    log = result.stderr.splitlines()
+    assert [line.split(":")[1].strip() for line in log[:3]] == ["record 3", "record 4", "record 5"]
+    assert all(line.startswith(f"skipped {src}: record") for line in log[:3])
+    assert log[3:] == ["skipped 3 records"]
+    assert [r["text"] for r in read_jsonl(out.read_bytes())] == [cleaner.clean(t) for t in texts]
+
+
+def test_output_equal_to_input_is_refused(run, texts, tmp_path):
+    src = write_jsonl(tmp_path / "data.jsonl", rows_of(texts))
+    before = src.read_bytes()
+    os.link(src, tmp_path / "hardlink.jsonl")
+    for output in (src, tmp_path / "." / "data.jsonl", tmp_path / "hardlink.jsonl"):
+        result = run(src, "-o", output)
+        assert result.exit_code == 1 and "output file is also an input" in result.stderr
+    assert src.read_bytes() == before
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(texts[0])
+    for output in (pages, pages / "clean"):
+        result = run(pages, "-o", output)
+        assert result.exit_code == 1 and "inside the input directory" in result.stderr
+    assert contents(pages) == ["a.txt"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{page}", "--labels-field", "labels"], "--labels-field needs JSONL or Parquet output, not text"),
+    (["{jsonl}", "--explain"], "--explain prints a table per line; it cannot be written as jsonl"),
+    (["{page}", "-O", "dir"], "directory output needs -o OUTDIR"),
+    (["{page}", "-o", "{tmp}/out", "-O", "dir"], "directory output mirrors one input directory"),
+    (["{jsonl}", "-O", "warc"], "WARC output is written as WET"),
+    (["{tmp}/absent.jsonl"], "absent.jsonl: no such file"),
+    (["{page}", "-I", "dir"], "not a directory"),
+    (["{page}", "{jsonl}", "-", "-"], "stdin (-) can be read only once"),
+])
+def test_impossible_requests_are_one_line(run, texts, tmp_path, args, message):
+    page = tmp_path / "page.txt"
+    page.write_text(texts[0])
+    jsonl = write_jsonl(tmp_path / "d.jsonl", rows_of(texts))
+    result = run(*[a.format(page=page, jsonl=jsonl, tmp=tmp_path) for a in args])
+    assert result.exit_code == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_help_explains_every_option_with_an_example():
+    result = CliRunner().invoke(main, ["clean", "--help"], prog_name="noisecut")
+    assert result.exit_code == 0
+    examples = result.stdout.split("Examples:")[1].split("Options:")[0]
+    for param in clean_command.params:
+        if param.param_type_name != "option" or param.name == "help":
+            continue
+        assert param.help, param.name
+        names = param.opts + param.secondary_opts
+        assert "E.g." in param.help or any(re.search(rf"\s{re.escape(n)}\b", examples) for n in names), param.name
+
+
+# ------------------------------------------------------------------ processes: pipes and Ctrl-C
+
+
+def _noisecut(*args, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 2000))
+    proc = _noisecut("-m", model_dir, "-j", jobs, src)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0
+    assert json.loads(first)["id"] == "doc-0" and stderr == b""
+
+
+def test_ctrl_c_leaves_no_output(model_dir, texts, tmp_path):
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = _noisecut("-m", model_dir, "-j", 2, src, "-o", out_dir / "clean.jsonl")
+    deadline = time.monotonic() + 60
+    while not any(out_dir.iterdir()) and time.monotonic() < deadline:  # the temporary file: writing has begun
+        time.sleep(0.05)
+    time.sleep(1.0)
+    assert proc.poll() is None, proc.stderr.read()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) != 0
+    assert contents(out_dir) == []
+
+
+def test_bad_model_leaves_no_output(run, texts, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(texts[0])
+    result = CliRunner().invoke(main, ["clean", "-m", str(tmp_path / "no-model"), str(pages), "-o", str(tmp_path / "clean")])
+    assert result.exit_code == 1 and "no such model" in result.stderr
+    assert contents(tmp_path) == ["pages"]

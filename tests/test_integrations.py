@@ -1,0 +1,431 @@
+"""noisecut.integrations without a cluster: CleanBatch, pandas, scikit-learn.
+
+The engines themselves (Ray, Dask, Spark) run in ``test_engines.py``.
+"""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from noisecut import Cleaner, Label, NoiseCutError
+from noisecut.integrations.batch import CleanBatch
+from noisecut.model import Model
+
+NOISE = [
+    "Home | News | Sport | Weather | Contact",
+    "Share on Facebook Share on Twitter",
+    "Advertisement",
+    "Related: Ten things you missed this week ...",
+    "© 2021 Example News. All rights reserved. Privacy policy | Cookies",
+    "Comments (0)",
+]
+BODY = [
+    "The delegation-level talks between the two countries took place at the ministry on Wednesday morning.",
+    "Officials said the ministers discussed trade, energy and regional security over several hours.",
+    "Both sides agreed to meet again later this year to review progress on the agreements signed today.",
+    "The visit is the first by a foreign minister of that country in nearly a decade, analysts noted.",
+]
+
+
+def documents(n: int = 12) -> list[str]:
+    """Small scraped-looking documents: noise lines around body paragraphs, each a little different."""
+    docs = []
+    for i in range(n):
+        body = [f"{BODY[(i + k) % len(BODY)]} (report {i}, part {k})" for k in range(3)]
+        lines = [NOISE[i % len(NOISE)], "", f"Talks resume, day {i}", ""] + body + ["", NOISE[(i + 2) % len(NOISE)], NOISE[(i + 4) % len(NOISE)]]
+        docs.append("\n".join(lines) + ("\n" if i % 2 else ""))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[str]:
+    return documents()
+
+
+@pytest.fixture
+def frame(docs) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"id": range(len(docs)), "text": docs, "source": [f"site-{i % 3}" for i in range(len(docs))]},
+        index=pd.Index([f"doc{i}" for i in range(len(docs))], name="key"),
+    )
+
+
+# -- CleanBatch ------------------------------------------------------------
+
+
+def test_clean_batch_equals_cleaner_per_row_and_leaves_other_columns(model_dir, cleaner, frame):
+    before = frame.copy(deep=True)
+    out = CleanBatch(model=model_dir)(frame)
+    assert out["text"].tolist() == [cleaner.clean(text) for text in frame["text"]]
+    assert list(out.columns) == list(frame.columns)
+    pd.testing.assert_index_equal(out.index, frame.index)
+    pd.testing.assert_frame_equal(out.drop(columns="text"), frame.drop(columns="text"))
+    pd.testing.assert_frame_equal(frame, before)  # the input batch is not modified
+    assert any(a != b for a, b in zip(out["text"], frame["text"]))  # something was cleaned
+
+
+def test_clean_batch_output_column_keeps_the_text(model_dir, cleaner, frame):
+    out = CleanBatch(model=model_dir, output_column="clean")(frame)
+    assert list(out.columns) == ["id", "text", "source", "clean"]
+    assert out["text"].tolist() == frame["text"].tolist()
+    assert out["clean"].tolist() == [cleaner.clean(text) for text in frame["text"]]
+
+
+def test_clean_batch_policy_options_reach_the_cleaner(model, model_dir, frame):
+    keep = {Label.BODY, Label.HEADING, Label.TITLE}
+    reference = Cleaner(model, keep=keep, threshold=0.3, dedupe=False)
+    out = CleanBatch(model=model_dir, keep="body, heading,title", threshold=0.3, dedupe=False)(frame)
+    assert out["text"].tolist() == [reference.clean(text) for text in frame["text"]]
+    assert CleanBatch(keep=["body", Label.TITLE]).keep == frozenset({Label.BODY, Label.TITLE})
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_clean_batch_leaves_missing_text_missing(model_dir, cleaner, dtype):
+    frame = pd.DataFrame({"text": ["Home | News\nA body paragraph about the talks held today.", None, ""]}, dtype=dtype)
+    out = CleanBatch(model=model_dir)(frame)
+    assert out["text"].dtype == frame["text"].dtype
+    assert out["text"].iloc[0] == cleaner.clean(frame["text"].iloc[0])
+    assert pd.isna(out["text"].iloc[1])
+    assert out["text"].iloc[2] == ""
+
+
+def test_clean_batch_nan_in_object_column(model_dir):
+    out = CleanBatch(model=model_dir)(pd.DataFrame({"text": [np.nan, "Advertisement"]}))
+    assert isinstance(out["text"].iloc[0], float) and np.isnan(out["text"].iloc[0])
+
+
+def test_clean_batch_bytes_come_back_as_bytes_byte_for_byte(model_dir, cleaner, docs):
+    raw = [docs[0].encode(), docs[1].replace("day 1", "d\xe9j\xe0").encode("latin-1")]  # the second is not UTF-8
+    out = CleanBatch(model=model_dir)(pd.DataFrame({"text": raw}))
+    assert out["text"].tolist() == [cleaner.clean_bytes(data) for data in raw]
+    assert all(isinstance(value, bytes) for value in out["text"])
+
+
+def test_clean_batch_labels_column(model_dir, cleaner, frame):
+    out = CleanBatch(model=model_dir, labels_column="labels")(frame)
+    assert out["text"].tolist() == [cleaner.clean(text) for text in frame["text"]]
+    for text, labels in zip(frame["text"], out["labels"]):
+        expected = [r.label.value if r.label else None for r in cleaner.classify(text)]
+        assert labels == expected
+        assert len(labels) == len(text.splitlines())
+
+
+def test_clean_batch_labels_for_bytes_and_missing(model_dir, cleaner):
+    frame = pd.DataFrame({"text": [b"Advertisement\n\nA body paragraph about the talks.", None]})
+    out = CleanBatch(model=model_dir, output_column="clean", labels_column="labels")(frame)
+    assert out["clean"].iloc[0] == cleaner.clean_bytes(frame["text"].iloc[0])
+    assert len(out["labels"].iloc[0]) == 3 and out["labels"].iloc[0][1] is None
+    assert out["labels"].iloc[1] is None
+
+
+def test_clean_batch_empty_batch_does_not_load_the_model(frame):
+    clean = CleanBatch(model="/no/such/model", output_column="clean", labels_column="labels")
+    out = clean(frame.iloc[:0])
+    assert list(out.columns) == ["id", "text", "source", "clean", "labels"] and len(out) == 0
+    assert clean._cleaner is None
+    assert clean.meta(frame).columns.tolist() == list(out.columns)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"keep": "body,boilerplate"}, "unknown label"),
+        ({"keep": []}, "at least one label"),
+        ({"threshold": 1.5}, "between 0 and 1"),
+        ({"threshold": "high"}, "a number"),
+        ({"labels_column": "text"}, "must differ"),
+    ],
+)
+def test_clean_batch_rejects_bad_options(kwargs, message):
+    with pytest.raises(NoiseCutError, match=message):
+        CleanBatch(**kwargs)
+
+
+def test_clean_batch_errors_name_the_column_and_row(model_dir):
+    with pytest.raises(NoiseCutError, match="no column 'body'.*columns: id, text"):
+        CleanBatch(model=model_dir, text_column="body")(pd.DataFrame({"id": [1], "text": ["x"]}))
+    with pytest.raises(NoiseCutError, match="column 'text', index 'b': expected str or bytes, got int"):
+        CleanBatch(model=model_dir)(pd.DataFrame({"text": ["fine", 7]}, index=["a", "b"]))
+    with pytest.raises(NoiseCutError, match="no such model"):
+        CleanBatch(model="/no/such/model")(pd.DataFrame({"text": ["x"]}))
+
+
+def test_clean_batch_pickles_without_the_model(model_dir, frame):
+    clean = CleanBatch(model=model_dir, output_column="clean")
+    expected = clean(frame)
+    assert clean._cleaner is not None
+    data = pickle.dumps(clean)
+    assert len(data) < 2_000  # parameters only: the loaded model stays behind
+    copy = pickle.loads(data)
+    assert copy._cleaner is None
+    pd.testing.assert_frame_equal(copy(frame), expected)
+    assert clean._cleaner is not None  # pickling did not unload the original
+
+
+def test_clean_batch_with_a_model_object_ships_the_arrays(model, model_dir, frame):
+    clean = CleanBatch(model=model)
+    copy = pickle.loads(pickle.dumps(clean))
+    assert isinstance(copy.model, Model)
+    pd.testing.assert_frame_equal(copy(frame), CleanBatch(model=model_dir)(frame))
+
+
+def test_clean_batch_map_iter_is_the_spark_form(model_dir, frame):
+    clean = CleanBatch(model=model_dir)
+    parts = [frame.iloc[:5], frame.iloc[5:]]
+    out = list(clean.map_iter(iter(parts)))
+    assert len(out) == 2
+    pd.testing.assert_frame_equal(pd.concat(out), clean(frame))
+
+
+def test_clean_batch_dask_token_is_deterministic(model_dir, model):
+    tokenize = pytest.importorskip("dask.base").tokenize
+    assert tokenize(CleanBatch(model=str(model_dir))) == tokenize(CleanBatch(model=str(model_dir)))
+    assert tokenize(CleanBatch(model=str(model_dir))) != tokenize(CleanBatch(model=str(model_dir), threshold=0.7))
+    assert tokenize(CleanBatch(model=model)) == tokenize(CleanBatch(model=model))
+
+
+def test_clean_batch_repr_names_its_parameters():
+    text = repr(CleanBatch(model="m", output_column="clean", keep="title,body"))
+    assert "model='m'" in text and "output_column='clean'" in text and "keep='body,title'" in text
+
+
+# -- pandas ----------------------------------------------------------------
+
+
+def test_clean_series_keeps_index_and_name(model_dir, cleaner, frame):
+    from noisecut.integrations.pandas import clean_series
+
+    series = frame["text"].rename("body")
+    out = clean_series(series, model=model_dir)
+    pd.testing.assert_index_equal(out.index, series.index)
+    assert out.name == "body"
+    assert out.tolist() == [cleaner.clean(text) for text in series]
+
+
+def test_clean_series_reuses_a_cleaner_and_takes_options(model, cleaner, frame):
+    from noisecut.integrations.pandas import clean_series
+
+    assert clean_series(frame["text"], cleaner=cleaner).tolist() == [cleaner.clean(t) for t in frame["text"]]
+    strict = Cleaner(model, threshold=0.9)
+    assert clean_series(frame["text"], model=model, threshold=0.9).tolist() == [strict.clean(t) for t in frame["text"]]
+    with pytest.raises(TypeError, match="either a cleaner or cleaner options"):
+        clean_series(frame["text"], cleaner=cleaner, threshold=0.9)
+    with pytest.raises(TypeError, match="pandas Series"):
+        clean_series(list(frame["text"]))
+
+
+def test_series_accessor(model_dir, cleaner, frame):
+    import noisecut.integrations.pandas  # noqa: F401  (registers the accessor)
+
+    out = frame["text"].noisecut.clean(model=model_dir)
+    pd.testing.assert_index_equal(out.index, frame.index)
+    assert out.tolist() == [cleaner.clean(text) for text in frame["text"]]
+    assert frame["text"].noisecut.clean(cleaner=cleaner).tolist() == out.tolist()
+
+
+def test_importing_noisecut_loads_no_integration_dependency():
+    code = (
+        "import sys, noisecut, noisecut.integrations; "
+        "heavy = [m for m in ('pandas', 'sklearn', 'ray', 'dask', 'pyspark') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_lazy_exports_of_the_integrations_package():
+    import noisecut.integrations as integrations
+
+    assert integrations.CleanBatch is CleanBatch
+    assert "clean_with_ray" in dir(integrations)
+    with pytest.raises(AttributeError):
+        integrations.nothing_here  # noqa: B018
+
+
+def test_ray_missing_is_a_clear_error(monkeypatch):
+    from noisecut.integrations import ray as ray_integration
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    with pytest.raises(NoiseCutError, match=r"Ray is not installed: pip install 'noisecut\[ray\]'"):
+        ray_integration.clean_with_ray(pd.DataFrame({"text": ["x"]}))
+
+
+def test_ray_format_guessing(tmp_path):
+    from noisecut.integrations.ray import _guess_format, _output_format, actor_cpus
+
+    (tmp_path / "a.jsonl.gz").write_bytes(b"")
+    (tmp_path / "b.JSON").write_bytes(b"")
+    assert _guess_format([tmp_path]) == "jsonl"
+    assert _guess_format([tmp_path / "x.parquet"]) == "parquet"
+    assert _guess_format([tmp_path / "page.txt", tmp_path / "page"]) == "text"
+    with pytest.raises(NoiseCutError, match="mix formats"):
+        _guess_format([tmp_path / "x.parquet", tmp_path / "y.jsonl"])
+    assert _output_format(tmp_path / "out.parquet", None) == "parquet"
+    assert _output_format(tmp_path / "out", "jsonl") == "jsonl"
+    with pytest.raises(NoiseCutError, match="not one of"):
+        _output_format(tmp_path / "out", "csv")
+    assert actor_cpus(2, 2.0) == 0.5 and actor_cpus(4, 16.0) == 1.0 and actor_cpus(8, 8.0) == 7 / 8
+    assert actor_cpus(1, 1.0) == 0.5
+
+
+# -- scikit-learn ----------------------------------------------------------
+
+
+@pytest.fixture
+def transformer(model_dir):
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    return NoiseCutTransformer(model=str(model_dir))
+
+
+def test_transformer_in_a_pipeline_before_tfidf(model_dir, cleaner, docs):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    pipe = Pipeline([("clean", NoiseCutTransformer(model=str(model_dir))), ("tfidf", TfidfVectorizer())])
+    matrix = pipe.fit_transform(docs)
+    direct = TfidfVectorizer().fit([cleaner.clean(text) for text in docs])
+    assert pipe.named_steps["tfidf"].vocabulary_ == direct.vocabulary_
+    assert matrix.shape == (len(docs), len(direct.vocabulary_))
+    np.testing.assert_allclose(matrix.toarray(), direct.transform([cleaner.clean(t) for t in docs]).toarray())
+    np.testing.assert_allclose(pipe.transform(docs[:3]).toarray(), matrix[:3].toarray())
+    pipe.set_params(clean__threshold=0.9).fit(docs)  # grid-search style parameter access
+    assert pipe.named_steps["clean"].cleaner_.policy.threshold == 0.9
+
+
+def test_transformer_returns_cleaned_strings(transformer, cleaner, docs):
+    assert transformer.fit(docs) is transformer
+    out = transformer.transform(pd.Series(docs, index=range(100, 100 + len(docs))))
+    assert out == [cleaner.clean(text) for text in docs]
+    assert transformer.transform(np.array(docs[:2], dtype=object)) == out[:2]
+    assert transformer.fit_transform(docs) == out
+
+
+def test_transformer_options(model_dir, model, docs):
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    reference = Cleaner(model, keep={Label.BODY, Label.TITLE}, threshold=0.2, dedupe=False)
+    est = NoiseCutTransformer(model=str(model_dir), keep=["body", "title"], threshold=0.2, dedupe=False).fit(docs)
+    assert est.transform(docs) == [reference.clean(text) for text in docs]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("one document", "string object received"),
+        (["fine", None], "Document 1 is a missing value"),
+        (["fine", 3], "Document 1 is int"),
+        (pd.DataFrame({"text": ["a"]}), "1-D iterable"),
+        (np.array([["a", "b"]]), "1-D iterable"),
+        (42, "iterable of texts"),
+    ],
+)
+def test_transformer_rejects_what_vectorisers_reject(transformer, docs, bad, message):
+    with pytest.raises(ValueError, match=message):
+        transformer.fit(bad)
+    fitted = transformer.fit(docs)
+    with pytest.raises(ValueError, match=message):
+        fitted.transform(bad)
+
+
+def test_transformer_validates_parameters_in_fit_not_in_init(model_dir, docs):
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    est = NoiseCutTransformer(model=str(model_dir), threshold=2.0, keep="nonsense")  # stored, not checked
+    with pytest.raises(ValueError, match="unknown label"):
+        est.fit(docs)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        est.set_params(keep=None).fit(docs)
+    with pytest.raises(NoiseCutError, match="no such model"):
+        NoiseCutTransformer(model="/no/such/model").fit(docs)
+
+
+# scikit-learn's own checks that apply to a text-in, text-out transformer (see the class docstring)
+APPLICABLE_CHECKS = [
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order",
+    "check_valid_tag_types",
+    "check_estimator_tags_renamed",
+    "check_transformers_unfitted",
+]
+
+
+@pytest.mark.parametrize("check_name", APPLICABLE_CHECKS)
+def test_sklearn_estimator_checks(check_name):
+    from sklearn.utils import estimator_checks
+
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    getattr(estimator_checks, check_name)("NoiseCutTransformer", NoiseCutTransformer())
+
+
+def test_sklearn_tags_say_text_input():
+    from sklearn.utils import get_tags
+
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    tags = get_tags(NoiseCutTransformer())
+    assert tags.input_tags.string and not tags.input_tags.two_d_array and tags.requires_fit
+
+
+# The data checks of check_estimator, rewritten with text input.
+
+
+def test_transform_before_fit_raises_not_fitted(transformer, docs):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        transformer.transform(docs)
+
+
+def test_fit_is_idempotent_and_does_not_mutate_parameters(transformer, docs):
+    import joblib
+
+    before = {k: joblib.hash(v) for k, v in transformer.get_params().items()}
+    first = transformer.fit(docs).transform(docs)
+    second = transformer.fit(docs[:2]).transform(docs)
+    assert first == second
+    assert {k: joblib.hash(v) for k, v in transformer.get_params().items()} == before
+
+
+def test_clone_of_a_fitted_transformer_is_unfitted(transformer, docs):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    copy = clone(transformer.fit(docs))
+    assert not hasattr(copy, "cleaner_")
+    with pytest.raises(NotFittedError):
+        copy.transform(docs)
+
+
+def test_transform_is_subset_and_order_invariant(transformer, docs):
+    full = transformer.fit(docs).transform(docs)
+    assert transformer.transform(docs[3:7]) == full[3:7]
+    order = np.random.RandomState(0).permutation(len(docs))
+    assert transformer.transform([docs[i] for i in order]) == [full[i] for i in order]
+
+
+def test_fitted_transformer_pickles_with_its_model(model_dir, docs, tmp_path):
+    import shutil
+
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    moved = tmp_path / "model"
+    shutil.copytree(model_dir, moved)
+    est = NoiseCutTransformer(model=str(moved)).fit(docs)
+    expected = est.transform(docs)
+    data = pickle.dumps(est)
+    shutil.rmtree(moved)  # a saved pipeline cleans without the model directory
+    assert pickle.loads(data).transform(docs) == expected
