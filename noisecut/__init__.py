@@ -10,6 +10,16 @@ training and by the pandas/scikit-learn integrations, not by cleaning.
 """
 __version__ = "1.0.0"
 
+import os as _os
+import sys as _sys
+
+if "numpy" not in _sys.modules:
+    # A document is a small matrix: multi-threaded BLAS costs far more in
+    # thread hand-offs than it saves (15 ms vs 0.08 ms for one product here).
+    # Only a default: the caller's own setting wins.
+    for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        _os.environ.setdefault(_name, "1")
+
 from .cleaner import Cleaner, LineResult, clean  # noqa: E402
 from .document import Document  # noqa: E402
 from .errors import NoiseCutError  # noqa: E402

@@ -67,6 +67,14 @@ def _class_tables() -> dict[str, np.ndarray]:
 
 
 _CLASS = _class_tables()
+_BIT = {name: np.uint16(1 << i) for i, name in enumerate(_CLASS)}
+_BITS = np.zeros(0x10000, dtype=np.uint16)  # every class of a code point in one lookup
+for _name, _table in _CLASS.items():
+    _BITS[_table] |= _BIT[_name]
+_TERMINAL = np.zeros(0x10000, dtype=bool)
+_TERMINAL[[ord(c) for c in TERMINAL]] = True
+_BULLET = np.zeros(0x10000, dtype=bool)
+_BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
 
 
 @dataclass
@@ -136,9 +144,22 @@ class Lines:
     def _first(self) -> np.ndarray:
         return np.concatenate([[0], np.cumsum(self.line_lengths)[:-1]])
 
+    @cached_property
+    def _bmp(self) -> np.ndarray:
+        """The code points as indices into the class tables (astral ones as U+FFFF)."""
+        return np.minimum(self.code, 0xFFFF)
+
+    @cached_property
+    def _bits(self) -> np.ndarray:
+        return _BITS[self._bmp]
+
     def is_(self, name: str) -> np.ndarray:
         """Code-point mask of a character class from ``_CLASS``."""
-        return _CLASS[name][np.minimum(self.code, 0xFFFF)]
+        return (self._bits & _BIT[name]).astype(bool)
+
+    @cached_property
+    def _ends(self) -> np.ndarray:
+        return np.cumsum(self.line_lengths)
 
     def before(self, mask: np.ndarray, edge: bool) -> np.ndarray:
         """mask[i - 1] on the same line; ``edge`` at a line's first code point."""
@@ -187,14 +208,13 @@ def characters(lines: Lines) -> dict[str, np.ndarray]:
 def shape(lines: Lines) -> dict[str, np.ndarray]:
     """How the line begins and ends: sentence punctuation, bullets, teasers, counters."""
     s = lines.stripped
-    last = [t[-1] for t in s]
     end = lines.is_("sentence_end")
     sentence_ends = end & ~lines.after(end | ~lines.is_("space"))  # ". " or "." closing the line
     return {
-        "ends_terminal": np.array([c in TERMINAL for c in last], dtype=np.float64),
-        "ends_colon": np.array([c == ":" for c in last], dtype=np.float64),
+        "ends_terminal": _TERMINAL[lines._bmp[lines._ends - 1]].astype(np.float64),
+        "ends_colon": (lines.code[lines._ends - 1] == 58).astype(np.float64),
         "ends_ellipsis": np.array([t.endswith(("...", "…")) for t in s], dtype=np.float64),
-        "starts_bullet": np.array([t[0] in "-–—•*·>»|" for t in s], dtype=np.float64),
+        "starts_bullet": _BULLET[lines._bmp[lines._ends - lines.line_lengths]].astype(np.float64),
         "starts_digit": np.array([t[0].isdigit() for t in s], dtype=np.float64),
         "starts_lower": np.array([t[0].islower() for t in s], dtype=np.float64),
         "is_number": np.array([t.replace(",", "").replace(".", "").isdigit() for t in s], dtype=np.float64),
@@ -216,7 +236,7 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
     year = number_start & (((code == 49) & lines.after(code == 57)) | ((code == 50) & lines.after(code == 48)))
     four_digits = lines.after(digit, 3) & ~lines.after(digit, 4)
     counts = {
-        "urls": np.array([t.count("://") + t.count("www.") for t in lines.stripped], dtype=np.float64),
+        "urls": _urls(lines.stripped),
         "handles": per_line((code == 64) & after_opener & lines.after(word)),
         "hashtags": per_line((code == 35) & after_opener & lines.after(word)),
         "times": per_line((code == 58) & lines.before(digit, False) & lines.after(digit)),
@@ -225,6 +245,14 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
         "copyright": per_line(is_("copyright")),
     }
     return {name: np.minimum(values, 3.0) for name, values in counts.items()}
+
+
+def _urls(stripped: Sequence[str]) -> np.ndarray:
+    """Occurrences of "://" and "www." per line (a whole-document test first: most have none)."""
+    joined = "\n".join(stripped)
+    if "://" not in joined and "www." not in joined:
+        return np.zeros(len(stripped))
+    return np.array([t.count("://") + t.count("www.") for t in stripped], dtype=np.float64)
 
 
 def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
@@ -261,7 +289,9 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     elsewhere_long = in_long[ids] - long_line[owner] > 0
     per_line = np.bincount(owner, minlength=n).astype(np.float64)
     first = owner[0] if len(owner) else 0  # the first line with content words: usually the headline
-    with_first = np.isin(ids, ids[owner == first]) & (owner != first)
+    in_first = np.zeros(len(words.counts), dtype=bool)
+    in_first[ids[owner == first]] = True
+    with_first = in_first[ids] & (owner != first)
     return {
         "shared_words": _safe_div(np.bincount(owner, weights=elsewhere, minlength=n), per_line),
         "shared_with_long": _safe_div(np.bincount(owner, weights=elsewhere_long, minlength=n), per_line),

@@ -254,6 +254,30 @@ def test_ray_missing_is_a_clear_error(monkeypatch):
         ray_integration.clean_with_ray(pd.DataFrame({"text": ["x"]}))
 
 
+def test_clean_with_ray_checks_its_arguments_before_starting_ray(model_dir, tmp_path):
+    ray = pytest.importorskip("ray")
+    from noisecut.integrations.ray import clean_with_ray
+
+    page = tmp_path / "page.txt"
+    page.write_text("Advertisement\n")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "part-0.json").write_text("{}\n")
+    cases = [
+        (([tmp_path / "missing.txt"], tmp_path / "out.txt"), {}, "missing.txt: no such file"),
+        (([], tmp_path / "out.txt"), {}, "no input files"),
+        ((iter([page]), page), {}, "output is also an input"),
+        (([page], tmp_path / "full"), {"output_format": "jsonl"}, "already exists"),
+        (([page], tmp_path), {}, "is a directory"),
+        (([page], tmp_path / "out.csv"), {"output_format": "csv"}, "not one of"),
+        (([page],), {"model": tmp_path / "no-model"}, "no such model"),
+        (([page],), {"threshold": 2}, "between 0 and 1"),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(NoiseCutError, match=message):
+            clean_with_ray(*args, **{"model": model_dir, **kwargs})
+    assert not ray.is_initialized()
+
+
 def test_ray_format_guessing(tmp_path):
     from noisecut.integrations.ray import _guess_format, _output_format, actor_cpus
 

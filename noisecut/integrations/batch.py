@@ -32,6 +32,7 @@ Decisions, written down once:
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Iterable, Iterator
 
 import pandas as pd
@@ -59,17 +60,17 @@ class CleanBatch:
         The labels whose lines are kept (the whole set, as in ``Cleaner``).
     threshold : float
         Keep a line when the probability of the kept labels reaches this.
-    dedupe : bool
-        Drop later exact repeats of kept lines.
     labels_column : str or None
         If set, also add this column: for each row, one label name per line
         of the input text (lines split at ``\\r\\n``, ``\\r`` or ``\\n``), None
         for blank lines; None for a row whose text is missing.
+    dedupe : bool
+        Drop later exact repeats of kept lines.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> clean = CleanBatch(model="/tmp/m2", output_column="clean")   # doctest: +SKIP
+    >>> clean = CleanBatch(model="models/mine", output_column="clean")   # doctest: +SKIP
     >>> clean(pd.DataFrame({"id": [1], "text": ["Home | News\\nA paragraph."]}))  # doctest: +SKIP
     """
 
@@ -80,8 +81,8 @@ class CleanBatch:
         output_column: str | None = None,
         keep: Iterable[Label | str] | str = KEEP_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,
-        dedupe: bool = True,
         labels_column: str | None = None,
+        dedupe: bool = True,
     ):
         self.model = model
         self.text_column = text_column
@@ -108,11 +109,9 @@ class CleanBatch:
         state["_cleaner"] = None
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
     def __dask_tokenize__(self):
-        model = self.model.meta.get("sha256") if isinstance(self.model, Model) else str(self.model)
+        # a saved Model is named by its digest; an unsaved one gets a token of its own
+        model = (self.model.meta.get("sha256") or uuid.uuid4().hex) if isinstance(self.model, Model) else str(self.model)
         return (type(self).__name__, model, self.text_column, self.output_column, sorted(self.keep),
                 self.threshold, self.dedupe, self.labels_column)
 

@@ -3,7 +3,7 @@
 Importing this module registers the accessor::
 
     >>> import noisecut.integrations.pandas   # doctest: +SKIP
-    >>> df["clean"] = df["text"].noisecut.clean(model="/tmp/m2")   # doctest: +SKIP
+    >>> df["clean"] = df["text"].noisecut.clean(model="models/mine")   # doctest: +SKIP
 
 Values follow ``CleanBatch``: ``str`` in, ``str`` out; ``bytes`` in, ``bytes``
 out; missing values stay missing. The index, name and (string) dtype of the

@@ -92,15 +92,23 @@ def clean_with_ray(
     ray = _import_ray()
     keep, threshold = parse_keep(keep), check_threshold(threshold)
     if output is not None:
-        output_format = _output_format(Path(output), output_format)
+        output = Path(output)
+        output_format = _output_format(output, output_format)
+        _check_output(output, output_format)
+    paths = _paths(source)
+    if paths is not None:
+        _check_inputs(paths)
+        source = paths  # a generator of paths is read once
+    if output is not None and any(output.resolve() == path.resolve() for path in paths or []):
+        raise NoiseCutError(f"{output}: output is also an input; write elsewhere")
     if not isinstance(model, Model):
         model = Model.load(model)
     connect(address)
-    ds, text_column, raw_bytes = read_dataset(source, text_column=text_column, input_format=input_format)
-    if output_format == "text" and not isinstance(source, ray.data.Dataset):
-        ds.context.execution_options.preserve_order = True  # a snapshot read_dataset made: ours to change
     cpus = ray.cluster_resources().get("CPU", 1.0)
     pool_size = concurrency or max(1, int(cpus))
+    ds, raw_bytes = read_dataset(source, text_column=text_column, input_format=input_format, blocks=2 * pool_size)
+    if output_format == "text" and not isinstance(source, ray.data.Dataset):
+        ds.context.execution_options.preserve_order = True  # a snapshot read_dataset made: ours to change
     cleaned = ds.map_batches(
         CleanBatch,
         fn_constructor_kwargs=dict(
@@ -114,15 +122,14 @@ def clean_with_ray(
     )
     if output is None:
         return cleaned
-    column = output_column or text_column
     try:
-        write_dataset(cleaned, Path(output), output_format, column, decode_bytes=raw_bytes)
+        write_dataset(cleaned, output, output_format, output_column or text_column, decode_bytes=raw_bytes)
     except Exception as error:  # a NoiseCutError raised in a worker arrives wrapped by Ray
         user_error = _user_error(error)
         if user_error is error:
             raise
         raise user_error from None
-    return Path(output)
+    return output
 
 
 def actor_cpus(concurrency: int, cluster_cpus: float) -> float:
@@ -144,32 +151,32 @@ def connect(address: str | None = None) -> None:
         ray.init(address=address)
 
 
-def read_dataset(source, *, text_column: str = "text", input_format: str | None = None):
-    """``(dataset, text_column, raw_bytes)`` for ``source``; ``raw_bytes`` when the text is bytes."""
+def read_dataset(source, *, text_column: str = "text", input_format: str | None = None, blocks: int | None = None):
+    """``(dataset, raw_bytes)`` for ``source``; ``raw_bytes`` when the texts are bytes (text files).
+
+    ``blocks`` splits a DataFrame into that many blocks (at most one per row),
+    so that several actors share it; files are split by Ray.
+    """
     ray = _import_ray()
     if isinstance(source, ray.data.Dataset):
-        return source, text_column, False
+        return source, False
     if _is_dataframe(source):
         if text_column not in source.columns:
             raise NoiseCutError(f"no column {text_column!r} in the DataFrame (columns: {', '.join(map(str, source.columns))})")
-        return ray.data.from_pandas(source), text_column, False
-    paths = [Path(p) for p in ([source] if isinstance(source, (str, Path)) else source)]
-    if not paths:
-        raise NoiseCutError("no input files")
-    for path in paths:
-        if not path.exists():
-            raise NoiseCutError(f"{path}: no such file or directory")
+        return ray.data.from_pandas(_split(source, blocks or 1)), False
+    paths = _paths(source)
+    _check_inputs(paths)
     fmt = input_format or _guess_format(paths)
     if fmt not in FORMATS:
         raise NoiseCutError(f"input format {fmt!r} is not one of {', '.join(FORMATS)}")
     names = [str(p) for p in paths]
     if fmt == "text":
         ds = ray.data.read_binary_files(names, include_paths=True)
-        return ds.rename_columns({"bytes": text_column}), text_column, True
+        return ds.rename_columns({"bytes": text_column}), True
     ds = ray.data.read_json(names) if fmt == "jsonl" else ray.data.read_parquet(names)
     if text_column not in ds.schema().names:
         raise NoiseCutError(f"no column {text_column!r} in {paths[0]} (columns: {', '.join(ds.schema().names)})")
-    return ds, text_column, False
+    return ds, False
 
 
 def write_dataset(ds, output: Path, output_format: str, column: str, decode_bytes: bool = False) -> None:
@@ -188,14 +195,29 @@ def write_dataset(ds, output: Path, output_format: str, column: str, decode_byte
 
         write_output(chunks(), output)
         return
-    if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise NoiseCutError(f"{output}: already exists; {output_format} output goes to a new or empty directory")
+    _check_output(output, output_format)
     if output_format == "parquet":
         ds.write_parquet(str(output))
         return
     if decode_bytes:
         ds = ds.map_batches(_decode_column, fn_kwargs={"column": column}, batch_format="pandas")
     ds.write_json(str(output))
+
+
+def _check_inputs(paths: list[Path]) -> None:
+    if not paths:
+        raise NoiseCutError("no input files")
+    for path in paths:
+        if not path.exists():
+            raise NoiseCutError(f"{path}: no such file or directory")
+
+
+def _check_output(output: Path, output_format: str) -> None:
+    if output_format == "text":
+        if output.is_dir():
+            raise NoiseCutError(f"{output}: is a directory; text output is one file (or name a jsonl/parquet output format)")
+    elif output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise NoiseCutError(f"{output}: already exists; {output_format} output goes to a new or empty directory")
 
 
 def _decode_column(batch, column: str):
@@ -233,6 +255,22 @@ def _output_format(output: Path, output_format: str | None) -> str:
     if fmt not in FORMATS:
         raise NoiseCutError(f"output format {fmt!r} is not one of {', '.join(FORMATS)}")
     return fmt
+
+
+def _paths(source) -> list[Path] | None:
+    """The input paths ``source`` names (None for a DataFrame or a Dataset)."""
+    if isinstance(source, (str, Path)):
+        return [Path(source)]
+    if _is_dataframe(source) or type(source).__module__.startswith("ray."):
+        return None
+    return [Path(p) for p in source]
+
+
+def _split(frame, blocks: int) -> list:
+    """``frame`` in up to ``blocks`` consecutive slices (``from_pandas``'s own split breaks on pandas 3)."""
+    n = max(1, min(len(frame), blocks))
+    bounds = [len(frame) * i // n for i in range(n + 1)]
+    return [frame.iloc[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def _is_dataframe(obj) -> bool:

@@ -62,7 +62,7 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     --------
     >>> from sklearn.pipeline import Pipeline
     >>> from sklearn.feature_extraction.text import TfidfVectorizer
-    >>> pipe = Pipeline([("clean", NoiseCutTransformer(model="/tmp/m2")),
+    >>> pipe = Pipeline([("clean", NoiseCutTransformer(model="models/mine")),
     ...                  ("tfidf", TfidfVectorizer())])        # doctest: +SKIP
     >>> X = pipe.fit_transform(texts)                          # doctest: +SKIP
     """

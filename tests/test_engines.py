@@ -1,0 +1,203 @@
+"""CleanBatch on real engines: a local Ray cluster, a Dask LocalCluster, Spark.
+
+Each engine runs several worker processes and must give exactly what one
+process gives with ``Cleaner.clean``. Select these with ``-m engines`` (or
+skip them with ``-m "not engines"``). Each cluster starts once for its class
+of tests and stops before the next engine starts, so that two clusters never
+share CI's two cores.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from noisecut import NoiseCutError
+from noisecut.integrations.batch import CleanBatch
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting from the test cluster
+
+pytestmark = pytest.mark.engines
+
+SEEDS = Path("/work/shared/seeds")
+N_DOCS = 50
+
+
+def corpus(n: int = N_DOCS) -> list[str]:
+    """~50 real documents: the seed texts repeated with variations (built texts where seeds are absent)."""
+    bases = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] if SEEDS.is_dir() else []
+    if not bases:
+        paragraph = "The ministers met on Wednesday and discussed trade, energy and security in detail, officials said."
+        bases = [f"Home | World | Sport\n\nTalks in the capital {i}\n\n{paragraph}\n{paragraph} ({i})\n\nShare this\nAdvertisement\n" for i in range(5)]
+    docs = []
+    for i in range(n):
+        lines = bases[i % len(bases)].splitlines()
+        variant = [f"Updated {i % 12 + 1} April 2021, report {i}"] + lines
+        if i % 3 == 0:
+            variant.insert(len(variant) // 2, "Read More: more coverage of the visit")
+        if i % 4 == 1:
+            variant.append("Comments")
+        docs.append("\n".join(variant) + "\n")
+    return docs
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    docs = corpus()
+    return pd.DataFrame({"id": np.arange(len(docs)), "text": docs, "site": [f"site-{i % 5}" for i in range(len(docs))]})
+
+
+@pytest.fixture(scope="module")
+def expected(frame, cleaner) -> list[str]:
+    return [cleaner.clean(text) for text in frame["text"]]
+
+
+def by_id(out: pd.DataFrame) -> pd.DataFrame:
+    return out.sort_values("id").reset_index(drop=True)
+
+
+# -- Ray ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def ray_cluster():
+    """A real local Ray cluster (worker processes, not local mode) for the class."""
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, object_store_memory=256 * 1024**2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    context = ray.data.DataContext.get_current()
+    bars, context.enable_progress_bars = context.enable_progress_bars, False
+    yield ray
+    context.enable_progress_bars = bars
+    if started:
+        ray.shutdown()
+
+
+@pytest.mark.usefixtures("ray_cluster")
+class TestRay:
+    def test_map_batches_with_an_actor_pool(self, ray_cluster, model_dir, frame, expected):
+        ray = ray_cluster
+        ds = ray.data.from_pandas([frame.iloc[i::4] for i in range(4)])  # four blocks for two actors
+        out = ds.map_batches(
+            CleanBatch,
+            fn_constructor_kwargs={"model": str(model_dir), "output_column": "clean"},
+            batch_format="pandas",
+            compute=ray.data.ActorPoolStrategy(size=2),  # `concurrency=2` before Ray 2.51
+        ).to_pandas()
+        out = by_id(out)
+        assert out["clean"].tolist() == expected
+        assert out["text"].tolist() == frame["text"].tolist()
+        assert out["site"].tolist() == frame["site"].tolist()
+
+    def test_clean_with_ray_jsonl_in_and_out_with_labels(self, model_dir, frame, expected, cleaner, tmp_path):
+        from noisecut.integrations.ray import clean_with_ray
+
+        source = tmp_path / "in.jsonl"
+        with source.open("w", encoding="utf-8") as f:
+            for row in frame.to_dict("records"):
+                f.write(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}) + "\n")
+        written = clean_with_ray(source, tmp_path / "out", output_format="jsonl", model=model_dir, labels_column="labels", concurrency=2)
+        rows = [json.loads(line) for path in sorted(written.iterdir()) for line in path.open(encoding="utf-8")]
+        out = by_id(pd.DataFrame(rows))
+        assert out["text"].tolist() == expected
+        assert out["site"].tolist() == frame["site"].tolist()
+        assert out["labels"].iloc[0] == [r.label.value if r.label else None for r in cleaner.classify(frame["text"].iloc[0])]
+
+    def test_clean_with_ray_text_files_to_one_file_in_input_order(self, model_dir, frame, cleaner, tmp_path):
+        from noisecut.integrations.ray import clean_with_ray
+
+        raw = [text.encode() for text in frame["text"].iloc[:8]]
+        raw[3] = raw[3].replace(b"April", b"Avril \xe9t\xe9")  # invalid UTF-8 comes back byte for byte
+        paths = []
+        for i, data in enumerate(raw):
+            paths.append(tmp_path / f"page{i}.txt")
+            paths[-1].write_bytes(data)
+        order = [5, 0, 7, 3, 1, 6, 2, 4]
+        out = clean_with_ray([paths[i] for i in order], tmp_path / "clean.txt", model=model_dir)
+        assert out.read_bytes() == b"".join(cleaner.clean_bytes(raw[i]) for i in order)
+
+    def test_clean_with_ray_dataframe_and_parquet(self, ray_cluster, model_dir, frame, expected, tmp_path):
+        from noisecut.integrations.ray import clean_with_ray
+
+        assert isinstance(clean_with_ray(frame, model=model_dir), ray_cluster.data.Dataset)  # lazy: nothing runs
+        frame.to_parquet(tmp_path / "in.parquet")
+        clean_with_ray(tmp_path / "in.parquet", tmp_path / "out.parquet", model=model_dir, output_column="clean")
+        out = by_id(pd.read_parquet(tmp_path / "out.parquet"))
+        assert out["clean"].tolist() == expected
+        assert out["text"].tolist() == frame["text"].tolist()
+
+    def test_worker_errors_come_back_as_noisecut_errors(self, model_dir, tmp_path):
+        from noisecut.integrations.ray import clean_with_ray
+
+        with pytest.raises(NoiseCutError, match="column 'text', index 1: expected str or bytes, got int"):
+            clean_with_ray(pd.DataFrame({"text": ["fine", 7]}), tmp_path / "out.txt", model=model_dir, concurrency=1)
+        assert not (tmp_path / "out.txt").exists()
+        with pytest.raises(NoiseCutError, match="no column 'body'"):
+            clean_with_ray(pd.DataFrame({"text": ["x"]}), model=model_dir, text_column="body")
+        with pytest.raises(NoiseCutError, match="no such model"):
+            clean_with_ray(pd.DataFrame({"text": ["x"]}), model=tmp_path / "missing")
+
+
+# -- Dask --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def dask_client():
+    pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.mark.usefixtures("dask_client")
+class TestDask:
+    def test_map_partitions(self, model_dir, frame, expected):
+        import dask.dataframe as dd
+
+        clean = CleanBatch(model=str(model_dir), output_column="clean", labels_column="labels")
+        ddf = dd.from_pandas(frame, npartitions=4)
+        out = by_id(ddf.map_partitions(clean, meta=clean.meta(ddf)).compute())
+        assert out["clean"].tolist() == expected
+        assert out["text"].tolist() == frame["text"].tolist()
+        assert all(len(labels) == len(text.splitlines()) for text, labels in zip(out["text"], out["labels"]))
+
+    def test_map_partitions_overwriting_the_text_without_meta(self, model_dir, frame, expected):
+        import dask.dataframe as dd
+
+        ddf = dd.from_pandas(frame, npartitions=3)
+        out = by_id(ddf.map_partitions(CleanBatch(model=str(model_dir))).compute())
+        assert out["text"].tolist() == expected
+
+
+# -- Spark -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def spark():
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]").appName("noisecut-tests")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+class TestSpark:
+    def test_map_in_pandas(self, spark, model_dir, frame, expected):
+        clean = CleanBatch(model=str(model_dir), output_column="clean", labels_column="labels")
+        sdf = spark.createDataFrame(frame).repartition(4)
+        out = by_id(sdf.mapInPandas(clean.map_iter, schema=clean.spark_schema(sdf.schema)).toPandas())
+        assert out["clean"].tolist() == expected
+        assert out["text"].tolist() == frame["text"].tolist()
+        assert list(out["labels"].iloc[0]) == list(CleanBatch(model=str(model_dir), labels_column="labels")(frame.iloc[:1])["labels"].iloc[0])
