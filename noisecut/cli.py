@@ -124,8 +124,11 @@ def main():
 @threshold_option
 @click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text (text output only). E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="`ray`: clean JSONL, Parquet or text files on a Ray cluster (needs noisecut[ray]). E.g. --engine ray -o out/ data.jsonl.")
+@click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
 @user_errors
-def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe):
+def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address):
     """Clean FILES (text, JSONL, Parquet, WET/WARC, or a directory of .txt files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
@@ -149,6 +152,15 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
     """
+    if engine == "ray":
+        from .integrations.ray import clean_with_ray
+
+        if not files or output is None:
+            raise NoiseCutError("--engine ray needs input files and -o OUTPUT")
+        clean_with_ray([str(f) for f in files], str(output), model=model, keep=keep, threshold=threshold,
+                       dedupe=not no_dedupe, text_column=text_field, labels_column=labels_field,
+                       address=address, concurrency=None if jobs == 0 else jobs)
+        return
     from .io.pipeline import CleanConfig, clean_files
 
     clean_files(CleanConfig(

@@ -15,6 +15,7 @@ trained on another version refuses to load.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -386,5 +387,10 @@ def featurize(texts: Sequence[str]) -> np.ndarray:
     return np.column_stack(list(feature_dict(texts).values()))
 
 
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    return tuple(feature_dict(["Feature names.", "Second line."]).keys())
+
+
 def feature_names() -> list[str]:
-    return list(feature_dict(["Feature names.", "Second line."]).keys())
+    return list(_names())

@@ -29,7 +29,7 @@ import numpy as np
 from . import __version__
 from .context import probability_context
 from .errors import NoiseCutError
-from .features import FEATURE_VERSION, featurize
+from .features import FEATURE_VERSION, feature_names, featurize
 from .labels import Label, parse_label
 
 FORMAT_VERSION = 1
@@ -151,7 +151,21 @@ class Model:
             labels = tuple(parse_label(name) for name in meta["labels"])
         except (KeyError, ValueError, OSError) as error:
             raise NoiseCutError(f"{directory}: unreadable model ({error})") from None
-        return cls(labels, stage1, stage2, meta)
+        model = cls(labels, stage1, stage2, meta)
+        model.check_shapes(directory)
+        return model
+
+    def check_shapes(self, source) -> None:
+        """Refuse arrays that do not fit the features this noisecut computes."""
+        n_features = len(feature_names())
+        expected = [("stage1", self.stage1, n_features)]
+        if self.stage2 is not None:
+            context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
+            expected.append(("stage2", self.stage2, n_features + context))
+        for name, stage, width in expected:
+            widths = {len(stage.mean), len(stage.scale), stage.weights[0].shape[0]}
+            if widths != {width} or stage.weights[-1].shape[1] != len(self.labels):
+                raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {width}; retrain the model")
 
 
 def file_digest(path: Path) -> str:

@@ -35,25 +35,7 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 # Regression files that still crash a reader; each is a reported bug. Remove the entry when it is fixed
 # (the strict xfail turns into a failure as soon as the file reads cleanly).
-KNOWN_BUGS = {
-    "jsonl-deep-nesting.jsonl": "read_jsonl: json.loads raises RecursionError on a deeply nested line; "
-                                "_parse catches ValueError only (even --on-error skip crashes)",
-    "parquet-timestamp-out-of-range.parquet": "read_parquet: batch.to_pylist() raises OverflowError/ValueError for a "
-                                              "timestamp beyond datetime's range; only ArrowException/OSError are caught",
-    "parquet-date-out-of-range.parquet": "read_parquet: batch.to_pylist() raises OverflowError for a date32 beyond "
-                                         "datetime.date's range; only ArrowException/OSError are caught",
-    "parquet-multiline-thrift-error.parquet": "open_parquet: the pyarrow message embedded in NoiseCutError ends in a "
-                                              "newline, so the CLI error is not one line",
-    "parquet-invalid-utf8-string.parquet": "read_parquet: batch.to_pylist() raises UnicodeDecodeError for a string "
-                                           "value that is not UTF-8; only ArrowException/OSError are caught",
-    "wet-multiline-not-a-warc.wet": "read_warc: warcio's ArchiveLoadFailed message ('Invalid WARC record, first line: ...\\n') "
-                                    "is quoted with its newline, so the CLI error is two lines",
-    "warc-charset-with-nul.warc": "read_warc/_charset: ''.encode(charset) raises ValueError ('embedded null character') "
-                                  "for a Content-Type charset holding a NUL; only LookupError is caught",
-    "warc-response-without-target-uri.warc": "read_warc: warcio raises AttributeError ('NoneType' has no 'startswith') "
-                                             "for a response record without WARC-Target-URI; only ArchiveLoadFailed and "
-                                             "READ_ERRORS are caught",
-}
+KNOWN_BUGS: dict[str, str] = {}  # regression file name -> open bug; empty: every saved crash is fixed
 
 
 SEEDS = {fmt: seeds.seed(fmt) for fmt in seeds.FORMATS}

@@ -44,7 +44,7 @@ def _parse(line: bytes, name: str, number: int, errors: RecordErrors, text_field
     except UnicodeDecodeError as error:
         errors(name, number, f"not UTF-8 ({error.reason} at byte {error.start})")
         return None
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
         errors(name, number, f"invalid JSON ({error})")
         return None
     problem = text_problem(record, text_field)

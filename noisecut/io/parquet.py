@@ -69,7 +69,9 @@ def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_
                     errors(name, number, problem)
                     continue
                 yield Record.from_record(row, text_field, name, number)
-    except (pa.ArrowException, OSError) as error:
+    except (pa.ArrowException, OSError, OverflowError, ValueError) as error:
+        # to_pylist raises OverflowError/ValueError for out-of-range dates and
+        # UnicodeDecodeError (a ValueError) for strings that are not UTF-8
         errors.unreadable(name, number + 1, f"corrupt Parquet data ({error})")
 
 

@@ -65,7 +65,7 @@ def _charset(content_type: str | None) -> str:
     charset = message.get_content_charset() or "utf-8"
     try:
         "".encode(charset)
-    except LookupError:
+    except (LookupError, ValueError):  # unknown codec, or a name with a NUL in it
         return "utf-8"
     return charset
 
@@ -102,7 +102,7 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                 errors.unreadable(name, number + 1, f"truncated record at byte {records.offset}")
         except ArchiveLoadFailed as error:
             errors.unreadable(name, number + 1, f"not a WARC record ({error})")
-        except READ_ERRORS as error:
+        except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
             errors.unreadable(name, number + 1, f"unreadable ({error})")
 
 
