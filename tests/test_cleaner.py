@@ -12,18 +12,7 @@ from noisecut import Cleaner, Document
 from noisecut.labels import KEEP_DEFAULT, Label
 from noisecut.model import Model
 
-P1 = (
-    "The city council voted on Tuesday to approve a new budget for the public library, which will extend "
-    "opening hours on weekends and fund a programme of reading classes for children."
-)
-P2 = (
-    "Council members said the money would come from savings in the transport department, and that the "
-    "library had been asking for longer hours for more than three years."
-)
-P3 = (
-    "The head librarian, Maria Lopez, said the staff were delighted and that the new hours would start in "
-    "the first week of March, after the building's heating is repaired."
-)
+from texts import P1, P2, P3  # noqa: E402
 B1, B2, B3 = (p.encode() for p in (P1, P2, P3))
 # the third paragraph as a Latin-1 scraper delivered it, with two stray bytes: not valid UTF-8
 B3_LATIN1 = (

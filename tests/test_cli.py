@@ -18,18 +18,7 @@ from noisecut.labels import KEEP_DEFAULT, LABELS, Label
 from noisecut.model import ARRAYS, CARD, ESTIMATOR, META
 
 REPO = Path(__file__).resolve().parent.parent
-P1 = (
-    "The city council voted on Tuesday to approve a new budget for the public library, which will extend "
-    "opening hours on weekends and fund a programme of reading classes for children."
-)
-P2 = (
-    "Council members said the money would come from savings in the transport department, and that the "
-    "library had been asking for longer hours for more than three years."
-)
-P3 = (
-    "The head librarian, Maria Lopez, said the staff were delighted and that the new hours would start in "
-    "the first week of March, after the building's heating is repaired."
-)
+from texts import P1, P2, P3  # noqa: E402
 PAGE = "\n".join([
     "Home | News | Local | Sport",
     "By Jane Smith | 12 March 2024, 10:32",

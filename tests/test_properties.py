@@ -208,14 +208,7 @@ def test_cli_explain_stdin_never_fails(runner, model_dir, cleaner, data):
 
 # -- hostile inputs, once each ------------------------------------------------------
 
-P1 = (
-    "The city council voted on Tuesday to approve a new budget for the public library, which will extend "
-    "opening hours on weekends and fund a programme of reading classes for children."
-)
-P2 = (
-    "Council members said the money would come from savings in the transport department, and that the "
-    "library had been asking for longer hours for more than three years."
-)
+from texts import P1, P2  # noqa: E402
 MENU_LINES = [
     "Home | News | Local | Sport | Weather", "Login", "Subscribe", "Menu", "Search",
     "Share", "Tweet", "Email", "Advertisement", "Related stories", "Next »", "© 2024 Example News. All rights reserved.",
