@@ -281,7 +281,8 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     n, words = len(lines.texts), lines.words
     content = (words.length >= CONTENT_WORD_LENGTH) & ~words.numeric
     # one (line, word) pair per distinct content word of a line
-    pairs = np.unique(words.owner[content] * len(words.counts) + words.ids[content])
+    keys = np.sort(words.owner[content] * len(words.counts) + words.ids[content])  # sort + neighbour test: np.unique's hashing is slow on large documents
+    pairs = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
     owner, ids = pairs // max(len(words.counts), 1), pairs % max(len(words.counts), 1)
     long_line = (lines.n_tokens >= LONG_LINE_TOKENS).astype(np.float64)
     in_lines = np.bincount(ids, minlength=len(words.counts))  # lines containing each word
