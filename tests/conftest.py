@@ -17,7 +17,7 @@ from noisecut.model import Model, Stage
 
 REPO = Path(__file__).resolve().parent.parent
 LABELED = REPO / "labeled"
-SHARED_SEEDS = Path("/work/shared/seeds")
+SHARED_SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
 
 def single_thread():
@@ -82,7 +82,7 @@ def cleaner(model):
 def seeds_dir() -> Path:
     """The shared seed documents; the test is skipped when they are absent."""
     if not SHARED_SEEDS.is_dir() or not sorted(SHARED_SEEDS.glob("*.txt")):
-        pytest.skip("/work/shared/seeds is not available")
+        pytest.skip("../shared/seeds is not available")
     return SHARED_SEEDS
 
 

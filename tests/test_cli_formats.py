@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from noisecut.cli import clean as clean_command
 from noisecut.cli import main
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 BUILT = [
     "Home | News | Sport | Weather\nCouncil approves new cycle lanes\nBy Jane Smith | 12 March 2024\n\n"
     "The city council voted on Tuesday to build fourteen miles of protected cycle lanes, ending two years of debate.\n\n"

@@ -23,7 +23,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting from
 
 pytestmark = pytest.mark.engines
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 N_DOCS = 50
 
 

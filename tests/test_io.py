@@ -24,7 +24,7 @@ from noisecut.io.records import output_record
 from noisecut.io.text import directory_writer, read_directory, read_text, text_writer
 from noisecut.parallel import Output, clean_one
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 BUILT = [
     "Home | News | Sport | Weather\n"
     "Council approves new cycle lanes\n"

@@ -24,7 +24,7 @@ from noisecut.parallel import (
     clean_one,
 )
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 BUILT = [
     "Home | News | Sport\nCouncil approves cycle lanes\n\n"
     "The city council voted on Tuesday to build fourteen miles of protected cycle lanes, ending two years of debate.\n"
