@@ -47,15 +47,17 @@ class Cleaner:
         self.policy = Policy(frozenset(keep), threshold, dedupe)
         self._keep_columns = self.model.columns(self.policy.keep)
 
-    def _decide(self, doc: Document) -> tuple[list[int], np.ndarray, np.ndarray]:
+    def _decide(self, doc: Document) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+        """Content-line indices, their probabilities, keep scores and keep decisions."""
         content = doc.content_indices()
         texts = [doc.lines[i] for i in content]
         probabilities = self.model.predict_proba(texts)
         keep_score = probabilities[:, self._keep_columns].sum(axis=1)
-        return content, probabilities, select(texts, keep_score, self.policy) if texts else np.zeros(0, bool)
+        kept = select(texts, keep_score, self.policy) if texts else np.zeros(0, bool)
+        return content, probabilities, keep_score, kept
 
     def clean_document(self, doc: Document) -> str:
-        content, _, kept = self._decide(doc)
+        content, _, _, kept = self._decide(doc)
         return doc.join(keep_with_blanks(doc, [i for i, k in zip(content, kept) if k]))
 
     def clean(self, text: str) -> str:
@@ -77,9 +79,8 @@ class Cleaner:
         kept line gets the best kept label, a dropped line the best other one.
         """
         doc = text if isinstance(text, Document) else Document.from_text(text)
-        content, probabilities, kept = self._decide(doc)
+        content, probabilities, keep_score, kept = self._decide(doc)
         results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
-        keep_score = probabilities[:, self._keep_columns].sum(axis=1)
         on_keep_side = kept | (keep_score >= self.policy.threshold)
         in_keep = np.zeros(len(self.model.labels), dtype=bool)
         in_keep[self._keep_columns] = True

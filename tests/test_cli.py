@@ -227,11 +227,16 @@ def test_model_path_is_a_file(run, page):
     _one_error_line(result, "is a directory holding")
 
 
-def test_unreadable_model(run, model_dir, page, tmp_path):
-    broken = tmp_path / "broken"
-    broken.mkdir()
+def _copy_model(model_dir, target):
+    """The model's arrays and metadata copied into ``target`` (to damage the copy)."""
+    target.mkdir()
     for name in [ARRAYS, META]:
-        (broken / name).write_bytes((model_dir / name).read_bytes())
+        (target / name).write_bytes((model_dir / name).read_bytes())
+    return target
+
+
+def test_unreadable_model(run, model_dir, page, tmp_path):
+    broken = _copy_model(model_dir, tmp_path / "broken")
     (broken / META).write_text("{ truncated", encoding="utf-8")
     result = run("clean", "-m", broken, page)
     assert result.exit_code == 1
@@ -239,10 +244,7 @@ def test_unreadable_model(run, model_dir, page, tmp_path):
 
 
 def test_tampered_model(run, model_dir, page, tmp_path):
-    tampered = tmp_path / "tampered"
-    tampered.mkdir()
-    for name in [ARRAYS, META]:
-        (tampered / name).write_bytes((model_dir / name).read_bytes())
+    tampered = _copy_model(model_dir, tmp_path / "tampered")
     data = bytearray((tampered / ARRAYS).read_bytes())
     data[-10] ^= 1
     (tampered / ARRAYS).write_bytes(bytes(data))

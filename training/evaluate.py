@@ -47,19 +47,25 @@ def _init(model, keep, threshold):
     _cleaner = Cleaner(model, keep=keep, threshold=threshold)
 
 
+LANGUAGE_AWARE = frozenset({"justext_text", "justext_html"})  # baselines that take the page's language
+
+
+def _run(name: str, baseline, source: str, lang: str) -> str:
+    return baseline(source, lang) if name in LANGUAGE_AWARE else baseline(source)
+
+
 def score_page(task) -> list[dict]:
     """All systems on one page: one record per renderer, with per-system text scores."""
     page, renderers, html_baselines = task
     html, gold = read_html(page), gold_text(page)
     blocks = gold_blocks(page)
-    from_html = {name: text_scores(BASELINES_HTML[name](html, page.lang) if name == "justext_html" else BASELINES_HTML[name](html), gold)
+    from_html = {name: text_scores(_run(name, BASELINES_HTML[name], html, page.lang), gold)
                  for name in (HTML_SYSTEMS if html_baselines else ())}
     records = []
     for renderer in renderers:
         text = render(renderer, html)
         doc = Document.from_text(text)
-        scores = {name: text_scores(fn(text, page.lang) if name == "justext_text" else fn(text), gold)
-                  for name, fn in BASELINES_TEXT.items()}
+        scores = {name: text_scores(_run(name, fn, text, page.lang), gold) for name, fn in BASELINES_TEXT.items()}
         start = time.perf_counter()
         results = _cleaner.classify(doc)
         cleaned = doc.join([r.index for r in results if r.kept])
