@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,15 +26,21 @@ from typing import Sequence
 
 import numpy as np
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 TERMINAL = frozenset(".!?。！？؟…\"'”’»)")  # a line ending in one of these reads as a sentence
 FREQUENT_WORDS = 20      # a document's most frequent words stand in for its function words
 CONTENT_WORD_LENGTH = 4  # words this long or longer carry the topic
 LONG_LINE_TOKENS = 12    # lines this long are likely body: the topic reference
 WINDOWS = (1, 3, 10)     # context windows: mean over ±w lines
+ONE_SIDED = 10           # and over the w lines before / after: where a section starts or ends
+CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement") the model learns in any language
 
 _WORD = re.compile(r"\w+")
+_NOT_PUNCT = re.compile(r"[\w\s]+")
+TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
+PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
+BLOCK_GAPS = (0, 2)      # blocks allowing 0 and 2 other lines between prose lines
 
 
 def _class_tables() -> dict[str, np.ndarray]:
@@ -82,6 +89,7 @@ _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
 class Words:
     """The document's tokens flattened: one entry per token occurrence."""
 
+    vocabulary: list[str]  # the document's distinct tokens, in order of first occurrence
     ids: np.ndarray      # vocabulary index of each token
     owner: np.ndarray    # line index of each token
     length: np.ndarray   # characters in each token
@@ -96,7 +104,7 @@ class Words:
         owner = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
         length = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
         numeric = np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat))
-        return cls(ids, owner, length, numeric, np.bincount(ids, minlength=len(vocabulary)))
+        return cls(list(vocabulary), ids, owner, length, numeric, np.bincount(ids, minlength=len(vocabulary)))
 
 
 @dataclass
@@ -265,11 +273,30 @@ def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
     first_index = {key: i for i, key in reversed(list(enumerate(normalised)))}
     copies = Counter(normalised)
     return {
+        **_template_repeats(lines),
         "short_word_share": _safe_div(np.bincount(words.owner, weights=words.length <= 3, minlength=n), lines.n_tokens),
         "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[words.ids], minlength=n), lines.n_tokens),
         "log_repeats": np.log1p(np.array([copies[key] - 1 for key in normalised], dtype=np.float64)),
         "later_repeat": np.array([first_index[key] != i for i, key in enumerate(normalised)], dtype=np.float64),
     }
+
+
+def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
+    """How many other lines share this short line's template: its punctuation
+    plus its first (or last) word. Comment headers ("Re: ... (Score:5, Funny)",
+    "Anna says:"), bylines and teaser dates repeat with different names and
+    numbers, which exact repeats miss."""
+    keys_first, keys_last = [], []
+    for i, (text, toks) in enumerate(zip(lines.stripped, lines.tokens)):
+        if 0 < len(toks) <= TEMPLATE_TOKENS:
+            punct = _NOT_PUNCT.sub("", text)
+            keys_first.append((toks[0], punct))
+            keys_last.append((toks[-1], punct))
+        else:
+            keys_first.append(i)  # unique: never a repeat
+            keys_last.append(i)
+    return {f"log_template_{name}": np.log1p(np.array([counts[k] - 1 for k in keys], dtype=np.float64))
+            for name, keys in (("first", keys_first), ("last", keys_last)) for counts in (Counter(keys),)}
 
 
 def topic(lines: Lines) -> dict[str, np.ndarray]:
@@ -302,6 +329,21 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
+def cues(lines: Lines) -> dict[str, np.ndarray]:
+    """The line's words hashed into ``CUE_BUCKETS`` columns, each the share of the line's tokens.
+
+    Words like "reply", "share" or "advertisement" mark noise in short lines.
+    Hashing (CRC-32, stable across processes) keeps the features independent
+    of any word list or language: the model learns which buckets matter.
+    """
+    n, words = len(lines.texts), lines.words
+    bucket = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for w in words.vocabulary),
+                         dtype=np.int64, count=len(words.vocabulary))
+    table = np.bincount(words.owner * CUE_BUCKETS + bucket[words.ids], minlength=n * CUE_BUCKETS)
+    table = table.reshape(n, CUE_BUCKETS) / np.maximum(lines.n_tokens, 1)[:, None]
+    return {f"cue_{b}": table[:, b] for b in range(CUE_BUCKETS)}
+
+
 def position(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Where the line sits: in the document and relative to its long, sentence-like core."""
     n = len(lines.texts)
@@ -326,6 +368,35 @@ def position(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     }
 
 
+def blocks(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The run of prose a line belongs to, measured against the document's others.
+
+    An article is usually one long run of prose lines; comments and teasers
+    are many short runs cut apart by headers, bylines and buttons. A block is
+    a run of prose lines (``PROSE_TOKENS`` words or more, or ``PROSE_CHARS``
+    characters for scripts without spaces) with at most ``gap`` other lines
+    between two of them.
+    """
+    n = len(lines.texts)
+    chars = np.expm1(base["log_chars"])
+    prose = (lines.n_tokens >= PROSE_TOKENS) | (chars >= PROSE_CHARS)
+    weight = np.where(prose, chars, 0.0)
+    out = {"prose_before": (np.cumsum(weight) - weight) / max(weight.sum(), 1)}
+    where = np.flatnonzero(prose)
+    if not len(where):
+        return {**out, **{f"block_share_gap{gap}": np.zeros(n) for gap in BLOCK_GAPS}}
+    previous = np.searchsorted(where, np.arange(n), side="right") - 1  # the last prose line at or before each line
+    has_previous, previous = previous >= 0, np.maximum(previous, 0)
+    following = np.minimum(previous + 1, len(where) - 1)
+    for gap in BLOCK_GAPS:
+        block = np.concatenate([[0], np.cumsum(np.diff(where) > gap + 1)])
+        sizes = np.bincount(block, weights=weight[where])
+        # a line is in a block if it is one of its prose lines or lies between two of them
+        member = has_previous & ((where[previous] == np.arange(n)) | ((previous + 1 < len(where)) & (block[following] == block[previous])))
+        out[f"block_share_gap{gap}"] = np.where(member, sizes[block[previous]] / sizes.max(), 0.0)
+    return out
+
+
 def _nearest(index: np.ndarray, core: np.ndarray) -> np.ndarray:
     """Distance from each line to the nearest core line."""
     right = np.clip(np.searchsorted(core, index), 0, len(core) - 1)
@@ -336,16 +407,18 @@ def _nearest(index: np.ndarray, core: np.ndarray) -> np.ndarray:
 # The per-line features whose neighbourhood is summarised by ``context``.
 CONTEXT_OF = (
     "log_words", "ends_terminal", "short_word_share", "frequent_word_share", "shared_words",
-    "digit_ratio", "capitalised_words", "urls", "starts_bullet", "punct_ratio",
+    "digit_ratio", "capitalised_words", "urls", "starts_bullet", "punct_ratio", "times", "years",
+    "log_template_first", "log_template_last",
 )
 
 
-def window_mean(values: np.ndarray, width: int) -> np.ndarray:
-    """Mean over lines i-width..i+width (clipped at the document's edges), along axis 0."""
+def window_mean(values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
+    """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``; clipped
+    at the document's edges), along axis 0."""
     n = len(values)
     padded = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
     index = np.arange(n)
-    low, high = np.maximum(index - width, 0), np.minimum(index + width + 1, n)
+    low, high = np.maximum(index - width, 0), np.minimum(index + (width if ahead is None else ahead) + 1, n)
     span = (high - low).reshape((-1,) + (1,) * (values.ndim - 1))
     return (padded[high] - padded[low]) / span
 
@@ -363,10 +436,11 @@ def shift(values: np.ndarray, by: int) -> np.ndarray:
 
 
 def context(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The same features on neighbouring lines: previous, next and window means."""
+    """The same features on neighbouring lines: previous, next, centred and one-sided window means."""
     values = np.column_stack([base[name] for name in CONTEXT_OF])
     blocks = {"prev": shift(values, 1), "next": shift(values, -1)}
     blocks.update({f"win{width}": window_mean(values, width) for width in WINDOWS})
+    blocks.update({f"back{ONE_SIDED}": window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": window_mean(values, 0, ONE_SIDED)})
     return {f"{kind}_{name}": block[:, j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
 
 
@@ -377,7 +451,9 @@ def feature_dict(texts: Sequence[str]) -> dict[str, np.ndarray]:
     for family in (characters, shape, patterns, vocabulary, topic):
         base.update(family(lines))
     base.update(position(lines, base))
+    base.update(blocks(lines, base))
     base.update(context(base))
+    base.update(cues(lines))
     return base
 
 

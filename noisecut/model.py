@@ -38,11 +38,20 @@ META = "model.json"
 CARD = "MODEL_CARD.md"
 ESTIMATOR = "estimator.joblib"
 MODEL_ENV = "NOISECUT_MODEL"  # overrides the default model's directory
+# Standardised inputs are clipped to ±CLIP, in training too: a value far outside
+# the training range (a class the corpus never shows, a line of 40 @handles)
+# must not swamp everything else the model sees.
+CLIP = 5.0
+# A two-stage model answers with the mean of both stages. Stage two learns from
+# out-of-fold stage-one probabilities, so it has rarely seen a confident
+# stage one on a rare label (the hand-labeled "unrelated" or "share"); the
+# mean keeps what stage one knows and scored the same on the dev split.
+STAGE_ONE_SHARE = 0.5
 
 
 @dataclass
 class Stage:
-    """Standardise, then dense layers with ReLU between and softmax at the end."""
+    """Standardise and clip, then dense layers with ReLU between and softmax at the end."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -50,7 +59,7 @@ class Stage:
     biases: list[np.ndarray]
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = (x - self.mean) / self.scale
+        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = z @ w + b
             if i < len(self.weights) - 1:
@@ -90,7 +99,7 @@ class Model:
         x = featurize(texts)
         p = self.stage1.predict_proba(x)
         if self.stage2 is not None:
-            p = self.stage2.predict_proba(np.hstack([x, probability_context(p)]))
+            p = blend(p, self.stage2.predict_proba(np.hstack([x, probability_context(p)])))
         return p
 
     def columns(self, keep: frozenset[Label]) -> np.ndarray:
@@ -166,6 +175,10 @@ class Model:
             widths = {len(stage.mean), len(stage.scale), stage.weights[0].shape[0]}
             if widths != {width} or stage.weights[-1].shape[1] != len(self.labels):
                 raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {width}; retrain the model")
+
+
+def blend(stage1: np.ndarray, stage2: np.ndarray) -> np.ndarray:
+    return STAGE_ONE_SHARE * stage1 + (1 - STAGE_ONE_SHARE) * stage2
 
 
 def file_digest(path: Path) -> str:

@@ -20,7 +20,7 @@ from .errors import NoiseCutError
 from .features import FEATURE_VERSION, featurize
 from .labeled import LabeledDocument
 from .labels import Label, parse_label
-from .model import ESTIMATOR, Model, Stage
+from .model import CLIP, ESTIMATOR, Model, Stage, blend
 
 HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
 MAX_ITER_DEFAULT = 60
@@ -60,11 +60,13 @@ class TrainingSet:
 
 
 def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED):
-    """Standardiser + classifier; ``hidden=()`` gives a multinomial logistic regression."""
+    """Standardiser + clip (as ``Stage`` does) + classifier; ``hidden=()`` gives a multinomial logistic regression."""
+    from functools import partial
+
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     if hidden:
         classifier = MLPClassifier(
@@ -73,7 +75,8 @@ def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX
         )
     else:
         classifier = LogisticRegression(C=1.0, max_iter=max(max_iter, 500))
-    return make_pipeline(StandardScaler(), classifier)
+    clip = FunctionTransformer(partial(np.clip, a_min=-CLIP, a_max=CLIP))
+    return make_pipeline(StandardScaler(), clip, classifier)
 
 
 def export_stage(pipeline, classes: Sequence[str]) -> Stage:
@@ -192,7 +195,7 @@ def predict_with_estimators(estimators: dict, model: Model, texts: Sequence[str]
 
     p = proba(estimators["stage1"], x)
     if "stage2" in estimators:
-        p = proba(estimators["stage2"], np.hstack([x, probability_context(p)]))
+        p = blend(p, proba(estimators["stage2"], np.hstack([x, probability_context(p)])))
     return p
 
 

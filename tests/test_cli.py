@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from noisecut import Cleaner, __version__
 from noisecut.cli import main
+from noisecut.features import FEATURE_VERSION
 from noisecut.document import Document
 from noisecut.labeled import parse, read_all
 from noisecut.labels import KEEP_DEFAULT, LABELS, Label
@@ -289,7 +290,7 @@ def test_process_missing_file_is_one_line_on_stderr(model_dir, tmp_path):
 def test_process_broken_model_is_one_line_on_stderr(tmp_path):
     broken = tmp_path / "model"
     broken.mkdir()
-    (broken / META).write_text('{"format_version": 1, "feature_version": 1}', encoding="utf-8")
+    (broken / META).write_text(json.dumps({"format_version": 1, "feature_version": FEATURE_VERSION}), encoding="utf-8")
     proc = _noisecut("clean", "-m", broken, input=PAGE.encode())
     assert proc.returncode == 1
     assert b"Traceback" not in proc.stderr

@@ -6,6 +6,8 @@ import pytest
 
 from noisecut.features import (
     CONTEXT_OF,
+    CUE_BUCKETS,
+    ONE_SIDED,
     WINDOWS,
     feature_dict,
     feature_names,
@@ -70,7 +72,7 @@ def test_context_features_are_named_for_each_window():
     names = set(feature_names())
     for base in CONTEXT_OF:
         assert base in names
-        for kind in ["prev", "next", *(f"win{w}" for w in WINDOWS)]:
+        for kind in ["prev", "next", *(f"win{w}" for w in WINDOWS), f"back{ONE_SIDED}", f"ahead{ONE_SIDED}"]:
             assert f"{kind}_{base}" in names
 
 
@@ -175,6 +177,39 @@ def test_later_repeat_marks_only_later_copies():
     assert d["log_repeats"][1] == 0
 
 
+def _cue_row(d: dict, i: int) -> np.ndarray:
+    return np.array([d[f"cue_{b}"][i] for b in range(CUE_BUCKETS)])
+
+
+def test_cues_hash_the_same_word_to_the_same_column_in_any_document():
+    one = feature_dict(["Reply", ARTICLE[1]])
+    other = feature_dict([ARTICLE[2], OFF_TOPIC, "reply"])
+    np.testing.assert_array_equal(_cue_row(one, 0), _cue_row(other, 2))  # case-folded, position-free
+    assert _cue_row(one, 0).sum() == 1.0  # one word: its whole share in one bucket
+    row = _cue_row(one, 1)
+    assert row.sum() == pytest.approx(1.0) and np.count_nonzero(row) > 5  # a paragraph spreads over many
+
+
+def test_template_repeats_see_comment_headers_with_different_names():
+    texts = ["Anna says:", ARTICLE[1], "Ben says:", ARTICLE[2], "Chris says:", "Anna", "Chris says"]
+    d = feature_dict(texts)
+    assert list(d["log_template_last"]) == pytest.approx([np.log(3), 0, np.log(3), 0, np.log(3), 0, 0])
+    assert d["log_template_first"][0] == 0  # different names, different first words
+    assert d["log_template_first"][1] == 0  # long lines are never template repeats
+
+
+def test_block_share_tells_the_article_run_from_short_comment_runs():
+    comment = "I think this is a good decision and the council should have done it years ago."
+    texts = ["Menu", *ARTICLE[1:], "Share", "Reply", "Anna says:", comment, "Reply", "Ben says:", comment + " Indeed."]
+    d = feature_dict(texts)
+    article = d["block_share_gap0"][1:len(ARTICLE)]
+    assert list(article) == [1.0] * (len(ARTICLE) - 1)           # the largest run
+    assert d["block_share_gap0"][0] == 0 and d["block_share_gap0"][len(ARTICLE)] == 0  # not prose, not between
+    assert 0 < d["block_share_gap0"][-1] < 0.25                  # a lone comment is a small run
+    assert d["block_share_gap2"][-4] == d["block_share_gap2"][-1]  # two lines apart: one run with gap 2
+    assert d["prose_before"][1] == 0 and d["prose_before"][-1] > 0.8
+
+
 def test_shared_words_separates_off_topic_paragraph():
     d = feature_dict(ARTICLE + [OFF_TOPIC])
     shared = d["shared_words"]
@@ -238,6 +273,12 @@ def test_window_mean_exact_values():
     np.testing.assert_allclose(window_mean(values, 2), [2.0, 2.5, 3.0, 3.5, 4.0])
     np.testing.assert_allclose(window_mean(values, 0), values)
     np.testing.assert_allclose(window_mean(values, 10), [3.0] * 5)
+
+
+def test_window_mean_one_sided():
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    np.testing.assert_allclose(window_mean(values, 2, 0), [1.0, 1.5, 2.0, 3.0, 4.0])  # lines i-2..i
+    np.testing.assert_allclose(window_mean(values, 0, 2), [2.0, 3.0, 4.0, 4.5, 5.0])  # lines i..i+2
 
 
 def test_window_mean_two_dimensional():

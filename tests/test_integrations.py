@@ -319,8 +319,8 @@ def test_transformer_in_a_pipeline_before_tfidf(model_dir, cleaner, docs):
     assert matrix.shape == (len(docs), len(direct.vocabulary_))
     np.testing.assert_allclose(matrix.toarray(), direct.transform([cleaner.clean(t) for t in docs]).toarray())
     np.testing.assert_allclose(pipe.transform(docs[:3]).toarray(), matrix[:3].toarray())
-    pipe.set_params(clean__threshold=0.9).fit(docs)  # grid-search style parameter access
-    assert pipe.named_steps["clean"].cleaner_.policy.threshold == 0.9
+    pipe.set_params(clean__threshold=0.55).fit(docs)  # grid-search style parameter access
+    assert pipe.named_steps["clean"].cleaner_.policy.threshold == 0.55
 
 
 def test_transformer_returns_cleaned_strings(transformer, cleaner, docs):

@@ -144,17 +144,33 @@ def main(argv=None) -> int:
     parser.add_argument("--no-html-baselines", action="store_true")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="also write the summary table as JSON")
+    parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
     args = parser.parse_args(argv)
     keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
     start = time.perf_counter()
     records = evaluate(args.split, args.model, args.renderers.split(","), args.datasets.split(",") if args.datasets else None,
                        args.limit, keep, args.threshold, not args.no_html_baselines, args.jobs)
+    if not records:
+        parser.error(f"no {args.split} pages found under {DATASETS} for the datasets asked for")
     table = summarize(records)
     print(format_table(table))
     print(f"\n{len(records)} documents, {time.perf_counter() - start:.0f} s; text-level bag-of-tokens F1 averaged over documents", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
+    if args.record:
+        record_scores(args.model, args.split, table)
     return 0
+
+
+def record_scores(directory, split: str, table: dict) -> None:
+    """Keep the figures with the model: ``model.json``'s scores, shown on its card."""
+    from noisecut.model import Model, default_model_dir
+
+    directory = directory or default_model_dir()
+    model = Model.load(directory)
+    rows = {name: round(row[NOISECUT]["f1"], 3) for name, row in table.items()}
+    model.meta.setdefault("scores", {})[f"{split} split, text F1 ({table['overall']['documents']} documents, python -m training.evaluate)"] = rows
+    model.save(directory)
 
 
 if __name__ == "__main__":

@@ -25,20 +25,26 @@ from .build_corpus import DEFAULT_OUT
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = ROOT / "labeled"
 OUTPUT = ROOT / "models" / "default"
-DOCS_PER_DATASET = 900   # per dataset, over all renderers: keeps training to minutes
-HAND_WEIGHT = 20.0       # weight of a hand-labeled line relative to a corpus line
+PAGES_PER_DATASET = 500  # caps the big datasets so that no one benchmark dominates
+RENDERERS_PER_PAGE = 1   # renderings of one page are near-copies: more pages beat more renderings
+HAND_WEIGHT = 80.0       # weight of a hand-labeled line relative to a corpus line
 
 
-def corpus_documents(corpus: Path, split: str = "train", per_dataset: int = DOCS_PER_DATASET, seed: int = 0):
-    """A per-dataset sample of the corpus split (all renderers of a sampled page stay together)."""
-    by_dataset = defaultdict(list)
+def corpus_documents(corpus: Path, split: str = "train", pages: int = PAGES_PER_DATASET,
+                     renderers: int = RENDERERS_PER_PAGE, seed: int = 0):
+    """Up to ``pages`` pages per dataset of the corpus split, each as ``renderers`` random renderings."""
+    by_page = defaultdict(list)  # (dataset, page name) -> one path per renderer
     for path in sorted((corpus / split).glob("*/*/*.lines")):
-        by_dataset[path.parts[-3]].append(path)
+        by_page[path.parts[-3], path.stem].append(path)
+    by_dataset = defaultdict(list)
+    for (dataset, _), paths in sorted(by_page.items()):
+        by_dataset[dataset].append(paths)
     chosen = []
     rng = random.Random(seed)
-    for dataset, paths in sorted(by_dataset.items()):
-        rng.shuffle(paths)
-        chosen += paths[:per_dataset]
+    for dataset, page_paths in sorted(by_dataset.items()):
+        rng.shuffle(page_paths)
+        for paths in page_paths[:pages]:
+            chosen += rng.sample(paths, min(renderers, len(paths)))
     return read_all(chosen)
 
 
@@ -48,14 +54,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--output", type=Path, default=OUTPUT)
-    parser.add_argument("--per-dataset", type=int, default=DOCS_PER_DATASET)
+    parser.add_argument("--pages", type=int, default=PAGES_PER_DATASET, help="pages per dataset")
+    parser.add_argument("--renderers", type=int, default=RENDERERS_PER_PAGE, help="renderings per page")
     parser.add_argument("--hand-weight", type=float, default=HAND_WEIGHT)
     parser.add_argument("--hidden", default="64")
     parser.add_argument("--single-stage", action="store_true")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    corpus = corpus_documents(args.corpus, per_dataset=args.per_dataset)
+    corpus = corpus_documents(args.corpus, pages=args.pages, renderers=args.renderers)
     hand = read_all([LABELED])
     docs = corpus + hand
     weights = [1.0] * len(corpus) + [args.hand_weight] * len(hand)
