@@ -295,8 +295,12 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
         else:
             keys_first.append(i)  # unique: never a repeat
             keys_last.append(i)
-    return {f"log_template_{name}": np.log1p(np.array([counts[k] - 1 for k in keys], dtype=np.float64))
-            for name, keys in (("first", keys_first), ("last", keys_last)) for counts in (Counter(keys),)}
+
+    def repeats(keys: list) -> np.ndarray:
+        counts = Counter(keys)
+        return np.log1p(np.array([counts[k] - 1 for k in keys], dtype=np.float64))
+
+    return {"log_template_first": repeats(keys_first), "log_template_last": repeats(keys_last)}
 
 
 def topic(lines: Lines) -> dict[str, np.ndarray]:
@@ -329,6 +333,11 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words recur across documents: hash each once
+def _cue_bucket(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS
+
+
 def cues(lines: Lines) -> dict[str, np.ndarray]:
     """The line's words hashed into ``CUE_BUCKETS`` columns, each the share of the line's tokens.
 
@@ -337,8 +346,7 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     of any word list or language: the model learns which buckets matter.
     """
     n, words = len(lines.texts), lines.words
-    bucket = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for w in words.vocabulary),
-                         dtype=np.int64, count=len(words.vocabulary))
+    bucket = np.fromiter(map(_cue_bucket, words.vocabulary), dtype=np.int64, count=len(words.vocabulary))
     table = np.bincount(words.owner * CUE_BUCKETS + bucket[words.ids], minlength=n * CUE_BUCKETS)
     table = table.reshape(n, CUE_BUCKETS) / np.maximum(lines.n_tokens, 1)[:, None]
     return {f"cue_{b}": table[:, b] for b in range(CUE_BUCKETS)}
@@ -368,7 +376,7 @@ def position(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     }
 
 
-def blocks(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def prose_blocks(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The run of prose a line belongs to, measured against the document's others.
 
     An article is usually one long run of prose lines; comments and teasers
@@ -451,7 +459,7 @@ def feature_dict(texts: Sequence[str]) -> dict[str, np.ndarray]:
     for family in (characters, shape, patterns, vocabulary, topic):
         base.update(family(lines))
     base.update(position(lines, base))
-    base.update(blocks(lines, base))
+    base.update(prose_blocks(lines, base))
     base.update(context(base))
     base.update(cues(lines))
     return base
