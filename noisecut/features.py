@@ -393,14 +393,15 @@ def prose_blocks(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndar
     where = np.flatnonzero(prose)
     if not len(where):
         return {**out, **{f"block_share_gap{gap}": np.zeros(n) for gap in BLOCK_GAPS}}
-    previous = np.searchsorted(where, np.arange(n), side="right") - 1  # the last prose line at or before each line
+    index = np.arange(n)
+    previous = np.searchsorted(where, index, side="right") - 1  # the last prose line at or before each line
     has_previous, previous = previous >= 0, np.maximum(previous, 0)
     following = np.minimum(previous + 1, len(where) - 1)
     for gap in BLOCK_GAPS:
         block = np.concatenate([[0], np.cumsum(np.diff(where) > gap + 1)])
         sizes = np.bincount(block, weights=weight[where])
         # a line is in a block if it is one of its prose lines or lies between two of them
-        member = has_previous & ((where[previous] == np.arange(n)) | ((previous + 1 < len(where)) & (block[following] == block[previous])))
+        member = has_previous & ((where[previous] == index) | ((previous + 1 < len(where)) & (block[following] == block[previous])))
         out[f"block_share_gap{gap}"] = np.where(member, sizes[block[previous]] / sizes.max(), 0.0)
     return out
 

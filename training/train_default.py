@@ -33,15 +33,13 @@ HAND_WEIGHT = 80.0       # weight of a hand-labeled line relative to a corpus li
 def corpus_documents(corpus: Path, split: str = "train", pages: int = PAGES_PER_DATASET,
                      renderers: int = RENDERERS_PER_PAGE, seed: int = 0):
     """Up to ``pages`` pages per dataset of the corpus split, each as ``renderers`` random renderings."""
-    by_page = defaultdict(list)  # (dataset, page name) -> one path per renderer
+    by_dataset = defaultdict(lambda: defaultdict(list))  # dataset -> page name -> one path per renderer
     for path in sorted((corpus / split).glob("*/*/*.lines")):
-        by_page[path.parts[-3], path.stem].append(path)
-    by_dataset = defaultdict(list)
-    for (dataset, _), paths in sorted(by_page.items()):
-        by_dataset[dataset].append(paths)
+        by_dataset[path.parts[-3]][path.stem].append(path)
     chosen = []
     rng = random.Random(seed)
-    for dataset, page_paths in sorted(by_dataset.items()):
+    for dataset, by_page in sorted(by_dataset.items()):
+        page_paths = [by_page[name] for name in sorted(by_page)]
         rng.shuffle(page_paths)
         for paths in page_paths[:pages]:
             chosen += rng.sample(paths, min(renderers, len(paths)))
