@@ -6,6 +6,8 @@ import json
 
 def model_card(meta: dict) -> str:
     training = meta.get("training", {})
+    estimator = dict(meta.get("estimator", {}))
+    history = estimator.pop("history", None)  # per-epoch figures get their own section
     lines = [
         f"# noisecut model card: {meta.get('name', 'model')}",
         "",
@@ -16,9 +18,10 @@ def model_card(meta: dict) -> str:
         f"| labels | {', '.join(meta.get('labels', []))} |",
         f"| feature version | {meta.get('feature_version')} |",
         f"| model format | {meta.get('format_version')} |",
-        f"| estimator | {json.dumps(meta.get('estimator', {}))} |",
+        f"| estimator | {json.dumps(estimator)} |",
         f"| noisecut | {meta.get('noisecut_version')} |",
         f"| scikit-learn (training only) | {meta.get('sklearn_version')} |",
+        *([f"| PyTorch (training only) | {meta['torch_version']} |"] if meta.get("torch_version") else []),
         f"| numpy | {meta.get('numpy_version')} |",
         f"| SHA-256 of model.npz | `{meta.get('sha256')}` |",
         "",
@@ -30,6 +33,9 @@ def model_card(meta: dict) -> str:
     for key, value in training.items():
         if key not in ("documents", "lines"):
             lines.append(f"- {key}: {json.dumps(value, sort_keys=True)}")
+    if history:
+        lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept.", ""]
+        lines += [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}" for h in history]
     lines += ["", "## Held-out scores", ""]
     scores = meta.get("scores") or {}
     if not scores:
@@ -41,8 +47,9 @@ def model_card(meta: dict) -> str:
         "## Use",
         "",
         "Cleaning reads `model.npz` and `model.json` only (numpy, no pickle).",
-        "`estimator.joblib` holds the scikit-learn estimators for retraining and",
-        "inspection; it is a pickle, so load it only from a source you trust.",
+        "A window-stage model also keeps `estimator.joblib`, the scikit-learn",
+        "estimators for retraining and inspection; it is a pickle, so load it",
+        "only from a source you trust.",
         "",
     ]
     return "\n".join(lines)

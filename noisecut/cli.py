@@ -184,13 +184,20 @@ def _read(source: Path) -> bytes:
 @main.command()
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Model directory to write.")
-@click.option("--hidden", default="64", show_default=True, help="Hidden layer sizes, comma-separated; 0 for a logistic regression.")
-@click.option("--single-stage", is_flag=True, help="Skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=60, show_default=True, help="Training epochs at most.")
+@click.option("--sequence", is_flag=True,
+              help="Train a sequence model (a bidirectional GRU over the document's lines, like the shipped model) "
+                   "instead of window stages. Needs PyTorch: pip install 'noisecut[sequence]'.")
+@click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
+@click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
+@click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=0, show_default=True)
 @user_errors
-def train(labeled, output, hidden, single_stage, max_iter, seed):
-    """Train a model on LABELED files or directories of `*.lines` files."""
+def train(labeled, output, sequence, hidden, single_stage, max_iter, seed):
+    """Train a model on LABELED files or directories of `*.lines` files.
+
+    The default is window stages trained with scikit-learn: each line's
+    features, then its neighbours' probabilities. `--sequence` trains a
+    bidirectional GRU instead, which reads the whole document in order."""
     from .train import fit, read_labeled, save_estimators
 
     try:
@@ -199,7 +206,11 @@ def train(labeled, output, hidden, single_stage, max_iter, seed):
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
     docs = read_labeled(labeled)
     click.echo(f"training on {len(docs)} documents ...", err=True)
-    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed)
+    if sequence:
+        from .train_sequence import require_torch
+
+        require_torch()  # before reading features for minutes
+    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed, sequence=sequence)
     model.meta["name"] = output.name
     model.save(output)
     save_estimators(estimators, output)

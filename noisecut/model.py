@@ -10,10 +10,13 @@ A model is a directory:
 * ``estimator.joblib`` (optional): the fitted scikit-learn estimators, for
   retraining and inspection only; cleaning never reads it.
 
-Each stage is ``standardise -> dense layers (ReLU) -> softmax``. A logistic
-regression is the one-layer case of a multilayer perceptron, so both export
-to the same form. Stage one reads the line features; stage two reads them
-plus the neighbours' stage-one probabilities (``context.py``).
+A model is one of two kinds (the stages are in ``stages.py``):
+
+* window stages: stage one reads the line features; stage two (optional)
+  reads them plus the neighbours' stage-one probabilities (``context.py``).
+  Trained with scikit-learn alone.
+* a sequence stage: a bidirectional GRU over the document's lines, trained
+  with PyTorch (the ``sequence`` extra). The shipped model is this kind.
 """
 from __future__ import annotations
 
@@ -31,17 +34,15 @@ from .context import probability_context
 from .errors import NoiseCutError
 from .features import FEATURE_VERSION, feature_names, featurize
 from .labels import Label, parse_label
+from .stages import SequenceStage, Stage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)  # format 2 added the sequence stage
 ARRAYS = "model.npz"
 META = "model.json"
 CARD = "MODEL_CARD.md"
 ESTIMATOR = "estimator.joblib"
 MODEL_ENV = "NOISECUT_MODEL"  # overrides the default model's directory
-# Standardised inputs are clipped to ±CLIP, in training too: a value far outside
-# the training range (a class the corpus never shows, a line of 40 @handles)
-# must not swamp everything else the model sees.
-CLIP = 5.0
 # A two-stage model answers with the mean of both stages. Stage two learns from
 # out-of-fold stage-one probabilities, so it has rarely seen a confident
 # stage one on a rare label (the hand-labeled "unrelated" or "share"); the
@@ -50,57 +51,35 @@ STAGE_ONE_SHARE = 0.5
 
 
 @dataclass
-class Stage:
-    """Standardise and clip, then dense layers with ReLU between and softmax at the end."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = z @ w + b
-            if i < len(self.weights) - 1:
-                np.maximum(z, 0, out=z)
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        return z / z.sum(axis=1, keepdims=True)
-
-    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        out = {f"{prefix}.mean": self.mean, f"{prefix}.scale": self.scale}
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            out[f"{prefix}.w{i}"], out[f"{prefix}.b{i}"] = w, b
-        return out
-
-    @classmethod
-    def from_arrays(cls, arrays, prefix: str, layers: int) -> "Stage":
-        return cls(
-            arrays[f"{prefix}.mean"], arrays[f"{prefix}.scale"],
-            [arrays[f"{prefix}.w{i}"] for i in range(layers)],
-            [arrays[f"{prefix}.b{i}"] for i in range(layers)],
-        )
-
-
-@dataclass
 class Model:
     """Per-line label probabilities for a document's non-blank lines."""
 
     labels: tuple[Label, ...]
-    stage1: Stage
+    stage1: Stage | None = None
     stage2: Stage | None = None
+    sequence: SequenceStage | None = None
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if (self.stage1 is None) == (self.sequence is None):
+            raise ValueError("a model has either window stages (stage1, optionally stage2) or a sequence stage")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities (lines x ``labels``) for non-blank lines ``texts``."""
         if not texts:
             return np.zeros((0, len(self.labels)))
         x = featurize(texts)
+        if self.sequence is not None:
+            return self.sequence.predict_proba(x)
         p = self.stage1.predict_proba(x)
         if self.stage2 is not None:
             p = blend(p, self.stage2.predict_proba(np.hstack([x, probability_context(p)])))
         return p
+
+    def stages(self) -> dict[str, Stage | SequenceStage]:
+        """The model's stages by the name their arrays carry in ``model.npz``."""
+        named = {"stage1": self.stage1, "stage2": self.stage2, "sequence": self.sequence}
+        return {name: stage for name, stage in named.items() if stage is not None}
 
     def columns(self, keep: frozenset[Label]) -> np.ndarray:
         """Indices of the ``keep`` labels among the model's labels."""
@@ -112,9 +91,9 @@ class Model:
         """Write ``model.npz``, ``model.json`` and ``MODEL_CARD.md`` (atomically, each)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = self.stage1.arrays("stage1")
-        if self.stage2 is not None:
-            arrays.update(self.stage2.arrays("stage2"))
+        arrays = {}
+        for name, stage in self.stages().items():
+            arrays.update(stage.arrays(name))
         tmp = directory / (ARRAYS + ".tmp")
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **arrays)
@@ -125,7 +104,7 @@ class Model:
             feature_version=FEATURE_VERSION,
             noisecut_version=meta.get("noisecut_version", __version__),
             labels=[label.value for label in self.labels],
-            layers={"stage1": len(self.stage1.weights), "stage2": len(self.stage2.weights) if self.stage2 else 0},
+            layers={name: len(stage.weights) if isinstance(stage, Stage) else 1 for name, stage in self.stages().items()},
             sha256=file_digest(directory / ARRAYS),
         )
         self.meta = meta
@@ -140,8 +119,8 @@ class Model:
         """Load a model directory (default: the shipped model), checking its metadata."""
         directory = Path(directory) if directory is not None else default_model_dir()
         meta = read_meta(directory)
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads format {FORMAT_VERSION})")
+        if meta.get("format_version") not in READABLE_FORMATS:
+            raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads formats {' and '.join(map(str, READABLE_FORMATS))})")
         if meta.get("feature_version") != FEATURE_VERSION:
             raise NoiseCutError(
                 f"{directory}: model was trained on feature version {meta.get('feature_version')}, "
@@ -155,25 +134,27 @@ class Model:
             with np.load(arrays_path, allow_pickle=False) as npz:
                 arrays = {key: npz[key].astype(np.float64) for key in npz.files}
             layers = meta["layers"]
-            stage1 = Stage.from_arrays(arrays, "stage1", layers["stage1"])
-            stage2 = Stage.from_arrays(arrays, "stage2", layers["stage2"]) if layers["stage2"] else None
-            labels = tuple(parse_label(name) for name in meta["labels"])
+            model = cls(
+                tuple(parse_label(name) for name in meta["labels"]),
+                stage1=Stage.from_arrays(arrays, "stage1", layers["stage1"]) if layers.get("stage1") else None,
+                stage2=Stage.from_arrays(arrays, "stage2", layers["stage2"]) if layers.get("stage2") else None,
+                sequence=SequenceStage.from_arrays(arrays, "sequence") if layers.get("sequence") else None,
+                meta=meta,
+            )
         except (KeyError, ValueError, OSError) as error:
             raise NoiseCutError(f"{directory}: unreadable model ({error})") from None
-        model = cls(labels, stage1, stage2, meta)
         model.check_shapes(directory)
         return model
 
     def check_shapes(self, source) -> None:
         """Refuse arrays that do not fit the features this noisecut computes."""
         n_features = len(feature_names())
-        expected = [("stage1", self.stage1, n_features)]
-        if self.stage2 is not None:
-            context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
-            expected.append(("stage2", self.stage2, n_features + context))
-        for name, stage, width in expected:
-            widths = {len(stage.mean), len(stage.scale), stage.weights[0].shape[0]}
-            if widths != {width} or stage.weights[-1].shape[1] != len(self.labels):
+        context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
+        for name, stage in self.stages().items():
+            width = n_features + context if name == "stage2" else n_features
+            first, last = (stage.weights[0], stage.weights[-1]) if isinstance(stage, Stage) else (stage.proj_w, stage.out_w)
+            widths = {len(stage.mean), len(stage.scale), first.shape[0]}
+            if widths != {width} or last.shape[1] != len(self.labels):
                 raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {width}; retrain the model")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import platform
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -20,7 +20,8 @@ from .errors import NoiseCutError
 from .features import FEATURE_VERSION, featurize
 from .labeled import LabeledDocument
 from .labels import Label, parse_label
-from .model import CLIP, ESTIMATOR, Model, Stage, blend
+from .model import ESTIMATOR, Model, blend
+from .stages import CLIP, Stage
 
 HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
 MAX_ITER_DEFAULT = 60
@@ -38,7 +39,6 @@ class TrainingSet:
     document: np.ndarray          # which document each row came from
     groups: np.ndarray            # grouping for cross-fitting (site, else document)
     weight: np.ndarray
-    summary: dict = field(default_factory=dict)
 
     @classmethod
     def from_documents(cls, docs: Sequence[LabeledDocument], weights: Sequence[float] | None = None) -> "TrainingSet":
@@ -54,9 +54,21 @@ class TrainingSet:
             weight += [weights[number] if weights is not None else 1.0] * len(rows)
         if not blocks:
             raise NoiseCutError("no labeled lines to train on")
-        y = np.array(labels)
-        summary = {"documents": len(set(document)), "lines": len(y), "labels": {v: int((y == v).sum()) for v in sorted(set(labels))}}
-        return cls(np.vstack(blocks), y, np.array(document), np.array(groups), np.array(weight), summary)
+        return cls(np.vstack(blocks), np.array(labels), np.array(document), np.array(groups), np.array(weight))
+
+
+def label_summary(docs: Sequence[LabeledDocument]) -> dict:
+    """Documents, labeled lines and lines per label: what a model was trained on."""
+    counts: dict[str, int] = {}
+    documents = 0
+    for labeled in docs:
+        values = [label.value for label, line in zip(labeled.labels, labeled.doc.lines) if label is not None and line.strip()]
+        documents += bool(values)
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        raise NoiseCutError("no labeled lines to train on")
+    return {"documents": documents, "lines": sum(counts.values()), "labels": dict(sorted(counts.items()))}
 
 
 def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED):
@@ -137,36 +149,59 @@ def fit(
     max_iter: int = MAX_ITER_DEFAULT,
     seed: int = SEED,
     data_summary: dict | None = None,
+    sequence: bool = False,
 ) -> tuple[Model, dict]:
-    """Train on labeled documents; returns the exported model and the estimators."""
-    data = TrainingSet.from_documents(docs, weights)
-    classes = sorted(set(data.y), key=lambda v: list(Label).index(parse_label(v)))
-    estimators = {"stage1": _fit(data.x, data.y, data.weight, hidden, max_iter, seed)}
-    stage1 = export_stage(estimators["stage1"], classes)
-    stage2 = None
-    if two_stage:
-        x2 = stage_two_input(data, out_of_fold(data, classes, hidden, max_iter, seed))
-        estimators["stage2"] = _fit(x2, data.y, data.weight, hidden, max_iter, seed)
-        stage2 = export_stage(estimators["stage2"], classes)
+    """Train on labeled documents; returns the exported model and the scikit-learn estimators
+    (none for a sequence model, which PyTorch trains: ``train_sequence.py``)."""
+    summary = label_summary(docs)
+    classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
+    labels = tuple(parse_label(c) for c in classes)
+    estimators: dict = {}
+    if sequence:
+        from .train_sequence import fit_sequence
+
+        stage, details = fit_sequence(docs, weights, classes, seed=seed)
+        model = Model(labels, sequence=stage)
+        estimator = {"kind": "sequence", **details, "seed": seed}
+    else:
+        data = TrainingSet.from_documents(docs, weights)
+        estimators["stage1"] = _fit(data.x, data.y, data.weight, hidden, max_iter, seed)
+        stage2 = None
+        if two_stage:
+            x2 = stage_two_input(data, out_of_fold(data, classes, hidden, max_iter, seed))
+            estimators["stage2"] = _fit(x2, data.y, data.weight, hidden, max_iter, seed)
+            stage2 = export_stage(estimators["stage2"], classes)
+        model = Model(labels, export_stage(estimators["stage1"], classes), stage2)
+        estimator = {"kind": "window", "hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed}
     import sklearn
 
-    meta = {
+    model.meta = {
         "noisecut_version": __version__,
         "sklearn_version": sklearn.__version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
-        "estimator": {"hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed},
+        "estimator": estimator,
         "feature_version": FEATURE_VERSION,
-        "training": {**data.summary, **(data_summary or {})},
+        "training": {**summary, **(data_summary or {})},
     }
-    return Model(tuple(parse_label(c) for c in classes), stage1, stage2, meta), estimators
+    if sequence:
+        import torch
+
+        model.meta["torch_version"] = torch.__version__
+    return model, estimators
 
 
 def save_estimators(estimators: dict, directory: str | Path) -> None:
+    """Keep the scikit-learn estimators beside the model; a model without any (a sequence model)
+    must not keep a stale file from an earlier model in the same directory."""
     import joblib
     import sklearn
 
-    joblib.dump({"estimators": estimators, "sklearn_version": sklearn.__version__}, Path(directory) / ESTIMATOR, compress=3)
+    path = Path(directory) / ESTIMATOR
+    if not estimators:
+        path.unlink(missing_ok=True)
+        return
+    joblib.dump({"estimators": estimators, "sklearn_version": sklearn.__version__}, path, compress=3)
 
 
 def load_estimators(directory: str | Path, trust: bool = False) -> dict:

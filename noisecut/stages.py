@@ -1,0 +1,152 @@
+"""The stages a model is made of, evaluated with numpy alone.
+
+* ``Stage``: standardise and clip, dense layers with ReLU, softmax. A
+  logistic regression is its one-layer case. Stage one reads each line's
+  features; stage two reads them plus the neighbours' stage-one
+  probabilities (``context.py``).
+* ``SequenceStage``: a bidirectional GRU that reads the document's lines in
+  order. The window stages see a line through fixed windows of its
+  neighbours; the GRU carries a state down the document and another one up
+  it, so a line can depend on anything above or below it (everything after
+  "42 comments" is comments, the teasers after the last paragraph are not
+  the story). Training it needs PyTorch (``train_sequence.py``); inference is
+  the numpy loop below, one step per line with both directions together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Standardised inputs are clipped to ±CLIP, in training too: a value far outside
+# the training range (a class the corpus never shows, a line of 40 @handles)
+# must not swamp everything else the model sees.
+CLIP = 5.0
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    return z / z.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class Stage:
+    """Standardise and clip, then dense layers with ReLU between and softmax at the end."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = z @ w + b
+            if i < len(self.weights) - 1:
+                np.maximum(z, 0, out=z)
+        return softmax(z)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        out = {f"{prefix}.mean": self.mean, f"{prefix}.scale": self.scale}
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            out[f"{prefix}.w{i}"], out[f"{prefix}.b{i}"] = w, b
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str, layers: int) -> "Stage":
+        return cls(
+            arrays[f"{prefix}.mean"], arrays[f"{prefix}.scale"],
+            [arrays[f"{prefix}.w{i}"] for i in range(layers)],
+            [arrays[f"{prefix}.b{i}"] for i in range(layers)],
+        )
+
+
+# Array names inside model.npz, after the stage's prefix.
+ARRAY_NAMES = ("mean", "scale", "proj_w", "proj_b", "ih_w", "ih_b", "hh_w", "hh_b", "out_w", "out_b")
+
+
+@dataclass
+class SequenceStage:
+    """A bidirectional GRU over line features. Arrays are in PyTorch's gate order (reset, update, new).
+
+    ``ih_w`` (2, P, 3H), ``hh_w`` (2, H, 3H), ``ih_b`` and ``hh_b`` (2, 3H):
+    index 0 is the forward direction, 1 the backward one.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    proj_w: np.ndarray
+    proj_b: np.ndarray
+    ih_w: np.ndarray
+    ih_b: np.ndarray
+    hh_w: np.ndarray
+    hh_b: np.ndarray
+    out_w: np.ndarray
+    out_b: np.ndarray
+
+    def __post_init__(self):
+        self._recurrent_matrix, self._new_bias = self._recurrent()
+
+    @property
+    def hidden(self) -> int:
+        return self.hh_w.shape[1]
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
+        projected = np.maximum(z @ self.proj_w + self.proj_b, 0)
+        states = self.run(projected)
+        return softmax(np.hstack([projected, states]) @ self.out_w + self.out_b)
+
+    def run(self, projected: np.ndarray) -> np.ndarray:
+        """GRU states (lines x 2H): forward states, then backward states."""
+        n, h_size = len(projected), self.hidden
+        # Input terms of both directions for every line, the backward one read
+        # from the end; columns grouped by gate as [forward | backward] so that
+        # one step updates both directions with one matrix product.
+        forward = projected @ self.ih_w[0] + self._input_bias(0)
+        backward = (projected @ self.ih_w[1] + self._input_bias(1))[::-1]
+        gates = np.empty((n, 6 * h_size))
+        for g in range(3):
+            gates[:, 2 * g * h_size:(2 * g + 1) * h_size] = forward[:, g * h_size:(g + 1) * h_size]
+            gates[:, (2 * g + 1) * h_size:(2 * g + 2) * h_size] = backward[:, g * h_size:(g + 1) * h_size]
+        recurrent, new_bias = self._recurrent_matrix, self._new_bias
+        two_h = 2 * h_size
+        out = np.empty((n, two_h))
+        h = np.zeros(two_h)
+        for t in range(n):
+            a = gates[t]
+            r_h = h @ recurrent
+            reset_update = 1.0 / (1.0 + np.exp(-(a[:2 * two_h] + r_h[:2 * two_h])))
+            candidate = np.tanh(a[2 * two_h:] + reset_update[:two_h] * (r_h[2 * two_h:] + new_bias))
+            h = candidate + reset_update[two_h:] * (h - candidate)
+            out[t] = h
+        return np.hstack([out[:, :h_size], out[::-1, h_size:]])
+
+    def _input_bias(self, direction: int) -> np.ndarray:
+        """Input bias plus the recurrent bias of the reset and update gates (they add up);
+        the new gate's recurrent bias sits inside the reset product and stays apart."""
+        h_size = self.hidden
+        bias = self.ih_b[direction].copy()
+        bias[:2 * h_size] += self.hh_b[direction][:2 * h_size]
+        return bias
+
+    def _recurrent(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both directions' recurrent weights as one block matrix (2H x 6H) in the gate layout of ``run``."""
+        h_size = self.hidden
+        matrix = np.zeros((2 * h_size, 6 * h_size))
+        new_bias = np.empty(2 * h_size)
+        for d in range(2):
+            rows = slice(d * h_size, (d + 1) * h_size)
+            for g in range(3):
+                cols = slice((2 * g + d) * h_size, (2 * g + d + 1) * h_size)
+                matrix[rows, cols] = self.hh_w[d][:, g * h_size:(g + 1) * h_size]
+            new_bias[rows] = self.hh_b[d][2 * h_size:]
+        return matrix, new_bias
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.{name}": getattr(self, name) for name in ARRAY_NAMES}
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> "SequenceStage":
+        return cls(*(arrays[f"{prefix}.{name}"] for name in ARRAY_NAMES))

@@ -1,0 +1,211 @@
+"""Training the sequence stage (``stages.SequenceStage``) with PyTorch.
+
+PyTorch is the ``sequence`` extra; cleaning never imports this module, it
+runs the exported arrays with numpy. A document is one sequence of its
+non-blank lines, as the cleaner sees it. The epoch kept is the one that
+cleans a held-out share of the training sites best (bag-of-tokens F1 of the
+kept lines against the lines labeled to keep), so training needs no dev
+split.
+"""
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import NoiseCutError
+from .features import featurize
+from .labeled import LabeledDocument
+from .labels import KEEP_DEFAULT, Label
+from .scoring import text_scores
+from .stages import CLIP, SequenceStage
+
+try:
+    import torch
+    from torch import nn
+except ImportError:  # pragma: no cover - exercised where torch is absent
+    torch = None
+
+HIDDEN = 32              # GRU state per direction
+PROJECTION = 64          # line features are projected to this width first
+EPOCHS = 8
+MIN_STEPS = 400          # a small labeled set gets more epochs: at least this many optimiser steps
+DROPOUT = 0.2
+LEARNING_RATE = 2e-3
+BATCH_DOCUMENTS = 16
+MAX_LINES = 1500         # a longer document trains on a random window of this many lines
+VALIDATION_SHARE = 0.1   # of the sites, held out to choose the epoch
+SEED = 0
+
+
+def require_torch() -> None:
+    if torch is None:
+        raise NoiseCutError("training the sequence stage needs PyTorch: pip install 'noisecut[sequence]'")
+
+
+@dataclass
+class Sequences:
+    """One entry per document: features (lines x features), label indices (-1: unlabeled), weight, group."""
+
+    x: list[np.ndarray]
+    y: list[np.ndarray]
+    weight: list[float]
+    group: list[str]
+    texts: list[list[str]]
+
+    @classmethod
+    def from_documents(cls, docs: Sequence[LabeledDocument], weights: Sequence[float] | None, classes: Sequence[str]) -> "Sequences":
+        index = {c: i for i, c in enumerate(classes)}
+        out = cls([], [], [], [], [])
+        for number, labeled in enumerate(docs):
+            rows = [i for i, line in enumerate(labeled.doc.lines) if line.strip()]
+            if not rows:
+                continue
+            texts = [labeled.doc.lines[i] for i in rows]
+            out.x.append(featurize(texts).astype(np.float32))
+            out.y.append(np.array([index.get(getattr(labeled.labels[i], "value", None), -1) for i in rows]))
+            out.weight.append(weights[number] if weights is not None else 1.0)
+            out.group.append(labeled.meta.get("site") or labeled.id or str(number))
+            out.texts.append(texts)
+        if not out.x:
+            raise NoiseCutError("no labeled lines to train on")
+        return out
+
+
+if torch is not None:
+    class BiGRU(nn.Module):
+        """The PyTorch twin of ``SequenceStage`` (standardisation happens before)."""
+
+        def __init__(self, features: int, classes: int, hidden: int, projection: int, dropout: float):
+            super().__init__()
+            self.proj = nn.Linear(features, projection)
+            self.gru = nn.GRU(projection, hidden, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(projection + 2 * hidden, classes)
+            self.drop = nn.Dropout(dropout)
+
+        def forward(self, x):
+            projected = self.drop(torch.relu(self.proj(self.drop(x))))
+            states, _ = self.gru(projected)
+            return self.out(self.drop(torch.cat([projected, states], -1)))
+
+
+def fit_sequence(
+    docs: Sequence[LabeledDocument],
+    weights: Sequence[float] | None,
+    classes: Sequence[str],
+    hidden: int = HIDDEN,
+    projection: int = PROJECTION,
+    epochs: int = EPOCHS,
+    seed: int = SEED,
+    progress: bool = True,
+) -> tuple[SequenceStage, dict]:
+    """Train a BiGRU on labeled documents; returns the exported stage and a training summary."""
+    require_torch()
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    data = Sequences.from_documents(docs, weights, classes)
+    train, validation = _hold_out_sites(data, rng)
+    rows = np.vstack([data.x[i] for i in train])
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    standardised = [torch.from_numpy(np.clip((x - mean) / scale, -CLIP, CLIP).astype(np.float32)) for x in data.x]
+
+    net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT)
+    optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
+    loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
+    keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
+    epochs = max(epochs, -(-MIN_STEPS // len(_batches(train, data, rng))))
+    best = (-1.0, None, -1)
+    history = []
+    for epoch in range(epochs):
+        net.train()
+        total = 0.0
+        for batch in _batches(train, data, rng):
+            x, y, w = _pad(batch, data, standardised, rng)
+            logits = net(x)
+            losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
+            loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
+            optimiser.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimiser.step()
+            total += loss.item()
+        score = _validate(net, validation, data, standardised, keep_columns)
+        history.append({"epoch": epoch + 1, "loss": round(total, 3), "validation_f1": round(score, 4)})
+        if progress:
+            print(f"sequence epoch {epoch + 1}/{epochs}: loss {total:.2f}, held-out F1 {score:.4f}", file=sys.stderr)
+        if score > best[0]:
+            best = (score, {k: v.detach().clone() for k, v in net.state_dict().items()}, epoch + 1)
+    net.load_state_dict(best[1])
+    summary = {"hidden": hidden, "projection": projection, "epochs": epochs, "chosen_epoch": best[2],
+               "validation_documents": len(validation), "history": history}
+    return export(net, mean, scale), summary
+
+
+def _hold_out_sites(data: Sequences, rng: random.Random) -> tuple[list[int], list[int]]:
+    """Document indices for training and for choosing the epoch, split by site. Up-weighted
+    (hand-labeled) documents are few and carry rare labels: they always train."""
+    groups = sorted({g for g, w in zip(data.group, data.weight) if w == 1.0})
+    rng.shuffle(groups)
+    held = set(groups[:int(len(groups) * VALIDATION_SHARE)])
+    train = [i for i, g in enumerate(data.group) if g not in held or data.weight[i] != 1.0]
+    validation = [i for i, g in enumerate(data.group) if g in held and data.weight[i] == 1.0]
+    return train, validation or train
+
+
+def _batches(indices: list[int], data: Sequences, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of documents of similar length (less padding)."""
+    order = list(indices)
+    rng.shuffle(order)
+    batches = []
+    for start in range(0, len(order), BATCH_DOCUMENTS * 20):
+        chunk = sorted(order[start:start + BATCH_DOCUMENTS * 20], key=lambda i: len(data.y[i]))
+        batches += [chunk[i:i + BATCH_DOCUMENTS] for i in range(0, len(chunk), BATCH_DOCUMENTS)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _pad(batch, data: Sequences, standardised, rng: random.Random):
+    length = min(max(len(data.y[i]) for i in batch), MAX_LINES)
+    x = torch.zeros(len(batch), length, standardised[0].shape[1])
+    y = torch.full((len(batch), length), -1, dtype=torch.long)
+    w = torch.zeros(len(batch), length)
+    for row, i in enumerate(batch):
+        start = rng.randrange(len(data.y[i]) - length + 1) if len(data.y[i]) > length else 0
+        n = min(len(data.y[i]), length)
+        x[row, :n] = standardised[i][start:start + n]
+        y[row, :n] = torch.from_numpy(data.y[i][start:start + n])
+        w[row, :n] = data.weight[i]
+    return x, y, w
+
+
+def _validate(net, indices, data: Sequences, standardised, keep_columns) -> float:
+    """Mean bag-of-tokens F1 of the kept lines against the lines labeled to keep."""
+    net.eval()
+    scores = []
+    with torch.no_grad():
+        for i in indices:
+            p = torch.softmax(net(standardised[i][None]), -1)[0].numpy()
+            kept = p[:, keep_columns].sum(axis=1) >= 0.5
+            gold = np.isin(data.y[i], keep_columns)
+            texts = data.texts[i]
+            scores.append(text_scores("\n".join(t for t, k in zip(texts, kept) if k),
+                                      "\n".join(t for t, g in zip(texts, gold) if g)).f1)
+    return float(np.mean(scores))
+
+
+def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
+    """The trained network as the arrays ``SequenceStage`` evaluates."""
+    s = {k: v.detach().double().numpy() for k, v in net.state_dict().items()}
+    both = lambda name: np.stack([s[f"gru.{name}_l0"], s[f"gru.{name}_l0_reverse"]])  # noqa: E731
+    return SequenceStage(
+        mean.astype(np.float64), scale.astype(np.float64),
+        s["proj.weight"].T.copy(), s["proj.bias"],
+        both("weight_ih").transpose(0, 2, 1).copy(), both("bias_ih"),
+        both("weight_hh").transpose(0, 2, 1).copy(), both("bias_hh"),
+        s["out.weight"].T.copy(), s["out.bias"],
+    )

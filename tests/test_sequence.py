@@ -1,0 +1,133 @@
+"""The sequence stage: numpy inference equals PyTorch's GRU, persistence, training, and its errors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from noisecut.cli import main
+from noisecut.errors import NoiseCutError
+from noisecut.features import feature_names
+from noisecut.labels import KEEP_DEFAULT
+from noisecut.model import ESTIMATOR, Model
+from noisecut.stages import CLIP, SequenceStage, Stage
+from noisecut.train import fit, save_estimators
+
+torch = pytest.importorskip("torch")
+
+from noisecut import train_sequence  # noqa: E402  (needs torch)
+from noisecut.train_sequence import BiGRU, export  # noqa: E402
+
+LABELED = Path(__file__).resolve().parent.parent / "labeled"
+
+PAGE = [
+    "Home | World | Business | Sport",
+    "Storm closes ferry routes for a second day",
+    "By Ana Ruiz, 4 February 2025",
+    "Ferries between the islands stayed in port on Wednesday as winds of up to 110 km/h swept the coast, "
+    "and the operator said crossings would resume once the sea had calmed.",
+    "Hundreds of travellers spent the night in terminal buildings, where volunteers handed out blankets "
+    "and hot drinks while staff rebooked tickets for Thursday morning.",
+    "Share on Facebook",
+    "Most read",
+    "Prices at the pump fall for a third week",
+    "© 2025 Coast Daily",
+]
+
+
+def _random_stage(features: int, classes: int, seed: int = 0):
+    torch.manual_seed(seed)
+    net = BiGRU(features, classes, hidden=8, projection=12, dropout=0.0).eval()
+    rng = np.random.default_rng(seed)
+    return net, export(net, rng.normal(size=features), rng.uniform(0.5, 2.0, size=features))
+
+
+@pytest.mark.parametrize("lines", [1, 2, 37])
+def test_numpy_inference_equals_torch(lines):
+    net, stage = _random_stage(features=20, classes=5)
+    x = np.random.default_rng(lines).normal(scale=4.0, size=(lines, 20))
+    z = np.clip((x - stage.mean) / stage.scale, -CLIP, CLIP).astype(np.float32)
+    with torch.no_grad():
+        expected = torch.softmax(net(torch.from_numpy(z)[None]), -1)[0].numpy()
+    np.testing.assert_allclose(stage.predict_proba(x), expected, atol=1e-5)
+
+
+def test_a_line_depends_on_lines_far_above_and_below():
+    _, stage = _random_stage(features=20, classes=3, seed=1)
+    x = np.random.default_rng(2).normal(size=(60, 20))
+    middle = stage.predict_proba(x)[30]
+    for far in (0, 59):  # the first line reaches it through the forward state, the last through the backward one
+        changed = x.copy()
+        changed[far] += 3.0
+        assert np.abs(stage.predict_proba(changed)[30] - middle).max() > 1e-9
+
+
+def test_model_is_either_window_stages_or_a_sequence_stage():
+    _, stage = _random_stage(features=len(feature_names()), classes=2)
+    window = Stage(np.zeros(3), np.ones(3), [np.zeros((3, 2))], [np.zeros(2)])
+    with pytest.raises(ValueError, match="either"):
+        Model((), stage1=window, sequence=stage)
+    with pytest.raises(ValueError, match="either"):
+        Model(())
+
+
+@pytest.fixture(scope="module")
+def sequence_model(labeled_docs):
+    model, estimators = fit(labeled_docs, sequence=True)
+    assert estimators == {}
+    return model
+
+
+def test_trained_sequence_model_cleans_an_obvious_page(sequence_model):
+    keep = sequence_model.columns(KEEP_DEFAULT)
+    kept = sequence_model.predict_proba(PAGE)[:, keep].sum(axis=1) >= 0.5
+    assert kept[3] and kept[4]  # the two paragraphs
+    assert not kept[0] and not kept[5] and not kept[8]  # menu, share, copyright
+
+
+def test_sequence_model_metadata(sequence_model):
+    meta = sequence_model.meta
+    assert meta["estimator"]["kind"] == "sequence"
+    assert 1 <= meta["estimator"]["chosen_epoch"] <= meta["estimator"]["epochs"]
+    assert meta["torch_version"] == torch.__version__
+
+
+def test_sequence_model_round_trip(sequence_model, tmp_path):
+    sequence_model.save(tmp_path / "m")
+    loaded = Model.load(tmp_path / "m")
+    assert loaded.sequence is not None and loaded.stage1 is None
+    assert loaded.meta["layers"] == {"sequence": 1}
+    np.testing.assert_allclose(loaded.predict_proba(PAGE), sequence_model.predict_proba(PAGE), rtol=0, atol=1e-12)
+
+
+def test_sequence_arrays_of_the_wrong_width_are_refused(sequence_model, tmp_path):
+    s = sequence_model.sequence
+    narrow = SequenceStage(s.mean[:-1], s.scale[:-1], s.proj_w[:-1], s.proj_b, s.ih_w, s.ih_b, s.hh_w, s.hh_b, s.out_w, s.out_b)
+    Model(sequence_model.labels, sequence=narrow, meta=dict(sequence_model.meta)).save(tmp_path / "m")
+    with pytest.raises(NoiseCutError, match="retrain"):
+        Model.load(tmp_path / "m")
+
+
+def test_saving_a_sequence_model_removes_stale_estimators(tmp_path):
+    (tmp_path / ESTIMATOR).write_bytes(b"an older model's estimators")
+    save_estimators({}, tmp_path)
+    assert not (tmp_path / ESTIMATOR).exists()
+
+
+def test_cli_trains_a_sequence_model(tmp_path, labeled_docs):
+    out = tmp_path / "seq"
+    result = CliRunner().invoke(main, ["train", "--sequence", "-o", str(out), str(LABELED / "seeds")])
+    assert result.exit_code == 0, result.output
+    assert "sequence epoch" in result.output
+    assert Model.load(out).sequence is not None
+    assert not (out / ESTIMATOR).exists()
+
+
+def test_cli_without_torch_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(train_sequence, "torch", None)
+    result = CliRunner().invoke(main, ["train", "--sequence", "-o", str(tmp_path / "m"), str(LABELED)])
+    assert result.exit_code != 0
+    assert "pip install 'noisecut[sequence]'" in result.output
+    assert not (tmp_path / "m").exists()
