@@ -158,8 +158,11 @@ def _hold_out_sites(data: Sequences, rng: random.Random) -> tuple[list[int], lis
 
 
 def _batches(indices: list[int], data: Sequences, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches of documents of similar length (less padding)."""
-    order = list(indices)
+    """Shuffled batches of documents of similar length (less padding). A document of
+    weight w is drawn round(w) times per epoch: Adam's steps do not grow with the
+    loss's scale, so weighting the loss alone would barely move the model towards
+    the few up-weighted documents."""
+    order = [i for i in indices for _ in range(_repeats(data.weight[i]))]
     rng.shuffle(order)
     batches = []
     for start in range(0, len(order), BATCH_DOCUMENTS * 20):
@@ -167,6 +170,10 @@ def _batches(indices: list[int], data: Sequences, rng: random.Random) -> list[li
         batches += [chunk[i:i + BATCH_DOCUMENTS] for i in range(0, len(chunk), BATCH_DOCUMENTS)]
     rng.shuffle(batches)
     return batches
+
+
+def _repeats(weight: float) -> int:
+    return max(1, round(weight))
 
 
 def _pad(batch, data: Sequences, standardised, rng: random.Random):
@@ -179,7 +186,7 @@ def _pad(batch, data: Sequences, standardised, rng: random.Random):
         n = min(len(data.y[i]), length)
         x[row, :n] = standardised[i][start:start + n]
         y[row, :n] = torch.from_numpy(data.y[i][start:start + n])
-        w[row, :n] = data.weight[i]
+        w[row, :n] = data.weight[i] / _repeats(data.weight[i])  # the rest of the weight is in the repeats
     return x, y, w
 
 

@@ -243,7 +243,7 @@ class ScriptedModel(Model):
     """Probabilities looked up by line text: the policy's decisions without a trained model."""
 
     def __init__(self, table: dict[str, list[float]]):
-        super().__init__(LABELS, stage1=None)
+        self.labels, self.meta = LABELS, {}  # no stages: predict_proba below replaces them
         self.table = table
 
     def predict_proba(self, texts):
