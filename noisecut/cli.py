@@ -204,12 +204,16 @@ def train(labeled, output, sequence, hidden, single_stage, max_iter, seed):
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
-    docs = read_labeled(labeled)
-    click.echo(f"training on {len(docs)} documents ...", err=True)
     if sequence:
+        window_options = [f"--{name.replace('_', '-')}" for name in ("hidden", "single_stage", "max_iter")
+                          if click.get_current_context().get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+        if window_options:
+            raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
         from .train_sequence import require_torch
 
-        require_torch()  # before reading features for minutes
+        require_torch()  # before reading and featurizing the documents
+    docs = read_labeled(labeled)
+    click.echo(f"training on {len(docs)} documents ...", err=True)
     model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed, sequence=sequence)
     model.meta["name"] = output.name
     model.save(output)

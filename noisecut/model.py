@@ -36,8 +36,10 @@ from .features import FEATURE_VERSION, feature_names, featurize
 from .labels import Label, parse_label
 from .stages import SequenceStage, Stage
 
-FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)  # format 2 added the sequence stage
+# Format 2 added the sequence stage. A window model is still written as format 1,
+# so older noisecut releases keep reading it.
+WINDOW_FORMAT, SEQUENCE_FORMAT = 1, 2
+READABLE_FORMATS = (WINDOW_FORMAT, SEQUENCE_FORMAT)
 ARRAYS = "model.npz"
 META = "model.json"
 CARD = "MODEL_CARD.md"
@@ -100,7 +102,7 @@ class Model:
         os.replace(tmp, directory / ARRAYS)
         meta = dict(self.meta)
         meta.update(
-            format_version=FORMAT_VERSION,
+            format_version=SEQUENCE_FORMAT if self.sequence is not None else WINDOW_FORMAT,
             feature_version=FEATURE_VERSION,
             noisecut_version=meta.get("noisecut_version", __version__),
             labels=[label.value for label in self.labels],

@@ -86,11 +86,17 @@ class SequenceStage:
     out_b: np.ndarray
 
     def __post_init__(self):
+        p, h = self.proj_w.shape[1], self.hh_b.shape[-1] // 3
+        expected = {"ih_w": (2, p, 3 * h), "ih_b": (2, 3 * h), "hh_w": (2, h, 3 * h), "hh_b": (2, 3 * h),
+                    "proj_b": (p,), "out_w": (p + 2 * h, self.out_w.shape[-1]), "out_b": (self.out_w.shape[-1],)}
+        for name, shape in expected.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"sequence stage array {name} has shape {getattr(self, name).shape}, expected {shape}")
         self._recurrent_matrix, self._new_bias = self._recurrent()
 
     @property
     def hidden(self) -> int:
-        return self.hh_w.shape[1]
+        return self.hh_b.shape[-1] // 3
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)

@@ -1,4 +1,5 @@
-"""Learning: labeled documents -> scikit-learn estimators -> exported model.
+"""Learning: labeled documents -> window stages (scikit-learn) or a sequence
+stage (PyTorch, ``train_sequence.py``) -> exported model.
 
 Imports scikit-learn and joblib (slow to import); the cleaning path never
 imports this module. Feature extraction is the same ``features.featurize``

@@ -86,9 +86,15 @@ if torch is not None:
             self.out = nn.Linear(projection + 2 * hidden, classes)
             self.drop = nn.Dropout(dropout)
 
-        def forward(self, x):
+        def forward(self, x, lengths=None):
+            """``lengths``: each padded document's real length. Packing keeps the padding out of
+            the GRU, so the backward state starts at a document's last line, as in inference."""
             projected = self.drop(torch.relu(self.proj(self.drop(x))))
-            states, _ = self.gru(projected)
+            if lengths is None:
+                states, _ = self.gru(projected)
+            else:
+                packed = nn.utils.rnn.pack_padded_sequence(projected, lengths, batch_first=True, enforce_sorted=False)
+                states, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=x.shape[1])
             return self.out(self.drop(torch.cat([projected, states], -1)))
 
 
@@ -118,15 +124,16 @@ def fit_sequence(
     optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
     loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
-    epochs = max(epochs, -(-MIN_STEPS // len(_batches(train, data, rng))))
+    batches_per_epoch = -(-sum(_repeats(data.weight[i]) for i in train) // BATCH_DOCUMENTS)
+    epochs = max(epochs, -(-MIN_STEPS // batches_per_epoch))
     best = (-1.0, None, -1)
     history = []
     for epoch in range(epochs):
         net.train()
         total = 0.0
         for batch in _batches(train, data, rng):
-            x, y, w = _pad(batch, data, standardised, rng)
-            logits = net(x)
+            x, y, w, lengths = _pad(batch, data, standardised, rng)
+            logits = net(x, lengths)
             losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
             loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
             optimiser.zero_grad()
@@ -151,7 +158,7 @@ def _hold_out_sites(data: Sequences, rng: random.Random) -> tuple[list[int], lis
     (hand-labeled) documents are few and carry rare labels: they always train."""
     groups = sorted({g for g, w in zip(data.group, data.weight) if w == 1.0})
     rng.shuffle(groups)
-    held = set(groups[:int(len(groups) * VALIDATION_SHARE)])
+    held = set(groups[:max(int(len(groups) * VALIDATION_SHARE), int(len(groups) >= 2))])
     train = [i for i, g in enumerate(data.group) if g not in held or data.weight[i] != 1.0]
     validation = [i for i, g in enumerate(data.group) if g in held and data.weight[i] == 1.0]
     return train, validation or train
@@ -181,13 +188,14 @@ def _pad(batch, data: Sequences, standardised, rng: random.Random):
     x = torch.zeros(len(batch), length, standardised[0].shape[1])
     y = torch.full((len(batch), length), -1, dtype=torch.long)
     w = torch.zeros(len(batch), length)
+    lengths = torch.tensor([min(len(data.y[i]), length) for i in batch])
     for row, i in enumerate(batch):
         start = rng.randrange(len(data.y[i]) - length + 1) if len(data.y[i]) > length else 0
         n = min(len(data.y[i]), length)
         x[row, :n] = standardised[i][start:start + n]
         y[row, :n] = torch.from_numpy(data.y[i][start:start + n])
         w[row, :n] = data.weight[i] / _repeats(data.weight[i])  # the rest of the weight is in the repeats
-    return x, y, w
+    return x, y, w, lengths
 
 
 def _validate(net, indices, data: Sequences, standardised, keep_columns) -> float:

@@ -357,8 +357,12 @@ def test_loading_and_cleaning_never_unpickles(model_dir, monkeypatch):
     assert noisecut.model.ESTIMATOR == "estimator.joblib"
 
 
-def test_cleaning_path_does_not_import_pickle_loaders_in_a_fresh_process(model_dir):
-    """In a fresh interpreter, loading and cleaning imports neither joblib nor scikit-learn, and never calls pickle."""
+@pytest.mark.parametrize("kind", ["window stages", "shipped sequence model"])
+def test_cleaning_path_does_not_import_pickle_loaders_in_a_fresh_process(model_dir, kind):
+    """In a fresh interpreter, loading and cleaning imports neither joblib, scikit-learn nor PyTorch, and never calls pickle."""
+    from noisecut.model import default_model_dir
+
+    model_dir = model_dir if kind == "window stages" else default_model_dir()
     code = textwrap.dedent(f"""
         import pickle, sys
         def refuse(*a, **k):
@@ -366,7 +370,7 @@ def test_cleaning_path_does_not_import_pickle_loaders_in_a_fresh_process(model_d
         pickle.load = pickle.loads = pickle.Unpickler = refuse
         from noisecut import Cleaner
         Cleaner({str(model_dir)!r}).clean("Home | News\\nA sentence of body text that goes on for a while, with words.\\n")
-        bad = [m for m in ("joblib", "sklearn") if m in sys.modules]
+        bad = [m for m in ("joblib", "sklearn", "torch") if m in sys.modules]
         if bad:
             raise SystemExit("imported " + ", ".join(bad))
     """)

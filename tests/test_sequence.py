@@ -131,3 +131,35 @@ def test_cli_without_torch_says_what_to_install(tmp_path, monkeypatch):
     assert result.exit_code != 0
     assert "pip install 'noisecut[sequence]'" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_padded_batch_gives_each_document_its_own_result():
+    """Training pads a batch; packing keeps the padding out of both directions."""
+    net, _ = _random_stage(features=10, classes=3, seed=3)
+    long, short = torch.randn(7, 10), torch.randn(3, 10)
+    batch = torch.zeros(2, 7, 10)
+    batch[0], batch[1, :3] = long, short
+    with torch.no_grad():
+        out = net(batch, torch.tensor([7, 3]))
+        torch.testing.assert_close(out[1, :3], net(short[None])[0], atol=1e-5, rtol=0)
+        torch.testing.assert_close(out[0], net(long[None])[0], atol=1e-5, rtol=0)
+
+
+def test_format_versions(sequence_model, model_dir, tmp_path):
+    """A sequence model is format 2; a window model stays format 1, which older releases read."""
+    sequence_model.save(tmp_path / "seq")
+    assert Model.load(tmp_path / "seq").meta["format_version"] == 2
+    assert Model.load(model_dir).meta["format_version"] == 1
+
+
+def test_broken_gru_arrays_are_a_clear_error(sequence_model):
+    s = sequence_model.sequence
+    with pytest.raises(ValueError, match="hh_w"):
+        SequenceStage(s.mean, s.scale, s.proj_w, s.proj_b, s.ih_w, s.ih_b, s.hh_w[:, :-1], s.hh_b, s.out_w, s.out_b)
+
+
+def test_cli_refuses_window_options_with_sequence(tmp_path):
+    result = CliRunner().invoke(main, ["train", "--sequence", "--hidden", "32", "-o", str(tmp_path / "m"), str(LABELED)])
+    assert result.exit_code == 2
+    assert "--hidden" in result.output and "--sequence" in result.output
+    assert not (tmp_path / "m").exists()
