@@ -93,6 +93,7 @@ class SequenceStage:
             if getattr(self, name).shape != shape:
                 raise ValueError(f"sequence stage array {name} has shape {getattr(self, name).shape}, expected {shape}")
         self._recurrent_matrix, self._new_bias = self._recurrent()
+        self._input_biases = [self._input_bias(d) for d in range(2)]
 
     @property
     def hidden(self) -> int:
@@ -110,13 +111,13 @@ class SequenceStage:
         # Input terms of both directions for every line, the backward one read
         # from the end; columns grouped by gate as [forward | backward] so that
         # one step updates both directions with one matrix product.
-        forward = projected @ self.ih_w[0] + self._input_bias(0)
-        backward = (projected @ self.ih_w[1] + self._input_bias(1))[::-1]
+        forward = projected @ self.ih_w[0] + self._input_biases[0]
+        backward = (projected @ self.ih_w[1] + self._input_biases[1])[::-1]
         gates = np.empty((n, 6 * h_size))
         for g in range(3):
             gates[:, 2 * g * h_size:(2 * g + 1) * h_size] = forward[:, g * h_size:(g + 1) * h_size]
             gates[:, (2 * g + 1) * h_size:(2 * g + 2) * h_size] = backward[:, g * h_size:(g + 1) * h_size]
-        recurrent, new_bias = self._recurrent_matrix, self._new_bias
+        recurrent, new_bias = self._recurrent_matrix, self._new_bias  # locals: read once per line
         two_h = 2 * h_size
         out = np.empty((n, two_h))
         h = np.zeros(two_h)

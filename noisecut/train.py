@@ -45,17 +45,27 @@ class TrainingSet:
     def from_documents(cls, docs: Sequence[LabeledDocument], weights: Sequence[float] | None = None) -> "TrainingSet":
         blocks, labels, document, groups, weight = [], [], [], [], []
         for number, labeled in enumerate(docs):
-            rows = [i for i, label in enumerate(labeled.labels) if label is not None and labeled.doc.lines[i].strip()]
+            rows = labeled_rows(labeled)
             if not rows:
                 continue
             blocks.append(featurize([labeled.doc.lines[i] for i in rows]))
             labels += [labeled.labels[i].value for i in rows]
             document += [number] * len(rows)
-            groups += [labeled.meta.get("site") or labeled.id or str(number)] * len(rows)
+            groups += [training_group(labeled, number)] * len(rows)
             weight += [weights[number] if weights is not None else 1.0] * len(rows)
         if not blocks:
             raise NoiseCutError("no labeled lines to train on")
         return cls(np.vstack(blocks), np.array(labels), np.array(document), np.array(groups), np.array(weight))
+
+
+def labeled_rows(labeled: LabeledDocument) -> list[int]:
+    """The non-blank lines that carry a label: the rows a model learns from."""
+    return [i for i in labeled.doc.content_indices() if labeled.labels[i] is not None]
+
+
+def training_group(labeled: LabeledDocument, number: int) -> str:
+    """What held-out folds split by: the site, else the document."""
+    return labeled.meta.get("site") or labeled.id or str(number)
 
 
 def label_summary(docs: Sequence[LabeledDocument]) -> dict:
@@ -63,7 +73,7 @@ def label_summary(docs: Sequence[LabeledDocument]) -> dict:
     counts: dict[str, int] = {}
     documents = 0
     for labeled in docs:
-        values = [label.value for label, line in zip(labeled.labels, labeled.doc.lines) if label is not None and line.strip()]
+        values = [labeled.labels[i].value for i in labeled_rows(labeled)]
         documents += bool(values)
         for value in values:
             counts[value] = counts.get(value, 0) + 1

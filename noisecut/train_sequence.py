@@ -21,6 +21,7 @@ from .features import featurize
 from .labeled import LabeledDocument
 from .labels import KEEP_DEFAULT, Label
 from .scoring import text_scores
+from .train import training_group
 from .stages import CLIP, SequenceStage
 
 try:
@@ -61,14 +62,14 @@ class Sequences:
         index = {c: i for i, c in enumerate(classes)}
         out = cls([], [], [], [], [])
         for number, labeled in enumerate(docs):
-            rows = [i for i, line in enumerate(labeled.doc.lines) if line.strip()]
+            rows = labeled.doc.content_indices()  # every line the cleaner will see, labeled or not
             if not rows:
                 continue
             texts = [labeled.doc.lines[i] for i in rows]
             out.x.append(featurize(texts).astype(np.float32))
             out.y.append(np.array([index.get(getattr(labeled.labels[i], "value", None), -1) for i in rows]))
             out.weight.append(weights[number] if weights is not None else 1.0)
-            out.group.append(labeled.meta.get("site") or labeled.id or str(number))
+            out.group.append(training_group(labeled, number))
             out.texts.append(texts)
         if not out.x:
             raise NoiseCutError("no labeled lines to train on")
