@@ -7,7 +7,8 @@ import json
 def model_card(meta: dict) -> str:
     training = meta.get("training", {})
     estimator = dict(meta.get("estimator", {}))
-    history = estimator.pop("history", None)  # per-epoch figures get their own section
+    # per-epoch figures get their own section; a model from before members kept one history
+    members = estimator.pop("members", None) or ([{"history": estimator.pop("history")}] if "history" in estimator else [])
     lines = [
         f"# noisecut model card: {meta.get('name', 'model')}",
         "",
@@ -33,9 +34,13 @@ def model_card(meta: dict) -> str:
     for key, value in training.items():
         if key not in ("documents", "lines"):
             lines.append(f"- {key}: {json.dumps(value, sort_keys=True)}")
-    if history:
-        lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept.", ""]
-        lines += [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}" for h in history]
+    if members:
+        lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept."]
+        for number, member in enumerate(members, 1):
+            if len(members) > 1:
+                lines += ["", f"Member {number} (seed {member.get('seed')}, epoch {member.get('chosen_epoch')} kept):"]
+            lines += [""] + [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}"
+                             for h in member["history"]]
     lines += ["", "## Held-out scores", ""]
     scores = meta.get("scores") or {}
     if not scores:

@@ -187,12 +187,15 @@ def _read(source: Path) -> bytes:
 @click.option("--sequence", is_flag=True,
               help="Train a sequence model (a bidirectional GRU over the document's lines, like the shipped model) "
                    "instead of window stages. Needs PyTorch: pip install 'noisecut[sequence]'.")
+@click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
+                   "and slower to train and to clean; the shipped model has 3.")
 @click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=0, show_default=True)
 @user_errors
-def train(labeled, output, sequence, hidden, single_stage, max_iter, seed):
+def train(labeled, output, sequence, members, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
 
     The default is window stages trained with scikit-learn: each line's
@@ -204,9 +207,12 @@ def train(labeled, output, sequence, hidden, single_stage, max_iter, seed):
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
+    given = [f"--{name.replace('_', '-')}" for name in ("members", "hidden", "single_stage", "max_iter")
+             if click.get_current_context().get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+    if not sequence and "--members" in given:
+        raise click.UsageError("--members sets the sequence model; add --sequence")
     if sequence:
-        window_options = [f"--{name.replace('_', '-')}" for name in ("hidden", "single_stage", "max_iter")
-                          if click.get_current_context().get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
+        window_options = [option for option in given if option != "--members"]
         if window_options:
             raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
         from .train_sequence import require_torch
@@ -214,7 +220,8 @@ def train(labeled, output, sequence, hidden, single_stage, max_iter, seed):
         require_torch()  # before reading and featurizing the documents
     docs = read_labeled(labeled)
     click.echo(f"training on {len(docs)} documents ...", err=True)
-    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed, sequence=sequence)
+    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
+                           sequence=sequence, members=members)
     model.meta["name"] = output.name
     model.save(output)
     save_estimators(estimators, output)

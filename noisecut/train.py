@@ -161,6 +161,7 @@ def fit(
     seed: int = SEED,
     data_summary: dict | None = None,
     sequence: bool = False,
+    members: int = 1,
 ) -> tuple[Model, dict]:
     """Train on labeled documents; returns the exported model and the scikit-learn estimators
     (none for a sequence model, which PyTorch trains: ``train_sequence.py``)."""
@@ -171,7 +172,7 @@ def fit(
     if sequence:
         from .train_sequence import fit_sequence
 
-        stage, details = fit_sequence(docs, weights, classes, seed=seed)
+        stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed)
         model = Model(labels, sequence=stage)
         estimator = {"kind": "sequence", **details, "seed": seed}
     else:

@@ -106,12 +106,13 @@ def fit_sequence(
     hidden: int = HIDDEN,
     projection: int = PROJECTION,
     epochs: int = EPOCHS,
+    members: int = 1,
     seed: int = SEED,
     progress: bool = True,
 ) -> tuple[SequenceStage, dict]:
-    """Train a BiGRU on labeled documents; returns the exported stage and a training summary."""
+    """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
+    their average as one exported stage (``SequenceStage.average``) and a training summary."""
     require_torch()
-    torch.manual_seed(seed)
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
     train, validation = _hold_out_sites(data, rng)
@@ -120,13 +121,29 @@ def fit_sequence(
     scale = rows.std(axis=0)
     scale[scale == 0] = 1.0
     standardised = [torch.from_numpy(np.clip((x - mean) / scale, -CLIP, CLIP).astype(np.float32)) for x in data.x]
-
-    net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT)
-    optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
-    loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
     batches_per_epoch = -(-sum(_repeats(data.weight[i]) for i in train) // BATCH_DOCUMENTS)
     epochs = max(epochs, -(-MIN_STEPS // batches_per_epoch))
+    stages, runs = [], []
+    for member in range(members):
+        torch.manual_seed(seed + member)
+        net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT)
+        name = f"member {member + 1}/{members}, " if members > 1 else ""
+        run = _train(net, data, train, validation, standardised, keep_columns, epochs,
+                     random.Random(seed + member), name if progress else None)
+        stages.append(export(net, mean, scale))
+        runs.append({"seed": seed + member, **run})
+    summary = {"hidden": hidden, "projection": projection, "epochs": epochs,
+               "validation_documents": len(validation), "members": runs}
+    return SequenceStage.average(stages), summary
+
+
+def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int], standardised,
+           keep_columns: list[int], epochs: int, rng: random.Random, progress: str | None) -> dict:
+    """Train one network in place; it ends with the weights of its best epoch on the held-out sites."""
+    classes = net.out.out_features
+    optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
+    loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
     best = (-1.0, None, -1)
     history = []
     for epoch in range(epochs):
@@ -135,7 +152,7 @@ def fit_sequence(
         for batch in _batches(train, data, rng):
             x, y, w, lengths = _pad(batch, data, standardised, rng)
             logits = net(x, lengths)
-            losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
+            losses = loss_fn(logits.reshape(-1, classes), y.reshape(-1)) * w.reshape(-1)
             loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
             optimiser.zero_grad()
             loss.backward()
@@ -144,14 +161,13 @@ def fit_sequence(
             total += loss.item()
         score = _validate(net, validation, data, standardised, keep_columns)
         history.append({"epoch": epoch + 1, "loss": round(total, 3), "validation_f1": round(score, 4)})
-        if progress:
-            print(f"sequence epoch {epoch + 1}/{epochs}: loss {total:.2f}, held-out F1 {score:.4f}", file=sys.stderr)
+        if progress is not None:
+            print(f"sequence {progress}epoch {epoch + 1}/{epochs}: loss {total:.2f}, held-out F1 {score:.4f}",
+                  file=sys.stderr)
         if score > best[0]:
             best = (score, {k: v.detach().clone() for k, v in net.state_dict().items()}, epoch + 1)
     net.load_state_dict(best[1])
-    summary = {"hidden": hidden, "projection": projection, "epochs": epochs, "chosen_epoch": best[2],
-               "validation_documents": len(validation), "history": history}
-    return export(net, mean, scale), summary
+    return {"chosen_epoch": best[2], "history": history}
 
 
 def _hold_out_sites(data: Sequences, rng: random.Random) -> tuple[list[int], list[int]]:

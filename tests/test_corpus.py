@@ -137,3 +137,18 @@ def test_real_pages():
         if quality >= 0.5:
             assert B in labels and N in labels
     assert all(len(splits) == 1 for splits in by_site.values())
+
+
+def test_training_reads_train_and_dev_but_never_test(tmp_path):
+    from training.train_default import corpus_documents
+
+    for split, page in (("train", "a"), ("dev", "b"), ("test", "c")):
+        for renderer in ("inscriptis", "html_text"):
+            path = tmp_path / split / "l3s-gn1" / renderer / f"{page}.lines"
+            path.parent.mkdir(parents=True)
+            path.write_text(f"body\tThe {split} story, as {renderer} renders it, has one sentence.\n", encoding="utf-8")
+    docs = corpus_documents(tmp_path, renderers=1)
+    assert sorted(d.doc.lines[0].split()[1] for d in docs) == ["dev", "train"]  # one rendering of each page
+    assert len(corpus_documents(tmp_path, ("train",), renderers=2)) == 2
+    with pytest.raises(ValueError, match="test split"):
+        corpus_documents(tmp_path, ("train", "test"))

@@ -12,7 +12,7 @@ from noisecut.errors import NoiseCutError
 from noisecut.features import feature_names
 from noisecut.labels import KEEP_DEFAULT
 from noisecut.model import ESTIMATOR, Model
-from noisecut.stages import CLIP, SequenceStage, Stage
+from noisecut.stages import CLIP, SequenceStage, Stage, softmax
 from noisecut.train import fit, save_estimators
 
 torch = pytest.importorskip("torch")
@@ -64,6 +64,24 @@ def test_a_line_depends_on_lines_far_above_and_below():
         assert np.abs(stage.predict_proba(changed)[30] - middle).max() > 1e-9
 
 
+def test_averaged_stage_outputs_the_mean_of_its_members_logits():
+    members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4, 5)]
+    mean, scale = members[0].mean, members[0].scale
+    for m in members[1:]:  # averaging needs one standardisation
+        m.mean, m.scale = mean, scale
+    averaged = SequenceStage.average(members)
+    assert averaged.hidden == 3 * members[0].hidden
+    x = np.random.default_rng(6).normal(scale=3.0, size=(25, 20))
+    expected = softmax(np.mean([np.log(m.predict_proba(x)) for m in members], axis=0))
+    np.testing.assert_allclose(averaged.predict_proba(x), expected, atol=1e-9)
+
+
+def test_averaging_refuses_members_with_different_standardisations():
+    members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4)]
+    with pytest.raises(ValueError, match="standardisation"):
+        SequenceStage.average(members)
+
+
 def test_model_is_either_window_stages_or_a_sequence_stage():
     _, stage = _random_stage(features=len(feature_names()), classes=2)
     window = Stage(np.zeros(3), np.ones(3), [np.zeros((3, 2))], [np.zeros(2)])
@@ -90,7 +108,8 @@ def test_trained_sequence_model_cleans_an_obvious_page(sequence_model):
 def test_sequence_model_metadata(sequence_model):
     meta = sequence_model.meta
     assert meta["estimator"]["kind"] == "sequence"
-    assert 1 <= meta["estimator"]["chosen_epoch"] <= meta["estimator"]["epochs"]
+    (member,) = meta["estimator"]["members"]
+    assert 1 <= member["chosen_epoch"] <= meta["estimator"]["epochs"] == len(member["history"])
     assert meta["torch_version"] == torch.__version__
 
 
@@ -118,11 +137,21 @@ def test_saving_a_sequence_model_removes_stale_estimators(tmp_path):
 
 def test_cli_trains_a_sequence_model(tmp_path, labeled_docs):
     out = tmp_path / "seq"
-    result = CliRunner().invoke(main, ["train", "--sequence", "-o", str(out), str(LABELED / "seeds")])
+    result = CliRunner().invoke(main, ["train", "--sequence", "--members", "2", "-o", str(out), str(LABELED / "seeds")])
     assert result.exit_code == 0, result.output
-    assert "sequence epoch" in result.output
-    assert Model.load(out).sequence is not None
+    assert "sequence member 2/2, epoch" in result.output
+    model = Model.load(out)
+    assert model.sequence.hidden == 2 * train_sequence.HIDDEN  # the two members side by side
+    assert [m["seed"] for m in model.meta["estimator"]["members"]] == [0, 1]
+    assert "Member 2 (seed 1" in (out / "MODEL_CARD.md").read_text()
     assert not (out / ESTIMATOR).exists()
+
+
+def test_cli_members_needs_sequence(tmp_path):
+    result = CliRunner().invoke(main, ["train", "--members", "3", "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
+    assert result.exit_code == 2
+    assert "--members sets the sequence model; add --sequence" in result.output
+    assert not (tmp_path / "m").exists()
 
 
 def test_cli_without_torch_says_what_to_install(tmp_path, monkeypatch):
