@@ -7,8 +7,11 @@ import json
 def model_card(meta: dict) -> str:
     training = meta.get("training", {})
     estimator = dict(meta.get("estimator", {}))
-    # per-epoch figures get their own section; a model from before members kept one history
-    members = estimator.pop("members", None) or ([{"history": estimator.pop("history")}] if "history" in estimator else [])
+    # Per-epoch figures get their own section. A sequence model lists them per member;
+    # one trained before members existed has a single history.
+    members = estimator.pop("members", [])
+    if "history" in estimator:
+        members = [{"history": estimator.pop("history"), "chosen_epoch": estimator.pop("chosen_epoch", None)}]
     lines = [
         f"# noisecut model card: {meta.get('name', 'model')}",
         "",
@@ -37,10 +40,10 @@ def model_card(meta: dict) -> str:
     if members:
         lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept."]
         for number, member in enumerate(members, 1):
-            if len(members) > 1:
-                lines += ["", f"Member {number} (seed {member.get('seed')}, epoch {member.get('chosen_epoch')} kept):"]
-            lines += [""] + [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}"
-                             for h in member["history"]]
+            seed = f"seed {member['seed']}, " if "seed" in member else ""
+            lines += ["", f"Member {number} of {len(members)} ({seed}epoch {member.get('chosen_epoch')} kept):", ""]
+            lines += [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}"
+                      for h in member["history"]]
     lines += ["", "## Held-out scores", ""]
     scores = meta.get("scores") or {}
     if not scores:

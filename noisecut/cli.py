@@ -185,7 +185,7 @@ def _read(source: Path) -> bytes:
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Model directory to write.")
 @click.option("--sequence", is_flag=True,
-              help="Train a sequence model (a bidirectional GRU over the document's lines, like the shipped model) "
+              help="Train a sequence model (a bidirectional GRU over the document's lines, the kind the shipped model is) "
                    "instead of window stages. Needs PyTorch: pip install 'noisecut[sequence]'.")
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
@@ -207,12 +207,12 @@ def train(labeled, output, sequence, members, hidden, single_stage, max_iter, se
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
-    given = [f"--{name.replace('_', '-')}" for name in ("members", "hidden", "single_stage", "max_iter")
-             if click.get_current_context().get_parameter_source(name) != click.core.ParameterSource.DEFAULT]
-    if not sequence and "--members" in given:
+    source = click.get_current_context().get_parameter_source
+    if not sequence and source("members") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--members sets the sequence model; add --sequence")
     if sequence:
-        window_options = [option for option in given if option != "--members"]
+        window_options = [f"--{name.replace('_', '-')}" for name in ("hidden", "single_stage", "max_iter")
+                          if source(name) != click.core.ParameterSource.DEFAULT]
         if window_options:
             raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
         from .train_sequence import require_torch

@@ -163,10 +163,14 @@ class SequenceStage:
         ``SequenceStage``: cleaning and the model format need nothing new, and
         one step still advances every member at once. Members must share the
         standardisation (``mean``, ``scale``)."""
+        if not members:
+            raise ValueError("no sequence stages to average")
         first = members[0]
         for other in members[1:]:
             if not (np.array_equal(other.mean, first.mean) and np.array_equal(other.scale, first.scale)):
                 raise ValueError("sequence stages to average must share their standardisation")
+            if other.out_w.shape[1] != first.out_w.shape[1]:
+                raise ValueError("sequence stages to average must have the same labels")
         widths = [(m.proj_w.shape[1], m.hidden) for m in members]
         p_total, h_total = sum(p for p, _ in widths), sum(h for _, h in widths)
         ih_w, ih_b = np.zeros((2, p_total, 3 * h_total)), np.zeros((2, 3 * h_total))
@@ -179,13 +183,13 @@ class SequenceStage:
                 ih_w[:, p0:p0 + p, wide], ih_b[:, wide] = m.ih_w[:, :, own], m.ih_b[:, own]
                 hh_w[:, h0:h0 + h, wide], hh_b[:, wide] = m.hh_w[:, :, own], m.hh_b[:, own]
             # the output reads [projections | forward states | backward states]
-            out_w[p0:p0 + p] = m.out_w[:p] / len(members)
-            out_w[p_total + h0:p_total + h0 + h] = m.out_w[p:p + h] / len(members)
-            out_w[p_total + h_total + h0:p_total + h_total + h0 + h] = m.out_w[p + h:] / len(members)
+            out_w[p0:p0 + p] = m.out_w[:p]
+            out_w[p_total + h0:p_total + h0 + h] = m.out_w[p:p + h]
+            out_w[p_total + h_total + h0:p_total + h_total + h0 + h] = m.out_w[p + h:]
             p0, h0 = p0 + p, h0 + h
         return cls(first.mean, first.scale,
                    np.hstack([m.proj_w for m in members]), np.concatenate([m.proj_b for m in members]),
-                   ih_w, ih_b, hh_w, hh_b, out_w, np.mean([m.out_b for m in members], axis=0))
+                   ih_w, ih_b, hh_w, hh_b, out_w / len(members), np.mean([m.out_b for m in members], axis=0))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.{name}": getattr(self, name) for name in ARRAY_NAMES}

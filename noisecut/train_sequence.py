@@ -113,6 +113,8 @@ def fit_sequence(
     """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
     their average as one exported stage (``SequenceStage.average``) and a training summary."""
     require_torch()
+    if members < 1:
+        raise NoiseCutError(f"members must be at least 1, not {members}")
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
     train, validation = _hold_out_sites(data, rng)

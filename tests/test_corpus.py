@@ -152,3 +152,17 @@ def test_training_reads_train_and_dev_but_never_test(tmp_path):
     assert len(corpus_documents(tmp_path, ("train",), renderers=2)) == 2
     with pytest.raises(ValueError, match="test split"):
         corpus_documents(tmp_path, ("train", "test"))
+    with pytest.raises(ValueError, match="unknown corpus split"):
+        corpus_documents(tmp_path, ("train", " dev"))
+
+
+def test_evaluation_knows_which_splits_a_model_trained_on(tmp_path):
+    from noisecut.model import Model
+    from training.evaluate import main, trained_splits
+
+    model = Model.load(None)
+    model.meta["training"]["split"] = "train + dev (training/splits.py); test never seen"
+    model.save(tmp_path / "m")
+    assert trained_splits(tmp_path / "m") == {"train", "dev"}
+    with pytest.raises(SystemExit):  # its dev scores would be recorded as results
+        main(["--split", "dev", "--model", str(tmp_path / "m"), "--record"])

@@ -9,7 +9,7 @@ document = one page as rendered by one renderer). Line-level keep/drop
 scores compare noisecut's decisions with the aligned gold labels.
 
     python -m training.evaluate --split test               # the figures in the README
-    python -m training.evaluate --split dev --limit 20     # quick look while tuning
+    python -m training.evaluate --split dev --model DIR    # a candidate trained with --splits train
 
 Pages whose rendering is empty are scored too (all systems get the same
 empty text), so no system gains from skipped pages.
@@ -147,6 +147,10 @@ def main(argv=None) -> int:
     parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
     args = parser.parse_args(argv)
     keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
+    if args.split in trained_splits(args.model):
+        if args.record:
+            parser.error(f"the model was trained on the {args.split} split: its scores there are not results")
+        print(f"warning: the model was trained on the {args.split} split; these are not held-out scores", file=sys.stderr)
     start = time.perf_counter()
     records = evaluate(args.split, args.model, args.renderers.split(","), args.datasets.split(",") if args.datasets else None,
                        args.limit, keep, args.threshold, not args.no_html_baselines, args.jobs)
@@ -160,6 +164,15 @@ def main(argv=None) -> int:
     if args.record:
         record_scores(args.model, args.split, table)
     return 0
+
+
+def trained_splits(directory) -> set[str]:
+    """The corpus splits a model was trained on, as ``train_default`` records them
+    ("train + dev (training/splits.py); ..."); none for a model trained otherwise."""
+    from noisecut.model import default_model_dir, read_meta
+
+    recorded = read_meta(Path(directory or default_model_dir())).get("training", {}).get("split", "")
+    return set(recorded.split(" (")[0].split(" + ")) & {"train", "dev", "test"}
 
 
 def record_scores(directory, split: str, table: dict) -> None:
