@@ -12,6 +12,8 @@ def model_card(meta: dict) -> str:
     members = estimator.pop("members", [])
     if "history" in estimator:
         members = [{"history": estimator.pop("history"), "chosen_epoch": estimator.pop("chosen_epoch", None)}]
+    elif members:
+        estimator["members"] = len(members)  # "hidden" is then per member
     lines = [
         f"# noisecut model card: {meta.get('name', 'model')}",
         "",

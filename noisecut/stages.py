@@ -93,7 +93,8 @@ class SequenceStage:
             if getattr(self, name).shape != shape:
                 raise ValueError(f"sequence stage array {name} has shape {getattr(self, name).shape}, expected {shape}")
         self._recurrent_matrix, self._new_bias = self._recurrent()
-        self._input_biases = [self._input_bias(d) for d in range(2)]
+        self._input_weights = self.ih_w.astype(np.float32)
+        self._input_biases = [self._input_bias(d).astype(np.float32) for d in range(2)]
 
     @property
     def hidden(self) -> int:
@@ -113,12 +114,12 @@ class SequenceStage:
         # one step updates both directions with one matrix product. The loop runs
         # in float32: each step reads half the bytes (the recurrent matrix of an
         # averaged stage is wide), and probabilities move by less than 1e-6.
-        forward = projected @ self.ih_w[0] + self._input_biases[0]
-        backward = (projected @ self.ih_w[1] + self._input_biases[1])[::-1]
+        projected = projected.astype(np.float32)
         gates = np.empty((n, 6 * h_size), dtype=np.float32)
-        for g in range(3):
-            gates[:, 2 * g * h_size:(2 * g + 1) * h_size] = forward[:, g * h_size:(g + 1) * h_size]
-            gates[:, (2 * g + 1) * h_size:(2 * g + 2) * h_size] = backward[:, g * h_size:(g + 1) * h_size]
+        for d, lines in ((0, projected), (1, projected[::-1])):
+            terms = lines @ self._input_weights[d] + self._input_biases[d]
+            for g in range(3):
+                gates[:, (2 * g + d) * h_size:(2 * g + d + 1) * h_size] = terms[:, g * h_size:(g + 1) * h_size]
         recurrent, new_bias = self._recurrent_matrix, self._new_bias  # locals: read once per line
         two_h = 2 * h_size
         out = np.empty((n, two_h), dtype=np.float32)

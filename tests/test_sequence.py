@@ -150,7 +150,7 @@ def test_cli_trains_a_sequence_model(tmp_path, labeled_docs):
     model = Model.load(out)
     assert model.sequence.hidden == 2 * train_sequence.HIDDEN  # the two members side by side
     assert [m["seed"] for m in model.meta["estimator"]["members"]] == [0, 1]
-    assert "Member 2 (seed 1" in (out / "MODEL_CARD.md").read_text()
+    assert "Member 2 of 2 (seed 1, epoch" in (out / "MODEL_CARD.md").read_text()
     assert not (out / ESTIMATOR).exists()
 
 
