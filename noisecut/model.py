@@ -106,7 +106,7 @@ class Model:
             feature_version=FEATURE_VERSION,
             noisecut_version=meta.get("noisecut_version", __version__),
             labels=[label.value for label in self.labels],
-            layers={name: len(stage.weights) if isinstance(stage, Stage) else 1 for name, stage in self.stages().items()},
+            layers={name: stage.layers for name, stage in self.stages().items()},
             sha256=file_digest(directory / ARRAYS),
         )
         self.meta = meta
@@ -154,9 +154,8 @@ class Model:
         context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
         for name, stage in self.stages().items():
             width = n_features + context if name == "stage2" else n_features
-            first, last = (stage.weights[0], stage.weights[-1]) if isinstance(stage, Stage) else (stage.proj_w, stage.out_w)
-            widths = {len(stage.mean), len(stage.scale), first.shape[0]}
-            if widths != {width} or last.shape[1] != len(self.labels):
+            widths = {len(stage.mean), len(stage.scale), stage.inputs}
+            if widths != {width} or stage.outputs != len(self.labels):
                 raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {width}; retrain the model")
 
 

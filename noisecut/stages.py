@@ -24,6 +24,10 @@ import numpy as np
 CLIP = 5.0
 
 
+def standardise(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return np.clip((x - mean) / scale, -CLIP, CLIP)
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
@@ -39,8 +43,20 @@ class Stage:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
 
+    @property
+    def layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def inputs(self) -> int:
+        return self.weights[0].shape[0]
+
+    @property
+    def outputs(self) -> int:
+        return self.weights[-1].shape[1]
+
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
+        z = standardise(x, self.mean, self.scale)
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = z @ w + b
             if i < len(self.weights) - 1:
@@ -86,7 +102,7 @@ class SequenceStage:
     out_b: np.ndarray
 
     def __post_init__(self):
-        p, h = self.proj_w.shape[1], self.hh_b.shape[-1] // 3
+        p, h = self.proj_w.shape[1], self.hidden
         expected = {"ih_w": (2, p, 3 * h), "ih_b": (2, 3 * h), "hh_w": (2, h, 3 * h), "hh_b": (2, 3 * h),
                     "proj_b": (p,), "out_w": (p + 2 * h, self.out_w.shape[-1]), "out_b": (self.out_w.shape[-1],)}
         for name, shape in expected.items():
@@ -96,12 +112,22 @@ class SequenceStage:
         self._input_weights = self.ih_w.astype(np.float32)
         self._input_biases = [self._input_bias(d).astype(np.float32) for d in range(2)]
 
+    layers = 1  # one set of arrays, whatever their width
+
     @property
     def hidden(self) -> int:
         return self.hh_b.shape[-1] // 3
 
+    @property
+    def inputs(self) -> int:
+        return self.proj_w.shape[0]
+
+    @property
+    def outputs(self) -> int:
+        return self.out_w.shape[1]
+
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        z = np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
+        z = standardise(x, self.mean, self.scale)
         projected = np.maximum(z @ self.proj_w + self.proj_b, 0)
         states = self.run(projected)
         return softmax(np.hstack([projected, states]) @ self.out_w + self.out_b)
@@ -170,13 +196,13 @@ class SequenceStage:
         for other in members[1:]:
             if not (np.array_equal(other.mean, first.mean) and np.array_equal(other.scale, first.scale)):
                 raise ValueError("sequence stages to average must share their standardisation")
-            if other.out_w.shape[1] != first.out_w.shape[1]:
+            if other.outputs != first.outputs:
                 raise ValueError("sequence stages to average must have the same labels")
         widths = [(m.proj_w.shape[1], m.hidden) for m in members]
         p_total, h_total = sum(p for p, _ in widths), sum(h for _, h in widths)
         ih_w, ih_b = np.zeros((2, p_total, 3 * h_total)), np.zeros((2, 3 * h_total))
         hh_w, hh_b = np.zeros((2, h_total, 3 * h_total)), np.zeros((2, 3 * h_total))
-        out_w = np.zeros((p_total + 2 * h_total, first.out_w.shape[1]))
+        out_w = np.zeros((p_total + 2 * h_total, first.outputs))
         p0 = h0 = 0
         for m, (p, h) in zip(members, widths):
             for g in range(3):  # gate g of this member: its slice of the wide gate g

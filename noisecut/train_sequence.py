@@ -22,7 +22,8 @@ from .labeled import LabeledDocument
 from .labels import KEEP_DEFAULT, Label
 from .scoring import text_scores
 from .train import training_group
-from .stages import CLIP, SequenceStage
+from .policy import THRESHOLD_DEFAULT
+from .stages import SequenceStage, standardise
 
 try:
     import torch
@@ -122,7 +123,7 @@ def fit_sequence(
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
     scale[scale == 0] = 1.0
-    standardised = [torch.from_numpy(np.clip((x - mean) / scale, -CLIP, CLIP).astype(np.float32)) for x in data.x]
+    standardised = [torch.from_numpy(standardise(x, mean, scale).astype(np.float32)) for x in data.x]
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
     batches_per_epoch = -(-sum(_repeats(data.weight[i]) for i in train) // BATCH_DOCUMENTS)
     epochs = max(epochs, -(-MIN_STEPS // batches_per_epoch))
@@ -224,7 +225,7 @@ def _validate(net, indices, data: Sequences, standardised, keep_columns) -> floa
     with torch.no_grad():
         for i in indices:
             p = torch.softmax(net(standardised[i][None]), -1)[0].numpy()
-            kept = p[:, keep_columns].sum(axis=1) >= 0.5
+            kept = p[:, keep_columns].sum(axis=1) >= THRESHOLD_DEFAULT
             gold = np.isin(data.y[i], keep_columns)
             texts = data.texts[i]
             scores.append(text_scores("\n".join(t for t, k in zip(texts, kept) if k),

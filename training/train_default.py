@@ -41,7 +41,7 @@ def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int 
     """Up to ``pages`` pages per dataset of the corpus splits, each as ``renderers`` random renderings."""
     if "test" in splits:
         raise ValueError("the test split is for the final figures only; never train on it")
-    unknown = set(splits) - {"train", "dev"}
+    unknown = set(splits) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown corpus split(s) {sorted(unknown)}: use train and/or dev")
     by_dataset = defaultdict(lambda: defaultdict(list))  # dataset -> page -> one path per renderer
