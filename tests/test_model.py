@@ -333,3 +333,52 @@ def test_load_estimators_same_version_does_not_warn(model_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_estimators(model_dir, trust=True)
+
+
+# ------------------------------------------------------------------ module layout
+
+
+def _imports_of(path, package):
+    """Every noisecut module ``path`` imports, at the top or inside a function."""
+    import ast
+
+    module = path.relative_to(package.parent).with_suffix("").as_posix().replace("/", ".")
+    if module.endswith(".__init__"):
+        module = module[: -len(".__init__")]
+    parts = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            target = ".".join(p for p in (base, node.module or "") if p)
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return module, {name for name in found if name.startswith("noisecut")}
+
+
+def test_training_modules_import_no_circle():
+    """train.py dispatches to train_sequence.py; nothing leads back (issue 11, item 18)."""
+    from pathlib import Path
+
+    import noisecut
+
+    package = Path(noisecut.__file__).parent
+    graph = dict(_imports_of(path, package) for path in package.rglob("*.py"))
+    graph = {m: {t for t in targets if t in graph and t != m} for m, targets in graph.items()}
+
+    def reaches(start, goal):
+        seen, todo = set(), list(graph[start])
+        while todo:
+            module = todo.pop()
+            if module == goal:
+                return True
+            if module not in seen:
+                seen.add(module)
+                todo.extend(graph[module])
+        return False
+
+    assert "noisecut.train_sequence" in graph["noisecut.train"]  # the dispatch the test is about
+    for module in ("noisecut.train", "noisecut.train_sequence", "noisecut.train_data"):
+        assert not reaches(module, module), f"{module} imports itself through a circle"
