@@ -52,6 +52,16 @@ def model_card(meta: dict) -> str:
         lines.append("None recorded.")
     for name, value in scores.items():
         lines.append(f"- {name}: {json.dumps(value, sort_keys=True)}")
+    presets = meta.get("presets")
+    if presets:
+        lines += ["", "## Threshold presets", "",
+                  f"`--precision` keeps a line at P(kept labels) >= {presets['precision']}, "
+                  f"`--recall` at >= {presets['recall']} (the default is 0.5).",
+                  f"Chosen on: {presets.get('chosen_on', '?')}."]
+        if presets.get("note"):
+            lines.append(presets["note"])
+        for name, value in (presets.get("scores_there") or {}).items():
+            lines.append(f"- {name}: {json.dumps(value, sort_keys=True)}")
     lines += [
         "",
         "## Use",
