@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from .policy import THRESHOLD_DEFAULT
+
 
 def model_card(meta: dict) -> str:
     training = meta.get("training", {})
@@ -56,7 +58,7 @@ def model_card(meta: dict) -> str:
     if presets:
         lines += ["", "## Threshold presets", "",
                   f"`--precision` keeps a line at P(kept labels) >= {presets['precision']}, "
-                  f"`--recall` at >= {presets['recall']} (the default is 0.5).",
+                  f"`--recall` at >= {presets['recall']} (the default is {THRESHOLD_DEFAULT}).",
                   f"Chosen on: {presets.get('chosen_on', '?')}."]
         if presets.get("note"):
             lines.append(presets["note"])
