@@ -101,7 +101,7 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
         raise click.ClickException(str(error)) from None
     except ValueError:
         raise click.ClickException(f"--{presets[0]}: the model records no threshold presets "
-                               "(python -m training.presets --record adds them); use --threshold") from None
+                                   "(python -m training.presets --record adds them); use --threshold") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
