@@ -210,9 +210,13 @@ def _corrupt_parquet(path: Path, texts):
     path.write_bytes(b"PAR1 this is not really parquet")
 
 
-def _truncated_wet(path: Path, texts):
-    write_wet(path, texts)
-    path.write_bytes(path.read_bytes()[:-40])
+def _truncated_wet(copies: int):
+    """A WET file cut short; built from BUILT alone (not the seeds) so its size is what the test says."""
+    def make(path: Path, texts):
+        write_wet(path, [f"{i}: {text}" for i in range(copies) for text in BUILT])
+        path.write_bytes(path.read_bytes()[:-40])
+
+    return make
 
 
 MALFORMED = [
@@ -221,11 +225,12 @@ MALFORMED = [
     ("data.jsonl", _jsonl_with(b'{"text": ["a", "list"]}'), r"data\.jsonl: record 3: 'text' is a list, expected a string"),
     ("data.jsonl.gz", _truncated_gzip, r"data\.jsonl\.gz: record \d+: unreadable \(Compressed file ended before the end-of-stream marker was reached\)"),
     ("data.parquet", _corrupt_parquet, r"data\.parquet: not a readable Parquet file \(.+\)"),
-    ("data.wet.gz", _truncated_wet, r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
+    ("data.wet.gz", _truncated_wet(1), r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
+    ("data.wet.gz", _truncated_wet(100), r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
 ]
 
 
-@pytest.mark.parametrize("name, make, message", MALFORMED, ids=["invalid-json", "no-text-field", "text-not-string", "truncated-gzip", "corrupt-parquet", "truncated-wet"])
+@pytest.mark.parametrize("name, make, message", MALFORMED, ids=["invalid-json", "no-text-field", "text-not-string", "truncated-gzip", "corrupt-parquet", "truncated-small-wet", "truncated-large-wet"])
 def test_malformed_input_is_one_line_and_no_output(run, texts, tmp_path, name, make, message):
     if name.endswith(".parquet"):
         pytest.importorskip("pyarrow")

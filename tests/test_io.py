@@ -476,11 +476,17 @@ def test_warc_response_charset(tmp_path):
     assert [d.text() for d in read_warc(src, RecordErrors())] == ["Café crème\n"]
 
 
+# self-contained (not the seeds): a small file is read in one block, a large one in many
+TRUNCATION_SIZES = {"small": BUILT + EDGE, "large": [f"{i}: {text}" for i in range(60) for text in BUILT]}
+
+
 @pytest.mark.parametrize("compress", [True, False])
 @pytest.mark.parametrize("cut", [10, 120, 400])
-def test_truncated_warc_is_an_error_not_silence(tmp_path, texts, compress, cut):
+@pytest.mark.parametrize("size", TRUNCATION_SIZES)
+def test_truncated_warc_is_an_error_not_silence(tmp_path, compress, cut, size):
     from noisecut.io.warc import read_warc
 
+    texts = TRUNCATION_SIZES[size]
     src = tmp_path / ("cut.wet.gz" if compress else "cut.wet")
     make_warc(src, texts, compress)
     src.write_bytes(src.read_bytes()[:-cut])
