@@ -83,7 +83,8 @@ def test_clean_to_stdout(run, model_dir, page):
     result = run("clean", "-m", model_dir, page)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == CLEAN_PAGE
-    assert result.stderr == ""
+    assert re.fullmatch(r"cleaned 1 document: kept 3 of 10 lines \(30%\), 0 records skipped, [\d.]+ docs/s\n", result.stderr)
+    assert run("clean", "-m", model_dir, "-q", page).stderr == ""
 
 
 def test_clean_output_file_equals_stdout(run, model_dir, page, tmp_path):

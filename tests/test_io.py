@@ -518,7 +518,8 @@ def test_format_from_name(name, fmt):
     assert format_from_name(name) == fmt
 
 
-def test_input_format(tmp_path):
+def test_input_format(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"A page of plain text.\n")))
     assert input_format(tmp_path) == "dir"
     assert input_format(tmp_path / "page.html") == "text"
     assert input_format("-") == "text" and input_format("-", "jsonl") == "jsonl"
