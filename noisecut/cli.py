@@ -253,7 +253,7 @@ def label(file, output, model):
     from .document import Document, encode
     from .io.files import write_output
 
-    doc = Document.from_bytes(_read(file), id=Path(file).stem)
+    doc = Document.from_bytes(_read(file), id=Path(file.name.removesuffix(".gz")).stem)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)

@@ -377,3 +377,111 @@ def test_bad_model_leaves_no_output(run, texts, tmp_path):
     result = CliRunner().invoke(main, ["clean", "-m", str(tmp_path / "no-model"), str(pages), "-o", str(tmp_path / "clean")])
     assert result.exit_code == 1 and "no such model" in result.stderr
     assert contents(tmp_path) == ["pages"]
+
+
+# ------------------------------------------- nothing lost or merged without an error
+
+
+def refused(result, message: str) -> bool:
+    """Exit status 1, one line on stderr holding ``message``, nothing on stdout."""
+    return result.exit_code == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1 and result.stdout == ""
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_jsonl_on_stdin_is_refused_unless_named(run, cleaner, texts, compress):
+    data = "".join(json.dumps(row) + "\n" for row in rows_of(texts)).encode()
+    data = gzip.compress(data) if compress else data
+    result = run(input=data)
+    assert refused(result, "stdin: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text")
+    as_records = run("-I", "jsonl", "-q", input=data)
+    assert [r["text"] for r in read_jsonl(as_records.stdout_bytes)] == [cleaner.clean(t) for t in texts]
+    as_text = run("-I", "text", "-q", input=data)
+    assert as_text.exit_code == 0 and as_text.stdout_bytes == cleaner.clean_bytes(gzip.decompress(data) if compress else data)
+
+
+def test_stdin_text_that_mentions_braces_is_text(run, cleaner, texts):
+    data = "\n\n{ not JSON, a brace in prose }\n" + texts[0]
+    result = run("-q", input=data)
+    assert result.exit_code == 0 and result.stdout == cleaner.clean(data)
+
+
+def test_json_file_is_jsonl_and_an_unnamed_file_of_records_is_refused(run, cleaner, texts, tmp_path):
+    rows = rows_of(texts)
+    named = write_jsonl(tmp_path / "docs.json", rows)
+    result = run(named, "-q")
+    assert [r["text"] for r in read_jsonl(result.stdout_bytes)] == [cleaner.clean(t) for t in texts]
+    unnamed = write_jsonl(tmp_path / "docs", rows)
+    assert refused(run(unnamed), f"{unnamed}: its first line is a JSON object")
+
+
+def test_one_format_guesser_for_every_entry_point():
+    from noisecut.integrations.ray import _suffix_format
+    from noisecut.io.formats import format_from_name
+
+    for name in ("a.jsonl", "a.json", "a.ndjson.gz", "a.JSON", "a.parquet", "a.txt", "a.txt.gz", "page.html", "README"):
+        assert _suffix_format(Path(name)) == (format_from_name(name) or "text"), name
+
+
+def write_warcinfo_only(path: Path) -> None:
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+
+
+@pytest.mark.parametrize("case", ["empty-directory", "empty-jsonl", "warcinfo-only", "every-record-skipped"])
+def test_inputs_without_documents_are_an_error_with_no_output(run, tmp_path, case):
+    (tmp_path / "out").mkdir()
+    if case == "empty-directory":
+        src = tmp_path / "pages"
+        (src / "sub").mkdir(parents=True)
+        (src / "notes.md").write_text("not a .txt file\n")
+        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt files in this directory"
+    else:
+        src = tmp_path / {"empty-jsonl": "d.jsonl", "warcinfo-only": "c.wet.gz", "every-record-skipped": "d.jsonl"}[case]
+        if case == "warcinfo-only":
+            write_warcinfo_only(src)
+        else:
+            src.write_bytes(b"\n" if case == "empty-jsonl" else b'{"body": "no text field"}\n')
+        out, args, message = tmp_path / "out" / "clean.jsonl", ("--on-error", "skip"), f"no documents in {src}"
+    result = run(src, "-o", out, *args)
+    assert result.exit_code == 1 and message in result.stderr.splitlines()[-1]
+    assert contents(tmp_path / "out") == []
+
+
+def test_text_documents_in_one_output_never_merge(run, cleaner, tmp_path):
+    body = ("The river path will close for repairs from Monday, the council said, and reopen in the spring "
+            "after the new lighting is in place.")
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(f"Home | News | Sport\n{body}")  # no line break at the end
+    second.write_text(f"{body.replace('Monday', 'Tuesday')}\nShare this\n")
+    kept = [cleaner.clean(p.read_text()) for p in (first, second)]
+    assert not kept[0].endswith("\n") and kept[0] and kept[1]  # the case that merged
+    result = run(first, second, "-q")
+    assert result.stdout == kept[0] + "\n" + kept[1]
+    assert result.stdout.splitlines() == kept[0].splitlines() + kept[1].splitlines()
+    assert run(first, "-q").stdout == kept[0]  # one document: byte for byte, no line break added
+
+
+def test_explain_whatever_the_input_format(run, cleaner, texts, tmp_path):
+    src = write_jsonl(tmp_path / "docs.jsonl", rows_of(texts))
+    result = run(src, "--explain", "-q")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == b"".join(cleaner.explain(t.encode()) for t in texts)
+
+
+def test_summary_counts_documents_lines_and_skips(run, cleaner, texts, tmp_path):
+    src = tmp_path / "d.jsonl"
+    src.write_bytes(b"".join(json.dumps({"text": t}).encode() + b"\n" for t in texts) + b"{broken\n")
+    result = run(src, "-o", tmp_path / "out.jsonl", "--on-error", "skip")
+    from noisecut.document import Document
+
+    lines = sum(len(Document.from_text(t).content_indices()) for t in texts)
+    kept = sum(1 for t in texts for line in cleaner.clean(t).splitlines() if line.strip())
+    summary = result.stderr.splitlines()[-1]
+    assert re.fullmatch(rf"cleaned {len(texts)} documents: kept {kept} of {lines} lines \({kept / lines:.0%}\), 1 records skipped, [\d.]+ docs/s", summary)
+    assert run(src, "-o", tmp_path / "out.jsonl", "--on-error", "skip", "-q").stderr.splitlines() == [
+        f"skipped {src}: record {len(texts) + 1}: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        "skipped 1 record",
+    ]

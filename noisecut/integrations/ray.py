@@ -1,12 +1,18 @@
-"""Ray Data: read a corpus, clean it on a cluster with ``CleanBatch``, write it.
+"""Ray: clean documents on a cluster.
 
-The library side of ``noisecut clean --engine ray [--address ADDRESS]``.
+* ``ray_engine``: what ``noisecut clean --engine ray [--address ADDRESS]``
+  runs. Ray actors clean; reading and writing are the local engine's, so the
+  output is the same as without ``--engine ray``.
+* ``clean_with_ray``: Ray Data for Python users: read a corpus, clean it with
+  ``CleanBatch``, write it with Ray's writers (the rules below).
+
 Ray is an optional extra (``pip install 'noisecut[ray]'``); it is imported
 only when these functions run.
 
-Inputs (``input_format``, else guessed from the file suffixes):
+Inputs (``input_format``, else guessed from the file names by
+``noisecut.io.formats.format_from_name``, as ``noisecut clean`` does):
 
-* ``jsonl``: ``*.jsonl``/``*.json``/``*.ndjson`` (optionally compressed), one
+* ``jsonl``: ``*.jsonl``/``*.json``/``*.ndjson`` (optionally ``.gz``), one
   document per record, text in ``text_column`` (``ray.data.read_json``);
 * ``parquet``: ``*.parquet`` (``ray.data.read_parquet``);
 * ``text``: any other file is one document, read whole as bytes
@@ -35,13 +41,12 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import NoiseCutError
+from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
 from .batch import CleanBatch, check_threshold, parse_keep
 
-JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
-COMPRESSION_SUFFIXES = (".gz", ".br", ".zst", ".lz4", ".bz2")
 FORMATS = ("jsonl", "parquet", "text")
 
 
@@ -308,22 +313,20 @@ def _guess_format(paths: list[Path]) -> str:
             files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith((".", "_")))
         else:
             files.append(path)
+    if not files:
+        raise NoiseCutError(f"no files in {', '.join(map(str, paths))}; nothing to clean")
     formats = {_suffix_format(p) for p in files}
     if len(formats) > 1:
         raise NoiseCutError(f"inputs mix formats ({', '.join(sorted(formats))}); pass one format at a time")
-    return formats.pop() if formats else "text"
+    return formats.pop()
 
 
 def _suffix_format(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
-        suffixes.pop()
-    last = suffixes[-1] if suffixes else ""
-    if last in JSONL_SUFFIXES:
-        return "jsonl"
-    if last == ".parquet":
-        return "parquet"
-    return "text"
+    """The format ``noisecut clean`` guesses for ``path`` (``io.formats.format_from_name``), if Ray Data reads it here."""
+    fmt = format_from_name(path) or "text"
+    if fmt not in FORMATS:
+        raise NoiseCutError(f"{path}: {fmt} is not read with Ray Data here; use noisecut clean --engine ray, which reads it like the local engine")
+    return fmt
 
 
 def _output_format(output: Path, output_format: str | None) -> str:

@@ -113,8 +113,15 @@ _stdin: tuple = (None, None)  # (sys.stdin.buffer, the stream that replays what 
 
 
 def _stdin_stream() -> BinaryIO:
-    source, replay = _stdin
-    return replay if source is sys.stdin.buffer else sys.stdin.buffer
+    """stdin's bytes, replaying what ``head`` read; always with ``peek`` (to tell gzip by its first bytes)."""
+    global _stdin
+    source, stream = _stdin
+    if source is not sys.stdin.buffer:
+        stream = sys.stdin.buffer
+        if not hasattr(stream, "peek"):  # a BytesIO in place of stdin
+            stream = io.BufferedReader(_Replay(b"", stream))
+        _stdin = (sys.stdin.buffer, stream)
+    return stream
 
 
 def head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
