@@ -312,6 +312,7 @@ def test_output_equal_to_input_is_refused(run, texts, tmp_path):
     (["{jsonl}", "--explain", "-O", "jsonl"], "--explain prints a table per line; it cannot be written as jsonl"),
     (["{page}", "-O", "dir"], "directory output needs -o OUTDIR"),
     (["{page}", "-o", "{tmp}/out", "-O", "dir"], "directory output mirrors one input directory"),
+    (["{jsonl}", "-o", "{tmp}/out/"], "out/: directory output mirrors one input directory; got"),  # a trailing / names a directory
     (["{jsonl}", "-O", "warc"], "WARC output is written as WET"),
     (["{tmp}/absent.jsonl"], "absent.jsonl: no such file"),
     (["{page}", "-I", "dir"], "not a directory"),
@@ -420,6 +421,16 @@ def test_one_format_guesser_for_every_entry_point():
 
     for name in ("a.jsonl", "a.json", "a.ndjson.gz", "a.JSON", "a.parquet", "a.txt", "a.txt.gz", "page.html", "README"):
         assert _suffix_format(Path(name)) == (format_from_name(name) or "text"), name
+
+
+def test_ray_data_refuses_a_directory_without_files(tmp_path):
+    pytest.importorskip("ray")
+    from noisecut.errors import NoiseCutError
+    from noisecut.integrations.ray import _guess_format
+
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(NoiseCutError, match=r"^no files in .*empty; nothing to clean$"):
+        _guess_format([tmp_path / "empty"])
 
 
 def write_warcinfo_only(path: Path) -> None:

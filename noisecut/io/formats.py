@@ -14,6 +14,7 @@ which is refused as ambiguous (``-I jsonl`` or ``-I text`` decides).
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -87,7 +88,8 @@ def output_format(output: str | Path | None, given: str | None, inputs: Iterable
         named = format_from_name(output)
         if named:
             return "wet" if named == "warc" else named
-        if not explain and (Path(output).is_dir() or inputs == {"dir"}):
+        names_directory = str(output).endswith(("/", os.sep))
+        if not explain and (names_directory or Path(output).is_dir() or inputs == {"dir"}):
             return "dir"
     if inputs <= {"text", "dir"}:
         return "text"
