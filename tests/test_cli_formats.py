@@ -77,7 +77,7 @@ def write_wet(path: Path, texts) -> None:
             writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "conversion", payload=io.BytesIO(text.encode()), warc_headers_dict=headers))
 
 
-SUMMARY = r"cleaned \d+ documents?: kept \d+ of \d+ lines( \(\d+%\))?, \d+ records skipped, [\d.]+ docs/s\n"
+SUMMARY = r"cleaned \d+ documents?: kept \d+ of \d+ lines( \(\d+%\))?, \d+ records? skipped, [\d.]+ docs/s\n"
 
 
 def only_summary(stderr: str, documents: int) -> bool:
@@ -477,9 +477,10 @@ def test_text_documents_in_one_output_never_merge(run, cleaner, tmp_path):
 
 def test_explain_whatever_the_input_format(run, cleaner, texts, tmp_path):
     src = write_jsonl(tmp_path / "docs.jsonl", rows_of(texts))
-    result = run(src, "--explain", "-q")
+    result = run(src, "--explain")
     assert result.exit_code == 0
     assert result.stdout_bytes == b"".join(cleaner.explain(t.encode()) for t in texts)
+    assert re.fullmatch(rf"cleaned {len(texts)} documents: \d+ lines explained, 0 records skipped, [\d.]+ docs/s\n", result.stderr)
 
 
 def test_summary_counts_documents_lines_and_skips(run, cleaner, texts, tmp_path):
@@ -491,7 +492,7 @@ def test_summary_counts_documents_lines_and_skips(run, cleaner, texts, tmp_path)
     lines = sum(len(Document.from_text(t).content_indices()) for t in texts)
     kept = sum(1 for t in texts for line in cleaner.clean(t).splitlines() if line.strip())
     summary = result.stderr.splitlines()[-1]
-    assert re.fullmatch(rf"cleaned {len(texts)} documents: kept {kept} of {lines} lines \({kept / lines:.0%}\), 1 records skipped, [\d.]+ docs/s", summary)
+    assert re.fullmatch(rf"cleaned {len(texts)} documents: kept {kept} of {lines} lines \({kept / lines:.0%}\), 1 record skipped, [\d.]+ docs/s", summary)
     assert run(src, "-o", tmp_path / "out.jsonl", "--on-error", "skip", "-q").stderr.splitlines() == [
         f"skipped {src}: record {len(texts) + 1}: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
         "skipped 1 record",

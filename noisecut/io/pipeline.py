@@ -63,24 +63,33 @@ class CleanStats:
     not_text: int = 0    # WARC records that are not plain text
     seconds: float = 0.0
     lines: int = 0       # non-blank input lines
-    kept: int = 0        # of which kept
+    kept: int | None = 0  # of which kept (None: not counted, for --explain)
 
     @property
     def rate(self) -> float:
         return self.documents / self.seconds if self.seconds else 0.0
 
-    def count(self, doc: Document, text: str) -> None:
-        """One more document written: its non-blank lines, and those of its cleaned text."""
+    def count(self, doc: Document, cleaned: str | None) -> None:
+        """One more document written: its non-blank lines, and those of its ``cleaned`` text (None: not counted)."""
         self.documents += 1
         self.lines += len(doc.content_indices())
-        self.kept += sum(1 for line in text.splitlines() if line.strip())
+        if cleaned is None or self.kept is None:
+            self.kept = None
+        else:
+            self.kept += sum(1 for line in cleaned.splitlines() if line.strip())
 
     def summary(self) -> str:
         """The one line ``noisecut clean`` ends with on stderr."""
-        share = f" ({self.kept / self.lines:.0%})" if self.lines else ""
-        plural = "" if self.documents == 1 else "s"
-        return (f"cleaned {self.documents} document{plural}: kept {self.kept} of {self.lines} lines{share}, "
-                f"{self.skipped} records skipped, {self.rate:.1f} docs/s")
+        if self.kept is None:
+            lines = f"{self.lines} lines explained"
+        else:
+            lines = f"kept {self.kept} of {self.lines} lines" + (f" ({self.kept / self.lines:.0%})" if self.lines else "")
+        return (f"cleaned {_plural(self.documents, 'document')}: {lines}, "
+                f"{_plural(self.skipped, 'record')} skipped, {self.rate:.1f} docs/s")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def clean_stream(
@@ -108,7 +117,7 @@ def clean_stream(
     with _progress(progress, total_bytes) as advance:
         for doc, text, labels in engine(docs, factory, jobs, output):
             write(doc, text, labels)
-            stats.count(doc, text)
+            stats.count(doc, None if output.explain else text)
             advance()
     return stats.documents - start
 
@@ -142,7 +151,7 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
     if stats.not_text and not config.quiet:
         log(f"left out {stats.not_text} WARC records that are not plain text (HTML is not rendered)")
     if stats.skipped and config.quiet:
-        log(f"skipped {stats.skipped} record{'s' if stats.skipped != 1 else ''}")
+        log(f"skipped {_plural(stats.skipped, 'record')}")
     if not config.quiet:
         log(stats.summary())
     return stats
@@ -152,7 +161,7 @@ def _no_documents(sources: list[str], skipped: int, not_text: int) -> str:
     names = "stdin" if sources == [STDIO] else ", ".join(sources)
     why = []
     if skipped:
-        why.append(f"{skipped} records skipped")
+        why.append(f"{_plural(skipped, 'record')} skipped")
     if not_text:
         why.append(f"{not_text} WARC records not plain text")
     return f"no documents in {names}" + (f" ({', '.join(why)})" if why else "") + "; nothing written"
