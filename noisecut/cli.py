@@ -118,14 +118,17 @@ def main():
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path, allow_dash=True), default=None,
+    "--output", "-o", type=click.Path(allow_dash=True), default=None,  # a str: a trailing / means a directory
     help="Write here instead of stdout: a file (written whole or not at all), or a directory for directory input. "
-    "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/.",
+    "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/. "
+    "Several documents in one text output follow each other, each starting on a new line (a line break is added "
+    "after one that ends without); -O jsonl keeps them apart. The same for both engines.",
 )
 @click.option(
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
-    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .parquet, .wet[.gz], .warc[.gz], "
-    "a directory; anything else is text). E.g. `-I jsonl -` reads JSONL from stdin.",
+    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .json, .parquet, .wet[.gz], .warc[.gz], "
+    ".txt, a directory; anything else, stdin too, is text, refused when its first line is a JSON object). "
+    "E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
     "--output-format", "-O", type=click.Choice(OUTPUT_FORMATS + ("warc",)), default=None,
@@ -152,14 +155,17 @@ def main():
     "`stop` with one line naming the file and record, writing nothing; or `skip` it, log it on stderr and report the count. "
     "E.g. --on-error skip.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr (errors still show). The bar only appears on a terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "
+              "The bar only appears on a terminal; it shows bytes read, with an ETA, when the inputs are files.")
 @model_option
 @keep_option
 @threshold_options
-@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text (text output only). E.g. --explain page.txt.")
+@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text, "
+              "as text whatever the input format. E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="`ray`: clean JSONL, Parquet or text files on a Ray cluster (needs noisecut[ray]). E.g. --engine ray -o out/ data.jsonl.")
+              help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
+                   "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
 @click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
 @user_errors
 def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address):
@@ -186,33 +192,25 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
     """
-    if engine == "ray":
-        from .integrations.ray import clean_with_ray
-
-        if not files or output is None:
-            raise NoiseCutError("--engine ray needs input files and -o OUTPUT")
-        clean_with_ray([str(f) for f in files], str(output), model=model, keep=keep, threshold=threshold,
-                       dedupe=not no_dedupe, text_column=text_field, labels_column=labels_field,
-                       address=address, concurrency=None if jobs == 0 else jobs)
-        return
     from .io.pipeline import CleanConfig, clean_files
 
     clean_files(CleanConfig(
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
         model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
+        engine=engine, address=address,
     ))
 
 
 def _read(source: Path) -> bytes:
-    if str(source) == "-":
-        return sys.stdin.buffer.read()
-    if source.is_dir():
-        raise NoiseCutError(f"{source}: is a directory (pass text files)")
-    try:
-        return source.read_bytes()
-    except FileNotFoundError:
-        raise NoiseCutError(f"{source}: no such file") from None
+    """The bytes of a text input (``-``: stdin), through the opener ``clean`` uses (gzip'd or not)."""
+    from .io.files import READ_ERRORS, open_input
+
+    with open_input(source) as f:
+        try:
+            return f.read()
+        except READ_ERRORS as error:
+            raise NoiseCutError(f"{source}: unreadable ({error})") from None
 
 
 @main.command()
@@ -304,7 +302,7 @@ def label(file, output, model):
     from .document import Document, encode
     from .io.files import write_output
 
-    doc = Document.from_bytes(_read(file), id=Path(file).stem)
+    doc = Document.from_bytes(_read(file), id=Path(file.name.removesuffix(".gz")).stem)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)

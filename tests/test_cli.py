@@ -1,6 +1,7 @@
 """The ``noisecut`` command: clean, train, evaluate, label; errors as one line, never a traceback."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -83,7 +84,8 @@ def test_clean_to_stdout(run, model_dir, page):
     result = run("clean", "-m", model_dir, page)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == CLEAN_PAGE
-    assert result.stderr == ""
+    assert re.fullmatch(r"cleaned 1 document: kept 3 of 10 lines \(30%\), 0 records skipped, [\d.]+ docs/s\n", result.stderr)
+    assert run("clean", "-m", model_dir, "-q", page).stderr == ""
 
 
 def test_clean_output_file_equals_stdout(run, model_dir, page, tmp_path):
@@ -431,6 +433,24 @@ def test_label_seed_files(run, model_dir, seeds_dir):
         assert result.exit_code == 0
         labeled = parse(result.stdout_bytes.decode("utf-8", "surrogateescape"), str(path))
         assert labeled.doc.lines == Document.from_bytes(path.read_bytes()).lines
+
+
+def test_label_reads_gzip_like_clean(run, model_dir, tmp_path):
+    plain, packed = tmp_path / "page.txt", tmp_path / "page.txt.gz"
+    plain.write_bytes(LABEL_INPUT)
+    packed.write_bytes(gzip.compress(LABEL_INPUT))
+    labeled = parse(run("label", "-m", model_dir, packed).stdout_bytes.decode("utf-8", "surrogateescape"))
+    expected = parse(run("label", "-m", model_dir, plain).stdout_bytes.decode("utf-8", "surrogateescape"))
+    assert labeled.doc.lines == Document.from_bytes(LABEL_INPUT).lines
+    assert labeled.labels == expected.labels and labeled.meta["id"] == "page"
+
+
+def test_label_truncated_gzip_is_one_line(run, model_dir, tmp_path):
+    packed = tmp_path / "page.txt.gz"
+    packed.write_bytes(gzip.compress(LABEL_INPUT)[:-12])
+    result = run("label", "-m", model_dir, packed)
+    assert result.exit_code == 1 and result.stdout == ""
+    _one_error_line(result, f"{packed}: unreadable (")
 
 
 def test_label_missing_file(run, model_dir, tmp_path):

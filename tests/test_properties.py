@@ -192,7 +192,7 @@ def runner():
 @CLI
 @given(data=any_bytes)
 def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner, data):
-    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-m", str(model_dir)], input=data, catch_exceptions=False)
+    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == cleaner.clean_bytes(data)
     assert_kept_lines_of(result.stdout_bytes, data)
@@ -201,7 +201,7 @@ def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner,
 @settings(CLI, max_examples=25)
 @given(data=any_bytes)
 def test_cli_explain_stdin_never_fails(runner, model_dir, cleaner, data):
-    result = runner.invoke(main, ["clean", "-q", "-j", "1", "--explain", "-m", str(model_dir)], input=data, catch_exceptions=False)
+    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "--explain", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == cleaner.explain(data)
 
