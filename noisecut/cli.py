@@ -183,6 +183,7 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean page.txt
       noisecut clean --keep title -o clean.txt page.txt
       noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
+      noisecut clean --precision page.txt                # or --recall: the model's presets
       cat page.txt | noisecut clean --explain
       noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt files
       noisecut clean crawl.jsonl.gz -o clean.jsonl.gz -j 8
