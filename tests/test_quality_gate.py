@@ -115,6 +115,10 @@ def test_history_check_catches_a_floor_deleted_from_floors_and_history():
     problems = gate.check_history(history(first, second))
     assert len(problems) == 1 and "f1_x" in problems[0]
     assert gate.check_history(history(first, entry({"f1_overall": 0.9}, lowered=["f1_x"]))) == []
+    # deleted from the floors but still in what that pin measured
+    measured = entry({"f1_overall": 0.9}, measured={"f1_overall": 0.91, "f1_y": 0.8})
+    problems = gate.check_history(history(first, entry({"f1_overall": 0.9, "f1_x": 0.8}), measured))
+    assert len(problems) == 2 and all("f1_y" in p or "f1_x" in p for p in problems)
 
 
 def test_history_check_catches_floors_edited_outside_the_history():

@@ -148,6 +148,9 @@ def check_history(pinned: dict) -> list[str]:
     history = pinned.get("history", [])
     if not history or history[-1]["floors"] != pinned.get("floors"):
         problems.append("floors differ from the last history entry: change floors only with `python -m training.gate --pin`")
+    for entry in history:
+        if "measured" in entry and set(entry["measured"]) != set(entry["floors"]):
+            problems.append(f"{entry['date']}: floors {sorted(set(entry['floors']) ^ set(entry['measured']))} do not match what was measured")
     for before, after in zip(history, history[1:]):
         unstated = [k for k in lowered_keys(before["floors"], after["floors"]) if k not in after.get("lowered", [])]
         if unstated:
