@@ -70,6 +70,40 @@ threshold_option = click.option(
 )
 
 
+def threshold_options(command):
+    """``--threshold`` or one of the model's presets (``--precision``, ``--recall``); the command gets the number."""
+
+    @functools.wraps(command)
+    def wrapper(*args, threshold, precision, recall, **kwargs):
+        return command(*args, threshold=_threshold(threshold, precision, recall, kwargs.get("model")), **kwargs)
+
+    wrapper = click.option("--recall", is_flag=True, help=(
+        "Keep more: the model's recall preset threshold (best text-level F2 on the dev split; see its model card). "
+        "Instead of --threshold."))(wrapper)
+    wrapper = click.option("--precision", is_flag=True, help=(
+        "Keep less: the model's precision preset threshold (best text-level F0.5 on the dev split; see its model card). "
+        "Instead of --threshold."))(wrapper)
+    return threshold_option(wrapper)
+
+
+def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
+    from .model import default_model_dir, read_meta
+    from .policy import check_threshold
+
+    presets = [name for name, chosen in (("precision", precision), ("recall", recall)) if chosen]
+    if not presets:
+        return threshold
+    if len(presets) > 1 or click.get_current_context().get_parameter_source("threshold") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
+    try:
+        return check_threshold(presets[0], read_meta(model or default_model_dir()).get("presets"))
+    except NoiseCutError as error:
+        raise click.ClickException(str(error)) from None
+    except ValueError:
+        raise click.ClickException(f"--{presets[0]}: the model records no threshold presets "
+                                   "(python -m training.presets --record adds them); use --threshold") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="noisecut")
 def main():
@@ -121,7 +155,7 @@ def main():
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr (errors still show). The bar only appears on a terminal.")
 @model_option
 @keep_option
-@threshold_option
+@threshold_options
 @click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text (text output only). E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
@@ -229,18 +263,33 @@ def train(labeled, output, sequence, members, hidden, single_stage, max_iter, se
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
 @keep_option
-@threshold_option
+@threshold_options
 @user_errors
-def evaluate(model, labeled, keep, threshold):
-    """Score MODEL on LABELED documents: per-label and keep/drop precision, recall, F1, and a confusion table."""
-    from .evaluate import evaluate_labeled
-    from .scoring import format_line_report
+def evaluate(labeled, model, keep, threshold):
+    """Score a model on LABELED files or directories of `*.lines` files.
 
-    scores = evaluate_labeled(model, labeled, keep=keep, threshold=threshold)
-    click.echo(format_line_report(scores))
+    First the text level, the metric of the README's results table: each
+    document is cleaned and its kept text is compared with the text of its
+    lines labeled with a kept label (bag-of-tokens precision, recall and F1,
+    averaged over documents). Then the line level (scikit-learn's report):
+    per-label precision, recall and F1 with the macro average over the labels
+    that have gold lines, the keep/drop decision, and a confusion table.
+
+    \b
+    Examples:
+      noisecut evaluate labeled/
+      noisecut evaluate -m models/mine --precision held-out/
+    """
+    from .evaluate import evaluate_labeled, format_report
+    from .model import META
+
+    if model is None and (labeled[0] / META).is_file():
+        raise click.ClickException(f"{labeled[0]} is a model directory; the model is an option now: "
+                               f"noisecut evaluate -m {labeled[0]} LABELED...")
+    click.echo(format_report(evaluate_labeled(model, labeled, keep=keep, threshold=threshold)))
 
 
 @main.command()

@@ -373,44 +373,7 @@ def test_train_missing_path(run, tmp_path):
     _one_error_line(result, "absent.lines", "no such file")
 
 
-def test_evaluate_malformed_labeled_file(run, model_dir, tmp_path):
-    bad = tmp_path / "tabless.lines"
-    bad.write_text("body\tFine.\nbody without a tab\n", encoding="utf-8")
-    result = run("evaluate", model_dir, bad)
-    assert result.exit_code == 1
-    _one_error_line(result, f"{bad}:2:", "LABEL<TAB>TEXT")
-
-
-def test_evaluate_report(run, model_dir, small_training_set):
-    result = run("evaluate", model_dir, small_training_set)
-    assert result.exit_code == 0, result.stderr
-    out = result.stdout
-    docs = read_all([small_training_set])
-    gold = [label for d in docs for label in d.labels if label is not None]
-    table, confusion = out.split("gold\\pred")
-    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines() if line.strip()}
-    for label in set(gold):
-        assert int(rows[label.value][3]) == gold.count(label)  # support column
-    for name in ["macro", "keep", "drop"]:
-        assert len(rows[name]) == 4
-        assert all(0.0 <= float(v) <= 1.0 for v in rows[name][:3])
-    assert int(rows["keep"][3]) == sum(label in KEEP_DEFAULT for label in gold)
-    assert int(rows["drop"][3]) == sum(label not in KEEP_DEFAULT for label in gold)
-    assert f"(n={len(gold)})" in out
-    confusion = confusion.splitlines()
-    columns = confusion[0].split()
-    assert len(confusion) == 1 + len(columns)  # one row per label, gold rows and predicted columns
-    assert [line.split()[0] for line in confusion[1:]] == columns
-    assert sum(int(v) for line in confusion[1:] for v in line.split()[1:]) == len(gold)
-    for line in confusion[1:]:  # each gold row sums to that label's support
-        name, *counts = line.split()
-        assert sum(map(int, counts)) == sum(1 for label in gold if label.value == name)
-
-
-def test_evaluate_missing_model(run, small_training_set, tmp_path):
-    result = run("evaluate", tmp_path / "none", small_training_set)
-    assert result.exit_code == 1
-    _one_error_line(result, "no such model")
+# `noisecut evaluate`: tests/test_evaluate.py
 
 
 # ------------------------------------------------------------ label

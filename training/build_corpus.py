@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from multiprocessing import Pool
@@ -23,6 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from noisecut.document import Document
+from noisecut.io.files import atomic_open
 from noisecut.labeled import LabeledDocument, format as format_labeled
 from noisecut.labels import LABELS
 
@@ -34,18 +34,6 @@ from .splits import SPLITS, split_of
 CACHE = Path(os.environ.get("NOISECUT_CACHE") or Path.home() / ".cache" / "noisecut")
 DEFAULT_OUT = CACHE / "corpus"
 MIN_QUALITY = 0.5
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", "surrogateescape"))
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
 
 
 def process_page(task) -> list[dict]:
@@ -79,7 +67,9 @@ def process_page(task) -> list[dict]:
                 "site": page.site, "lang": page.lang, "renderer": renderer, "split": split,
                 "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
         path = Path(out) / split / page.dataset / renderer / f"{page.name}.lines"
-        write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path) as f:
+            f.write(format_labeled(LabeledDocument(doc, labels, meta)).encode("utf-8", "surrogateescape"))
         records.append({**record, "path": str(path), "align": round(quality, 3),
                         "labels": Counter(label.value for label in labels if label is not None)})
     return records
@@ -150,7 +140,9 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     if limit is None:
         remove_stale(out, records, datasets, renderers)
     summary = summarize(records, time.time() - start)
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_open(out / "summary.json") as f:
+        f.write((json.dumps(summary, indent=1) + "\n").encode("utf-8"))
     return summary
 
 
