@@ -137,9 +137,12 @@ def test_bom_comes_back_in_front(cleaner):
     assert cleaner.clean_bytes(ODD_INPUTS["bom-first-kept"]) == ODD_INPUTS["bom-first-kept"]
 
 
-def test_form_feed_and_line_separator_do_not_split_paragraphs(cleaner):
-    out = cleaner.clean("\n".join([P1 + "\u2028" + P2, "Share", P3]))
-    assert P1 + "\u2028" + P2 in out.split("\n")
+@pytest.mark.parametrize("inside", ["\f", "\u2028", "\x0b", "\x85"], ids=["form-feed", "line-separator", "vertical-tab", "next-line"])
+def test_form_feed_and_line_separator_do_not_split_paragraphs(cleaner, inside):
+    joined = P1 + inside + P2
+    text = "\n".join([joined, "Share", P3])
+    assert [r.text for r in cleaner.classify(text)] == [joined, "Share", P3]  # one line, one verdict
+    assert joined in cleaner.clean(text).split("\n")
 
 
 def test_very_long_line_survives(cleaner):
