@@ -5,9 +5,11 @@
 * ``ray``: ``clean_with_ray``, read, clean and write a corpus with Ray Data.
 * ``pandas``: ``clean_series`` and the ``series.noisecut.clean()`` accessor.
 * ``sklearn``: ``NoiseCutTransformer``, texts in, cleaned texts out.
+* ``datatrove``: ``NoiseCutFormatter``, a datatrove pipeline step.
+* ``hf``: ``clean_batch``, a batched map function for Hugging Face ``datasets``.
 
 Nothing here is imported by ``import noisecut``: each module imports its tool
-(pandas, Ray, scikit-learn) when it is itself imported or called. The names
+(pandas, Ray, scikit-learn, datatrove, datasets) when it is itself imported or called. The names
 below are resolved on first use, so ``from noisecut.integrations import
 CleanBatch`` loads pandas but not Ray or scikit-learn.
 """
@@ -21,6 +23,8 @@ _EXPORTS = {
     "read_dataset": "ray",
     "clean_series": "pandas",
     "NoiseCutTransformer": "sklearn",
+    "NoiseCutFormatter": "datatrove",
+    "clean_batch": "hf",
 }
 
 __all__ = sorted(_EXPORTS)
