@@ -76,13 +76,16 @@ def clean_batch(
     clean._cleaner = _cleaner(clean)
     values = list(batch[text_column])
     if labels_column is None:
-        return {clean.output_column: _clean_values(clean, values)}
+        return {clean.output_column: clean_values(clean, values)}
     cleaned, labels = zip(*(clean.clean_value(value, row) for row, value in enumerate(values))) if values else ((), ())
     return {clean.output_column: list(cleaned), labels_column: list(labels)}
 
 
-def _clean_values(clean: CleanBatch, values: list) -> list:
-    """``values`` cleaned in one ``clean_many`` call; missing values stay missing, bytes stay bytes."""
+def clean_values(clean: CleanBatch, values: list) -> list:
+    """``values`` cleaned in one ``clean_many`` call; missing values stay missing, bytes stay bytes.
+
+    Shared with the NeMo Curator stage, which cleans a DataFrame column the same way.
+    """
     rows, texts = [], []
     for row, value in enumerate(values):
         if is_missing(value):
