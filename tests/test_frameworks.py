@@ -18,23 +18,36 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-datatrove = pytest.importorskip("datatrove")
-datasets = pytest.importorskip("datasets")
+from noisecut.cleaner import Cleaner
+from noisecut.cli import main
+from noisecut.document import Document
+from noisecut.errors import NoiseCutError
 
-from click.testing import CliRunner  # noqa: E402
-from datatrove.data import Document as DatatroveDocument  # noqa: E402
-from datatrove.executor import LocalPipelineExecutor  # noqa: E402
-from datatrove.pipeline.extractors import Trafilatura  # noqa: E402
-from datatrove.pipeline.readers import JsonlReader, WarcReader  # noqa: E402
-from datatrove.pipeline.writers import JsonlWriter  # noqa: E402
+try:
+    import datatrove  # noqa: F401
+    from datatrove.data import Document as DatatroveDocument
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.readers import JsonlReader, WarcReader
+    from datatrove.pipeline.writers import JsonlWriter
 
-from noisecut.cleaner import Cleaner  # noqa: E402
-from noisecut.cli import main  # noqa: E402
-from noisecut.document import Document  # noqa: E402
-from noisecut.errors import NoiseCutError  # noqa: E402
-from noisecut.integrations.datatrove import NoiseCutFormatter  # noqa: E402
-from noisecut.integrations.hf import clean_batch  # noqa: E402
+    from noisecut.integrations.datatrove import NoiseCutFormatter
+except ImportError:
+    datatrove = None
+try:
+    import datasets
+
+    from noisecut.integrations.hf import clean_batch
+except ImportError:
+    datasets = None
+try:
+    from nemo_curator.tasks import DocumentBatch
+
+    from noisecut.integrations.nemo_curator import NoiseCutModifier, NoiseCutStage
+except ImportError:
+    DocumentBatch = None
 
 REPO = Path(__file__).resolve().parents[1]
 LABELED = REPO / "labeled"
@@ -44,16 +57,36 @@ CORPUS_PART = "# Corpus builders"
 WIDGET_LABELS = {"share", "ad", "comments", "nav"}
 
 needs_seeds = pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds is absent")
+needs_datatrove = pytest.mark.skipif(datatrove is None, reason="datatrove is not installed (noisecut[datatrove])")
+needs_datasets = pytest.mark.skipif(datasets is None, reason="datasets is not installed (noisecut[hf])")
+needs_nemo = pytest.mark.skipif(DocumentBatch is None, reason="nemo-curator is not installed (noisecut[nemo])")
 
 
 # -- helpers ---------------------------------------------------------------
 
 
-def corpus_examples() -> str:
-    """The Python blocks of the "Corpus builders" part of docs/pipelines.md, as one script."""
+def corpus_examples(*sections: str) -> str:
+    """The setup block of the "Corpus builders" part of docs/pipelines.md and the blocks of ``sections``, as one script."""
     text = DOCS.read_text(encoding="utf-8")
     part = text[text.index(CORPUS_PART):]
-    return "\n".join(re.findall(r"```python\n(.*?)```", part, flags=re.S))
+    chunks = re.split(r"^## ", part, flags=re.M)  # chunks[0]: the part's introduction, with the setup block
+    chosen = [chunks[0]] + [c for c in chunks[1:] if c.split("\n", 1)[0].strip() in sections]
+    assert len(chosen) == len(sections) + 1, f"docs/pipelines.md has no section among {sections}"
+    return "\n".join(block for chunk in chosen for block in re.findall(r"```python\n(.*?)```", chunk, flags=re.S))
+
+
+def run_examples(root: Path, *sections: str) -> Path:
+    """Run the examples of ``sections`` as written in ``root/run``, beside ``root/shared/seeds``; return ``root/run``."""
+    (root / "shared").mkdir()
+    (root / "shared" / "seeds").symlink_to(SHARED_SEEDS)
+    run = root / "run"
+    run.mkdir()
+    script = run / "examples.py"
+    script.write_text(corpus_examples(*sections), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), HF_HOME=str(root / "hf"), OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, str(script)], cwd=run, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return run
 
 
 def noisecut_clean(*inputs: Path, output: Path) -> dict[str, dict]:
@@ -113,23 +146,14 @@ def cleaner():
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    """Run the docs' corpus examples in ``ROOT/run`` with ``ROOT/shared/seeds``; return ``ROOT/run``."""
-    if not SHARED_SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent")
-    root = tmp_path_factory.mktemp("docs")
-    (root / "shared").mkdir()
-    (root / "shared" / "seeds").symlink_to(SHARED_SEEDS)
-    run = root / "run"
-    run.mkdir()
-    script = run / "examples.py"
-    script.write_text(corpus_examples(), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO), HF_HOME=str(root / "hf"), OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, str(script)], cwd=run, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return run
+    """The datatrove and datasets examples, run as written; their working directory."""
+    if not SHARED_SEEDS.is_dir() or datatrove is None or datasets is None:
+        pytest.skip("needs ../shared/seeds, datatrove and datasets")
+    return run_examples(tmp_path_factory.mktemp("docs"), "datatrove", "Hugging Face datasets")
 
 
 @needs_seeds
+@needs_datatrove
 def test_datatrove_example_writes_what_noisecut_clean_writes(examples, cleaner):
     reference = noisecut_clean(*sorted((examples / "docs").glob("*.jsonl")), output=examples / "reference.jsonl")
     assert len(reference) == 5
@@ -152,9 +176,10 @@ def test_datatrove_example_writes_what_noisecut_clean_writes(examples, cleaner):
 
 
 @needs_seeds
+@needs_datatrove
 def test_warc_example_cleans_what_the_extractor_gives(examples, tmp_path):
     # the same WARC through the extractor alone, then noisecut clean on its output
-    run_pipeline([WarcReader(str(examples / "crawl")), Trafilatura(favour_precision=True), JsonlWriter(str(tmp_path / "extracted"))],
+    run_pipeline([WarcReader(str(examples / "crawl")), Trafilatura(favour_precision=True, timeout=10), JsonlWriter(str(tmp_path / "extracted"))],
                  tmp_path / "logs")
     extracted = read_folder(tmp_path / "extracted")
     assert len(extracted) == 5
@@ -169,6 +194,7 @@ def test_warc_example_cleans_what_the_extractor_gives(examples, tmp_path):
 
 
 @needs_seeds
+@needs_datasets
 def test_hf_example_writes_what_noisecut_clean_writes(examples, cleaner):
     reference = noisecut_clean(*sorted((examples / "docs").glob("*.jsonl")), output=examples / "reference-hf.jsonl")
     rows = read_jsonl(examples / "hf-clean.jsonl")
@@ -185,6 +211,7 @@ def test_hf_example_writes_what_noisecut_clean_writes(examples, cleaner):
 
 
 @needs_seeds
+@needs_datatrove
 def test_empty_documents_are_dropped_counted_and_written_to_the_exclusion_writer(tmp_path):
     records = seed_records()
     source = write_jsonl(tmp_path / "in.jsonl", records)
@@ -207,6 +234,7 @@ def test_empty_documents_are_dropped_counted_and_written_to_the_exclusion_writer
 
 
 @needs_seeds
+@needs_datatrove
 def test_drop_empty_false_passes_empty_documents_on(tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", seed_records())
     reference = noisecut_clean(source, output=tmp_path / "reference.jsonl")
@@ -217,6 +245,7 @@ def test_drop_empty_false_passes_empty_documents_on(tmp_path):
 
 
 @needs_seeds
+@needs_datatrove
 def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
     calls = []
     original = Cleaner.clean_many
@@ -235,10 +264,13 @@ def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
     assert [d.text for d in out] == [step.cleaner.clean(r["text"]) for r in seed_records()[:5]]
 
 
+@needs_datatrove
 def test_formatter_pickles_without_its_model(cleaner):
+    import dill
+
     step = NoiseCutFormatter(threshold=0.7, keep="body,heading,title")
     assert step.cleaner is not None  # loaded
-    for dumps, loads in ((pickle.dumps, pickle.loads), (__import__("dill").dumps, __import__("dill").loads)):
+    for dumps, loads in ((pickle.dumps, pickle.loads), (dill.dumps, dill.loads)):
         copy = loads(dumps(step))
         assert copy._cleaner is None
         assert (copy.threshold, copy.keep) == (0.7, step.keep)
@@ -246,6 +278,7 @@ def test_formatter_pickles_without_its_model(cleaner):
             "Share\nThe ministers met on Wednesday and discussed trade.\n")
 
 
+@needs_datatrove
 def test_formatter_rejects_bad_parameters_and_non_text():
     with pytest.raises(NoiseCutError, match="threshold"):
         NoiseCutFormatter(threshold=2)
@@ -268,6 +301,7 @@ def hf_cache(tmp_path, monkeypatch):
 
 
 @needs_seeds
+@needs_datasets
 def test_clean_batch_with_num_proc_and_streaming_equals_noisecut_clean(hf_cache, cleaner):
     records = seed_records()
     source = write_jsonl(hf_cache / "in.jsonl", records)
@@ -285,6 +319,7 @@ def test_clean_batch_with_num_proc_and_streaming_equals_noisecut_clean(hf_cache,
 
 
 @needs_seeds
+@needs_datasets
 def test_clean_batch_labels_column_gives_one_label_per_line(cleaner):
     records = seed_records()
     ds = datasets.Dataset.from_list(records)
@@ -297,6 +332,7 @@ def test_clean_batch_labels_column_gives_one_label_per_line(cleaner):
 
 
 @needs_seeds
+@needs_datasets
 def test_clean_batch_keeps_missing_values_and_bytes(cleaner):
     text = (SHARED_SEEDS / "002_575c0a324aa6f853.txt").read_text(encoding="utf-8")
     data = text.encode("utf-8").replace(b"Share", b"Sh\xffre")  # invalid UTF-8 in a line
@@ -306,6 +342,7 @@ def test_clean_batch_keeps_missing_values_and_bytes(cleaner):
     assert out["raw"] == [cleaner.clean_bytes(data), None]
 
 
+@needs_datasets
 def test_clean_batch_errors_name_the_column_and_row():
     with pytest.raises(NoiseCutError, match="no column 'body'"):
         clean_batch({"text": ["a"]}, text_column="body")
@@ -313,3 +350,58 @@ def test_clean_batch_errors_name_the_column_and_row():
         clean_batch({"text": ["a", 3]})
     with pytest.raises(NoiseCutError, match="labels_column"):
         clean_batch({"text": ["a"]}, labels_column="text")
+
+
+# -- NeMo Curator (where noisecut[nemo] is installed) -----------------------
+
+
+@needs_seeds
+@needs_nemo
+def test_nemo_example_writes_what_noisecut_clean_writes(tmp_path):
+    run = run_examples(tmp_path, "NeMo Curator")
+    reference = noisecut_clean(*sorted((run / "docs").glob("*.jsonl")), output=tmp_path / "reference.jsonl")
+    rows = [row for path in sorted((run / "curator-clean").glob("*.jsonl")) for row in read_jsonl(path)]
+    assert sorted(r["id"] for r in rows) == sorted(reference)
+    for row in rows:
+        assert row["clean"] == reference[row["id"]]["text"]
+        assert row["text"] == (SHARED_SEEDS / f"{row['id']}.txt").read_text(encoding="utf-8")
+        assert row["source"] == "seeds"
+
+
+@needs_seeds
+@needs_nemo
+def test_nemo_stage_cleans_each_batch_in_one_call_and_drops_empty_on_request(monkeypatch):
+    import pandas as pd
+    from nemo_curator.stages.text.modifiers import Modify
+
+    calls = []
+    original = Cleaner.clean_many
+
+    def counting(self, texts):
+        texts = list(texts)
+        calls.append(len(texts))
+        return original(self, texts)
+
+    monkeypatch.setattr(Cleaner, "clean_many", counting)
+    records = seed_records()
+    frame = pd.DataFrame(records)
+    batch = DocumentBatch(task_id="t", dataset_name="seeds", data=frame)
+    expected = [Cleaner().clean(r["text"]) for r in records]
+
+    stage = NoiseCutStage(output_field="clean")
+    stage.setup()
+    out = stage.process(batch).to_pandas()
+    assert calls == [len(records)]
+    assert out["clean"].tolist() == expected
+    assert out["text"].tolist() == frame["text"].tolist() and out["id"].tolist() == frame["id"].tolist()
+
+    dropping = NoiseCutStage(drop_empty=True)
+    kept = dropping.process(batch).to_pandas()
+    assert kept["id"].tolist() == [r["id"] for r, text in zip(records, expected) if text]
+    assert "blank" not in kept["id"].tolist()
+
+    modified = Modify(NoiseCutModifier(), input_fields="text").process(batch).to_pandas()
+    assert modified["text"].tolist() == expected
+
+    copy = pickle.loads(pickle.dumps(stage))
+    assert copy._clean._cleaner is None and copy.output_field == "clean"
