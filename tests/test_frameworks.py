@@ -385,7 +385,7 @@ def test_nemo_stage_cleans_each_batch_in_one_call_and_drops_empty_on_request(mon
     monkeypatch.setattr(Cleaner, "clean_many", counting)
     records = seed_records()
     frame = pd.DataFrame(records)
-    batch = DocumentBatch(task_id="t", dataset_name="seeds", data=frame)
+    batch = DocumentBatch(dataset_name="seeds", data=frame)
     expected = [Cleaner().clean(r["text"]) for r in records]
 
     stage = NoiseCutStage(output_field="clean")
