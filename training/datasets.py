@@ -13,8 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 from urllib.parse import urlsplit
+
+import charset_normalizer
+import ftfy
+from publicsuffixlist import PublicSuffixList
 
 from noisecut.labels import Label
 
@@ -25,6 +29,7 @@ NAMES = ("cleaneval-dev", "cleaneval-final", "cleanportaleval", "dragnet_data", 
 CLEANEVAL_STYLE = ("cleaneval-dev", "cleaneval-final", "cleanportaleval")
 L3S_LABELS = {"x-nc-sel1": Label.TITLE, "x-nc-sel2": Label.BODY, "x-nc-sel3": Label.META,
               "x-nc-sel4": Label.RELATED, "x-nc-sel5": Label.COMMENTS, "x-nc-sel0": None}
+OLDER_ENCODINGS = ("cp1252", "latin-1")  # after UTF-8, as ../shared/datasets/README.md says for the older sets
 MAIN_LABELS = frozenset({Label.BODY, Label.HEADING, Label.TITLE})
 
 
@@ -59,33 +64,36 @@ def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = 
 
 # --- reading ---------------------------------------------------------------------------
 
-def decode(data: bytes) -> str:
-    """UTF-16 if it has a byte-order mark, else UTF-8, else cp1252, else latin-1 (always works)."""
+def decode(data: bytes, encodings: Sequence[str] = ()) -> str:
+    """UTF-16 or UTF-8 with a byte-order mark, else UTF-8, else the first of ``encodings``
+    (the fallbacks a dataset documents) that decodes, else charset_normalizer's guess."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", "replace")
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8-sig", *encodings):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             pass
-    return data.decode("latin-1")
+    guess = charset_normalizer.from_bytes(data).best()
+    return str(guess) if guess is not None else data.decode("latin-1")
+
+
+_MOJIBAKE_SIGNS = ("â€", "Ã")  # UTF-8 punctuation and accented letters read as cp1252
 
 
 def fix_mojibake(text: str) -> str:
-    """Undo UTF-8 read as cp1252 ("donâ€™t") when the whole text round-trips."""
-    if "â€" not in text and "Ã" not in text:
-        return text
-    try:
-        return text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return text
+    """Undo UTF-8 read as cp1252 ("donâ€™t" -> "don’t") with ftfy, in texts that show its signs.
+
+    Texts without them are left alone: a stray "Â" or "Ã‚" can be in the page itself
+    (l3s-gn1's golds are copies of the page), and the gold must match the page."""
+    return ftfy.fix_encoding(text) if any(sign in text for sign in _MOJIBAKE_SIGNS) else text
 
 
 _TEXT_WRAPPER = re.compile(r"^\s*<text\b[^>]*>|</text>\s*$", re.I)
 
 
 def read_raw(page: Page) -> str:
-    return decode(page.html_path.read_bytes())
+    return decode(page.html_path.read_bytes(), OLDER_ENCODINGS)
 
 
 def read_html(page: Page) -> str:
@@ -94,7 +102,7 @@ def read_html(page: Page) -> str:
 
 
 def read_gold(page: Page) -> str:
-    return fix_mojibake(decode(page.gold_path.read_bytes()))
+    return fix_mojibake(decode(page.gold_path.read_bytes(), OLDER_ENCODINGS))
 
 
 # --- site -------------------------------------------------------------------------------
@@ -115,7 +123,9 @@ _IGNORED_HOSTS = {"", "fakehost", "localhost", "example.com", "doubleclick.net",
                   "newsvine.com", "technorati.com", "feedburner.com", "w3.org", "adobe.com", "macromedia.com",
                   "adtech.de", "fastclick.net", "atdmt.com", "2mdn.net", "yieldmanager.com", "advertising.com"}
 _AD_HOST = re.compile(r"^https?://(ads?|adserver|adclick|banners?)\d*\.", re.I)
-_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go"}
+# the ICANN part of the public suffix list bundled with publicsuffixlist (no network): private
+# suffixes (blogspot.com, github.io) are left out, so all blogs of one host stay one site
+_SUFFIXES = PublicSuffixList(only_icann=True)
 
 
 def host(url: str) -> str:
@@ -127,8 +137,7 @@ def host(url: str) -> str:
     labels = name.split(".")
     if len(labels) < 2 or labels[-1].isdigit():
         return ""  # a test host ("fakehost") or an IP address
-    keep = 3 if len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL and len(labels) > 2 else 2
-    return ".".join(labels[-keep:])
+    return _SUFFIXES.privatesuffix(name) or ""
 
 
 def find_site(page: Page) -> str:
