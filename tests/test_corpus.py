@@ -6,7 +6,7 @@ import pytest
 from noisecut.document import Document
 from noisecut.labels import Label
 from training.align import align, tokens
-from training.datasets import (DATASETS, NAMES, OLDER_ENCODINGS, Page, _cleaneval_blocks, _dragnet_blocks, decode,
+from training.datasets import (DATASETS, NAMES, OLDER_ENCODINGS, Page, cleaneval_gold, dragnet_gold, decode,
                                fix_mojibake, host, iter_pages)
 from training.render import RENDERERS, render
 from training.splits import OLD_SITE_NAMES, split_of_site
@@ -97,10 +97,10 @@ def test_renderers_never_raise(name, html):
 
 def test_gold_parsers():
     cleaneval = "URL: http://example.org/x\n\n<h>  A heading\n<p>First line of a\n   wrapped paragraph.\n<l>  * item\n"
-    assert _cleaneval_blocks(cleaneval) == [("A heading", Label.HEADING),
+    assert cleaneval_gold(cleaneval) == [("A heading", Label.HEADING),
                                             ("First line of a wrapped paragraph.", B), ("* item", B)]
     dragnet = "Body one.\nBody two.\n!@#$%^&*()   COMMENTS\nNice post.\n"
-    assert _dragnet_blocks(dragnet) == [("Body one.", B), ("Body two.", B), ("Nice post.", Label.COMMENTS)]
+    assert dragnet_gold(dragnet) == [("Body one.", B), ("Body two.", B), ("Nice post.", Label.COMMENTS)]
 
 
 def test_sites():
