@@ -274,3 +274,135 @@ def test_evaluation_knows_which_splits_a_model_trained_on(tmp_path):
     assert trained_splits(tmp_path / "m") == {"train", "dev"}
     with pytest.raises(SystemExit):  # its dev scores would be recorded as results
         main(["--split", "dev", "--model", str(tmp_path / "m"), "--record"])
+
+
+# --- the eleven folders: registry, gzip, meta.jsonl, encodings, discussions ---
+
+FORUM_POSTS = [
+    "Has anyone replaced the rear brake pads on a 2019 touring bike without removing the wheel?",
+    "Yes, if the caliper is post mount you can slide the old pads out from the top after taking the pin out.",
+    "Thanks, that worked. The pin was seized, a drop of penetrating oil and ten minutes did it.",
+]
+ARTICLE_TEXT = ARTICLE[0][0] + "\n" + ARTICLE[1][0]
+COMMENT = "Great news for the town, finally some progress on the pier after all these years."
+
+
+def page_html(paragraphs, url=None):
+    canonical = f'<link rel="canonical" href="{url}">' if url else ""
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return (f"<html><head><title>Page</title>{canonical}</head><body><ul><li>Home</li><li>Forums</li>"
+            f"<li>Log in</li></ul>{body}<div>Terms | Privacy | Contact us</div></body></html>")
+
+
+def write_page(root, dataset, name, html: bytes, gold: bytes, gz=False, meta=None):
+    import gzip
+    import json
+
+    (root / dataset / "input").mkdir(parents=True, exist_ok=True)
+    (root / dataset / "GoldStandard").mkdir(parents=True, exist_ok=True)
+    path = root / dataset / "input" / (name + (".html.gz" if gz else ".html"))
+    path.write_bytes(gzip.compress(html) if gz else html)
+    (root / dataset / "GoldStandard" / f"{name}.txt").write_bytes(gold)
+    if meta is not None:
+        with open(root / dataset / "meta.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"name": name, **meta}) + "\n")
+
+
+def test_registry_names_every_folder_and_format():
+    from training.datasets import ALL_NAMES, GOLD_FORMATS, REGISTRY, dataset_of
+
+    assert set(REGISTRY) == set(ALL_NAMES) and len(ALL_NAMES) == 11
+    assert all(spec.gold_format in GOLD_FORMATS for spec in REGISTRY.values())
+    # chosen by the table, never by the folder's name
+    assert dataset_of("my-cleaneval-copy").gold_format == "plain"
+    assert dataset_of("dragnet_data").gold_format == "dragnet"
+    assert dataset_of("chinese-cwce").encodings == ("gb18030",)
+
+
+@pytest.fixture
+def tiny_root(tmp_path, monkeypatch):
+    """Three synthetic folders: a gzipped forum set with meta.jsonl, a GB18030 set, a Dragnet-style set."""
+    from training import datasets
+
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-forums", datasets.Dataset("tiny-forums", "wcxb"))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-gb", datasets.Dataset("tiny-gb", "plain", ("gb18030",)))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-news", datasets.Dataset("tiny-news", "dragnet"))
+    root = tmp_path / "data"
+    thread = page_html(FORUM_POSTS).encode("utf-8")
+    write_page(root, "tiny-forums", "0001", thread, "\n\n".join(FORUM_POSTS).encode("utf-8"), gz=True,
+               meta={"url": "https://forum.bikes.example.co.uk/t/123", "language": "en", "page_type": "forum",
+                     "with": [FORUM_POSTS[1][:40]], "without": ["Privacy"]})
+    chinese = ["中文网页正文抽取：新闻、博客和论坛页面的正文在这里。", "第二段落说明这是一个测试页面，用来检查编码。"]
+    write_page(root, "tiny-gb", "a", page_html(chinese).replace("<head>", '<head><meta charset="gb2312">').encode("gb18030"),
+               "\n".join(chinese).encode("utf-8"), meta={"url": None, "language": "zh"})
+    news = page_html([ARTICLE[0][0], ARTICLE[1][0], COMMENT], url="https://www.harbourtimes.example.com/budget")
+    write_page(root, "tiny-news", "n1", news.encode("utf-8"),
+               f"{ARTICLE_TEXT}\n!@#$%^&*()  COMMENTS\n{COMMENT}\n".encode("utf-8"))
+    return root
+
+
+def test_pages_from_gzip_meta_and_declared_encodings(tiny_root):
+    from training.datasets import gold_blocks, read_html
+
+    forum, = iter_pages(tiny_root, ("tiny-forums",))
+    assert (forum.name, forum.site, forum.lang, forum.page_type) == ("0001", "example.co.uk", "en", "forum")
+    assert forum.meta["without"] == ["Privacy"]
+    assert FORUM_POSTS[2] in read_html(forum)
+    chinese, = iter_pages(tiny_root, ("tiny-gb",))
+    assert chinese.lang == "zh" and chinese.site == "tiny-gb:a"  # no URL anywhere: the page is its own site
+    assert "中文网页正文抽取" in read_html(chinese)
+    assert [label for _, label in gold_blocks(chinese)] == [B, B]
+
+
+def test_discussion_posts_are_body_comments_under_an_article_are_comments(tiny_root, tmp_path):
+    from noisecut.labeled import read
+    from training.build_corpus import build
+
+    out = tmp_path / "corpus"
+    summary = build(out, ["lxml_blocks"], ["tiny-forums", "tiny-gb", "tiny-news"], jobs=1, root=tiny_root)
+    assert summary["documents"] == 3 and not summary["skipped"]
+    docs = {path.parent.parent.name: read(path) for path in out.glob("*/*/*/*.lines")}
+    forum = docs["tiny-forums"]
+    assert forum.meta["page_type"] == "forum" and forum.meta["lang"] == "en"
+    assert forum.meta["snippets"] == "1 with, 1 without"
+    kept = {line: label for line, label in zip(forum.doc.lines, forum.labels) if label is not None}
+    assert all(kept[post] == B for post in FORUM_POSTS)  # a thread's posts are its main content
+    assert kept["Home"] == N and kept["Terms | Privacy | Contact us"] == N
+    news = docs["tiny-news"]
+    kept = {line: label for line, label in zip(news.doc.lines, news.labels) if label is not None}
+    assert kept[ARTICLE[0][0]] == B and kept[COMMENT] == Label.COMMENTS
+    assert docs["tiny-gb"].meta["lang"] == "zh" and "page_type" not in docs["tiny-gb"].meta
+
+
+NEWER = ("wcxb-dev", "magic-html", "chinese-cwce", "googletrends-2017")
+
+
+@pytest.mark.parametrize("dataset", NEWER)
+def test_newer_folders(dataset):
+    if not (DATASETS / dataset).is_dir():
+        pytest.skip(f"{dataset} not found under {DATASETS}")
+    from training.datasets import gold_blocks, read_html
+
+    pages = list(iter_pages(datasets=(dataset,), limit=4))
+    assert len(pages) == 4
+    for page in pages:
+        assert page.lang and page.meta["name"] == page.name
+        assert page.site and ":" not in page.site or not page.meta.get("url")
+        blocks = gold_blocks(page)
+        assert blocks and {label for _, label in blocks} == {B}  # plain-text golds: every line is main content
+        text = Document.from_text(render("html_text", read_html(page)))
+        assert align(text.lines, blocks)[1] >= 0.5
+    if dataset in ("wcxb-dev", "magic-html"):
+        assert all(page.page_type for page in pages)
+
+
+def test_every_site_on_one_side_across_all_folders(older_pages):
+    from training.splits import split_of
+
+    newer = [page for name in NEWER if (DATASETS / name).is_dir() for page in iter_pages(datasets=(name,))]
+    sides: dict[str, set[str]] = {}
+    for page in older_pages + newer:
+        sides.setdefault(page.site, set()).add(split_of(page))
+    assert newer and all(len(s) == 1 for s in sides.values())
+    forum_types = {page.page_type for page in newer if page.dataset == "wcxb-dev"}
+    assert {"article", "forum", "listing", "product"} <= forum_types
