@@ -123,6 +123,8 @@ def test_decoding():
     assert decode("\ufeff".encode("utf-16-le") + german.encode("utf-16-le")) == german
     chinese = "中文网页正文抽取：新闻、博客和论坛页面的正文。"
     assert decode(chinese.encode("gb18030"), ("gb18030",)) == chinese
+    broken = chinese.encode("gb18030") + b"\xff" + chinese.encode("gb18030")  # a byte no charset here decodes
+    assert decode(broken, ("gb18030",)) == chinese + "\ufffd" + chinese  # still the documented charset
     # no documented encoding: charset_normalizer guesses (Shift JIS here, not cp1252 gibberish)
     japanese = "日本語のテキストです。ウェブページの本文を抽出します。" * 3
     assert decode(japanese.encode("shift_jis")) == japanese
@@ -282,6 +284,7 @@ FORUM_POSTS = [
     "Has anyone replaced the rear brake pads on a 2019 touring bike without removing the wheel?",
     "Yes, if the caliper is post mount you can slide the old pads out from the top after taking the pin out.",
     "Thanks, that worked. The pin was seized, a drop of penetrating oil and ten minutes did it.",
+    'Off topic: the old board showed "Ã¤" instead of "ä" in every post, glad that is fixed.',
 ]
 ARTICLE_TEXT = ARTICLE[0][0] + "\n" + ARTICLE[1][0]
 COMMENT = "Great news for the town, finally some progress on the pier after all these years."
@@ -342,12 +345,13 @@ def tiny_root(tmp_path, monkeypatch):
 
 
 def test_pages_from_gzip_meta_and_declared_encodings(tiny_root):
-    from training.datasets import gold_blocks, read_html
+    from training.datasets import gold_blocks, read_gold, read_html
 
     forum, = iter_pages(tiny_root, ("tiny-forums",))
     assert (forum.name, forum.site, forum.lang, forum.page_type) == ("0001", "example.co.uk", "en", "forum")
     assert forum.meta["without"] == ["Privacy"]
     assert FORUM_POSTS[2] in read_html(forum)
+    assert FORUM_POSTS[3] in read_gold(forum)  # a clean UTF-8 gold that quotes mojibake is not "repaired"
     chinese, = iter_pages(tiny_root, ("tiny-gb",))
     assert chinese.lang == "zh" and chinese.site == "tiny-gb:a"  # no URL anywhere: the page is its own site
     assert "中文网页正文抽取" in read_html(chinese)
