@@ -225,8 +225,9 @@ def find_site(page: Page) -> str:
 
     Falls back to ``dataset:name`` (readability: the name without its ``-N``).
     """
-    if host(page.meta.get("url") or "") not in _IGNORED_HOSTS:
-        return host(page.meta["url"])
+    from_meta = host(page.meta.get("url") or "")
+    if from_meta not in _IGNORED_HOSTS:
+        return from_meta
     if page.spec.gold_format == "cleaneval":
         first = read_gold(page).lstrip().split("\n", 1)[0]
         if first.startswith("URL:") and host(first[4:]) not in _IGNORED_HOSTS:
