@@ -365,6 +365,9 @@ def test_discussion_posts_are_body_comments_under_an_article_are_comments(tiny_r
     out = tmp_path / "corpus"
     summary = build(out, ["lxml_blocks"], ["tiny-forums", "tiny-gb", "tiny-news"], jobs=1, root=tiny_root)
     assert summary["documents"] == 3 and not summary["skipped"]
+    by_type = summary["documents_per_split_page_type_language"]
+    assert sum(by_type[split].get("forum/en", 0) for split in by_type) == 1
+    assert sum(by_type[split].get("-/zh", 0) for split in by_type) == 1
     docs = {path.parent.parent.name: read(path) for path in out.glob("*/*/*/*.lines")}
     forum = docs["tiny-forums"]
     assert forum.meta["page_type"] == "forum" and forum.meta["lang"] == "en"

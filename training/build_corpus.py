@@ -122,6 +122,10 @@ def summarize(records: list[dict], seconds: float) -> dict:
             split: {dataset: {renderer: n for (s, d, renderer), n in sorted(pages.items()) if s == split and d == dataset}
                     for dataset in sorted({d for s, d, _ in pages if s == split})}
             for split in SPLITS},
+        "documents_per_split_page_type_language": {
+            split: dict(sorted(Counter(f"{r['page_type'] or '-'}/{r['lang']}" for r in records
+                                       if "skip" not in r and r["split"] == split).items()))
+            for split in SPLITS},
         "lines": {split: {dataset: {renderer: ordered(labels) for renderer, labels in sorted(by_renderer.items())}
                           for dataset, by_renderer in sorted(by_dataset.items())}
                   for split, by_dataset in sorted(counts.items())},
