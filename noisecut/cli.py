@@ -320,9 +320,10 @@ def label(file, output, model):
 def import_gold(root, output, datasets, renderers, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
 
-    ROOT holds one folder per collection, each with `input/NAME.html` and
-    `GoldStandard/NAME.txt` (plain text of the main content, one paragraph
-    per line; CleanEval `<p>`/`<h>`/`<l>` markers are understood). Every page
+    ROOT holds one folder per collection, each with `input/NAME.html` (or
+    `.html.gz`) and `GoldStandard/NAME.txt` (plain text of the main content,
+    one paragraph per line; the folders of the shared benchmark datasets are
+    read in their own gold formats), and optionally `meta.jsonl`. Every page
     is rendered to text by several HTML-to-text tools, each rendered line is
     aligned to the gold text and labeled, and the labeled documents are
     written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Needs the
