@@ -314,20 +314,34 @@ def label(file, output, model):
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Corpus directory to write (outside your repository).")
 @click.option("--datasets", default=None, help="Comma-separated folders under ROOT (default: all that have input/).")
 @click.option("--renderers", default=None, help="Comma-separated HTML-to-text renderers: inscriptis, html_text, trafilatura_full, lxml_blocks (default: all).")
+@click.option("--split", "split", type=click.Choice(["site", "none"]), default="site", show_default=True,
+              help="`site`: OUTPUT/train|dev|test/ by a hash of each page's site (a one-site folder lands in one of them); "
+                   "`none`: everything under OUTPUT/<folder>/, for your own pages. E.g. --split none.")
+@click.option("--gold-format", default=None, metavar="FORMAT",
+              help="How to read every gold file: plain (one paragraph per line, all body), cleaneval (URL: line, <p>/<h>/<l> "
+                   "markers), dragnet (comments after a `!@#$%^&*() COMMENTS` line), l3s (x-nc-sel spans), readability "
+                   "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
+                   "plain for any other folder. E.g. --gold-format cleaneval.")
 @click.option("--limit", type=int, default=None, help="At most N pages per folder.")
 @click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores")
 @user_errors
-def import_gold(root, output, datasets, renderers, limit, jobs):
+def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
 
     ROOT holds one folder per collection, each with `input/NAME.html` (or
     `.html.gz`) and `GoldStandard/NAME.txt` (plain text of the main content,
     one paragraph per line; the folders of the shared benchmark datasets are
-    read in their own gold formats), and optionally `meta.jsonl`. Every page
-    is rendered to text by several HTML-to-text tools, each rendered line is
-    aligned to the gold text and labeled, and the labeled documents are
-    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Needs the
+    read in their own gold formats, `--gold-format` for yours), and optionally
+    `meta.jsonl`. Every page is rendered to text by several HTML-to-text
+    tools, each rendered line is aligned to the gold text and labeled, and the
+    labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
+    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines). Needs the
     training extras: pip install 'noisecut[training]'.
+
+    \b
+    Examples:
+      noisecut import-gold my-pages/ -o mine/ --split none --gold-format plain
+      noisecut import-gold ../shared/datasets -o corpus/ --datasets dragnet_data --renderers html_text
     """
     try:
         from training.build_corpus import build
@@ -336,7 +350,8 @@ def import_gold(root, output, datasets, renderers, limit, jobs):
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     try:
-        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root)
+        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
+                        split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)
