@@ -233,6 +233,18 @@ def _validate(net, indices, data: Sequences, standardised, keep_columns) -> floa
     return float(np.mean(scores))
 
 
+def _loss(net, indices, data: Sequences, standardised) -> float:
+    """Mean cross-entropy per labeled line of the documents ``indices``."""
+    net.eval()
+    total, lines = 0.0, 0
+    with torch.no_grad():
+        for i in indices:
+            y = torch.from_numpy(data.y[i])
+            total += nn.functional.cross_entropy(net(standardised[i][None])[0], y, ignore_index=-1, reduction="sum").item()
+            lines += int((y >= 0).sum())
+    return total / max(lines, 1)
+
+
 def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
     """The trained network as the arrays ``SequenceStage`` evaluates."""
     s = {k: v.detach().double().numpy() for k, v in net.state_dict().items()}
@@ -294,8 +306,8 @@ def fine_tune(
     docs: Sequence[LabeledDocument],
     replay: Sequence[LabeledDocument] = (),
     anchor: float = ANCHOR_DEFAULT,
-    learning_rate: float = FINE_TUNE_LEARNING_RATE,
-    max_steps: int = FINE_TUNE_MAX_STEPS,
+    learning_rate: float | None = None,
+    max_steps: int | None = None,
     seed: int = SEED,
     progress: bool = True,
 ) -> tuple[SequenceStage, dict]:
@@ -308,6 +320,8 @@ def fine_tune(
     held-out part of ``docs`` (step 0, the base model, included); the model is then
     tuned on all of ``docs`` for that many steps. Returns the averaged stage and a summary."""
     require_torch()
+    learning_rate = FINE_TUNE_LEARNING_RATE if learning_rate is None else learning_rate
+    max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps
     if model.sequence is None:
         raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
     classes = [label.value for label in model.labels]
@@ -345,11 +359,13 @@ def fine_tune(
             nonlocal best, stale
             if not validation:
                 return False
-            score = _validate(ensemble, validation, data, standardised, keep_columns)
-            history.append({"step": step, "held_out_f1": round(score, 4)})
+            f1 = _validate(ensemble, validation, data, standardised, keep_columns)
+            loss = _loss(ensemble, validation, data, standardised)
+            history.append({"step": step, "held_out_f1": round(f1, 4), "held_out_loss": round(loss, 4)})
             if progress:
-                print(f"fine-tuning step {step}: held-out F1 {score:.4f}", file=sys.stderr)
-            if best is None or score > best[0] + 1e-9:
+                print(f"fine-tuning step {step}: held-out F1 {f1:.4f}, loss {loss:.4f}", file=sys.stderr)
+            score = (round(f1, 4), -loss)  # F1 on a page or two moves in steps: the loss breaks ties
+            if best is None or score > best[0]:
                 best, stale = (score, step), 0
             else:
                 stale += 1

@@ -55,14 +55,19 @@ def score(model, docs: list[LabeledDocument], golds: dict[str, str]) -> float:
     return float(np.mean(scores)) if scores else float("nan")
 
 
+def column_of(doc: LabeledDocument) -> str:
+    """A site's pages within one dataset: a site's pages in two datasets follow two gold conventions."""
+    return f"{doc.meta.get('site')} ({doc.meta['dataset']})"
+
+
 def site_columns(docs: list[LabeledDocument], min_pages: int, labeled: int, seed: int) -> dict[str, tuple[list, list]]:
-    """Site -> (its ``labeled`` pages for training, the rest held out), for sites with ``min_pages`` or more."""
+    """Site (dataset) -> (its ``labeled`` pages for training, the rest held out), for those with ``min_pages`` or more."""
     by_site = defaultdict(list)
     for doc in docs:
-        by_site[doc.meta.get("site")].append(doc)
+        by_site[column_of(doc)].append(doc)
     columns = {}
     for site, pages in sorted(by_site.items(), key=lambda item: (-len(item[1]), item[0])):
-        if site and len(pages) >= min_pages:
+        if len(pages) >= min_pages:
             pages = sorted(pages, key=lambda d: d.meta["id"])
             random.Random(f"{seed}:{site}").shuffle(pages)
             columns[site] = (pages[:labeled], pages[labeled:])
@@ -108,7 +113,8 @@ def main(argv=None) -> int:
         columns = {site: columns[site] for site in args.sites.split(",") if site in columns}
     if args.max_sites:
         columns = dict(list(columns.items())[:args.max_sites])
-    column_sites = set(site_columns(docs, args.min_pages, args.labeled, args.seed))
+    column_sites = {doc.meta.get("site") for five, held in site_columns(docs, args.min_pages, args.labeled, args.seed).values()
+                    for doc in five + held}
     other = [doc for doc in docs if doc.meta.get("site") not in column_sites]
     hand = read_all([LABELED])
     replay = [] if args.no_replay else hand
