@@ -265,6 +265,8 @@ FINE_TUNE_MAX_STEPS = 60         # optimiser steps at most
 FINE_TUNE_EVAL_EVERY = 5         # steps between looks at the held-out pages
 FINE_TUNE_PATIENCE = 3           # looks without improvement before stopping
 FINE_TUNE_HOLD_OUT = 0.2         # of the user's pages, held out to choose the step count (at least 1 of 2+)
+FINE_TUNE_PARTS = ("out.",)      # parameters tuned (name prefixes; "" is all): the output layer reads the
+                                 # same line and context states, re-weighted; the GRU stays as it was
 ANCHOR_DEFAULT = 1.0             # L2 penalty on the distance from the starting weights (sum of squares)
 REPLAY_WEIGHT = 1.0              # weight of a replayed line relative to one of the user's lines
 
@@ -349,8 +351,12 @@ def fine_tune(
             import_stage(net, member)
             nets.append(net)
         ensemble = Ensemble(nets)
-        start = [p.detach().clone() for p in ensemble.parameters()]
-        optimiser = torch.optim.Adam(ensemble.parameters(), lr=learning_rate)
+        tuned_parameters = [p for name, p in ensemble.named_parameters()
+                            if any(name.split(".", 2)[2].startswith(part) for part in FINE_TUNE_PARTS)]
+        for p in ensemble.parameters():
+            p.requires_grad_(any(p is q for q in tuned_parameters))
+        start = [p.detach().clone() for p in tuned_parameters]
+        optimiser = torch.optim.Adam(tuned_parameters, lr=learning_rate)
         loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
         step_rng = random.Random(seed)
         history, best, stale = [], None, 0
@@ -386,10 +392,10 @@ def fine_tune(
             losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
             loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
             if anchor:
-                loss = loss + anchor * sum(((p - p0) ** 2).sum() for p, p0 in zip(ensemble.parameters(), start))
+                loss = loss + anchor * sum(((p - p0) ** 2).sum() for p, p0 in zip(tuned_parameters, start))
             optimiser.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(ensemble.parameters(), 1.0)
+            nn.utils.clip_grad_norm_(tuned_parameters, 1.0)
             optimiser.step()
             if step % FINE_TUNE_EVAL_EVERY == 0 and look(step):
                 break

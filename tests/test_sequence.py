@@ -234,7 +234,7 @@ def _site_pages(caption_label: str = "body") -> list:
     pages = []
     for n, (town, place) in enumerate([("Ashby", "library"), ("Wrenham", "pool"), ("Norcott", "park"),
                                        ("Kelvale", "museum"), ("Eastfield", "market")]):
-        rows = [("navigation", "Home | World | Business | Sport"),
+        rows = [("nav", "Home | World | Business | Sport"),
                 ("title", f"{town} votes to rebuild its {place}"),
                 ("body", f"Residents of {town} backed the plan to rebuild the {place} at a meeting on Tuesday, "
                          f"and work is due to start in the spring once the contracts are signed."),
@@ -242,7 +242,7 @@ def _site_pages(caption_label: str = "body") -> list:
                 ("body", f"The council said the {place} would stay open during the work, with some rooms closed "
                          f"for a few weeks at a time while the builders are on site."),
                 ("share", "Share on Facebook"),
-                ("copyright", "© 2025 Coast Daily")]
+                ("legal", "© 2025 Coast Daily")]
         pages.append(parse(f"# id: p{n}\n# site: coastdaily.example\n" + "".join(f"{label}\t{text}\n" for label, text in rows)))
     return pages
 
@@ -264,9 +264,11 @@ def test_fine_tuning_learns_what_a_few_pages_teach_and_the_anchor_restrains_it(s
         assert _caption_keep(tuned) > before + 0.05  # a new page's caption is now kept more
     anchored, _ = train_sequence.fine_tune(sequence_model, _site_pages(), anchor=100.0, learning_rate=1e-2,
                                            max_steps=summary["steps"] or 10, progress=False)
-    moved = lambda stage: np.abs(stage.hh_w - sequence_model.sequence.hh_w).sum()  # noqa: E731
+    moved = lambda stage: np.abs(stage.out_w - sequence_model.sequence.out_w).sum()  # noqa: E731
     assert moved(anchored) < moved(free) or not summary["steps"]
     np.testing.assert_array_equal(free.mean, sequence_model.sequence.mean)  # the base's standardisation
+    if train_sequence.FINE_TUNE_PARTS == ("out.",):  # the GRU reads the lines as before
+        np.testing.assert_array_equal(free.hh_w, sequence_model.sequence.hh_w)
 
 
 def test_fine_tuning_refuses_labels_the_base_lacks(sequence_model):
