@@ -3,6 +3,7 @@ works wherever it is installed (``pip install --target DIR`` + ``PYTHONPATH=DIR`
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -97,3 +98,19 @@ def test_checkout_finds_training_code_without_it_on_the_path(tmp_path):
                  cwd=tmp_path, pythonpath=tmp_path / "path")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "training.build_corpus"
+
+
+def requirements(wheel, extra: str) -> set[str]:
+    """The distribution names an extra adds, from the wheel's METADATA."""
+    with zipfile.ZipFile(wheel) as z:
+        metadata = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    lines = [line.split(":", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    return {re.split(r"[\s\[<>=;!~]", line.strip())[0].lower() for line in lines if f'extra == "{extra}"' in line}
+
+
+def test_extras_install_what_their_code_and_docs_need(wheel):
+    assert {"dask", "pyarrow"} <= requirements(wheel, "dask")  # dask.dataframe reads and writes with pyarrow
+    test = requirements(wheel, "test")
+    assert {"pytest", "hypothesis", "pyarrow", "warcio", "ray", "dask", "trafilatura"} <= test
+    # A bare torch requirement pulls a CUDA build of several GB: CI installs the CPU build itself
+    assert "torch" not in test and "torch" in requirements(wheel, "sequence")

@@ -16,7 +16,7 @@ from noisecut.model import ESTIMATOR, Model
 from noisecut.stages import CLIP, SequenceStage, Stage, softmax
 from noisecut.train import fit, save_estimators
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="PyTorch is not in the test extras; install its CPU build to run these (README, Quick start)")
 
 from noisecut import train_sequence  # noqa: E402  (needs torch)
 from noisecut.train_sequence import BiGRU, export  # noqa: E402
