@@ -74,7 +74,7 @@ def workdir(tmp_path_factory) -> Path:
     if SHARED.is_dir():
         (root / "shared").symlink_to(SHARED)
     (work / "page.txt").write_text(PAGE, encoding="utf-8")
-    (work / "labeled").symlink_to(REPO / "labeled")
+    shutil.copytree(REPO / "labeled", work / "labeled")  # a copy: an example may write there
     written = sorted((REPO / "labeled" / "written").glob("*.lines"))
     for name, files in (("my-labels", written[:2]), ("held-out", written[2:4])):
         (work / name).mkdir()
