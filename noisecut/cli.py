@@ -277,8 +277,9 @@ def import_gold(root, output, datasets, renderers, limit, jobs):
     per line; CleanEval `<p>`/`<h>`/`<l>` markers are understood). Every page
     is rendered to text by several HTML-to-text tools, each rendered line is
     aligned to the gold text and labeled, and the labeled documents are
-    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Needs the
-    training extras: pip install 'noisecut[training]'.
+    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Runs the
+    training/ scripts of a clone of noisecut (they are not in the wheel),
+    with the training extras: pip install -e '.[training]'.
     """
     build = _training_build()
 
