@@ -10,7 +10,7 @@ import os
 
 # One thread per process for BLAS and PyTorch, set before numpy or torch loads (and
 # inherited by the CLI's workers and Ray/Dask processes). On 2 shared cores their
-# default thread pools oversubscribe: the suite's tiny fits ran 10-30x slower.
+# default thread pools oversubscribe: the CLI sequence-training test took minutes, not seconds.
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
