@@ -374,18 +374,16 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     `meta.jsonl`. Every page is rendered to text by several HTML-to-text
     tools, each rendered line is aligned to the gold text and labeled, and the
     labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
-    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines). Needs the
-    training extras: pip install 'noisecut[training]'.
+    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines). Runs the
+    training/ scripts of a clone of noisecut (they are not in the wheel),
+    with the training extras: pip install -e '.[training]'.
 
     \b
     Examples:
       noisecut import-gold my-pages/ -o mine/ --split none --gold-format plain
       noisecut import-gold ../shared/datasets -o corpus/ --datasets dragnet_data --renderers html_text
     """
-    try:
-        from training.build_corpus import build
-    except ImportError as error:
-        raise NoiseCutError(f"import-gold needs the training extras ({error.name} missing): pip install 'noisecut[training]'") from None
+    build = _training_build()
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     try:
@@ -394,6 +392,22 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)
+
+
+def _training_build():
+    """``training.build_corpus.build``. training/ is part of a source checkout and never
+    installed: an editable install finds it beside noisecut/, a wheel has none."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "training" / "build_corpus.py").is_file():
+        raise NoiseCutError("import-gold runs training/ from a source checkout, which this install lacks: "
+                            "clone noisecut and pip install -e '.[training]'")
+    if str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        from training.build_corpus import build
+    except ImportError as error:
+        raise NoiseCutError(f"import-gold needs the training extras ({error.name} missing): pip install 'noisecut[training]'") from None
+    return build
 
 
 if __name__ == "__main__":  # pragma: no cover

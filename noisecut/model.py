@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -194,14 +195,13 @@ def read_meta(directory: Path) -> dict:
 
 
 def default_model_dir() -> Path:
-    """The shipped model: $NOISECUT_MODEL, else ``models/default`` of the source tree or the install."""
+    """The shipped model: $NOISECUT_MODEL, else ``models/default`` of a source checkout
+    (and of an editable install), else the package data ``noisecut/_models/default``
+    that a wheel installs wherever noisecut goes (site-packages, ``pip install --target``)."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "models" / "default", here / "models" / "default"):
-        if (candidate / META).exists():
-            return candidate
-    import sys  # installed as data files by a non-editable install
-
-    return Path(sys.prefix) / "share" / "noisecut" / "models" / "default"
+    checkout = Path(__file__).resolve().parent.parent / "models" / "default"
+    if (checkout / META).exists():
+        return checkout
+    return Path(str(resources.files(__package__).joinpath("_models", "default")))
 

@@ -7,10 +7,17 @@ it explicitly.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import numpy as np
-import pytest
+# One thread per process for BLAS and PyTorch, set before numpy or torch loads (and
+# inherited by the CLI's workers and Ray/Dask processes). On 2 shared cores their
+# default thread pools oversubscribe: the CLI sequence-training test took minutes, not seconds.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from noisecut.features import feature_names
 from noisecut.labels import Label
