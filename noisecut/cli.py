@@ -203,6 +203,37 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
     ))
 
 
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Site memory file to write (e.g. sites.npz), for `noisecut clean --site-memory`.")
+@click.option("--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None, help="As for `clean`.")
+@click.option("--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME", help="As for `clean`.")
+@click.option("--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True, help="As for `clean`.")
+@click.option("--width", type=click.IntRange(min=1024), default=None, metavar="N",
+              help="Counters per row of the sketch (default 1048576: 8 MB). Wider: fewer collisions, more memory.")
+@user_errors
+def sites(files, output, input_format, text_field, on_error, width):
+    """Count how often each line recurs on its site's pages, for `clean --site-memory`.
+
+    Reads FILES as `clean` does (text, JSONL, Parquet, WET/WARC, a directory
+    of .txt files). A document's site is the host of its `url` field (a WET
+    or WARC record's URI), else the directory of its file. Each line is
+    normalised (case, digits and spaces ignored) and counted once per page, in
+    a fixed-size hashed sketch: the memory never grows with the corpus.
+
+    \b
+    Examples:
+      noisecut sites crawl.jsonl.gz -o sites.npz
+      noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
+    """
+    from .sites import WIDTH_DEFAULT, count_files
+
+    memory = count_files(files, input_format, text_field, on_error, width or WIDTH_DEFAULT)
+    memory.save(output)
+    click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
+
+
 def _read(source: Path) -> bytes:
     """The bytes of a text input (``-``: stdin), through the opener ``clean`` uses (gzip'd or not)."""
     from .io.files import READ_ERRORS, open_input
