@@ -43,12 +43,15 @@ class Cleaner:
         keep: Iterable[Label | str] = KEEP_DEFAULT,
         threshold: float | str = THRESHOLD_DEFAULT,
         dedupe: bool = True,
+        site_memory=None,
     ):
         """``model``: a ``Model``, a model directory, or None for the shipped model.
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card).
         ``dedupe``: drop later exact repeats of kept lines.
+        ``site_memory``: a ``sites.SiteMemory`` or its file (``noisecut sites``): drop lines that recur
+        on most of their site's pages unless the model is confident (``sites.py``).
         Wrong types raise TypeError, wrong values ValueError, each naming what is allowed.
         """
         if not (model is None or isinstance(model, (Model, str, os.PathLike))):
@@ -59,6 +62,11 @@ class Cleaner:
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.policy = Policy(keep, check_threshold(threshold, self.model.meta.get("presets")), bool(dedupe))
         self._keep_columns = self.model.columns(self.policy.keep)
+        if site_memory is not None and not hasattr(site_memory, "shares"):
+            from .sites import SiteMemory
+
+            site_memory = SiteMemory.load(site_memory)
+        self.site_memory = site_memory
 
     def _decide(self, doc: Document) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
         """Content-line indices, their probabilities, keep scores and keep decisions."""
@@ -66,6 +74,10 @@ class Cleaner:
         texts = [doc.lines[i] for i in content]
         probabilities = self.model.predict_proba(texts)
         keep_score = probabilities[:, self._keep_columns].sum(axis=1)
+        if self.site_memory is not None:
+            from .sites import demote_document
+
+            keep_score = demote_document(self.site_memory, doc, texts, keep_score)
         kept = select(texts, keep_score, self.policy) if texts else np.zeros(0, bool)
         return content, probabilities, keep_score, kept
 

@@ -167,8 +167,11 @@ def main():
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
                    "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
 @click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
+@click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
+                   "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
-def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address):
+def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
     """Clean FILES (text, JSONL, Parquet, WET/WARC, or a directory of .txt files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
@@ -192,6 +195,7 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean CC-MAIN-...warc.wet.gz -o clean.wet.gz
       noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
+      noisecut sites crawl.jsonl.gz -o sites.npz && noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
     from .io.pipeline import CleanConfig, clean_files
 
@@ -199,7 +203,7 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
         model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
-        engine=engine, address=address,
+        engine=engine, address=address, site_memory=site_memory,
     ))
 
 

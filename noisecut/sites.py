@@ -139,6 +139,11 @@ class SiteMemory:
         return cls(meta["width"], counts, stats)
 
 
+def demote_document(memory: SiteMemory, doc: Document, texts: Sequence[str], keep_score: np.ndarray) -> np.ndarray:
+    """``demote`` for the non-blank lines ``texts`` of ``doc``, by the memory of its site (the cleaner's hook)."""
+    return demote(keep_score, memory.shares(site_of(doc), texts))
+
+
 def demote(keep_score: np.ndarray, shares: np.ndarray, share: float = SHARE_DEFAULT,
            confident: float = CONFIDENT) -> np.ndarray:
     """Keep scores with the site's boilerplate (a line on ``share`` of its pages or more) set to 0,
