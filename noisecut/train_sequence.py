@@ -5,7 +5,8 @@ runs the exported arrays with numpy. A document is one sequence of its
 non-blank lines, as the cleaner sees it. The epoch kept is the one that
 cleans a held-out share of the training sites best (bag-of-tokens F1 of the
 kept lines against the lines labeled to keep), so training needs no dev
-split.
+split. ``fine_tune`` adapts an exported model to a few pages of one site
+(``noisecut train --from``).
 """
 from __future__ import annotations
 
@@ -335,6 +336,8 @@ def fine_tune(
     data = Sequences.from_documents(list(docs) + list(replay), [1.0] * len(docs) + [REPLAY_WEIGHT] * len(replay), classes)
     own = list(range(len(data.x) - sum(1 for d in replay if d.doc.content_indices())))  # empty ones were dropped
     replayed = [i for i in range(len(own), len(data.x))]
+    if not own:
+        raise NoiseCutError("no labeled lines to train on")
     standardised = [torch.from_numpy(standardise(x, stage.mean, stage.scale).astype(np.float32)) for x in data.x]
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
     rng = random.Random(seed)
