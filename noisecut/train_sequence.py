@@ -270,6 +270,7 @@ FINE_TUNE_PARTS = ("out.",)      # parameters tuned (name prefixes; "" is all): 
                                  # same line and context states, re-weighted; the GRU stays as it was
 ANCHOR_DEFAULT = 1.0             # L2 penalty on the distance from the starting weights (sum of squares)
 REPLAY_WEIGHT = 1.0              # weight of a replayed line relative to one of the user's lines
+REPLAY_PER_PAGE = 1              # replayed documents drawn per page of the user's in each step
 
 
 def import_stage(net: "BiGRU", stage: SequenceStage) -> None:
@@ -389,7 +390,7 @@ def fine_tune(
                 step_rng.shuffle(order)
             batch, order = order[:BATCH_DOCUMENTS], order[BATCH_DOCUMENTS:]
             if replayed:
-                batch = batch + step_rng.sample(replayed, min(len(replayed), len(batch)))
+                batch = batch + step_rng.sample(replayed, min(len(replayed), REPLAY_PER_PAGE * len(batch)))
             x, y, w, lengths = _pad(batch, data, standardised, step_rng)
             logits = ensemble(x, lengths)
             losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
