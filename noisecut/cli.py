@@ -266,8 +266,9 @@ def _read(source: Path) -> bytes:
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
 @click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
-              help="With --from: pull towards the starting weights (L2 penalty on their distance); 0 turns it off. "
-                   "Default: ANCHOR_DEFAULT of noisecut/train_sequence.py.")
+              help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
+                   "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
+                   "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
 @click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
