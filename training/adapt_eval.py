@@ -4,6 +4,7 @@
     python -m training.adapt_eval                          # builds the test split (html_text) in a temp dir first
     python -m training.adapt_eval --corpus /tmp/corpus      # a corpus with test/<dataset>/html_text/*.lines
     python -m training.adapt_eval --scratch --max-sites 4   # also the from-scratch models, on 4 sites
+    python -m training.adapt_eval --anchor 0 / --no-replay  # what keeps --from general: anchor, replay, both
 
 Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
@@ -31,7 +32,7 @@ from noisecut.labeled import LabeledDocument, read_all
 from noisecut.scoring import text_scores
 
 from .datasets import DATASETS, Page, gold_text
-from .train_default import HAND_WEIGHT, LABELED
+from .train_default import LABELED
 
 RENDERER = "html_text"
 MIN_PAGES = 8
