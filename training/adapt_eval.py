@@ -75,11 +75,12 @@ def site_columns(docs: list[LabeledDocument], min_pages: int, labeled: int, seed
     return columns
 
 
-def build_test_corpus(out: Path, jobs: int) -> Path:
+def build_test_corpus(out: Path, jobs: int, with_train: bool = False) -> Path:
     from .build_corpus import build
 
-    print(f"building the test split ({RENDERER}) in {out} ...", file=sys.stderr)
-    build(out, [RENDERER], None, None, jobs, only_splits=["test"])
+    splits = ["test", "train"] if with_train else ["test"]
+    print(f"building the {' and '.join(splits)} split ({RENDERER}) in {out} ...", file=sys.stderr)
+    build(out, [RENDERER], None, None, jobs, only_splits=splits)
     return out
 
 
@@ -96,6 +97,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sites", help="comma-separated sites only")
     parser.add_argument("--anchor", type=float, default=None, help="--from's anchor (default: train_sequence.ANCHOR_DEFAULT)")
     parser.add_argument("--no-replay", action="store_true", help="--from without replaying labeled/")
+    parser.add_argument("--replay-train", type=int, default=0, metavar="N",
+                        help="--from also replays N random train-split pages of the corpus (the base model's own data)")
     parser.add_argument("--scratch", action="store_true", help="also train from scratch (window stages and --sequence)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for building the corpus")
@@ -103,8 +106,11 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="noisecut-adapt-") as scratch_dir:
-        corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs)
+        corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0)
         docs = read_all(sorted((corpus / "test").glob(f"*/{RENDERER}/*.lines")))
+        train_pages = sorted((corpus / "train").glob(f"*/{RENDERER}/*.lines"))
+        random.Random(args.seed).shuffle(train_pages)
+        replay_train = read_all(train_pages[:args.replay_train]) if args.replay_train else []
     if not docs:
         print(f"no {RENDERER} documents under {corpus}/test", file=sys.stderr)
         return 1
@@ -119,6 +125,7 @@ def main(argv=None) -> int:
     other = [doc for doc in docs if doc.meta.get("site") not in column_sites]
     hand = read_all([LABELED])
     replay = [] if args.no_replay else hand
+    replay = replay + replay_train
     print(f"{len(columns)} sites with >= {args.min_pages} pages; {len(other)} pages of other test sites", file=sys.stderr)
 
     base = Model.load()
@@ -152,7 +159,8 @@ def main(argv=None) -> int:
         others = f"{np.mean(other_scores[name]):.3f}" if other_scores.get(name) else ""
         print(f"| {name} | {' | '.join(f'{row[s]:.3f}' for s in sites)} | {mean:.3f} | {others} |")
     anchor = args.anchor if args.anchor is not None else "default"
-    print(f"\n--from: anchor {anchor}, replay {'none' if args.no_replay else f'labeled/ ({len(replay)} documents)'}; "
+    replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
+    print(f"\n--from: anchor {anchor}, replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
     held_mean = np.mean([rows["--from default"][s] for s in sites])
