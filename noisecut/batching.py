@@ -1,0 +1,85 @@
+"""What the model reads at once: documents in batches, huge documents in windows.
+
+The model runs fastest over many documents together (one feature pass, one
+GRU step for every document's next line; ``Model.predict_proba_batch``), and
+each document's result is the one it gets alone. Two limits keep memory
+bounded whatever the input:
+
+* ``batches`` groups a stream of documents, in order, into lists of at most
+  ``BATCH_LINES`` lines and ``BATCH_CHARS`` characters (a document over
+  either limit is a batch by itself). It reads the stream lazily: one batch
+  of documents is held at a time.
+* ``probabilities`` runs a document of more than ``WINDOW_LINES`` non-blank
+  lines in overlapping windows of that many lines, each read as a document of
+  its own, and keeps every line's result from the window where it is
+  furthest from an edge (at least ``WINDOW_OVERLAP`` lines of context on
+  each side). The GRU's useful context is far shorter than a window; the
+  document-level features (position, repeats, shared words) see the window,
+  not the whole document, so only documents that long can come out
+  differently from a whole-document pass.
+"""
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterable, Iterator, Sequence, TypeVar
+
+import numpy as np
+
+BATCH_LINES = 8_000         # lines per batch: past this, larger batches stop paying (CPU caches)
+BATCH_CHARS = 4_000_000     # characters per batch: memory for long lines
+WINDOW_LINES = 20_000       # a document with more non-blank lines than this runs in windows
+WINDOW_OVERLAP = 1_000      # lines of context a window adds on each side of the lines it decides
+
+T = TypeVar("T")
+
+
+def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, doc.lines))),
+            lines: int = BATCH_LINES, chars: int = BATCH_CHARS) -> Iterator[list[T]]:
+    """Consecutive documents grouped while their ``size`` (lines, characters) stays within the limits."""
+    batch: list[T] = []
+    used_lines = used_chars = 0
+    for doc in docs:
+        n_lines, n_chars = size(doc)
+        if batch and (used_lines + n_lines > lines or used_chars + n_chars > chars):
+            yield batch
+            batch, used_lines, used_chars = [], 0, 0
+        batch.append(doc)
+        used_lines, used_chars = used_lines + n_lines, used_chars + n_chars
+    if batch:
+        yield batch
+
+
+def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,
+                  overlap: int = WINDOW_OVERLAP) -> list[np.ndarray]:
+    """``model.predict_proba_batch(docs)``, with documents longer than ``window`` lines run in windows."""
+    if all(len(texts) <= window for texts in docs):
+        return model.predict_proba_batch(docs)
+    small = [i for i, texts in enumerate(docs) if len(texts) <= window]
+    out: list[np.ndarray] = [None] * len(docs)  # type: ignore[list-item]
+    for i, p in zip(small, model.predict_proba_batch([docs[i] for i in small]) if small else ()):
+        out[i] = p
+    for i, texts in enumerate(docs):
+        if len(texts) > window:
+            out[i] = windowed(model, texts, window, overlap)
+    return out
+
+
+def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: int = WINDOW_OVERLAP) -> np.ndarray:
+    """Probabilities for one long document, ``window`` lines at a time (see the module's docstring)."""
+    if window <= 2 * overlap:
+        raise ValueError(f"a window of {window} lines cannot hold {overlap} lines of context on each side")
+    step = window - 2 * overlap  # the lines each window decides
+    parts = []
+    for decided in range(0, len(texts), step):
+        low = max(0, min(decided - overlap, len(texts) - window))
+        high = min(len(texts), low + window)
+        p = model.predict_proba_batch([texts[low:high]])[0]
+        parts.append(p[decided - low:min(decided + step, len(texts)) - low])
+    return np.vstack(parts)
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk
