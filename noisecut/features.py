@@ -189,16 +189,6 @@ class Lines:
         return np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
     @cached_property
-    def line_of(self) -> np.ndarray:
-        """The line index of each code point."""
-        return np.repeat(np.arange(self.n), self.line_lengths)
-
-    @cached_property
-    def _remaining(self) -> np.ndarray:
-        """For each code point, how many code points follow it on its line."""
-        return self._ends[self.line_of] - 1 - np.arange(len(self.code))
-
-    @cached_property
     def _first(self) -> np.ndarray:
         return self._ends - self.line_lengths
 
@@ -231,11 +221,14 @@ class Lines:
         out = np.zeros_like(mask)
         if by < len(mask):
             out[: len(mask) - by] = mask[by:]
-        return out & (self._remaining >= by)
+        for back in range(1, by + 1):  # the last ``by`` code points of each line look past it
+            tail = self._ends - back
+            out[tail[tail >= self._first]] = False
+        return out
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        return np.bincount(self.line_of[mask], minlength=self.n).astype(np.float64)
+        return np.add.reduceat(mask, self._first, dtype=np.int64).astype(np.float64)  # lines are never empty
 
     # -- lines within their documents --------------------------------------
 
@@ -547,7 +540,8 @@ def context(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     blocks = {"prev": lines.shift(values, 1), "next": lines.shift(values, -1)}
     blocks.update({f"win{width}": lines.window_mean(values, width) for width in WINDOWS})
     blocks.update({f"back{ONE_SIDED}": lines.window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": lines.window_mean(values, 0, ONE_SIDED)})
-    return {f"{kind}_{name}": block[:, j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
+    blocks = {kind: np.ascontiguousarray(block.T) for kind, block in blocks.items()}  # a row per feature: contiguous columns
+    return {f"{kind}_{name}": block[j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
 
 
 def batch_feature_dict(docs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:

@@ -171,10 +171,21 @@ class SequenceStage:
         for t in range(steps):
             low, high = step_start[t], step_start[t + 1]
             a, state = gates[:, low:high], state[:, :high - low]
-            r_h = np.matmul(state, recurrent)
-            reset_update = 1.0 / (1.0 + np.exp(-(a[..., :2 * h] + r_h[..., :2 * h])))
-            candidate = np.tanh(a[..., 2 * h:] + reset_update[..., :h] * (r_h[..., 2 * h:] + new_bias))
-            state = candidate + reset_update[..., h:] * (state - candidate)
+            r_h = np.matmul(state, recurrent)  # in place from here: every array allocated costs as much as the arithmetic
+            reset_update = r_h[..., :2 * h]
+            reset_update += a[..., :2 * h]
+            np.negative(reset_update, out=reset_update)
+            np.exp(reset_update, out=reset_update)
+            reset_update += 1.0
+            np.reciprocal(reset_update, out=reset_update)  # sigmoid
+            candidate = r_h[..., 2 * h:]
+            candidate += new_bias
+            candidate *= reset_update[..., :h]
+            candidate += a[..., 2 * h:]
+            np.tanh(candidate, out=candidate)
+            state = state - candidate
+            state *= reset_update[..., h:]
+            state += candidate
             out[:, low:high] = state
         per_direction = [out[d * m:(d + 1) * m][:, slots[d]].transpose(1, 0, 2).reshape(n, m * h) for d in range(2)]
         return np.hstack(per_direction)
