@@ -36,6 +36,8 @@ ONE_SIDED = 10           # and over the w lines before / after: where a section 
 CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement") the model learns in any language
 
 _TOKEN_OR_BREAK = re.compile(r"\w+|\n")  # tokens, and the line breaks of a batch
+_NOT_WORD = re.compile(r"\W")
+TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
 _NOT_PUNCT = re.compile(r"[\w\s]+")
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
@@ -74,14 +76,23 @@ def _class_tables() -> dict[str, np.ndarray]:
 
 
 _CLASS = _class_tables()
-_BIT = {name: np.uint16(1 << i) for i, name in enumerate(_CLASS)}
-_BITS = np.zeros(0x10000, dtype=np.uint16)  # every class of a code point in one lookup
-for _name, _table in _CLASS.items():
-    _BITS[_table] |= _BIT[_name]
 _TERMINAL = np.zeros(0x10000, dtype=bool)
 _TERMINAL[[ord(c) for c in TERMINAL]] = True
 _BULLET = np.zeros(0x10000, dtype=bool)
 _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
+
+
+def _pieces(text: str, size: int):
+    """``text`` in consecutive pieces of about ``size`` characters, cut only where no token can continue."""
+    start = 0
+    while len(text) - start > size:
+        cut = start + size
+        boundary = _NOT_WORD.search(text, cut)
+        if boundary is None:
+            break
+        yield text[start:boundary.start()]
+        start = boundary.start()
+    yield text[start:]
 
 
 @dataclass
@@ -100,22 +111,32 @@ class Words:
 
     @classmethod
     def of(cls, lowered: str) -> "Words":
-        """Tokens of ``lowered``, the batch's lines joined by "\\n" (never inside a token)."""
-        flat = _TOKEN_OR_BREAK.findall(lowered)
-        index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
-        ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        """Tokens of ``lowered``, the batch's lines joined by "\\n" (never inside a token).
+
+        Read ``TOKENISE_CHARS`` characters at a time, so that a huge line's
+        tokens never all exist as Python strings at once."""
+        index: dict[str, int] = {}
+        parts, keys = [], [""]
+        for piece in _pieces(lowered, TOKENISE_CHARS):
+            flat = _TOKEN_OR_BREAK.findall(piece)
+            index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
+            parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
+            piece_keys = " ".join(flat).split("\n")
+            keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
+            keys.extend(piece_keys[1:])
+        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
         line_break = index.pop("\n", None)
         if line_break is None:
-            owner = np.zeros(len(ids), dtype=np.int64)
+            owner = np.zeros(len(ids), dtype=np.int32)
         else:
             is_break = ids == line_break
-            owner = np.cumsum(is_break)[~is_break]
+            owner = np.cumsum(is_break, dtype=np.int32)[~is_break]
             ids = ids[~is_break]
             ids -= ids > line_break
         vocabulary = list(index)
-        length = np.fromiter(map(len, vocabulary), dtype=np.int64, count=len(vocabulary))
+        length = np.fromiter(map(len, vocabulary), dtype=np.int32, count=len(vocabulary))
         numeric = np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=len(vocabulary))
-        keys = [key.strip(" ") for key in " ".join(flat).split("\n")]
+        keys = [" ".join(key.split()) if "  " in key else key.strip(" ") for key in keys]  # tokens hold no spaces
         return cls(vocabulary, ids, owner, length[ids], numeric[ids], keys)
 
 
@@ -162,13 +183,8 @@ class Lines:
         return [t.strip() or " " for t in self.texts]  # callers pass non-blank lines; never let one be empty
 
     @cached_property
-    def lowered(self) -> str:
-        """The lines lower-cased, joined by "\\n" (what tokens are read from)."""
-        return "\n".join(self.stripped).lower()
-
-    @cached_property
     def words(self) -> Words:
-        return Words.of(self.lowered)
+        return Words.of("\n".join(self.stripped).lower())
 
     @cached_property
     def n_tokens(self) -> np.ndarray:
@@ -185,25 +201,20 @@ class Lines:
 
     @cached_property
     def code(self) -> np.ndarray:
-        """The batch's code points, lines concatenated without separators."""
-        return np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        """The batch's code points, lines concatenated without separators, astral ones as U+FFFF
+        (an index into the class tables; 16 bits: a 50 MB line costs 100 MB here)."""
+        code = np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bmp = code.astype(np.uint16)
+        bmp[code > 0xFFFF] = 0xFFFF
+        return bmp
 
     @cached_property
     def _first(self) -> np.ndarray:
         return self._ends - self.line_lengths
 
-    @cached_property
-    def _bmp(self) -> np.ndarray:
-        """The code points as indices into the class tables (astral ones as U+FFFF)."""
-        return np.minimum(self.code, 0xFFFF)
-
-    @cached_property
-    def _bits(self) -> np.ndarray:
-        return _BITS[self._bmp]
-
     def is_(self, name: str) -> np.ndarray:
-        """Code-point mask of a character class from ``_CLASS``."""
-        return (self._bits & _BIT[name]).astype(bool)
+        """Code-point mask of a character class from ``_CLASS`` (a table lookup: a byte per code point)."""
+        return _CLASS[name][self.code]
 
     @cached_property
     def _ends(self) -> np.ndarray:
@@ -292,10 +303,10 @@ def shape(lines: Lines) -> dict[str, np.ndarray]:
     end = lines.is_("sentence_end")
     sentence_ends = end & ~lines.after(end | ~lines.is_("space"))  # ". " or "." closing the line
     return {
-        "ends_terminal": _TERMINAL[lines._bmp[lines._ends - 1]].astype(np.float64),
+        "ends_terminal": _TERMINAL[lines.code[lines._ends - 1]].astype(np.float64),
         "ends_colon": (lines.code[lines._ends - 1] == 58).astype(np.float64),
         "ends_ellipsis": np.array([t.endswith(("...", "…")) for t in s], dtype=np.float64),
-        "starts_bullet": _BULLET[lines._bmp[lines._ends - lines.line_lengths]].astype(np.float64),
+        "starts_bullet": _BULLET[lines.code[lines._ends - lines.line_lengths]].astype(np.float64),
         "starts_digit": np.array([t[0].isdigit() for t in s], dtype=np.float64),
         "starts_lower": np.array([t[0].islower() for t in s], dtype=np.float64),
         "is_number": np.array([t.replace(",", "").replace(".", "").isdigit() for t in s], dtype=np.float64),
@@ -311,17 +322,27 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
     per pattern costs more than all the other features together.
     """
     code, per_line, is_ = lines.code, lines.per_line, lines.is_
-    digit, word = is_("digit"), is_("word")
-    after_opener = lines.before(is_("opener"), True)
-    number_start = digit & lines.before(~digit, True)
-    year = number_start & (((code == 49) & lines.after(code == 57)) | ((code == 50) & lines.after(code == 48)))
-    four_digits = lines.after(digit, 3) & ~lines.after(digit, 4)
+    # one code-point mask at a time, dropped when counted: a huge line has a byte per code point in each
+    digit = is_("digit")
+    year = (code == 49) & lines.after(code == 57)  # "19.." or "20..", starting a number of four digits
+    year |= (code == 50) & lines.after(code == 48)
+    year &= digit
+    year &= lines.before(~digit, True)
+    year &= lines.after(digit, 3)
+    year &= ~lines.after(digit, 4)
+    years = per_line(year)
+    del year
+    times = per_line((code == 58) & lines.before(digit, False) & lines.after(digit))
+    del digit
+    tag = lines.before(is_("opener"), True) & lines.after(is_("word"))  # a word follows, nothing precedes
+    handles, hashtags = per_line((code == 64) & tag), per_line((code == 35) & tag)
+    del tag
     counts = {
         "urls": _urls(lines.stripped),
-        "handles": per_line((code == 64) & after_opener & lines.after(word)),
-        "hashtags": per_line((code == 35) & after_opener & lines.after(word)),
-        "times": per_line((code == 58) & lines.before(digit, False) & lines.after(digit)),
-        "years": per_line(year & four_digits),
+        "handles": handles,
+        "hashtags": hashtags,
+        "times": times,
+        "years": years,
         "separators": per_line(is_("separator")),
         "copyright": per_line(is_("copyright")),
     }
@@ -340,14 +361,18 @@ def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
     """Function-word density without a stoplist, and repetition inside the document."""
     n, words = lines.n, lines.words
     # a document's FREQUENT_WORDS most frequent words, ties to the word it used first
-    token_doc = lines.doc[words.owner]
-    pairs, first_use, pair_of_token, uses = np.unique(
-        token_doc * max(len(words.vocabulary), 1) + words.ids, return_index=True, return_inverse=True, return_counts=True)
-    pair_doc = pairs // max(len(words.vocabulary), 1)
-    order = np.lexsort((first_use, -uses, pair_doc))
-    rank = np.arange(len(order)) - np.searchsorted(pair_doc[order], pair_doc[order])
-    frequent = np.zeros(len(pairs), dtype=bool)
-    frequent[order[rank < FREQUENT_WORDS]] = True
+    if len(lines.offsets) == 2:  # one document: word ids are in order of first use already
+        pair_of_token, uses = words.ids, np.bincount(words.ids, minlength=len(words.vocabulary))
+        frequent = np.zeros(len(uses), dtype=bool)
+        frequent[np.argsort(-uses, kind="stable")[:FREQUENT_WORDS]] = True
+    else:
+        pairs, first_use, pair_of_token, uses = np.unique(
+            lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids, return_index=True, return_inverse=True, return_counts=True)
+        pair_doc = pairs // max(len(words.vocabulary), 1)
+        order = np.lexsort((first_use, -uses, pair_doc))
+        rank = np.arange(len(order)) - np.searchsorted(pair_doc[order], pair_doc[order])
+        frequent = np.zeros(len(pairs), dtype=bool)
+        frequent[order[rank < FREQUENT_WORDS]] = True
     _, first_copy, copy_of, copies = np.unique(
         lines.doc * n + _ids(words.keys), return_index=True, return_inverse=True, return_counts=True)
     copy_of = copy_of.reshape(-1)
@@ -391,7 +416,7 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     size = max(len(words.vocabulary), 1)
     content = (words.length >= CONTENT_WORD_LENGTH) & ~words.numeric
     # one (line, word) pair per distinct content word of a line
-    keys = np.sort(words.owner[content] * size + words.ids[content])  # sort + neighbour test: np.unique's hashing is slow on large documents
+    keys = np.sort(words.owner[content].astype(np.int64) * size + words.ids[content])  # sort + neighbour test: np.unique's hashing is slow on large documents
     pairs = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
     owner, ids = pairs // size, pairs % size
     doc = lines.doc[owner]
