@@ -37,7 +37,9 @@ CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement")
 
 _TOKEN_OR_BREAK = re.compile(r"\w+|\n")  # tokens, and the line breaks of a batch
 _NOT_WORD = re.compile(r"\W")
+_URL = re.compile(r"://|www\.")
 TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
+FEATURE_LINES = 4_000     # lines featurised together: past this, larger groups stop paying (CPU caches)
 _NOT_PUNCT = re.compile(r"[\w\s]+")
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
@@ -119,7 +121,10 @@ class Words:
         parts, keys = [], [""]
         for piece in _pieces(lowered, TOKENISE_CHARS):
             flat = _TOKEN_OR_BREAK.findall(piece)
-            index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
+            if index:
+                index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
+            else:
+                index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
             parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
             piece_keys = " ".join(flat).split("\n")
             keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
@@ -299,20 +304,42 @@ def characters(lines: Lines) -> dict[str, np.ndarray]:
 
 def shape(lines: Lines) -> dict[str, np.ndarray]:
     """How the line begins and ends: sentence punctuation, bullets, teasers, counters."""
-    s = lines.stripped
+    code, first, last = lines.code, lines._first, lines._ends - 1
     end = lines.is_("sentence_end")
     sentence_ends = end & ~lines.after(end | ~lines.is_("space"))  # ". " or "." closing the line
+    dots = (code[last] == 46) & (lines.line_lengths >= 3)
+    dots[dots] &= (code[last[dots] - 1] == 46) & (code[last[dots] - 2] == 46)
+    starts_digit = _first_char_is(lines, "isdigit")
+    number = starts_digit | (code[first] == 44) | (code[first] == 46)  # only these can be numbers: test them alone
+    for i in np.flatnonzero(number):
+        number[i] = lines.stripped[i].replace(",", "").replace(".", "").isdigit()
     return {
-        "ends_terminal": _TERMINAL[lines.code[lines._ends - 1]].astype(np.float64),
-        "ends_colon": (lines.code[lines._ends - 1] == 58).astype(np.float64),
-        "ends_ellipsis": np.array([t.endswith(("...", "…")) for t in s], dtype=np.float64),
-        "starts_bullet": _BULLET[lines.code[lines._ends - lines.line_lengths]].astype(np.float64),
-        "starts_digit": np.array([t[0].isdigit() for t in s], dtype=np.float64),
-        "starts_lower": np.array([t[0].islower() for t in s], dtype=np.float64),
-        "is_number": np.array([t.replace(",", "").replace(".", "").isdigit() for t in s], dtype=np.float64),
+        "ends_terminal": _TERMINAL[code[last]].astype(np.float64),
+        "ends_colon": (code[last] == 58).astype(np.float64),
+        "ends_ellipsis": (dots | (code[last] == 0x2026)).astype(np.float64),
+        "starts_bullet": _BULLET[code[first]].astype(np.float64),
+        "starts_digit": starts_digit.astype(np.float64),
+        "starts_lower": _first_char_is(lines, "islower").astype(np.float64),
+        "is_number": number.astype(np.float64),
         "sentences": np.log1p(lines.per_line(sentence_ends)),
         "commas": _safe_div(lines.per_line(lines.is_("comma")), lines.n_tokens),
     }
+
+
+@functools.lru_cache(maxsize=None)
+def _str_table(method: str) -> np.ndarray:
+    """``str.<method>`` of every BMP code point (built on first use, a few ms)."""
+    test = getattr(str, method)
+    return np.fromiter((test(chr(c)) for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def _first_char_is(lines: Lines, method: str) -> np.ndarray:
+    """``str.<method>`` of each line's first character."""
+    first = lines.code[lines._first]
+    out = _str_table(method)[first]
+    for i in np.flatnonzero(first == 0xFFFF):  # astral (looked up as U+FFFF): ask Python
+        out[i] = getattr(str, method)(lines.stripped[i][0])
+    return out
 
 
 def patterns(lines: Lines) -> dict[str, np.ndarray]:
@@ -338,7 +365,7 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
     handles, hashtags = per_line((code == 64) & tag), per_line((code == 35) & tag)
     del tag
     counts = {
-        "urls": _urls(lines.stripped),
+        "urls": _urls(lines),
         "handles": handles,
         "hashtags": hashtags,
         "times": times,
@@ -349,12 +376,14 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
     return {name: np.minimum(values, 3.0) for name, values in counts.items()}
 
 
-def _urls(stripped: Sequence[str]) -> np.ndarray:
+def _urls(lines: Lines) -> np.ndarray:
     """Occurrences of "://" and "www." per line (a whole-batch test first: most have none)."""
-    joined = "\n".join(stripped)
+    joined = "\n".join(lines.stripped)
     if "://" not in joined and "www." not in joined:
-        return np.zeros(len(stripped))
-    return np.array([t.count("://") + t.count("www.") for t in stripped], dtype=np.float64)
+        return np.zeros(lines.n)
+    starts = np.cumsum(lines.line_lengths + 1) - lines.line_lengths - 1  # of each line in ``joined``
+    hits = np.fromiter((m.start() for m in _URL.finditer(joined)), dtype=np.int64)
+    return np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=lines.n).astype(np.float64)
 
 
 def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
@@ -590,13 +619,29 @@ def feature_dict(texts: Sequence[str]) -> dict[str, np.ndarray]:
 def featurize_batch(docs: Sequence[Sequence[str]]) -> np.ndarray:
     """The feature matrix (lines x ``feature_names()``) of a batch of documents' non-blank
     lines, one document after another; each document's rows are those ``featurize`` gives it alone."""
-    if not sum(map(len, docs)):
-        return np.zeros((0, len(feature_names())))
-    columns = batch_feature_dict([d for d in docs if len(d)]).values()
-    out = np.empty((len(columns), sum(map(len, docs))))
-    for row, column in zip(out, columns):  # filled as rows, returned transposed: column-major, no strided writes
-        row[:] = column
+    docs = [d for d in docs if len(d)]
+    out = np.empty((len(feature_names()), sum(map(len, docs))))  # filled by rows, returned transposed: no strided writes
+    start = 0
+    for part in _parts(docs, FEATURE_LINES):
+        columns = batch_feature_dict(part).values()
+        end = start + sum(map(len, part))
+        for row, column in zip(out, columns):
+            row[start:end] = column
+        start = end
     return out.T
+
+
+def _parts(docs: Sequence[Sequence[str]], lines: int):
+    """Consecutive documents in groups of about ``lines`` lines (a longer document alone)."""
+    part, size = [], 0
+    for d in docs:
+        if part and size + len(d) > lines:
+            yield part
+            part, size = [], 0
+        part.append(d)
+        size += len(d)
+    if part:
+        yield part
 
 
 def featurize(texts: Sequence[str]) -> np.ndarray:

@@ -111,7 +111,16 @@ class SequenceStage:
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"sequence stage array {name} has shape {getattr(self, name).shape}, expected {shape}")
-        self._blocks = MemberBlocks.of(self)
+        self._derived = (None, None)  # (the arrays they came from, MemberBlocks)
+
+    @property
+    def _blocks(self) -> "MemberBlocks":
+        """The inference arrays, derived again if a field was assigned a new array since."""
+        sources, blocks = self._derived
+        if sources is None or any(getattr(self, name) is not array for name, array in zip(ARRAY_NAMES, sources)):
+            sources, blocks = tuple(getattr(self, name) for name in ARRAY_NAMES), MemberBlocks.of(self)
+            self._derived = (sources, blocks)
+        return blocks
 
     layers = 1  # one set of arrays, whatever their width
 
@@ -171,7 +180,7 @@ class SequenceStage:
         for t in range(steps):
             low, high = step_start[t], step_start[t + 1]
             a, state = gates[:, low:high], state[:, :high - low]
-            r_h = np.matmul(state, recurrent)  # in place from here: every array allocated costs as much as the arithmetic
+            r_h = np.matmul(state, recurrent)  # in place from here: each array allocated costs as much as the arithmetic
             reset_update = r_h[..., :2 * h]
             reset_update += a[..., :2 * h]
             np.negative(reset_update, out=reset_update)
@@ -183,10 +192,11 @@ class SequenceStage:
             candidate *= reset_update[..., :h]
             candidate += a[..., 2 * h:]
             np.tanh(candidate, out=candidate)
-            state = state - candidate
-            state *= reset_update[..., h:]
-            state += candidate
-            out[:, low:high] = state
+            new = out[:, low:high]
+            np.subtract(state, candidate, out=new)
+            new *= reset_update[..., h:]
+            new += candidate
+            state = new
         per_direction = [out[d * m:(d + 1) * m][:, slots[d]].transpose(1, 0, 2).reshape(n, m * h) for d in range(2)]
         return np.hstack(per_direction)
 
