@@ -188,7 +188,8 @@ while True:
         break
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 lines = sum(len([l for l in t.splitlines() if l.strip()]) for t in texts)
-print(json.dumps({"docs": passes * len(texts), "lines": passes * lines, "wall": wall, "cpu": cpu, "spent": spent}))
+import noisecut
+print(json.dumps({"docs": passes * len(texts), "lines": passes * lines, "wall": wall, "cpu": cpu, "spent": spent, "noisecut": noisecut.__file__}))
 """
 
 
@@ -196,7 +197,7 @@ def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: 
     """Run ``_WORKER`` with ``checkout`` first on the path (training/ comes from this checkout)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys([str(checkout), str(REPO)])))
     out = subprocess.run([sys.executable, "-c", _WORKER, mode, str(pages), str(seconds), model or ""],
-                         env=env, capture_output=True, text=True)
+                         env=env, capture_output=True, text=True, cwd=pages.parent)  # not the cwd: "-c" puts it first on sys.path
     if out.returncode != 0:
         raise SystemExit(f"benchmark worker ({mode}, {checkout}) failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.splitlines()[-1])
