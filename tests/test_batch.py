@@ -168,3 +168,34 @@ def test_windows_cover_every_line_once(model):
     np.testing.assert_allclose(short[1], p, atol=1e-6)
     with pytest.raises(ValueError, match="context"):
         windowed(model, texts, window=20, overlap=10)
+
+
+@pytest.mark.skipif(SEEDS is None, reason="needs ../shared/seeds")
+def test_windowed_pass_keeps_the_lines_of_the_whole_document_pass(model):
+    """The five seed reports as one long real document: windows of 100 lines (25 of context on
+    each side) keep the same lines as one pass over all of it. Smaller windows do not: a window's
+    document-level features are its own (with 40-line windows 7 of 125 lines flip), which is why
+    real documents are windowed only past ``WINDOW_LINES``."""
+    from noisecut.policy import Policy, select
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    texts = non_blank(text)
+    assert len(texts) > 100
+    columns = model.columns(Policy().keep)
+    whole = model.predict_proba(texts)
+    parts = windowed(model, texts, window=100, overlap=25)
+    assert not np.allclose(parts, whole, atol=1e-3)  # the windows really saw less
+    kept = select(texts, whole[:, columns].sum(axis=1), Policy())
+    np.testing.assert_array_equal(select(texts, parts[:, columns].sum(axis=1), Policy()), kept)
+
+
+def test_first_characters_beyond_the_basic_plane():
+    """Line starts are tested with Python's own str methods, astral characters included."""
+    lines = ["\U0001d7cf23 apples", "\U00010428 small deseret", "²", "Ⅻ chapter", "ñandú", "..."]
+    names = list(feature_dict(lines))
+    rows = featurize(lines)
+    for row, line in zip(rows, lines):
+        assert row[names.index("starts_digit")] == float(line[0].isdigit())
+        assert row[names.index("starts_lower")] == float(line[0].islower())
+        assert row[names.index("is_number")] == float(line.replace(",", "").replace(".", "").isdigit())
+        assert row[names.index("ends_ellipsis")] == float(line.endswith(("...", "…")))
