@@ -105,14 +105,20 @@ def noisecut_parallel(docs_text: list[str], model: str | None, jobs: int) -> flo
 
 
 def noisecut_command() -> list[str]:
-    exe = shutil.which("noisecut")
-    return [exe] if exe else [sys.executable, "-c", "from noisecut.cli import main; main()"]
+    """The CLI of the checkout on ``PYTHONPATH`` (see ``checkout_env``): not the installed ``noisecut``
+    script, which an editable install ties to another checkout."""
+    return [sys.executable, "-c", "from noisecut.cli import main; main()"]
 
 
-def first_line_time(cmd: list[str]) -> float:
+def checkout_env(checkout: Path = REPO) -> dict:
+    """The environment that makes a child import ``checkout``'s noisecut (run it outside ``checkout``'s parent)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys([str(checkout), str(REPO)])))
+
+
+def first_line_time(cmd: list[str], checkout: Path = REPO) -> float:
     """Seconds from starting ``cmd`` to its first line on stdout (the rest is drained)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=checkout_env(checkout), cwd=tempfile.gettempdir())
     proc.stdout.readline()
     elapsed = time.perf_counter() - start
     proc.stdout.read()
@@ -123,7 +129,7 @@ def first_line_time(cmd: list[str]) -> float:
 def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
     """(peak resident set of the child in MiB, wall seconds), from ``wait4``'s rusage of that one child."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=checkout_env(), cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
@@ -195,7 +201,7 @@ print(json.dumps({"docs": passes * len(texts), "lines": passes * lines, "wall": 
 
 def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: Path = REPO) -> dict:
     """Run ``_WORKER`` with ``checkout`` first on the path (training/ comes from this checkout)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys([str(checkout), str(REPO)])))
+    env = checkout_env(checkout)
     out = subprocess.run([sys.executable, "-c", _WORKER, mode, str(pages), str(seconds), model or ""],
                          env=env, capture_output=True, text=True, cwd=pages.parent)  # not the cwd: "-c" puts it first on sys.path
     if out.returncode != 0:
@@ -349,10 +355,11 @@ def main() -> None:
         small = tmp / "small.txt"
         small.write_text(min(texts, key=lambda t: abs(len(t) - 3000)), encoding="utf-8", errors="surrogatepass")
         runs = 3 if quick else 5
-        cold = statistics.median(first_line_time([*cli, "clean", "-q", *model_args, str(small)]) for _ in range(runs))
-        imp = statistics.median(first_line_time([sys.executable, "-c", "import noisecut; print(1)"]) for _ in range(runs))
-        print(f"CLI cold start, `noisecut clean SMALLFILE` ({small.stat().st_size / 1e3:.1f} kB) to its first output line: {cold * 1000:.0f} ms (median of {runs})")
-        print(f"`python -c \"import noisecut\"`: {imp * 1000:.0f} ms (median of {runs})")
+        for checkout in [REPO, *([args.baseline] if args.baseline else [])]:
+            cold = statistics.median(first_line_time([*cli, "clean", "-q", *model_args, str(small)], checkout) for _ in range(runs))
+            imp = statistics.median(first_line_time([sys.executable, "-c", "import noisecut; print(1)"], checkout) for _ in range(runs))
+            print(f"{checkout}: CLI cold start, `noisecut clean SMALLFILE` ({small.stat().st_size / 1e3:.1f} kB) to its first output line: "
+                  f"{cold * 1000:.0f} ms; `python -c \"import noisecut\"`: {imp * 1000:.0f} ms (medians of {runs})")
         print()
 
         # peak memory

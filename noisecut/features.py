@@ -326,19 +326,13 @@ def shape(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
-@functools.lru_cache(maxsize=None)
-def _str_table(method: str) -> np.ndarray:
-    """``str.<method>`` of every BMP code point (built on first use, a few ms)."""
-    test = getattr(str, method)
-    return np.fromiter((test(chr(c)) for c in range(0x10000)), dtype=bool, count=0x10000)
-
-
 def _first_char_is(lines: Lines, method: str) -> np.ndarray:
-    """``str.<method>`` of each line's first character."""
-    first = lines.code[lines._first]
-    out = _str_table(method)[first]
-    for i in np.flatnonzero(first == 0xFFFF):  # astral (looked up as U+FFFF): ask Python
-        out[i] = getattr(str, method)(lines.stripped[i][0])
+    """``str.<method>`` of each line's first character (asked once per distinct character)."""
+    test = getattr(str, method)
+    distinct, where = np.unique(lines.code[lines._first], return_inverse=True)
+    out = np.fromiter(map(test, map(chr, distinct.tolist())), dtype=bool, count=len(distinct))[where.reshape(-1)]
+    for i in np.flatnonzero(distinct[where.reshape(-1)] == 0xFFFF):  # astral (looked up as U+FFFF): ask with the real one
+        out[i] = test(lines.stripped[i][0])
     return out
 
 
