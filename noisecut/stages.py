@@ -184,13 +184,11 @@ class SequenceStage:
             low, high = step_start[t], step_start[t + 1]
             a, state = gates[:, low:high], state[:, :high - low]
             r_h = np.matmul(state, recurrent)  # in place from here: each array allocated costs as much as the arithmetic
-            reset_update = r_h[..., :2 * h]
+            reset_update = r_h[..., :2 * h]  # halved (MemberBlocks): 2 sigmoid(x) = 1 + tanh(x / 2)
             reset_update += a[..., :2 * h]
-            np.negative(reset_update, out=reset_update)
-            np.exp(reset_update, out=reset_update)
-            reset_update += 1.0
-            np.reciprocal(reset_update, out=reset_update)  # sigmoid
-            candidate = r_h[..., 2 * h:]
+            np.tanh(reset_update, out=reset_update)
+            reset_update += 1.0  # twice the reset and update gates
+            candidate = r_h[..., 2 * h:]  # the new gate's recurrent term, halved too
             candidate += new_bias
             candidate *= reset_update[..., :h]
             candidate += a[..., 2 * h:]
@@ -198,6 +196,7 @@ class SequenceStage:
             new = out[:, low:high]
             np.subtract(state, candidate, out=new)
             new *= reset_update[..., h:]
+            new *= 0.5
             new += candidate
             state = new
         per_direction = [out[d * m:(d + 1) * m][:, slots[d]].transpose(1, 0, 2).reshape(n, m * h) for d in range(2)]
@@ -258,6 +257,11 @@ class MemberBlocks:
     arithmetic (five sixths in the recurrent one, with both directions) would
     be with zeros. These are the blocks, derived when a stage is built; the
     model file keeps the wide arrays. A single network is one member.
+
+    The reset and update gates' weights and biases, and the new gate's
+    recurrent ones, are stored halved (exact in floating point): the loop
+    then takes a sigmoid as one ``tanh`` (2 sigmoid(x) = 1 + tanh(x / 2)) and
+    carries the factor 2 into the products that use the gates.
     """
 
     members: int
@@ -288,9 +292,14 @@ class MemberBlocks:
             input_b.append([bias[columns[k]] for k in range(m)])
         recurrent_w = np.stack([stage.hh_w[d][k * h:(k + 1) * h][:, columns[k]] for d in range(2) for k in range(m)])
         new_b = np.stack([stage.hh_b[d][2 * wide_h + k * h:2 * wide_h + (k + 1) * h] for d in range(2) for k in range(m)])
+        input_w, input_b = np.array(input_w), np.array(input_b)
+        input_w[..., :2 * h] *= 0.5  # see the docstring: halved for the tanh form of the sigmoid
+        input_b[..., :2 * h] *= 0.5
+        recurrent_w *= 0.5
+        new_b = new_b * 0.5
         f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
         return cls(m, h, f32(stage.mean), f32(stage.scale), f32(stage.proj_w), f32(stage.proj_b), f32(input_w),
-                   f32(np.array(input_b)), f32(recurrent_w), f32(new_b), f32(stage.out_w), f32(stage.out_b))
+                   f32(input_b), f32(recurrent_w), f32(new_b), f32(stage.out_w), f32(stage.out_b))
 
 
 def _members(stage: "SequenceStage") -> int:
