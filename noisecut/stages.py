@@ -306,12 +306,16 @@ def _members(stage: "SequenceStage") -> int:
     """The most members the stage's GRU weights split into: every weight outside a
     member's own block is exactly zero (as ``average`` writes them)."""
     wide_p, wide_h = stage.proj_w.shape[1], stage.hidden
+    ih, hh = stage.ih_w != 0, stage.hh_w != 0
     for m in range(math.gcd(wide_p, wide_h), 1, -1):
         if wide_p % m or wide_h % m:
             continue
-        gate_owner = (np.arange(3 * wide_h) % wide_h) // (wide_h // m)
-        outside_ih = (np.arange(wide_p) // (wide_p // m))[:, None] != gate_owner[None, :]
-        outside_hh = (np.arange(wide_h) // (wide_h // m))[:, None] != gate_owner[None, :]
-        if not (stage.ih_w[:, outside_ih].any() or stage.hh_w[:, outside_hh].any()):
+        if hh[0, 0].reshape(3, m, -1)[:, 1:].any():  # the first unit already reads other members: not m blocks
+            continue
+        off_block = ~np.eye(m, dtype=bool)  # (member of the row, member of the column)
+        # rows are member-major; columns gate-major, then member, then unit
+        ih_blocks = ih.reshape(2, m, wide_p // m, 3, m, wide_h // m).any(axis=(0, 2, 3, 5))
+        hh_blocks = hh.reshape(2, m, wide_h // m, 3, m, wide_h // m).any(axis=(0, 2, 3, 5))
+        if not (ih_blocks[off_block].any() or hh_blocks[off_block].any()):
             return m
     return 1
