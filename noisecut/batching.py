@@ -25,7 +25,6 @@ bounded whatever the input:
 """
 from __future__ import annotations
 
-from itertools import islice
 from typing import Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
@@ -41,16 +40,25 @@ T = TypeVar("T")
 
 def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, doc.lines))),
             lines: int = BATCH_LINES, chars: int = BATCH_CHARS) -> Iterator[list[T]]:
-    """Consecutive documents grouped while their ``size`` (lines, characters) stays within the limits."""
+    """Consecutive documents grouped while their ``size`` (lines, characters) stays within the limits.
+
+    If reading the next document fails, the documents read before it still
+    come out (as a last, smaller batch) before the error does: whatever was
+    read whole gets cleaned and written."""
     batch: list[T] = []
     used_lines = used_chars = 0
-    for doc in docs:
-        n_lines, n_chars = size(doc)
-        if batch and (used_lines + n_lines > lines or used_chars + n_chars > chars):
+    try:
+        for doc in docs:
+            n_lines, n_chars = size(doc)
+            if batch and (used_lines + n_lines > lines or used_chars + n_chars > chars):
+                yield batch
+                batch, used_lines, used_chars = [], 0, 0
+            batch.append(doc)
+            used_lines, used_chars = used_lines + n_lines, used_chars + n_chars
+    except Exception:
+        if batch:
             yield batch
-            batch, used_lines, used_chars = [], 0, 0
-        batch.append(doc)
-        used_lines, used_chars = used_lines + n_lines, used_chars + n_chars
+        raise
     if batch:
         yield batch
 
@@ -84,9 +92,3 @@ def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: i
         parts.append(p[decided - low:min(decided + step, len(texts)) - low])
     return np.vstack(parts)
 
-
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of ``size`` items (the last may be shorter)."""
-    items = iter(items)
-    while chunk := list(islice(items, size)):
-        yield chunk

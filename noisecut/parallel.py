@@ -35,7 +35,7 @@ from .errors import NoiseCutError
 from .labels import KEEP_DEFAULT, Label
 from .policy import THRESHOLD_DEFAULT
 
-CHUNK_DOCS = 16          # documents per task sent to a worker
+CHUNK_DOCS = 64          # documents per task sent to a worker: the worker cleans them as one batch
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
 

@@ -199,3 +199,15 @@ def test_first_characters_beyond_the_basic_plane():
         assert row[names.index("starts_lower")] == float(line[0].islower())
         assert row[names.index("is_number")] == float(line.replace(",", "").replace(".", "").isdigit())
         assert row[names.index("ends_ellipsis")] == float(line.endswith(("...", "…")))
+
+
+def test_documents_read_before_a_failing_one_still_come_out():
+    def stream():
+        yield Document.from_text("a")
+        yield Document.from_text("b")
+        raise OSError("unreadable")
+
+    groups = batches(stream())
+    assert [len(d) for d in next(groups)] == [1, 1]
+    with pytest.raises(OSError, match="unreadable"):
+        next(groups)
