@@ -6,7 +6,7 @@
 >>> cleaner.classify(text)               # doctest: +SKIP
 
 Importing noisecut loads numpy only; scikit-learn and pandas are imported by
-training and by the pandas/scikit-learn integrations, not by cleaning.
+training, evaluation and the pandas/scikit-learn integrations, not by cleaning.
 """
 __version__ = "1.0.0"
 

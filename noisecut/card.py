@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from .policy import THRESHOLD_DEFAULT
+
 
 def model_card(meta: dict) -> str:
     training = meta.get("training", {})
@@ -52,6 +54,16 @@ def model_card(meta: dict) -> str:
         lines.append("None recorded.")
     for name, value in scores.items():
         lines.append(f"- {name}: {json.dumps(value, sort_keys=True)}")
+    presets = meta.get("presets")
+    if presets:
+        lines += ["", "## Threshold presets", "",
+                  f"`--precision` keeps a line at P(kept labels) >= {presets['precision']}, "
+                  f"`--recall` at >= {presets['recall']} (the default is {THRESHOLD_DEFAULT}).",
+                  f"Chosen on: {presets.get('chosen_on', '?')}."]
+        if presets.get("note"):
+            lines.append(presets["note"])
+        for name, value in (presets.get("scores_there") or {}).items():
+            lines.append(f"- {name}: {json.dumps(value, sort_keys=True)}")
     lines += [
         "",
         "## Use",

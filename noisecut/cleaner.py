@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -17,7 +18,7 @@ from . import batching
 from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .model import Model
-from .policy import THRESHOLD_DEFAULT, Policy, select
+from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
 
 
 @dataclass
@@ -54,12 +55,24 @@ class Cleaner:
     def __init__(
         self,
         model: Model | str | Path | None = None,
-        keep: Iterable[Label] = KEEP_DEFAULT,
-        threshold: float = THRESHOLD_DEFAULT,
+        keep: Iterable[Label | str] = KEEP_DEFAULT,
+        threshold: float | str = THRESHOLD_DEFAULT,
         dedupe: bool = True,
     ):
+        """``model``: a ``Model``, a model directory, or None for the shipped model.
+        ``keep``: the labels kept (``Label`` members or their names).
+        ``threshold``: a number from 0 to 1, or a preset the model records
+        (``"precision"``, ``"recall"``: see its model card).
+        ``dedupe``: drop later exact repeats of kept lines.
+        Wrong types raise TypeError, wrong values ValueError, each naming what is allowed.
+        """
+        if not (model is None or isinstance(model, (Model, str, os.PathLike))):
+            raise TypeError(f"model takes a Model, a model directory or None (the shipped model), not {type(model).__name__}")
+        if not isinstance(dedupe, (bool, np.bool_)):
+            raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
+        keep = check_keep(keep)
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self.policy = Policy(frozenset(keep), threshold, dedupe)
+        self.policy = Policy(keep, check_threshold(threshold, self.model.meta.get("presets")), bool(dedupe))
         self._keep_columns = self.model.columns(self.policy.keep)
 
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, Decision]]:
@@ -82,15 +95,15 @@ class Cleaner:
 
     def clean(self, text: str) -> str:
         """The kept lines of ``text``, unchanged and in order."""
-        return self.clean_document(Document.from_text(text))
+        return self.clean_document(Document.from_text(_text_argument(text, "clean")))
 
     def clean_bytes(self, data: bytes) -> bytes:
         """Like ``clean`` on raw bytes; invalid UTF-8 in kept lines comes back byte for byte."""
-        return encode(self.clean_document(Document.from_bytes(data)))
+        return encode(self.clean_document(Document.from_bytes(_bytes_argument(data, "clean_bytes"))))
 
     def clean_many(self, texts: Iterable[str]) -> Iterator[str]:
         """``clean`` of each text, in order; the texts are read lazily and cleaned in batches."""
-        return self.clean_documents(Document.from_text(text) for text in texts)
+        return self.clean_documents(Document.from_text(_text_argument(text, "clean_many")) for text in texts)
 
     def classify(self, text: str | Document) -> list[LineResult]:
         """Every line with its label, probability and whether it is kept.
@@ -98,7 +111,7 @@ class Cleaner:
         The label is the most probable one on the side of the decision: a
         kept line gets the best kept label, a dropped line the best other one.
         """
-        return next(self.classify_many([text if isinstance(text, Document) else Document.from_text(text)]))
+        return next(self.classify_many([text if isinstance(text, Document) else Document.from_text(_text_argument(text, "classify"))]))
 
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
@@ -118,7 +131,7 @@ class Cleaner:
 
     def explain(self, data: bytes) -> bytes:
         """One row per line: verdict, label, probability, keep score, the line."""
-        return explain_table(self.classify(Document.from_bytes(data)))
+        return explain_table(self.classify(Document.from_bytes(_bytes_argument(data, "explain"))))
 
 
 def explain_table(results: list[LineResult]) -> bytes:
@@ -130,6 +143,20 @@ def explain_table(results: list[LineResult]) -> bytes:
         numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
         rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
     return encode("".join(rows))
+
+
+def _text_argument(text, method: str) -> str:
+    if isinstance(text, str):
+        return text
+    hint = "; for bytes use clean_bytes()" if isinstance(text, (bytes, bytearray, memoryview)) else ""
+    raise TypeError(f"{method}() takes the text as a str, not {type(text).__name__}{hint}")
+
+
+def _bytes_argument(data, method: str) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    hint = "; for str use clean()" if isinstance(data, str) else ""
+    raise TypeError(f"{method}() takes the text as bytes, not {type(data).__name__}{hint}")
 
 
 _default: Cleaner | None = None

@@ -70,6 +70,40 @@ threshold_option = click.option(
 )
 
 
+def threshold_options(command):
+    """``--threshold`` or one of the model's presets (``--precision``, ``--recall``); the command gets the number."""
+
+    @functools.wraps(command)
+    def wrapper(*args, threshold, precision, recall, **kwargs):
+        return command(*args, threshold=_threshold(threshold, precision, recall, kwargs.get("model")), **kwargs)
+
+    wrapper = click.option("--recall", is_flag=True, help=(
+        "Keep more: the model's recall preset threshold (best text-level F2 on the dev split; see its model card). "
+        "Instead of --threshold."))(wrapper)
+    wrapper = click.option("--precision", is_flag=True, help=(
+        "Keep less: the model's precision preset threshold (best text-level F0.5 on the dev split; see its model card). "
+        "Instead of --threshold."))(wrapper)
+    return threshold_option(wrapper)
+
+
+def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
+    from .model import default_model_dir, read_meta
+    from .policy import check_threshold
+
+    presets = [name for name, chosen in (("precision", precision), ("recall", recall)) if chosen]
+    if not presets:
+        return threshold
+    if len(presets) > 1 or click.get_current_context().get_parameter_source("threshold") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
+    try:
+        return check_threshold(presets[0], read_meta(model or default_model_dir()).get("presets"))
+    except NoiseCutError as error:
+        raise click.ClickException(str(error)) from None
+    except ValueError:
+        raise click.ClickException(f"--{presets[0]}: the model records no threshold presets "
+                                   "(python -m training.presets --record adds them); use --threshold") from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="noisecut")
 def main():
@@ -84,14 +118,17 @@ def main():
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path, allow_dash=True), default=None,
+    "--output", "-o", type=click.Path(allow_dash=True), default=None,  # a str: a trailing / means a directory
     help="Write here instead of stdout: a file (written whole or not at all), or a directory for directory input. "
-    "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/.",
+    "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/. "
+    "Several documents in one text output follow each other, each starting on a new line (a line break is added "
+    "after one that ends without); -O jsonl keeps them apart. The same for both engines.",
 )
 @click.option(
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
-    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .parquet, .wet[.gz], .warc[.gz], "
-    "a directory; anything else is text). E.g. `-I jsonl -` reads JSONL from stdin.",
+    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .json, .parquet, .wet[.gz], .warc[.gz], "
+    ".txt, a directory; anything else, stdin too, is text, refused when its first line is a JSON object). "
+    "E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
     "--output-format", "-O", type=click.Choice(OUTPUT_FORMATS + ("warc",)), default=None,
@@ -118,14 +155,17 @@ def main():
     "`stop` with one line naming the file and record, writing nothing; or `skip` it, log it on stderr and report the count. "
     "E.g. --on-error skip.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr (errors still show). The bar only appears on a terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "
+              "The bar only appears on a terminal; it shows bytes read, with an ETA, when the inputs are files.")
 @model_option
 @keep_option
-@threshold_option
-@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text (text output only). E.g. --explain page.txt.")
+@threshold_options
+@click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text, "
+              "as text whatever the input format. E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="`ray`: clean JSONL, Parquet or text files on a Ray cluster (needs noisecut[ray]). E.g. --engine ray -o out/ data.jsonl.")
+              help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
+                   "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
 @click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
 @user_errors
 def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address):
@@ -143,6 +183,7 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean page.txt
       noisecut clean --keep title -o clean.txt page.txt
       noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
+      noisecut clean --precision page.txt                # or --recall: the model's presets
       cat page.txt | noisecut clean --explain
       noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt files
       noisecut clean crawl.jsonl.gz -o clean.jsonl.gz -j 8
@@ -152,33 +193,25 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
     """
-    if engine == "ray":
-        from .integrations.ray import clean_with_ray
-
-        if not files or output is None:
-            raise NoiseCutError("--engine ray needs input files and -o OUTPUT")
-        clean_with_ray([str(f) for f in files], str(output), model=model, keep=keep, threshold=threshold,
-                       dedupe=not no_dedupe, text_column=text_field, labels_column=labels_field,
-                       address=address, concurrency=None if jobs == 0 else jobs)
-        return
     from .io.pipeline import CleanConfig, clean_files
 
     clean_files(CleanConfig(
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
         model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
+        engine=engine, address=address,
     ))
 
 
 def _read(source: Path) -> bytes:
-    if str(source) == "-":
-        return sys.stdin.buffer.read()
-    if source.is_dir():
-        raise NoiseCutError(f"{source}: is a directory (pass text files)")
-    try:
-        return source.read_bytes()
-    except FileNotFoundError:
-        raise NoiseCutError(f"{source}: no such file") from None
+    """The bytes of a text input (``-``: stdin), through the opener ``clean`` uses (gzip'd or not)."""
+    from .io.files import READ_ERRORS, open_input
+
+    with open_input(source) as f:
+        try:
+            return f.read()
+        except READ_ERRORS as error:
+            raise NoiseCutError(f"{source}: unreadable ({error})") from None
 
 
 @main.command()
@@ -229,18 +262,33 @@ def train(labeled, output, sequence, members, hidden, single_stage, max_iter, se
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
 @click.argument("labeled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
 @keep_option
-@threshold_option
+@threshold_options
 @user_errors
-def evaluate(model, labeled, keep, threshold):
-    """Score MODEL on LABELED documents: per-label and keep/drop precision, recall, F1, and a confusion table."""
-    from .evaluate import evaluate_labeled
-    from .scoring import format_line_report
+def evaluate(labeled, model, keep, threshold):
+    """Score a model on LABELED files or directories of `*.lines` files.
 
-    scores = evaluate_labeled(model, labeled, keep=keep, threshold=threshold)
-    click.echo(format_line_report(scores))
+    First the text level, the metric of the README's results table: each
+    document is cleaned and its kept text is compared with the text of its
+    lines labeled with a kept label (bag-of-tokens precision, recall and F1,
+    averaged over documents). Then the line level (scikit-learn's report):
+    per-label precision, recall and F1 with the macro average over the labels
+    that have gold lines, the keep/drop decision, and a confusion table.
+
+    \b
+    Examples:
+      noisecut evaluate labeled/
+      noisecut evaluate -m models/mine --precision held-out/
+    """
+    from .evaluate import evaluate_labeled, format_report
+    from .model import META
+
+    if model is None and (labeled[0] / META).is_file():
+        raise click.ClickException(f"{labeled[0]} is a model directory; the model is an option now: "
+                               f"noisecut evaluate -m {labeled[0]} LABELED...")
+    click.echo(format_report(evaluate_labeled(model, labeled, keep=keep, threshold=threshold)))
 
 
 @main.command()
@@ -255,7 +303,7 @@ def label(file, output, model):
     from .document import Document, encode
     from .io.files import write_output
 
-    doc = Document.from_bytes(_read(file), id=Path(file).stem)
+    doc = Document.from_bytes(_read(file), id=Path(file.name.removesuffix(".gz")).stem)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)
@@ -272,18 +320,17 @@ def label(file, output, model):
 def import_gold(root, output, datasets, renderers, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
 
-    ROOT holds one folder per collection, each with `input/NAME.html` and
-    `GoldStandard/NAME.txt` (plain text of the main content, one paragraph
-    per line; CleanEval `<p>`/`<h>`/`<l>` markers are understood). Every page
+    ROOT holds one folder per collection, each with `input/NAME.html` (or
+    `.html.gz`) and `GoldStandard/NAME.txt` (plain text of the main content,
+    one paragraph per line; the folders of the shared benchmark datasets are
+    read in their own gold formats), and optionally `meta.jsonl`. Every page
     is rendered to text by several HTML-to-text tools, each rendered line is
     aligned to the gold text and labeled, and the labeled documents are
-    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Needs the
-    training extras: pip install 'noisecut[training]'.
+    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Runs the
+    training/ scripts of a clone of noisecut (they are not in the wheel),
+    with the training extras: pip install -e '.[training]'.
     """
-    try:
-        from training.build_corpus import build
-    except ImportError as error:
-        raise NoiseCutError(f"import-gold needs the training extras ({error.name} missing): pip install 'noisecut[training]'") from None
+    build = _training_build()
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     try:
@@ -291,6 +338,22 @@ def import_gold(root, output, datasets, renderers, limit, jobs):
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)
+
+
+def _training_build():
+    """``training.build_corpus.build``. training/ is part of a source checkout and never
+    installed: an editable install finds it beside noisecut/, a wheel has none."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "training" / "build_corpus.py").is_file():
+        raise NoiseCutError("import-gold runs training/ from a source checkout, which this install lacks: "
+                            "clone noisecut and pip install -e '.[training]'")
+    if str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        from training.build_corpus import build
+    except ImportError as error:
+        raise NoiseCutError(f"import-gold needs the training extras ({error.name} missing): pip install 'noisecut[training]'") from None
+    return build
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,28 +1,103 @@
-"""Line-level evaluation of a model on labeled documents (``noisecut evaluate``)."""
+"""Evaluation of a model on labeled documents (``noisecut evaluate``).
+
+Two views of the same documents:
+
+* text level, the metric of the README's results table: each document is
+  cleaned, and the cleaned text is scored against the text of its lines
+  labeled with a kept label (bag-of-tokens precision/recall/F1,
+  ``scoring.text_scores``), averaged over documents;
+* line level, from ``sklearn.metrics``: per-label precision/recall/F1 (the
+  macro average over the labels that have gold lines), the keep/drop
+  decision, and a confusion matrix.
+
+Imports scikit-learn (and pandas for the confusion table) when it runs; the
+cleaning path never imports this module.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .cleaner import Cleaner
-from .labeled import read_all
-from .labels import KEEP_DEFAULT, Label
+from .errors import NoiseCutError
+from .labeled import LabeledDocument, read_all
+from .labels import KEEP_DEFAULT, LABELS, Label
 from .policy import THRESHOLD_DEFAULT
-from .scoring import line_scores
+from .scoring import PRF, mean_scores, text_scores
 
 
-def labeled_predictions(cleaner: Cleaner, docs) -> tuple[list[Label], list[Label]]:
-    """Gold and predicted labels of every labeled line of ``docs``, in order."""
-    gold, predicted = [], []
+@dataclass
+class Evaluation:
+    documents: int
+    text: PRF                   # mean over documents of the text-level scores
+    gold: list[Label]           # one per labeled content line, in document order
+    predicted: list[Label]
+    keep: frozenset[Label]
+    threshold: float
+
+
+def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEFAULT,
+                     threshold: float | str = THRESHOLD_DEFAULT) -> Evaluation:
+    """Clean and classify every labeled document under ``paths`` with ``model`` (default: the shipped one)."""
+    cleaner = Cleaner(model, keep=keep, threshold=threshold)
+    docs = [labeled for labeled in read_all(paths) if any(label is not None for label in labeled.labels)]
+    if not docs:
+        raise NoiseCutError("no labeled lines to evaluate on (expected *.lines files)")
+    gold, predicted, scores = [], [], []
     for labeled in docs:
-        for result, label in zip(cleaner.classify(labeled.doc), labeled.labels):
+        results = cleaner.classify(labeled.doc)
+        scores.append(text_scores(*cleaned_and_gold_text(labeled, results, cleaner.policy.keep)))
+        for result, label in zip(results, labeled.labels):
             if label is not None and result.label is not None:
                 gold.append(label)
                 predicted.append(result.label)
-    return gold, predicted
+    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, cleaner.policy.threshold)
 
 
-def evaluate_labeled(model, paths: Iterable[str | Path], keep=KEEP_DEFAULT, threshold: float = THRESHOLD_DEFAULT) -> dict:
-    cleaner = Cleaner(model, keep=keep, threshold=threshold)
-    gold, predicted = labeled_predictions(cleaner, read_all(paths))
-    return line_scores(gold, predicted, keep=frozenset(keep))
+def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:
+    """The kept lines' text, and the text of the lines labeled with a ``keep`` label."""
+    cleaned = "\n".join(r.text for r in results if r.kept)
+    gold = "\n".join(line for line, label in zip(labeled.doc.lines, labeled.labels) if label in keep)
+    return cleaned, gold
+
+
+def keep_scores(gold: Sequence[Label], predicted: Sequence[Label], keep: frozenset[Label] = KEEP_DEFAULT,
+                positive: bool = True) -> PRF:
+    """Precision/recall/F1 of the keep decision (``positive=False``: of the drop decision), per line."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    g = [label in keep for label in gold]
+    p = [label in keep for label in predicted]
+    precision, recall, f1, _ = precision_recall_fscore_support(g, p, average="binary", pos_label=positive,
+                                                               zero_division=0.0)
+    return PRF(float(precision), float(recall), float(f1), sum(v == positive for v in g))
+
+
+def format_report(evaluation: Evaluation) -> str:
+    """Text level first (the README's metric), then sklearn's per-label report, keep/drop and the confusion table."""
+    import pandas as pd
+    from sklearn.metrics import classification_report, confusion_matrix
+
+    e = evaluation
+    present = set(e.gold)
+    with_gold = [label.value for label in LABELS if label in present]
+    shown = [label.value for label in LABELS if label in present or label in set(e.predicted)]
+    gold, predicted = [label.value for label in e.gold], [label.value for label in e.predicted]
+    text = e.text
+    out = [
+        f"text level (bag-of-tokens, mean over {e.documents} documents; kept labels: "
+        f"{', '.join(sorted(label.value for label in e.keep))}; threshold {e.threshold:g})",
+        f"  precision {text.precision:.4f}  recall {text.recall:.4f}  f1 {text.f1:.4f}",
+        "",
+        f"line level ({len(gold)} labeled lines; macro average over the {len(with_gold)} labels with gold lines)",
+        classification_report(gold, predicted, labels=with_gold, digits=4, zero_division=0.0).rstrip(),
+        "",
+    ]
+    for name, positive in (("keep", True), ("drop", False)):
+        s = keep_scores(e.gold, e.predicted, e.keep, positive)
+        out.append(f"{name:>12}  {s.precision:>9.4f} {s.recall:>9.4f} {s.f1:>9.4f} {s.support:>9d}")
+    matrix = confusion_matrix(gold, predicted, labels=shown)
+    table = pd.DataFrame(matrix, index=shown, columns=pd.Index(shown, name="gold\\pred"))
+    out += ["", "confusion (gold rows, predicted columns)", table.to_string()]
+    return "\n".join(out)

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -105,10 +106,10 @@ class Model:
         arrays = {}
         for name, stage in self.stages().items():
             arrays.update(stage.arrays(name))
-        tmp = directory / (ARRAYS + ".tmp")
-        with open(tmp, "wb") as f:
+        from .io.files import atomic_open  # noisecut.io imports the cleaner, which imports this module
+
+        with atomic_open(directory / ARRAYS) as f:
             np.savez_compressed(f, **arrays)
-        os.replace(tmp, directory / ARRAYS)
         meta = dict(self.meta)
         meta.update(
             format_version=SEQUENCE_FORMAT if self.sequence is not None else WINDOW_FORMAT,
@@ -119,10 +120,21 @@ class Model:
             sha256=file_digest(directory / ARRAYS),
         )
         self.meta = meta
-        _write_text(directory / META, json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        from .card import model_card  # only when saving
+        return self.save_meta(directory)
 
-        _write_text(directory / CARD, model_card(meta))
+    def save_meta(self, directory: str | Path) -> Path:
+        """Rewrite ``model.json`` and ``MODEL_CARD.md`` from ``meta``, leaving ``model.npz`` as it is.
+
+        For figures recorded after training (scores, threshold presets): the
+        integrity check hashes ``model.npz`` only, so its digest still holds.
+        """
+        from .card import model_card  # only when saving
+        from .io.files import atomic_open
+
+        directory = Path(directory)
+        for name, text in ((META, json.dumps(self.meta, indent=2, sort_keys=True) + "\n"), (CARD, model_card(self.meta))):
+            with atomic_open(directory / name) as f:
+                f.write(text.encode("utf-8"))
         return directory
 
     @classmethod
@@ -192,19 +204,13 @@ def read_meta(directory: Path) -> dict:
 
 
 def default_model_dir() -> Path:
-    """The shipped model: $NOISECUT_MODEL, else ``models/default`` of the source tree or the install."""
+    """The shipped model: $NOISECUT_MODEL, else ``models/default`` of a source checkout
+    (and of an editable install), else the package data ``noisecut/_models/default``
+    that a wheel installs wherever noisecut goes (site-packages, ``pip install --target``)."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "models" / "default", here / "models" / "default"):
-        if (candidate / META).exists():
-            return candidate
-    import sys  # installed as data files by a non-editable install
+    checkout = Path(__file__).resolve().parent.parent / "models" / "default"
+    if (checkout / META).exists():
+        return checkout
+    return Path(str(resources.files(__package__).joinpath("_models", "default")))
 
-    return Path(sys.prefix) / "share" / "noisecut" / "models" / "default"
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

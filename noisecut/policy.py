@@ -10,16 +10,20 @@ asks for precision and gets exactly what clears it.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .labels import KEEP_DEFAULT, Label
+from .labels import KEEP_DEFAULT, Label, parse_label
 
 THRESHOLD_DEFAULT = 0.5  # keep a line when P(kept labels) >= this
 RESCUE_FLOOR = 0.15      # below this, an all-noise document may come out empty
 RESCUE_RATIO = 0.6       # rescued lines score at least this share of the best line
+# Named thresholds a model may record in its model.json ("presets"), chosen on
+# the dev split by training/presets.py: best text-level F0.5 and F2.
+PRESETS = ("precision", "recall")
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,44 @@ def select(texts: Sequence[str], keep_score: np.ndarray, policy: Policy) -> np.n
                 kept[i] = False
             seen.add(key)
     return kept
+
+
+def check_keep(keep: Iterable[Label | str] | Label | str) -> frozenset[Label]:
+    """Labels or label names (a collection, one label, or ``"body,heading"``) as a frozenset of ``Label``.
+
+    Raises TypeError for anything else and ValueError for an unknown name or an empty set.
+    """
+    allowed = "keep takes labels: Label members or names such as {'body', 'heading', 'title'}"
+    if isinstance(keep, Label):
+        keep = [keep]
+    elif isinstance(keep, str):
+        keep = [name for name in keep.split(",") if name.strip()]
+    elif isinstance(keep, (bytes, Mapping)) or not isinstance(keep, Iterable):
+        raise TypeError(f"{allowed}, not {type(keep).__name__}")
+    labels = set()
+    for item in keep:
+        if not isinstance(item, str):  # Label is a str too
+            raise TypeError(f"{allowed}, not {type(item).__name__} {item!r}")
+        try:
+            labels.add(item if isinstance(item, Label) else parse_label(item))
+        except ValueError as error:
+            raise ValueError(f"keep: {error}") from None
+    if not labels:
+        raise ValueError(f"keep is empty: nothing would be kept ({allowed})")
+    return frozenset(labels)
+
+
+def check_threshold(threshold: float | str, presets: Mapping[str, float] | None = None) -> float:
+    """A number from 0 to 1, or the name of a preset the model records (``PRESETS``), as a float."""
+    allowed = f"threshold takes a number from 0 to 1 or a preset name ({', '.join(map(repr, PRESETS))})"
+    if isinstance(threshold, str):
+        if threshold not in PRESETS:
+            raise ValueError(f"{allowed}, not {threshold!r}")
+        if not presets or threshold not in presets:
+            raise ValueError(f"the model records no {threshold!r} threshold preset (see training/presets.py); pass a number from 0 to 1")
+        threshold = presets[threshold]
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(f"{allowed}, not {type(threshold).__name__}")
+    if not 0.0 <= threshold <= 1.0:  # NaN fails too
+        raise ValueError(f"{allowed}, not {threshold!r}")
+    return float(threshold)

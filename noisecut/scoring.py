@@ -1,34 +1,30 @@
-"""Scores: per line against gold labels, and on the cleaned text.
+"""Text-level scores: bag-of-tokens precision/recall/F1 of a cleaned text against the gold.
 
-This is the one scorer behind ``noisecut evaluate``, the benchmarks and the CI
-quality gate. It imports only the standard library (and ``noisecut.labels``).
+This is the metric of the README's results table, behind ``noisecut
+evaluate``, ``training/evaluate.py``, sequence training's epoch choice and the
+CI quality gate. Line-level scores (per label, keep/drop, confusion) are
+``sklearn.metrics``'s, in ``noisecut/evaluate.py``; scikit-learn has no
+text-level metric, so this module keeps it. It imports only the standard
+library.
 
-Line level
-    ``line_scores(gold, pred)`` compares two label sequences (one label per
-    content line): precision/recall/F1 per label and macro-averaged over the
-    labels that occur, the binary keep/drop decision (a line is kept when its
-    label is in ``keep``), accuracy, and a confusion matrix (gold rows,
-    predicted columns).
+``text_scores(pred_text, gold_text)`` is bag-of-tokens precision, recall
+and F1: both texts become multisets of tokens (``tokens``: NFKC, lower
+case, Unicode ``\\w+`` words with their combining marks, and one token per
+character inside runs of CJK ideographs, kana and hangul, so unsegmented
+Chinese or Japanese still scores sensibly); the overlap is the multiset
+intersection, precision = overlap / |pred|, recall = overlap / |gold|.
+This is the order-insensitive token-overlap measure long used for
+boilerplate removal and main-content extraction (e.g. Dragnet's
+bag-of-words evaluation, Peters & Lecocq 2013). Bevendorff et al. (2023,
+"An Empirical Comparison of Web Content Extraction Algorithms") report
+ROUGE-LSum instead, an order-aware token LCS; for a cleaner that only
+drops whole lines and keeps their order the two are close, and bag-of-
+tokens needs no alignment. Corpus figures are macro averages over
+documents (``mean_scores``), as in that benchmark.
 
-Text level
-    ``text_scores(pred_text, gold_text)`` is bag-of-tokens precision, recall
-    and F1: both texts become multisets of tokens (``tokens``: NFKC, lower
-    case, Unicode ``\\w+`` words with their combining marks, and one token per
-    character inside runs of CJK ideographs, kana and hangul, so unsegmented
-    Chinese or Japanese still scores sensibly); the overlap is the multiset
-    intersection, precision = overlap / |pred|, recall = overlap / |gold|.
-    This is the order-insensitive token-overlap measure long used for
-    boilerplate removal and main-content extraction (e.g. Dragnet's
-    bag-of-words evaluation, Peters & Lecocq 2013). Bevendorff et al. (2023,
-    "An Empirical Comparison of Web Content Extraction Algorithms") report
-    ROUGE-LSum instead, an order-aware token LCS; for a cleaner that only
-    drops whole lines and keeps their order the two are close, and bag-of-
-    tokens needs no alignment. Corpus figures are macro averages over
-    documents (``mean_scores``), as in that benchmark.
-
-Conventions (everywhere): if nothing was predicted and nothing was expected,
-precision = recall = F1 = 1; if exactly one side is empty, all three are 0.
-``support`` is the size of the gold side (lines or tokens).
+Conventions: if nothing was predicted and nothing was expected, precision =
+recall = F1 = 1; if exactly one side is empty, all three are 0. ``support``
+is the number of gold tokens.
 """
 from __future__ import annotations
 
@@ -38,11 +34,7 @@ import sys
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Iterable, Mapping, Sequence
-
-from .labels import KEEP_DEFAULT, LABELS, Label
-
-Confusion = dict[Label, dict[Label, int]]  # confusion[gold][pred] -> count
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -50,7 +42,7 @@ class PRF:
     precision: float
     recall: float
     f1: float
-    support: int  # gold count (lines or tokens)
+    support: int  # gold count (tokens; lines where evaluate.py reports keep/drop)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -84,97 +76,6 @@ def mean_scores(scores: Iterable[PRF]) -> PRF:
         sum(s.f1 for s in scores) / n,
         sum(s.support for s in scores),
     )
-
-
-# ---------------------------------------------------------------- line level
-
-
-def line_scores(
-    gold: Sequence[Label | str],
-    pred: Sequence[Label | str],
-    keep: Iterable[Label] = KEEP_DEFAULT,
-) -> dict:
-    """Score predicted line labels against gold ones (same length, same order).
-
-    Returns a dict:
-
-    ``n``          number of lines
-    ``accuracy``   share of lines whose label is exactly right (1.0 if n == 0)
-    ``labels``     ``{Label: PRF}`` for every label in gold or pred, in LABELS order
-    ``macro``      mean of those per-label PRFs (support = n)
-    ``keep``       PRF of the keep decision (positive = label in ``keep``)
-    ``drop``       PRF of the drop decision (positive = label not in ``keep``)
-    ``confusion``  ``confusion[gold][pred]`` counts over the same labels, zeros filled
-    """
-    if len(gold) != len(pred):
-        raise ValueError(f"gold has {len(gold)} labels, pred has {len(pred)}")
-    gold_l = [Label(g) for g in gold]
-    pred_l = [Label(p) for p in pred]
-    keep_set = frozenset(Label(k) for k in keep)
-
-    pairs = Counter(zip(gold_l, pred_l))
-    seen = set(gold_l) | set(pred_l)
-    present = [label for label in LABELS if label in seen]
-    confusion: Confusion = {g: {p: pairs[g, p] for p in present} for g in present}
-
-    per_label: dict[Label, PRF] = {}
-    for label in present:
-        tp = pairs[label, label]
-        fp = sum(confusion[g][label] for g in present) - tp
-        fn = sum(confusion[label].values()) - tp
-        per_label[label] = prf(tp, fp, fn)
-
-    binary = Counter((g in keep_set, p in keep_set) for g, p in zip(gold_l, pred_l))
-    n = len(gold_l)
-    correct = sum(pairs[label, label] for label in present)
-    return {
-        "n": n,
-        "accuracy": correct / n if n else 1.0,
-        "labels": per_label,
-        "macro": _macro(per_label.values(), n),
-        "keep": prf(binary[True, True], binary[False, True], binary[True, False]),
-        "drop": prf(binary[False, False], binary[True, False], binary[False, True]),
-        "confusion": confusion,
-    }
-
-
-def _macro(scores: Iterable[PRF], n: int) -> PRF:
-    scores = list(scores)
-    if not scores:
-        return PRF(1.0, 1.0, 1.0, 0)
-    mean = mean_scores(scores)
-    return PRF(mean.precision, mean.recall, mean.f1, n)
-
-
-def format_confusion(confusion: Mapping[Label, Mapping[Label, int]]) -> str:
-    """A fixed-width table: one row per gold label, one column per predicted label."""
-    labels = list(confusion)
-    cols = [str(label) for label in labels]
-    width = max([5, *(len(c) for c in cols), *(len(str(v)) for row in confusion.values() for v in row.values())])
-    first = max([9, *(len(c) for c in cols)])  # "gold\pred"
-    lines = ["gold\\pred".ljust(first) + "".join(f"  {c:>{width}}" for c in cols)]
-    for gold in labels:
-        row = "".join(f"  {confusion[gold].get(p, 0):>{width}}" for p in labels)
-        lines.append(str(gold).ljust(first) + row)
-    return "\n".join(lines)
-
-
-def format_line_report(scores: Mapping, confusion: bool = True) -> str:
-    """The per-label table, macro/keep/drop rows, accuracy and (optionally) the confusion matrix."""
-    rows: list[tuple[str, PRF]] = [(str(label), s) for label, s in scores["labels"].items()]
-    summary = [("macro", scores["macro"]), ("keep", scores["keep"]), ("drop", scores["drop"])]
-    name_w = max([9, *(len(name) for name, _ in rows)])
-    header = f"{'label':<{name_w}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>9}"
-
-    def fmt(name: str, s: PRF) -> str:
-        return f"{name:<{name_w}}  {s.precision:>9.4f}  {s.recall:>9.4f}  {s.f1:>9.4f}  {s.support:>9d}"
-
-    out = [header, "-" * len(header), *(fmt(n, s) for n, s in rows), "-" * len(header)]
-    out += [fmt(n, s) for n, s in summary]
-    out.append(f"{'accuracy':<{name_w}}  {scores['accuracy']:>9.4f}  (n={scores['n']})")
-    if confusion and scores["confusion"]:
-        out += ["", format_confusion(scores["confusion"])]
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- text level

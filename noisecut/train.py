@@ -23,6 +23,7 @@ from .labeled import LabeledDocument
 from .labels import Label, parse_label
 from .model import ESTIMATOR, Model, blend
 from .stages import CLIP, Stage
+from .train_data import label_summary, labeled_rows, training_group
 
 HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
 MAX_ITER_DEFAULT = 60
@@ -56,30 +57,6 @@ class TrainingSet:
         if not blocks:
             raise NoiseCutError("no labeled lines to train on")
         return cls(np.vstack(blocks), np.array(labels), np.array(document), np.array(groups), np.array(weight))
-
-
-def labeled_rows(labeled: LabeledDocument) -> list[int]:
-    """The non-blank lines that carry a label: the rows a model learns from."""
-    return [i for i in labeled.doc.content_indices() if labeled.labels[i] is not None]
-
-
-def training_group(labeled: LabeledDocument, number: int) -> str:
-    """What held-out folds split by: the site, else the document."""
-    return labeled.meta.get("site") or labeled.id or str(number)
-
-
-def label_summary(docs: Sequence[LabeledDocument]) -> dict:
-    """Documents, labeled lines and lines per label: what a model was trained on."""
-    counts: dict[str, int] = {}
-    documents = 0
-    for labeled in docs:
-        values = [labeled.labels[i].value for i in labeled_rows(labeled)]
-        documents += bool(values)
-        for value in values:
-            counts[value] = counts.get(value, 0) + 1
-    if not counts:
-        raise NoiseCutError("no labeled lines to train on")
-    return {"documents": documents, "lines": sum(counts.values()), "labels": dict(sorted(counts.items()))}
 
 
 def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED):

@@ -21,9 +21,9 @@ from .features import featurize
 from .labeled import LabeledDocument
 from .labels import KEEP_DEFAULT, Label
 from .scoring import text_scores
-from .train import training_group
 from .policy import THRESHOLD_DEFAULT
 from .stages import SequenceStage, standardise
+from .train_data import training_group
 
 try:
     import torch

@@ -137,9 +137,12 @@ def test_bom_comes_back_in_front(cleaner):
     assert cleaner.clean_bytes(ODD_INPUTS["bom-first-kept"]) == ODD_INPUTS["bom-first-kept"]
 
 
-def test_form_feed_and_line_separator_do_not_split_paragraphs(cleaner):
-    out = cleaner.clean("\n".join([P1 + "\u2028" + P2, "Share", P3]))
-    assert P1 + "\u2028" + P2 in out.split("\n")
+@pytest.mark.parametrize("inside", ["\f", "\u2028", "\x0b", "\x85"], ids=["form-feed", "line-separator", "vertical-tab", "next-line"])
+def test_form_feed_and_line_separator_do_not_split_paragraphs(cleaner, inside):
+    joined = P1 + inside + P2
+    text = "\n".join([joined, "Share", P3])
+    assert [r.text for r in cleaner.classify(text)] == [joined, "Share", P3]  # one line, one verdict
+    assert joined in cleaner.clean(text).split("\n")
 
 
 def test_very_long_line_survives(cleaner):
@@ -313,3 +316,102 @@ def test_dedupe_compares_stripped_lines():
     text = "Strong body.\n  Strong body.  \nMenu"
     cleaner = Cleaner(ScriptedModel({**SCRIPT, "  Strong body.  ": SCRIPT["Strong body."]}))
     assert cleaner.clean(text) == "Strong body.\n"
+
+
+# ------------------------------------------------------------ arguments (issue 11, item 6)
+
+
+@pytest.mark.parametrize("threshold", [2, -0.1, 1.5, float("nan"), "precison", "0.7"])
+def test_a_threshold_outside_0_to_1_or_the_presets_is_refused(threshold):
+    with pytest.raises(ValueError, match=r"number from 0 to 1 or a preset name \('precision', 'recall'\)"):
+        _scripted(threshold=threshold)
+
+
+@pytest.mark.parametrize("threshold", [None, True, [0.5], b"0.5"])
+def test_a_threshold_that_is_not_a_number_is_a_type_error(threshold):
+    with pytest.raises(TypeError, match="threshold takes a number from 0 to 1"):
+        _scripted(threshold=threshold)
+
+
+def test_thresholds_0_and_1_and_numpy_numbers_are_allowed():
+    assert _scripted(threshold=np.float32(0.4)).policy.threshold == pytest.approx(0.4)
+    assert _scripted(threshold=1).clean("Strong body.\nMenu") == ""
+    assert _scripted(threshold=0).policy.threshold == 0.0
+
+
+def test_a_misspelt_label_to_keep_is_refused_with_the_valid_names():
+    with pytest.raises(ValueError, match=r"keep: unknown label 'titel' \(valid: body, heading, title, "):
+        _scripted(keep={"body", "titel"})
+
+
+def test_keep_takes_label_members_and_names_alike():
+    text = "Headline\nStrong body.\nMenu"
+    by_member = _scripted(keep={Label.BODY, Label.HEADING, Label.TITLE})
+    by_name = _scripted(keep=["body", "Heading", " title"])
+    assert by_member.policy == by_name.policy
+    assert by_name.clean(text) == "Headline\nStrong body.\n"
+    assert _scripted(keep="body,title").policy.keep == {Label.BODY, Label.TITLE}
+
+
+@pytest.mark.parametrize("keep, error", [(set(), ValueError), (None, TypeError), (3, TypeError), ({"body", 3}, TypeError),
+                                         (b"body", TypeError), ({"body": True}, TypeError)])
+def test_keep_that_names_no_labels_is_refused(keep, error):
+    with pytest.raises(error, match="keep"):
+        _scripted(keep=keep)
+
+
+def test_model_and_dedupe_types_are_checked():
+    with pytest.raises(TypeError, match="model takes a Model, a model directory or None"):
+        Cleaner(3)
+    with pytest.raises(TypeError, match="dedupe takes True or False"):
+        _scripted(dedupe="no")
+
+
+@pytest.mark.parametrize("method, argument, hint", [
+    ("clean", b"Strong body.", "for bytes use clean_bytes()"),
+    ("clean", None, "not NoneType"),
+    ("classify", 42, "not int"),
+    ("clean_bytes", "Strong body.", "for str use clean()"),
+    ("explain", None, "not NoneType"),
+])
+def test_text_of_the_wrong_type_says_what_to_pass(method, argument, hint):
+    with pytest.raises(TypeError, match=f"{method}\\(\\) takes the text as .*{re.escape(hint)}"):
+        getattr(_scripted(), method)(argument)
+
+
+def test_module_clean_refuses_none(constant_model_dir, monkeypatch):
+    monkeypatch.setattr(noisecut.cleaner, "_default", Cleaner(constant_model_dir))
+    with pytest.raises(TypeError, match="clean\\(\\) takes the text as a str, not NoneType"):
+        noisecut.clean(None)
+
+
+# ------------------------------------------------------------ threshold presets (issue 11, item 14)
+
+
+def _with_presets(**presets) -> Model:
+    model = ScriptedModel(SCRIPT)
+    model.meta = {"presets": {**presets, "chosen_on": "a test"}}
+    return model
+
+
+def test_a_preset_name_uses_the_threshold_the_model_records():
+    model = _with_presets(precision=0.9, recall=0.3)
+    text = "Menu\nStrong body.\nWeak body.\nTied body"
+    assert Cleaner(model, threshold="precision").policy.threshold == 0.9
+    assert Cleaner(model, threshold="precision").clean(text) == "Strong body.\n"
+    assert Cleaner(model, threshold="recall").clean(text) == "Strong body.\nWeak body.\nTied body"
+
+
+def test_a_model_without_presets_refuses_a_preset_name():
+    with pytest.raises(ValueError, match="the model records no 'recall' threshold preset"):
+        _scripted(threshold="recall")
+
+
+def test_the_shipped_model_records_both_presets():
+    from noisecut.model import default_model_dir
+    from noisecut.policy import PRESETS
+
+    presets = Model.load(default_model_dir()).meta["presets"]
+    assert presets["precision"] > 0.5 > presets["recall"]
+    assert {name: Cleaner(threshold=name).policy.threshold for name in PRESETS} == {name: presets[name] for name in PRESETS}
+    assert "dev split" in presets["chosen_on"] and "training pages" in presets["note"]

@@ -1,6 +1,7 @@
 """The ``noisecut`` command: clean, train, evaluate, label; errors as one line, never a traceback."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
@@ -83,7 +84,8 @@ def test_clean_to_stdout(run, model_dir, page):
     result = run("clean", "-m", model_dir, page)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == CLEAN_PAGE
-    assert result.stderr == ""
+    assert re.fullmatch(r"cleaned 1 document: kept 3 of 10 lines \(30%\), 0 records skipped, [\d.]+ docs/s\n", result.stderr)
+    assert run("clean", "-m", model_dir, "-q", page).stderr == ""
 
 
 def test_clean_output_file_equals_stdout(run, model_dir, page, tmp_path):
@@ -373,44 +375,7 @@ def test_train_missing_path(run, tmp_path):
     _one_error_line(result, "absent.lines", "no such file")
 
 
-def test_evaluate_malformed_labeled_file(run, model_dir, tmp_path):
-    bad = tmp_path / "tabless.lines"
-    bad.write_text("body\tFine.\nbody without a tab\n", encoding="utf-8")
-    result = run("evaluate", model_dir, bad)
-    assert result.exit_code == 1
-    _one_error_line(result, f"{bad}:2:", "LABEL<TAB>TEXT")
-
-
-def test_evaluate_report(run, model_dir, small_training_set):
-    result = run("evaluate", model_dir, small_training_set)
-    assert result.exit_code == 0, result.stderr
-    out = result.stdout
-    docs = read_all([small_training_set])
-    gold = [label for d in docs for label in d.labels if label is not None]
-    table, confusion = out.split("gold\\pred")
-    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines() if line.strip()}
-    for label in set(gold):
-        assert int(rows[label.value][3]) == gold.count(label)  # support column
-    for name in ["macro", "keep", "drop"]:
-        assert len(rows[name]) == 4
-        assert all(0.0 <= float(v) <= 1.0 for v in rows[name][:3])
-    assert int(rows["keep"][3]) == sum(label in KEEP_DEFAULT for label in gold)
-    assert int(rows["drop"][3]) == sum(label not in KEEP_DEFAULT for label in gold)
-    assert f"(n={len(gold)})" in out
-    confusion = confusion.splitlines()
-    columns = confusion[0].split()
-    assert len(confusion) == 1 + len(columns)  # one row per label, gold rows and predicted columns
-    assert [line.split()[0] for line in confusion[1:]] == columns
-    assert sum(int(v) for line in confusion[1:] for v in line.split()[1:]) == len(gold)
-    for line in confusion[1:]:  # each gold row sums to that label's support
-        name, *counts = line.split()
-        assert sum(map(int, counts)) == sum(1 for label in gold if label.value == name)
-
-
-def test_evaluate_missing_model(run, small_training_set, tmp_path):
-    result = run("evaluate", tmp_path / "none", small_training_set)
-    assert result.exit_code == 1
-    _one_error_line(result, "no such model")
+# `noisecut evaluate`: tests/test_evaluate.py
 
 
 # ------------------------------------------------------------ label
@@ -468,6 +433,24 @@ def test_label_seed_files(run, model_dir, seeds_dir):
         assert result.exit_code == 0
         labeled = parse(result.stdout_bytes.decode("utf-8", "surrogateescape"), str(path))
         assert labeled.doc.lines == Document.from_bytes(path.read_bytes()).lines
+
+
+def test_label_reads_gzip_like_clean(run, model_dir, tmp_path):
+    plain, packed = tmp_path / "page.txt", tmp_path / "page.txt.gz"
+    plain.write_bytes(LABEL_INPUT)
+    packed.write_bytes(gzip.compress(LABEL_INPUT))
+    labeled = parse(run("label", "-m", model_dir, packed).stdout_bytes.decode("utf-8", "surrogateescape"))
+    expected = parse(run("label", "-m", model_dir, plain).stdout_bytes.decode("utf-8", "surrogateescape"))
+    assert labeled.doc.lines == Document.from_bytes(LABEL_INPUT).lines
+    assert labeled.labels == expected.labels and labeled.meta["id"] == "page"
+
+
+def test_label_truncated_gzip_is_one_line(run, model_dir, tmp_path):
+    packed = tmp_path / "page.txt.gz"
+    packed.write_bytes(gzip.compress(LABEL_INPUT)[:-12])
+    result = run("label", "-m", model_dir, packed)
+    assert result.exit_code == 1 and result.stdout == ""
+    _one_error_line(result, f"{packed}: unreadable (")
 
 
 def test_label_missing_file(run, model_dir, tmp_path):

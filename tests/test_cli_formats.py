@@ -77,6 +77,14 @@ def write_wet(path: Path, texts) -> None:
             writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "conversion", payload=io.BytesIO(text.encode()), warc_headers_dict=headers))
 
 
+SUMMARY = r"cleaned \d+ documents?: kept \d+ of \d+ lines( \(\d+%\))?, \d+ records? skipped, [\d.]+ docs/s\n"
+
+
+def only_summary(stderr: str, documents: int) -> bool:
+    """Whether ``stderr`` is the closing summary of a run that wrote ``documents``, and nothing else."""
+    return re.fullmatch(SUMMARY, stderr) is not None and stderr.startswith(f"cleaned {documents} document")
+
+
 def contents(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
@@ -90,7 +98,7 @@ def test_text_files_as_before(run, cleaner, texts, tmp_path):
         paths.append(tmp_path / f"{i}.txt")
         paths[-1].write_text(text, encoding="utf-8", newline="")
     result = run(*paths)
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0 and only_summary(result.stderr, len(paths))
     assert result.stdout_bytes == b"".join(cleaner.clean_bytes(p.read_bytes()) for p in paths)
 
 
@@ -99,7 +107,7 @@ def test_jsonl_round_trip(run, cleaner, texts, tmp_path, suffix):
     rows = rows_of(texts)
     src, out = write_jsonl(tmp_path / f"in{suffix}", rows), tmp_path / f"out{suffix}"
     result = run(src, "-o", out, "--labels-field", "labels")
-    assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+    assert result.exit_code == 0 and result.stdout == "" and only_summary(result.stderr, len(rows))
     got = read_jsonl(out.read_bytes())
     assert [r["id"] for r in got] == [r["id"] for r in rows]
     for row, new in zip(rows, got):
@@ -138,7 +146,7 @@ def test_directory_mirror(run, cleaner, texts, tmp_path):
     for name, text in zip(names, texts):
         (src / name).write_text(text, encoding="utf-8", newline="")
     result = run(src, "-o", dst)
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0 and only_summary(result.stderr, len(names))
     for name, text in zip(names, texts):
         assert (dst / name).read_bytes() == cleaner.clean_bytes((src / name).read_bytes())
     assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob("*.txt")) == sorted(names)
@@ -175,7 +183,9 @@ def test_warc_skips_records_that_are_not_text(run, cleaner, texts, tmp_path):
                 writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "response", payload=io.BytesIO(body), http_headers=http))
     result = run(src)
     assert [r["text"] for r in read_jsonl(result.stdout_bytes)] == [cleaner.clean(t) for t in texts]
-    assert result.stderr == f"left out {len(texts)} WARC records that are not plain text (HTML is not rendered)\n"
+    notice, summary = result.stderr.split("\n", 1)
+    assert notice == f"left out {len(texts)} WARC records that are not plain text (HTML is not rendered)"
+    assert only_summary(summary, len(texts))
     assert run(src, "-q").stderr == ""
 
 
@@ -210,9 +220,13 @@ def _corrupt_parquet(path: Path, texts):
     path.write_bytes(b"PAR1 this is not really parquet")
 
 
-def _truncated_wet(path: Path, texts):
-    write_wet(path, texts)
-    path.write_bytes(path.read_bytes()[:-40])
+def _truncated_wet(copies: int):
+    """A WET file cut short; built from BUILT alone (not the seeds) so its size is what the test says."""
+    def make(path: Path, texts):
+        write_wet(path, [f"{i}: {text}" for i in range(copies) for text in BUILT])
+        path.write_bytes(path.read_bytes()[:-40])
+
+    return make
 
 
 MALFORMED = [
@@ -221,11 +235,12 @@ MALFORMED = [
     ("data.jsonl", _jsonl_with(b'{"text": ["a", "list"]}'), r"data\.jsonl: record 3: 'text' is a list, expected a string"),
     ("data.jsonl.gz", _truncated_gzip, r"data\.jsonl\.gz: record \d+: unreadable \(Compressed file ended before the end-of-stream marker was reached\)"),
     ("data.parquet", _corrupt_parquet, r"data\.parquet: not a readable Parquet file \(.+\)"),
-    ("data.wet.gz", _truncated_wet, r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
+    ("data.wet.gz", _truncated_wet(1), r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
+    ("data.wet.gz", _truncated_wet(100), r"data\.wet\.gz: record \d+: unreadable \(.+\)"),
 ]
 
 
-@pytest.mark.parametrize("name, make, message", MALFORMED, ids=["invalid-json", "no-text-field", "text-not-string", "truncated-gzip", "corrupt-parquet", "truncated-wet"])
+@pytest.mark.parametrize("name, make, message", MALFORMED, ids=["invalid-json", "no-text-field", "text-not-string", "truncated-gzip", "corrupt-parquet", "truncated-small-wet", "truncated-large-wet"])
 def test_malformed_input_is_one_line_and_no_output(run, texts, tmp_path, name, make, message):
     if name.endswith(".parquet"):
         pytest.importorskip("pyarrow")
@@ -270,7 +285,8 @@ def test_skip_logs_each_and_reports_the_count(run, cleaner, texts, tmp_path):
     log = result.stderr.splitlines()
     assert [line.split(":")[1].strip() for line in log[:3]] == ["record 3", "record 4", "record 5"]
     assert all(line.startswith(f"skipped {src}: record") for line in log[:3])
-    assert log[3:] == ["skipped 3 records"]
+    assert len(log) == 4 and only_summary(log[3] + "\n", len(texts)) and ", 3 records skipped," in log[3]
+    assert run(src, "-o", out, "--on-error", "skip", "-q").stderr.splitlines()[3:] == ["skipped 3 records"]
     assert [r["text"] for r in read_jsonl(out.read_bytes())] == [cleaner.clean(t) for t in texts]
 
 
@@ -293,9 +309,10 @@ def test_output_equal_to_input_is_refused(run, texts, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["{page}", "--labels-field", "labels"], "--labels-field needs JSONL or Parquet output, not text"),
-    (["{jsonl}", "--explain"], "--explain prints a table per line; it cannot be written as jsonl"),
+    (["{jsonl}", "--explain", "-O", "jsonl"], "--explain prints a table per line; it cannot be written as jsonl"),
     (["{page}", "-O", "dir"], "directory output needs -o OUTDIR"),
     (["{page}", "-o", "{tmp}/out", "-O", "dir"], "directory output mirrors one input directory"),
+    (["{jsonl}", "-o", "{tmp}/out/"], "out/: directory output mirrors one input directory; got"),  # a trailing / names a directory
     (["{jsonl}", "-O", "warc"], "WARC output is written as WET"),
     (["{tmp}/absent.jsonl"], "absent.jsonl: no such file"),
     (["{page}", "-I", "dir"], "not a directory"),
@@ -361,3 +378,122 @@ def test_bad_model_leaves_no_output(run, texts, tmp_path):
     result = CliRunner().invoke(main, ["clean", "-m", str(tmp_path / "no-model"), str(pages), "-o", str(tmp_path / "clean")])
     assert result.exit_code == 1 and "no such model" in result.stderr
     assert contents(tmp_path) == ["pages"]
+
+
+# ------------------------------------------- nothing lost or merged without an error
+
+
+def refused(result, message: str) -> bool:
+    """Exit status 1, one line on stderr holding ``message``, nothing on stdout."""
+    return result.exit_code == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1 and result.stdout == ""
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_jsonl_on_stdin_is_refused_unless_named(run, cleaner, texts, compress):
+    data = "".join(json.dumps(row) + "\n" for row in rows_of(texts)).encode()
+    data = gzip.compress(data) if compress else data
+    result = run(input=data)
+    assert refused(result, "stdin: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text")
+    as_records = run("-I", "jsonl", "-q", input=data)
+    assert [r["text"] for r in read_jsonl(as_records.stdout_bytes)] == [cleaner.clean(t) for t in texts]
+    as_text = run("-I", "text", "-q", input=data)
+    assert as_text.exit_code == 0 and as_text.stdout_bytes == cleaner.clean_bytes(gzip.decompress(data) if compress else data)
+
+
+def test_stdin_text_that_mentions_braces_is_text(run, cleaner, texts):
+    data = "\n\n{ not JSON, a brace in prose }\n" + texts[0]
+    result = run("-q", input=data)
+    assert result.exit_code == 0 and result.stdout == cleaner.clean(data)
+
+
+def test_json_file_is_jsonl_and_an_unnamed_file_of_records_is_refused(run, cleaner, texts, tmp_path):
+    rows = rows_of(texts)
+    named = write_jsonl(tmp_path / "docs.json", rows)
+    result = run(named, "-q")
+    assert [r["text"] for r in read_jsonl(result.stdout_bytes)] == [cleaner.clean(t) for t in texts]
+    unnamed = write_jsonl(tmp_path / "docs", rows)
+    assert refused(run(unnamed), f"{unnamed}: its first line is a JSON object")
+
+
+def test_one_format_guesser_for_every_entry_point():
+    from noisecut.integrations.ray import _suffix_format
+    from noisecut.io.formats import format_from_name
+
+    for name in ("a.jsonl", "a.json", "a.ndjson.gz", "a.JSON", "a.parquet", "a.txt", "a.txt.gz", "page.html", "README"):
+        assert _suffix_format(Path(name)) == (format_from_name(name) or "text"), name
+
+
+def test_ray_data_refuses_a_directory_without_files(tmp_path):
+    pytest.importorskip("ray")
+    from noisecut.errors import NoiseCutError
+    from noisecut.integrations.ray import _guess_format
+
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(NoiseCutError, match=r"^no files in .*empty; nothing to clean$"):
+        _guess_format([tmp_path / "empty"])
+
+
+def write_warcinfo_only(path: Path) -> None:
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+
+
+@pytest.mark.parametrize("case", ["empty-directory", "empty-jsonl", "warcinfo-only", "every-record-skipped"])
+def test_inputs_without_documents_are_an_error_with_no_output(run, tmp_path, case):
+    (tmp_path / "out").mkdir()
+    if case == "empty-directory":
+        src = tmp_path / "pages"
+        (src / "sub").mkdir(parents=True)
+        (src / "notes.md").write_text("not a .txt file\n")
+        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt files in this directory"
+    else:
+        src = tmp_path / {"empty-jsonl": "d.jsonl", "warcinfo-only": "c.wet.gz", "every-record-skipped": "d.jsonl"}[case]
+        if case == "warcinfo-only":
+            write_warcinfo_only(src)
+        else:
+            src.write_bytes(b"\n" if case == "empty-jsonl" else b'{"body": "no text field"}\n')
+        out, args, message = tmp_path / "out" / "clean.jsonl", ("--on-error", "skip"), f"no documents in {src}"
+    result = run(src, "-o", out, *args)
+    assert result.exit_code == 1 and message in result.stderr.splitlines()[-1]
+    assert contents(tmp_path / "out") == []
+
+
+def test_text_documents_in_one_output_never_merge(run, cleaner, tmp_path):
+    body = ("The river path will close for repairs from Monday, the council said, and reopen in the spring "
+            "after the new lighting is in place.")
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(f"Home | News | Sport\n{body}")  # no line break at the end
+    second.write_text(f"{body.replace('Monday', 'Tuesday')}\nShare this\n")
+    kept = [cleaner.clean(p.read_text()) for p in (first, second)]
+    assert not kept[0].endswith("\n") and kept[0] and kept[1]  # the case that merged
+    result = run(first, second, "-q")
+    assert result.stdout == kept[0] + "\n" + kept[1]
+    assert result.stdout.splitlines() == kept[0].splitlines() + kept[1].splitlines()
+    assert run(first, "-q").stdout == kept[0]  # one document: byte for byte, no line break added
+
+
+def test_explain_whatever_the_input_format(run, cleaner, texts, tmp_path):
+    src = write_jsonl(tmp_path / "docs.jsonl", rows_of(texts))
+    result = run(src, "--explain")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == b"".join(cleaner.explain(t.encode()) for t in texts)
+    assert re.fullmatch(rf"cleaned {len(texts)} documents: \d+ lines explained, 0 records skipped, [\d.]+ docs/s\n", result.stderr)
+
+
+def test_summary_counts_documents_lines_and_skips(run, cleaner, texts, tmp_path):
+    src = tmp_path / "d.jsonl"
+    src.write_bytes(b"".join(json.dumps({"text": t}).encode() + b"\n" for t in texts) + b"{broken\n")
+    result = run(src, "-o", tmp_path / "out.jsonl", "--on-error", "skip")
+    from noisecut.document import Document
+
+    lines = sum(len(Document.from_text(t).content_indices()) for t in texts)
+    kept = sum(1 for t in texts for line in cleaner.clean(t).splitlines() if line.strip())
+    summary = result.stderr.splitlines()[-1]
+    assert re.fullmatch(rf"cleaned {len(texts)} documents: kept {kept} of {lines} lines \({kept / lines:.0%}\), 1 record skipped, [\d.]+ docs/s", summary)
+    assert run(src, "-o", tmp_path / "out.jsonl", "--on-error", "skip", "-q").stderr.splitlines() == [
+        f"skipped {src}: record {len(texts) + 1}: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        "skipped 1 record",
+    ]

@@ -6,9 +6,10 @@ import pytest
 from noisecut.document import Document
 from noisecut.labels import Label
 from training.align import align, tokens
-from training.datasets import DATASETS, Page, _cleaneval_blocks, _dragnet_blocks, host
+from training.datasets import (DATASETS, NAMES, OLDER_ENCODINGS, Page, cleaneval_gold, dragnet_gold, decode,
+                               fix_mojibake, host, iter_pages)
 from training.render import RENDERERS, render
-from training.splits import split_of_site
+from training.splits import OLD_SITE_NAMES, split_of_site
 
 B, N = Label.BODY, Label.NOISE
 ARTICLE = [
@@ -96,16 +97,125 @@ def test_renderers_never_raise(name, html):
 
 def test_gold_parsers():
     cleaneval = "URL: http://example.org/x\n\n<h>  A heading\n<p>First line of a\n   wrapped paragraph.\n<l>  * item\n"
-    assert _cleaneval_blocks(cleaneval) == [("A heading", Label.HEADING),
+    assert cleaneval_gold(cleaneval) == [("A heading", Label.HEADING),
                                             ("First line of a wrapped paragraph.", B), ("* item", B)]
     dragnet = "Body one.\nBody two.\n!@#$%^&*()   COMMENTS\nNice post.\n"
-    assert _dragnet_blocks(dragnet) == [("Body one.", B), ("Body two.", B), ("Nice post.", Label.COMMENTS)]
+    assert dragnet_gold(dragnet) == [("Body one.", B), ("Body two.", B), ("Nice post.", Label.COMMENTS)]
 
 
 def test_sites():
     assert host("http://news.bbc.co.uk/2/hi/x.stm") == "bbc.co.uk"
     assert host("https://www.nytimes.com/2017/a.html") == "nytimes.com"
     assert host("http://fakehost/test") == ""
+    assert host("http://10.0.0.1/x") == ""
+    # the public suffix list, not a guess: ny.us and gov.bc.ca are suffixes, blogs stay one site
+    assert host("http://www.state.ny.us/governor/") == "state.ny.us"
+    assert host("https://www2.gov.bc.ca/gov/content") == "gov.bc.ca"
+    assert host("https://www.city.kawasaki.jp/") == "city.kawasaki.jp"
+    assert host("https://someone.blogspot.com/2008/01/post.html") == "blogspot.com"
+    assert host("https://zh.wikipedia.org/wiki/x") == "wikipedia.org"
+
+
+def test_decoding():
+    german = "Grüße aus Köln – „Zitat“"
+    assert decode(german.encode("utf-8"), OLDER_ENCODINGS) == german
+    assert decode(german.encode("cp1252"), OLDER_ENCODINGS) == german
+    assert decode("\ufeff".encode("utf-16-le") + german.encode("utf-16-le")) == german
+    chinese = "中文网页正文抽取：新闻、博客和论坛页面的正文。"
+    assert decode(chinese.encode("gb18030"), ("gb18030",)) == chinese
+    broken = chinese.encode("gb18030") + b"\xff" + chinese.encode("gb18030")  # a byte no charset here decodes
+    assert decode(broken, ("gb18030",)) == chinese + "\ufffd" + chinese  # still the documented charset
+    # no documented encoding: charset_normalizer guesses (Shift JIS here, not cp1252 gibberish)
+    japanese = "日本語のテキストです。ウェブページの本文を抽出します。" * 3
+    assert decode(japanese.encode("shift_jis")) == japanese
+
+
+def test_mojibake_repair():
+    assert fix_mojibake("donâ€™t stop") == "don’t stop"
+    # partly broken text: the whole text does not round-trip through cp1252, ftfy repairs the pieces
+    assert fix_mojibake("Café says donâ€™t, naÃ¯vely") == "Café says don’t, naïvely"
+    assert fix_mojibake("Plain English, no accents.") == "Plain English, no accents."
+    assert fix_mojibake("communityÂ¹s") == "communityÂ¹s"  # no sign of UTF-8 read as cp1252: left as the page has it
+
+
+# --- the rules before the public suffix list and ftfy, kept to check that nothing moved ---
+
+def legacy_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        name = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""
+    labels = name.split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        return ""
+    second_level = {"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or", "go"}
+    keep = 3 if len(labels[-1]) == 2 and labels[-2] in second_level and len(labels) > 2 else 2
+    return ".".join(labels[-keep:])
+
+
+def legacy_gold(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", "replace")
+    else:
+        for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                pass
+    if "â€" not in text and "Ã" not in text:
+        return text
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return text
+
+
+def legacy_split(dataset: str, site: str, test_sites: frozenset) -> str:
+    import hashlib
+
+    if dataset == "htmltotext" or site in test_sites:
+        return "test"
+    b = int(hashlib.sha1(site.encode("utf-8")).hexdigest(), 16) % 100
+    return "train" if b < 65 else "dev" if b < 80 else "test"
+
+
+@pytest.fixture(scope="module")
+def older_pages():
+    if not DATASETS.is_dir():
+        pytest.skip(f"datasets not found at {DATASETS}")
+    return list(iter_pages(datasets=NAMES))
+
+
+def test_older_pages_keep_their_split(older_pages, monkeypatch):
+    import training.datasets as datasets
+    from training.splits import split_of
+
+    pages = older_pages
+    assert len(pages) > 2900
+    monkeypatch.setattr(datasets, "host", legacy_host)
+    old_sites = {page.id: datasets.find_site(page) for page in pages}
+    monkeypatch.undo()
+    old_test_sites = frozenset(old_sites[page.id] for page in pages if page.dataset == "htmltotext")
+    moved = [(page.id, old_sites[page.id], page.site) for page in pages
+             if legacy_split(page.dataset, old_sites[page.id], old_test_sites) != split_of(page)]
+    assert moved == []
+    renamed = {page.site for page in pages if page.site != old_sites[page.id]}
+    assert renamed == set(OLD_SITE_NAMES)  # every pinned name is needed, and no other site changed
+
+
+def test_older_golds_change_only_where_mojibake_was_repaired(older_pages):
+    from training.datasets import read_gold
+    from training.gate import sample
+
+    old_golds = {page.id: legacy_gold(page.gold_path.read_bytes()) for page in older_pages}
+    changed = {page.id for page in older_pages if read_gold(page) != old_golds[page.id]}
+    # only where ftfy repaired mojibake that the old whole-text round trip could not
+    assert all("â€" in old_golds[page_id] or "Ã" in old_golds[page_id] for page_id in changed)
+    assert len(changed) < 30
+    assert not changed & {page.id for page in sample()}  # the quality gate's golds are untouched
 
 
 def test_splits_deterministic_and_by_site():
@@ -166,3 +276,146 @@ def test_evaluation_knows_which_splits_a_model_trained_on(tmp_path):
     assert trained_splits(tmp_path / "m") == {"train", "dev"}
     with pytest.raises(SystemExit):  # its dev scores would be recorded as results
         main(["--split", "dev", "--model", str(tmp_path / "m"), "--record"])
+
+
+# --- the eleven folders: registry, gzip, meta.jsonl, encodings, discussions ---
+
+FORUM_POSTS = [
+    "Has anyone replaced the rear brake pads on a 2019 touring bike without removing the wheel?",
+    "Yes, if the caliper is post mount you can slide the old pads out from the top after taking the pin out.",
+    "Thanks, that worked. The pin was seized, a drop of penetrating oil and ten minutes did it.",
+    'Off topic: the old board showed "Ã¤" instead of "ä" in every post, glad that is fixed.',
+]
+ARTICLE_TEXT = ARTICLE[0][0] + "\n" + ARTICLE[1][0]
+COMMENT = "Great news for the town, finally some progress on the pier after all these years."
+
+
+def page_html(paragraphs, url=None):
+    canonical = f'<link rel="canonical" href="{url}">' if url else ""
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return (f"<html><head><title>Page</title>{canonical}</head><body><ul><li>Home</li><li>Forums</li>"
+            f"<li>Log in</li></ul>{body}<div>Terms | Privacy | Contact us</div></body></html>")
+
+
+def write_page(root, dataset, name, html: bytes, gold: bytes, gz=False, meta=None):
+    import gzip
+    import json
+
+    (root / dataset / "input").mkdir(parents=True, exist_ok=True)
+    (root / dataset / "GoldStandard").mkdir(parents=True, exist_ok=True)
+    path = root / dataset / "input" / (name + (".html.gz" if gz else ".html"))
+    path.write_bytes(gzip.compress(html) if gz else html)
+    (root / dataset / "GoldStandard" / f"{name}.txt").write_bytes(gold)
+    if meta is not None:
+        with open(root / dataset / "meta.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"name": name, **meta}) + "\n")
+
+
+def test_registry_names_every_folder_and_format():
+    from training.datasets import ALL_NAMES, GOLD_FORMATS, REGISTRY, dataset_of
+
+    assert set(REGISTRY) == set(ALL_NAMES) and len(ALL_NAMES) == 11
+    assert all(spec.gold_format in GOLD_FORMATS for spec in REGISTRY.values())
+    # chosen by the table, never by the folder's name
+    assert dataset_of("my-cleaneval-copy").gold_format == "plain"
+    assert dataset_of("dragnet_data").gold_format == "dragnet"
+    assert dataset_of("chinese-cwce").encodings == ("gb18030",)
+
+
+@pytest.fixture
+def tiny_root(tmp_path, monkeypatch):
+    """Three synthetic folders: a gzipped forum set with meta.jsonl, a GB18030 set, a Dragnet-style set."""
+    from training import datasets
+
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-forums", datasets.Dataset("tiny-forums", "wcxb"))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-gb", datasets.Dataset("tiny-gb", "plain", ("gb18030",)))
+    monkeypatch.setitem(datasets.REGISTRY, "tiny-news", datasets.Dataset("tiny-news", "dragnet"))
+    root = tmp_path / "data"
+    thread = page_html(FORUM_POSTS).encode("utf-8")
+    write_page(root, "tiny-forums", "0001", thread, "\n\n".join(FORUM_POSTS).encode("utf-8"), gz=True,
+               meta={"url": "https://forum.bikes.example.co.uk/t/123", "language": "en", "page_type": "forum",
+                     "with": [FORUM_POSTS[1][:40]], "without": ["Privacy"]})
+    chinese = ["中文网页正文抽取：新闻、博客和论坛页面的正文在这里。", "第二段落说明这是一个测试页面，用来检查编码。"]
+    write_page(root, "tiny-gb", "a", page_html(chinese).replace("<head>", '<head><meta charset="gb2312">').encode("gb18030"),
+               "\n".join(chinese).encode("utf-8"), meta={"url": None, "language": "zh"})
+    news = page_html([ARTICLE[0][0], ARTICLE[1][0], COMMENT], url="https://www.harbourtimes.example.com/budget")
+    write_page(root, "tiny-news", "n1", news.encode("utf-8"),
+               f"{ARTICLE_TEXT}\n!@#$%^&*()  COMMENTS\n{COMMENT}\n".encode("utf-8"))
+    return root
+
+
+def test_pages_from_gzip_meta_and_declared_encodings(tiny_root):
+    from training.datasets import gold_blocks, read_gold, read_html
+
+    forum, = iter_pages(tiny_root, ("tiny-forums",))
+    assert (forum.name, forum.site, forum.lang, forum.page_type) == ("0001", "example.co.uk", "en", "forum")
+    assert forum.meta["without"] == ["Privacy"]
+    assert FORUM_POSTS[2] in read_html(forum)
+    assert FORUM_POSTS[3] in read_gold(forum)  # a clean UTF-8 gold that quotes mojibake is not "repaired"
+    chinese, = iter_pages(tiny_root, ("tiny-gb",))
+    assert chinese.lang == "zh" and chinese.site == "tiny-gb:a"  # no URL anywhere: the page is its own site
+    assert "中文网页正文抽取" in read_html(chinese)
+    assert [label for _, label in gold_blocks(chinese)] == [B, B]
+
+
+def test_discussion_posts_are_body_comments_under_an_article_are_comments(tiny_root, tmp_path):
+    from noisecut.labeled import read
+    from training.build_corpus import build
+
+    out = tmp_path / "corpus"
+    summary = build(out, ["lxml_blocks"], ["tiny-forums", "tiny-gb", "tiny-news"], jobs=1, root=tiny_root)
+    assert summary["documents"] == 3 and not summary["skipped"]
+    by_type = summary["documents_per_split_page_type_language"]
+    assert sum(by_type[split].get("forum/en", 0) for split in by_type) == 1
+    assert sum(by_type[split].get("-/zh", 0) for split in by_type) == 1
+    docs = {path.parent.parent.name: read(path) for path in out.glob("*/*/*/*.lines")}
+    forum = docs["tiny-forums"]
+    assert forum.meta["page_type"] == "forum" and forum.meta["lang"] == "en"
+    assert forum.meta["snippets"] == "1 with, 1 without"
+    kept = {line: label for line, label in zip(forum.doc.lines, forum.labels) if label is not None}
+    assert all(kept[post] == B for post in FORUM_POSTS)  # a thread's posts are its main content
+    assert kept["Home"] == N and kept["Terms | Privacy | Contact us"] == N
+    news = docs["tiny-news"]
+    kept = {line: label for line, label in zip(news.doc.lines, news.labels) if label is not None}
+    assert kept[ARTICLE[0][0]] == B and kept[COMMENT] == Label.COMMENTS
+    assert docs["tiny-gb"].meta["lang"] == "zh" and "page_type" not in docs["tiny-gb"].meta
+
+
+NEWER = ("wcxb-dev", "magic-html", "chinese-cwce", "googletrends-2017")
+
+
+@pytest.mark.parametrize("dataset", NEWER)
+def test_newer_folders(dataset):
+    if not (DATASETS / dataset).is_dir():
+        pytest.skip(f"{dataset} not found under {DATASETS}")
+    from training.datasets import gold_blocks, read_html
+
+    pages = list(iter_pages(datasets=(dataset,), limit=4))
+    assert len(pages) == 4
+    for page in pages:
+        assert page.lang and page.meta["name"] == page.name
+        assert page.site and ":" not in page.site or not page.meta.get("url")
+        blocks = gold_blocks(page)
+        assert blocks and {label for _, label in blocks} == {B}  # plain-text golds: every line is main content
+        text = Document.from_text(render("html_text", read_html(page)))
+        assert align(text.lines, blocks)[1] >= 0.5
+    if dataset in ("wcxb-dev", "magic-html"):
+        assert all(page.page_type for page in pages)
+
+
+def test_every_site_on_one_side_across_all_folders(older_pages):
+    from training.splits import split_of
+
+    newer = [page for name in NEWER if (DATASETS / name).is_dir() for page in iter_pages(datasets=(name,))]
+    sides: dict[str, set[str]] = {}
+    for page in older_pages + newer:
+        sides.setdefault(page.site, set()).add(split_of(page))
+    assert newer and all(len(s) == 1 for s in sides.values())
+    # the same page twice (datasets README): one side, or the test split would score a training page
+    split = {page.id: split_of(page) for page in newer}
+    for first, second in (("wcxb-dev/0463", "wcxb-dev/3035"), ("wcxb-dev/0670", "wcxb-dev/2863"),
+                          ("magic-html/article-201807fb8181", "magic-html/article-8b007155e6d3"),
+                          ("magic-html/forum-cd66147a62b6", "magic-html/forum-0f5b479e1d93")):
+        assert split[first] == split[second]
+    forum_types = {page.page_type for page in newer if page.dataset == "wcxb-dev"}
+    assert {"article", "forum", "listing", "product"} <= forum_types

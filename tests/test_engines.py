@@ -143,6 +143,71 @@ class TestRay:
         with pytest.raises(NoiseCutError, match="no such model"):
             clean_with_ray(pd.DataFrame({"text": ["x"]}), model=tmp_path / "missing")
 
+    def test_cli_engine_ray_writes_what_the_local_engine_writes(self, model_dir, frame, tmp_path):
+        from click.testing import CliRunner
+
+        from noisecut.cli import main
+
+        src = tmp_path / "in"
+        (src / "pages").mkdir(parents=True)
+        with (src / "docs.jsonl").open("w", encoding="utf-8") as f:
+            for row in frame.to_dict("records"):
+                f.write(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}) + "\n")
+        for i, text in enumerate(frame["text"].iloc[:6]):
+            (src / "pages" / f"{i}.txt").write_text(text.rstrip("\n"), encoding="utf-8")  # no final line break
+        runner = CliRunner()
+
+        def clean(engine, *args):
+            result = runner.invoke(main, ["clean", "-m", str(model_dir), "-q", "--engine", engine, "-j", "2", *map(str, args)],
+                                   catch_exceptions=False)
+            return result
+
+        cases = [  # (inputs, output name): a file stays a file, a directory mirrors into a directory
+            ([src / "docs.jsonl"], "clean.jsonl"),
+            ([src / "docs.jsonl"], "clean.wet.gz"),
+            ([src / "pages"], "mirror"),
+            (sorted((src / "pages").glob("*.txt")), "pages.txt"),
+        ]
+        for inputs, name in cases:
+            (tmp_path / "local").mkdir(exist_ok=True)
+            (tmp_path / "ray").mkdir(exist_ok=True)
+            local, remote = clean("local", *inputs, "-o", tmp_path / "local" / name), clean("ray", *inputs, "-o", tmp_path / "ray" / name)
+            assert local.exit_code == remote.exit_code == 0 and remote.stderr == "", (name, remote.stderr)
+            written = tmp_path / "local" / name
+            for path in [written, *sorted(written.rglob("*"))]:
+                twin = tmp_path / "ray" / path.relative_to(tmp_path / "local")
+                assert path.is_dir() == twin.is_dir(), twin
+                if path.is_file():
+                    assert wet_payloads(twin) == wet_payloads(path) if name.endswith(".wet.gz") else twin.read_bytes() == path.read_bytes(), twin
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes((src / "docs.jsonl").read_bytes() + b"{oops\n")
+        result = clean("ray", bad, "-o", tmp_path / "ray" / "bad.jsonl")
+        assert result.exit_code == 1 and result.stderr == f"Error: {bad}: record {len(frame) + 1}: invalid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n"
+        assert not (tmp_path / "ray" / "bad.jsonl").exists()
+
+
+def wet_payloads(path: Path) -> list[tuple]:
+    """A WET file's records without what each write makes anew (record ids, the warcinfo's date)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as f:
+        return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read()) for r in ArchiveIterator(f)]
+
+
+def test_cli_engine_ray_quiet_prints_nothing(model_dir, tmp_path):
+    """Its own local cluster (the class's is stopped by now): Ray's start-up lines are what -q must silence."""
+    pytest.importorskip("ray")
+    import subprocess
+    import sys
+
+    src = tmp_path / "page.txt"
+    src.write_text(corpus(1)[0], encoding="utf-8")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    run = [sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "--engine", "ray", "-j", "1", str(src)]
+    quiet = subprocess.run([*run, "-q"], capture_output=True, env=env, timeout=300)
+    local = subprocess.run([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-q", str(src)], capture_output=True, env=env)
+    assert quiet.returncode == 0 and quiet.stderr == b"" and quiet.stdout == local.stdout
+
 
 # -- Dask --------------------------------------------------------------------
 

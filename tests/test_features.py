@@ -110,9 +110,29 @@ def test_script_ratios():
     assert d["ends_terminal"][1] == 1.0 and d["ends_terminal"][2] == 1.0
 
 
-def test_deterministic():
+_FEATURIZE_IN_A_PROCESS = """
+import sys
+from noisecut.features import featurize
+sys.stdout.write(featurize(eval(sys.stdin.read())).tobytes().hex())
+"""
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "12345"])
+def test_same_rows_in_another_process_whatever_the_hash_seed(hash_seed):
+    """Features are a function of the text alone: no salted str hashing (the cue buckets), no state left by earlier calls."""
+    import os
+    import subprocess
+    import sys
+
     texts = ARTICLE + [OFF_TOPIC, TWEET] + ODD_LINES
-    np.testing.assert_array_equal(featurize(texts), featurize(list(texts)))
+    featurize(["Home | News", "Share"] * 50)  # earlier calls, other documents: must leave nothing behind
+    here = featurize(texts)
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    proc = subprocess.run([sys.executable, "-c", _FEATURIZE_IN_A_PROCESS], input=repr(texts), capture_output=True,
+                          text=True, env=env, timeout=120, encoding="utf-8", errors="surrogatepass")
+    assert proc.returncode == 0, proc.stderr
+    there = np.frombuffer(bytes.fromhex(proc.stdout), dtype=np.float64).reshape(here.shape)
+    np.testing.assert_array_equal(here, there)
 
 
 # ------------------------------------------------------------ specific features
@@ -308,3 +328,70 @@ def test_shift_two_dimensional_rows():
     values = np.array([[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(shift(values, 1), [[0.0, 0.0], [1.0, 2.0]])
     np.testing.assert_array_equal(shift(values, -1), [[3.0, 4.0], [0.0, 0.0]])
+
+
+# ------------------------------------------------------------ values worked out by hand
+# A four-line page. Tokens (lower-cased \w+ runs):
+#   0 "Hello World, Mr. Smith!"            hello world mr smith                        (23 chars)
+#   1 "Call 555 0199 now"                  call 555 0199 now                           (17 chars)
+#   2 CORE (16 tokens, ends with ".")      the council said the library will open every weekend
+#                                          from march and the library staff agree
+#   3 "The library opens in March."        the library opens in march                  (27 chars)
+# 23 distinct words; the 20 most frequent (ties in order of first use) are the(4), library(3),
+# march(2), then the 17 once-used words up to "staff": "agree", "opens" and "in" are left out.
+CORE = "The council said the library will open every weekend from March, and the library staff agree."
+HAND = ["Hello World, Mr. Smith!", "Call 555 0199 now", CORE, "The library opens in March."]
+
+
+@pytest.fixture(scope="module")
+def hand():
+    return feature_dict(HAND)
+
+
+def test_word_counts_and_lengths(hand):
+    # words are runs after a space; letters exclude digits, spaces and punctuation
+    np.testing.assert_allclose(hand["log_words"], np.log1p([4, 4, 16, 5]))
+    assert hand["mean_word_length"][0] == pytest.approx(17 / 4 / 10)   # Hello World Mr Smith: 17 letters
+    assert hand["mean_word_length"][1] == pytest.approx(7 / 4 / 10)    # Call now: 7 letters over 4 words
+    assert hand["mean_word_length"][3] == pytest.approx(22 / 5 / 10)
+    assert feature_dict(["x" * 45])["mean_word_length"][0] == 3.0      # capped at 30 letters a word
+
+
+def test_digit_upper_and_punctuation_ratios(hand):
+    assert list(hand["digit_ratio"][[0, 1, 3]]) == pytest.approx([0, 7 / 17, 0])
+    assert list(hand["upper_ratio"][[0, 1, 3]]) == pytest.approx([4 / 17, 1 / 7, 2 / 22])  # of the letters
+    assert list(hand["punct_ratio"][[0, 1, 3]]) == pytest.approx([3 / 23, 0, 1 / 27])      # of all characters
+    assert list(hand["capitalised_words"][[0, 1, 3]]) == pytest.approx([4 / 4, 1 / 4, 2 / 5])
+    assert hand["capitalised_words"][2] == pytest.approx(2 / 16)  # The, March
+
+
+def test_sentences_and_commas(hand):
+    # a sentence end is . ! ? followed by a space or the line's end: "Mr. " counts
+    np.testing.assert_allclose(hand["sentences"], np.log1p([2, 0, 1, 1]))
+    assert list(hand["commas"]) == pytest.approx([1 / 4, 0, 1 / 16, 0])  # per token
+    assert feature_dict(["1.5 and 2.5"])["sentences"][0] == 0.0  # a decimal point is not a sentence end
+
+
+def test_short_and_frequent_word_shares(hand):
+    # short: three characters or fewer (mr; 555, now; the x3, and; the, in)
+    assert list(hand["short_word_share"]) == pytest.approx([1 / 4, 2 / 4, 4 / 16, 2 / 5])
+    # frequent: among the document's 20 most used words (not: agree, opens, in)
+    assert list(hand["frequent_word_share"]) == pytest.approx([1, 1, 15 / 16, 3 / 5])
+
+
+def test_content_words_and_words_shared_with_long_lines(hand):
+    # content words: 4+ characters, not numbers, counted once per line
+    # (hello world smith; call; council said library will open every weekend from march staff agree; library opens march)
+    np.testing.assert_allclose(hand["log_content_words"], np.log1p([3, 1, 11, 3]))
+    # shared with another line of 12+ tokens: only the core is long, and it has no other long line
+    assert list(hand["shared_with_long"]) == pytest.approx([0, 0, 0, 2 / 3])  # library, march; not opens
+
+
+def test_position_in_characters_and_lines(hand):
+    total = 23 + 17 + len(CORE) + 27
+    assert list(hand["chars_before"]) == pytest.approx([0, 23 / total, 40 / total, (40 + len(CORE)) / total])
+    np.testing.assert_allclose(hand["log_from_start"], np.log1p([0, 1, 2, 3]))
+    np.testing.assert_allclose(hand["log_from_end"], np.log1p([3, 2, 1, 0]))
+    np.testing.assert_allclose(hand["log_core_distance"], np.log1p([2, 1, 0, 1]))  # the core is line 2
+    # no core line (12+ tokens ending a sentence): the distance is the line count
+    np.testing.assert_allclose(feature_dict(HAND[:2] + HAND[3:])["log_core_distance"], np.log1p([3, 3, 3]))

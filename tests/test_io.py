@@ -476,11 +476,17 @@ def test_warc_response_charset(tmp_path):
     assert [d.text() for d in read_warc(src, RecordErrors())] == ["Café crème\n"]
 
 
+# self-contained (not the seeds): a small file is read in one block, a large one in many
+TRUNCATION_SIZES = {"small": BUILT + EDGE, "large": [f"{i}: {text}" for i in range(60) for text in BUILT]}
+
+
 @pytest.mark.parametrize("compress", [True, False])
 @pytest.mark.parametrize("cut", [10, 120, 400])
-def test_truncated_warc_is_an_error_not_silence(tmp_path, texts, compress, cut):
+@pytest.mark.parametrize("size", TRUNCATION_SIZES)
+def test_truncated_warc_is_an_error_not_silence(tmp_path, compress, cut, size):
     from noisecut.io.warc import read_warc
 
+    texts = TRUNCATION_SIZES[size]
     src = tmp_path / ("cut.wet.gz" if compress else "cut.wet")
     make_warc(src, texts, compress)
     src.write_bytes(src.read_bytes()[:-cut])
@@ -512,7 +518,8 @@ def test_format_from_name(name, fmt):
     assert format_from_name(name) == fmt
 
 
-def test_input_format(tmp_path):
+def test_input_format(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"A page of plain text.\n")))
     assert input_format(tmp_path) == "dir"
     assert input_format(tmp_path / "page.html") == "text"
     assert input_format("-") == "text" and input_format("-", "jsonl") == "jsonl"
@@ -619,3 +626,55 @@ def test_record_errors_modes():
     assert logged == ["skipped f.jsonl: record 3: why", "skipped f.jsonl from record 9 on: cut short"]
     with pytest.raises(ValueError):
         RecordErrors("ignore")
+
+
+def test_read_progress_counts_the_bytes_of_each_file(tmp_path, texts):
+    from noisecut.io.files import reading_progress
+
+    first = write_jsonl(tmp_path / "a.jsonl.gz", records(texts), compress=True)
+    second = tmp_path / "b.txt"
+    second.write_text(texts[0], encoding="utf-8")
+    with reading_progress() as progress:
+        assert progress.done() == 0
+        for _ in read_jsonl(first, RecordErrors()):
+            pass
+        assert progress.done() == first.stat().st_size  # stored bytes, not decompressed ones
+        list(read_text(second, RecordErrors()))
+        assert progress.done() == first.stat().st_size + second.stat().st_size
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_has_a_total_for_files(tmp_path, texts, cleaner, monkeypatch):
+    from noisecut.io import pipeline
+
+    src = write_jsonl(tmp_path / "a.jsonl", records(texts))
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setattr(pipeline, "PROGRESS_DELAY", 0)
+    written = []
+    total = pipeline._input_bytes([str(src)], ["jsonl"])
+    assert total == src.stat().st_size
+    from noisecut.io.files import reading_progress
+
+    with reading_progress():
+        pipeline.clean_stream(read_jsonl(src, RecordErrors()), lambda doc, text, labels: written.append(text),
+                              lambda: cleaner, progress=True, total_bytes=total)
+    assert len(written) == len(texts)
+    from tqdm import tqdm
+
+    size = tqdm.format_sizeof(total)
+    bar = terminal.getvalue().split("\r")[-1]
+    assert bar.startswith("100%") and f" {size}/{size} " in bar, bar
+
+
+def test_tqdm_is_a_base_dependency():
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    base = [line.split(">")[0].strip() for line in setup["options"]["install_requires"].split("\n") if line.strip()]
+    assert "tqdm" in base

@@ -267,7 +267,7 @@ def test_seed_labels_match_the_seed_texts(seeds_dir):
     assert seeds
     for path in seeds:
         labeled = read(path)
-        source = (REPO / labeled.meta["source"]).resolve()
-        assert source.parent == seeds_dir.resolve(), source
+        assert labeled.meta["source"].startswith("../shared/seeds/"), labeled.meta["source"]
+        source = seeds_dir / Path(labeled.meta["source"]).name  # seeds_dir is ../shared/seeds or $NOISECUT_SHARED/seeds
         original = Document.from_bytes(source.read_bytes())
         assert labeled.doc.lines == original.lines, path

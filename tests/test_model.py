@@ -333,3 +333,95 @@ def test_load_estimators_same_version_does_not_warn(model_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_estimators(model_dir, trust=True)
+
+
+# ------------------------------------------------------------------ module layout
+
+
+def _imports_of(path, package):
+    """Every noisecut module ``path`` imports, at the top or inside a function."""
+    import ast
+
+    module = path.relative_to(package.parent).with_suffix("").as_posix().replace("/", ".")
+    if module.endswith(".__init__"):
+        module = module[: -len(".__init__")]
+    parts = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            target = ".".join(p for p in (base, node.module or "") if p)
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return module, {name for name in found if name.startswith("noisecut")}
+
+
+def test_training_modules_import_no_circle():
+    """train.py dispatches to train_sequence.py; nothing leads back (issue 11, item 18)."""
+    from pathlib import Path
+
+    import noisecut
+
+    package = Path(noisecut.__file__).parent
+    graph = dict(_imports_of(path, package) for path in package.rglob("*.py"))
+    graph = {m: {t for t in targets if t in graph and t != m} for m, targets in graph.items()}
+
+    def reaches(start, goal):
+        seen, todo = set(), list(graph[start])
+        while todo:
+            module = todo.pop()
+            if module == goal:
+                return True
+            if module not in seen:
+                seen.add(module)
+                todo.extend(graph[module])
+        return False
+
+    assert "noisecut.train_sequence" in graph["noisecut.train"]  # the dispatch the test is about
+    for module in ("noisecut.train", "noisecut.train_sequence", "noisecut.train_data"):
+        assert not reaches(module, module), f"{module} imports itself through a circle"
+
+
+# ------------------------------------------------------------------ writing a model
+
+
+def test_interrupted_save_keeps_the_old_model_and_leaves_no_temporary_file(make_constant_model, tmp_path, monkeypatch):
+    directory = make_constant_model({Label.BODY: 0.7, Label.NAV: 0.3}).save(tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in directory.iterdir()}
+
+    def half_written(f, **arrays):
+        f.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", half_written)
+    with pytest.raises(KeyboardInterrupt):
+        make_constant_model({Label.BODY: 0.1, Label.NAV: 0.9}).save(directory)
+    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
+    np.testing.assert_allclose(Model.load(directory).predict_proba(PAGE[:1]), [[0.7, 0.3]])
+
+
+def test_every_file_is_written_through_one_atomic_writer():
+    """io/files.atomic_open is the one place a temporary file is renamed onto its target (item 16)."""
+    from pathlib import Path
+
+    import noisecut
+
+    root = Path(noisecut.__file__).parents[1]
+    writers = {path.relative_to(root).as_posix()
+               for folder in ("noisecut", "training") for path in (root / folder).rglob("*.py")
+               if any(call in path.read_text(encoding="utf-8") for call in ("os.replace(", "os.rename(", "mkstemp("))}
+    assert writers == {"noisecut/io/files.py"}
+
+
+def test_save_meta_rewrites_json_and_card_not_the_arrays(make_constant_model, tmp_path):
+    directory = make_constant_model({Label.BODY: 0.7, Label.NAV: 0.3}).save(tmp_path / "m")
+    arrays = (directory / ARRAYS).read_bytes()
+    model = Model.load(directory)
+    model.meta["presets"] = {"precision": 0.8, "recall": 0.3, "chosen_on": "a test"}
+    model.save_meta(directory)
+    assert (directory / ARRAYS).read_bytes() == arrays
+    assert Model.load(directory).meta["presets"]["precision"] == 0.8  # the digest of model.npz still holds
+    card = (directory / CARD).read_text(encoding="utf-8")
+    assert "## Threshold presets" in card and ">= 0.8" in card and "a test" in card

@@ -8,7 +8,17 @@ For every input (arbitrary bytes included: invalid UTF-8, NUL, ``\\r``,
   with its own terminator (a BOM the input had comes back in front);
 * cleaning is deterministic;
 * ``classify`` gives one result per line, and its kept lines are the cleaned text;
-* ``noisecut clean`` on stdin writes exactly what ``Cleaner.clean_bytes`` returns.
+* ``noisecut clean`` on stdin writes exactly what ``Cleaner.clean_bytes`` returns;
+
+and, so that a cleaner dropping (or keeping) everything cannot pass:
+
+* threshold 0 without dedupe returns every line from the first non-blank one
+  to the last, byte for byte;
+* above the default threshold (where the never-empty rescue is off), raising
+  the threshold keeps a subset of what a lower one kept, and keeping more
+  labels keeps a superset;
+* with the shipped model, cleaning its own output again keeps every line it
+  was confident about (keep score >= ``CONFIDENT``).
 
 Example counts are bounded so the file runs in seconds. The two very large
 inputs (a 50 MB line, a million lines) run at full size only with
@@ -34,6 +44,8 @@ from hypothesis import strategies as st
 from noisecut import Cleaner
 from noisecut.cli import main
 from noisecut.document import Document
+from noisecut.labels import KEEP_DEFAULT, LABELS, Label
+from noisecut.policy import THRESHOLD_DEFAULT
 
 BOM = b"\xef\xbb\xbf"
 _BREAK = re.compile(rb"(\r\n|\r|\n)")
@@ -181,6 +193,101 @@ def test_every_policy_keeps_a_subsequence(model, data, threshold, dedupe):
     assert_kept_lines_of(Cleaner(model, threshold=threshold, dedupe=dedupe).clean_bytes(data), data)
 
 
+def content_span(data: bytes) -> bytes:
+    """``data``'s lines from its first non-blank line to its last, byte for byte (BOM in front): all of it but blank edges."""
+    bom, lines = segments(data)
+    blank = [not line.decode("utf-8", "surrogateescape").strip() for line in lines]
+    if all(blank):
+        return b""
+    first, last = blank.index(False), len(blank) - 1 - blank[::-1].index(False)
+    return (BOM if bom else b"") + b"".join(lines[first:last + 1])
+
+
+def kept_lines(cleaner: Cleaner, text: str) -> set[int]:
+    return {r.index for r in cleaner.classify(text) if r.kept and r.text.strip()}
+
+
+def kept_texts(cleaner: Cleaner, text: str) -> set[str]:
+    return {r.text.strip() for r in cleaner.classify(text) if r.kept and r.text.strip()}
+
+
+@API
+@given(data=any_bytes)
+def test_threshold_zero_without_dedupe_keeps_every_line(model, data):
+    out = Cleaner(model, threshold=0.0, dedupe=False).clean_bytes(data)
+    assert out == content_span(data)
+
+
+def test_content_span_of_a_page():
+    """The reference of the property above, worked out by hand."""
+    assert content_span(b"\n \nHome\r\n\nBody\n\t\n") == b"Home\r\n\nBody\n"
+    assert content_span(BOM + b"\nA\rB") == BOM + b"A\rB"
+    assert content_span(b" \n\t") == b""
+
+
+# above the default threshold the rescue (keep the best lines of an all-noise page) is off;
+# below it, a stricter threshold can rescue lines a looser one did not keep, by design
+strict_threshold = st.floats(THRESHOLD_DEFAULT + 0.01, 0.99)
+label_sets = st.sets(st.sampled_from(sorted(LABELS, key=lambda label: label.value)), min_size=1)
+
+
+@settings(API, max_examples=60)
+@given(text=documents_text(), low=st.floats(0.0, 0.99), high=strict_threshold)
+def test_raising_the_threshold_keeps_a_subset(model, text, low, high):
+    low, high = sorted((low, high))  # high stays above the default threshold
+    looser, stricter = (Cleaner(model, threshold=t, dedupe=False) for t in (low, high))
+    assert kept_lines(stricter, text) <= kept_lines(looser, text)
+    # with dedupe the copy kept may move, but the kept texts still shrink
+    looser, stricter = (Cleaner(model, threshold=t) for t in (low, high))
+    assert kept_texts(stricter, text) <= kept_texts(looser, text)
+
+
+@settings(API, max_examples=60)
+@given(text=documents_text(), fewer=label_sets, more=label_sets, threshold=strict_threshold)
+def test_keeping_more_labels_keeps_a_superset(model, text, fewer, more, threshold):
+    more = fewer | more
+    narrow, wide = (Cleaner(model, keep=keep, threshold=threshold, dedupe=False) for keep in (fewer, more))
+    assert kept_lines(narrow, text) <= kept_lines(wide, text)
+    narrow, wide = (Cleaner(model, keep=keep, threshold=threshold) for keep in (fewer, more))
+    assert kept_texts(narrow, text) <= kept_texts(wide, text)
+
+
+def test_keeping_every_label_keeps_every_line_and_certainty_none(model):
+    text = page(P1, "", P2)
+    everything = Cleaner(model, keep=LABELS, threshold=0.999, dedupe=False)
+    assert kept_lines(everything, text) == {i for i, line in enumerate(text.splitlines()) if line.strip()}
+    certain = Cleaner(model, threshold=1.0)  # above the default: no rescue
+    assert max(r.keep_score for r in certain.classify(text)) < 1.0  # the small session model is never certain
+    assert certain.clean(text) == ""
+
+
+CONFIDENT = 0.9  # keep score of a line the model is sure about
+
+
+@pytest.fixture(scope="module")
+def shipped_cleaner():
+    return Cleaner()
+
+
+@settings(API, max_examples=60)
+@given(text=documents_text())
+def test_recleaning_keeps_the_confident_lines(shipped_cleaner, text):
+    """Cleaning its own output again keeps every line the shipped model was sure of (context changes, the verdict does not)."""
+    first = shipped_cleaner.classify(text)
+    sure = [r.text for r in first if r.kept and r.keep_score >= CONFIDENT]
+    out = shipped_cleaner.clean(text)
+    again = shipped_cleaner.clean(out)
+    assert sure == [line for line in Document.from_text(again).lines if line in set(sure)]
+
+
+def test_recleaning_a_news_page_changes_nothing(shipped_cleaner):
+    """On a page the shipped model reads confidently, cleaning is idempotent outright."""
+    text = page(P1, "", P2, "", P3)
+    out = shipped_cleaner.clean(text)
+    assert P1 in out and P2 in out and P3 in out and "Advertisement" not in out
+    assert shipped_cleaner.clean(out) == out
+
+
 # -- the command line -------------------------------------------------------------
 
 
@@ -192,7 +299,7 @@ def runner():
 @CLI
 @given(data=any_bytes)
 def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner, data):
-    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-m", str(model_dir)], input=data, catch_exceptions=False)
+    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == cleaner.clean_bytes(data)
     assert_kept_lines_of(result.stdout_bytes, data)
@@ -201,14 +308,14 @@ def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner,
 @settings(CLI, max_examples=25)
 @given(data=any_bytes)
 def test_cli_explain_stdin_never_fails(runner, model_dir, cleaner, data):
-    result = runner.invoke(main, ["clean", "-q", "-j", "1", "--explain", "-m", str(model_dir)], input=data, catch_exceptions=False)
+    result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "--explain", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == cleaner.explain(data)
 
 
 # -- hostile inputs, once each ------------------------------------------------------
 
-from texts import P1, P2  # noqa: E402
+from texts import P1, P2, P3  # noqa: E402
 MENU_LINES = [
     "Home | News | Local | Sport | Weather", "Login", "Subscribe", "Menu", "Search",
     "Share", "Tweet", "Email", "Advertisement", "Related stories", "Next »", "© 2024 Example News. All rights reserved.",
@@ -242,8 +349,15 @@ def page(*body: str, decoration: str = "") -> str:
 def test_hostile_small_inputs(cleaner, data):
     out = cleaner.clean_bytes(data)
     assert_kept_lines_of(out, data)
-    assert cleaner.classify(data.decode("utf-8", "surrogateescape")) is not None
-    assert cleaner.explain(data) is not None
+    text = data.decode("utf-8", "surrogateescape")
+    lines = Document.from_bytes(data).lines
+    results = cleaner.classify(text)
+    assert [r.text for r in results] == lines
+    assert all((r.label is None) == (not r.text.strip()) for r in results)
+    assert Document.from_bytes(data).join([r.index for r in results if r.kept]).encode("utf-8", "surrogateescape") == out
+    rows = cleaner.explain(data).split(b"\n")
+    assert rows[-1] == b"" and len(rows) - 1 == len(lines)
+    assert all(row[:2] in (b"+ ", b"- ") for row in rows[:-1])
 
 
 def test_whitespace_only_comes_out_empty(cleaner):
@@ -255,9 +369,11 @@ def test_deeply_repeated_lines(cleaner):
     data = (P1 + "\n").encode() * 2000 + b"Home | News\n" * 2000
     out = cleaner.clean_bytes(data)
     assert_kept_lines_of(out, data)
-    assert out.count(P1.encode()) <= 1  # later exact repeats of a kept line are dropped
+    assert out.count(P1.encode()) == 1  # the paragraph is kept; its later exact repeats are dropped
+    assert b"Home | News" not in out
     undeduped = Cleaner(cleaner.model, dedupe=False).clean_bytes(data)
     assert_kept_lines_of(undeduped, data)
+    assert undeduped.count(P1.encode()) > 1000  # without dedupe the repeats stay
 
 
 @pytest.mark.parametrize("decoration", ["", " \x00", " \u200b", " 😀", " \udcff"], ids=["plain", "nul", "zwsp", "emoji", "badbyte"])

@@ -1,18 +1,18 @@
 """The five seed documents come out as ../shared/seeds/README.md describes.
 
 Gold labels come from our hand labels in labeled/seeds/; the raw text is read
-from ../shared/seeds (the tests skip where it is absent).
+from ../shared/seeds (the tests skip where it is absent, and fail under CI=true).
 """
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_SEEDS, needs_shared
 
 from noisecut import Cleaner
 from noisecut.labeled import read
 from noisecut.labels import Label
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 # README: the noise that must be gone, by seed.
 MUST_DROP = {
@@ -33,9 +33,8 @@ MUST_DROP_CONTAINING = {
 
 
 def seed_path(number: str) -> Path:
-    if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is not present")
-    return next(SEEDS.glob(f"{number}_*.txt"))
+    needs_shared(SHARED_SEEDS, "../shared/seeds")
+    return next(SHARED_SEEDS.glob(f"{number}_*.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +73,25 @@ def test_kept_seed_lines_are_byte_identical_and_in_order(cleaner):
     for number in MUST_DROP:
         raw = seed_path(number).read_bytes()
         out = cleaner.clean_bytes(raw)
+        labeled = read(ROOT / "labeled" / "seeds" / f"{number}.lines")
+        body = {line for line, label in zip(labeled.doc.lines, labeled.labels) if label in (Label.BODY, Label.HEADING)}
+        assert len(out.splitlines()) >= len(body) > 0, f"seed {number}: fewer lines kept than it has distinct body lines"
         raw_lines = raw.splitlines(keepends=False)
         position = 0
         for line in out.splitlines():
             position = raw_lines.index(line, position) + 1  # raises if not a later input line
+
+
+def test_missing_shared_data_skips_locally_and_fails_under_ci(tmp_path, monkeypatch):
+    absent = tmp_path / "absent"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="absent"):
+        needs_shared(absent, "absent")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        needs_shared(absent, "absent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(pytest.fail.Exception):
+        needs_shared(tmp_path / "empty", "empty")
+    (tmp_path / "empty" / "x.txt").write_text("x")
+    needs_shared(tmp_path / "empty", "not empty")  # present: returns

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from multiprocessing import Pool
@@ -23,11 +22,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from noisecut.document import Document
+from noisecut.io.files import atomic_open
 from noisecut.labeled import LabeledDocument, format as format_labeled
 from noisecut.labels import LABELS
 
 from .align import MAIN, Gold, align
-from .datasets import CLEANEVAL_STYLE, DATASETS, NAMES, gold_blocks, iter_pages, read_html
+from .datasets import ALL_NAMES, DATASETS, gold_blocks, iter_pages, read_html
 from .render import RENDERERS, render
 from .splits import SPLITS, split_of
 
@@ -36,22 +36,20 @@ DEFAULT_OUT = CACHE / "corpus"
 MIN_QUALITY = 0.5
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", "surrogateescape"))
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+def page_header(page) -> dict:
+    """What evaluation reports by: the page type, and how many with/without snippets
+    the page's meta.jsonl has (the snippets themselves: ``page.meta`` via ``iter_pages``)."""
+    header = {"page_type": page.page_type} if page.page_type else {}
+    if "with" in page.meta:
+        header["snippets"] = f"{len(page.meta['with'])} with, {len(page.meta.get('without') or [])} without"
+    return header
 
 
 def process_page(task) -> list[dict]:
     """Render, align and write one page for each renderer; one record per renderer."""
     page, split, renderers, out = task
-    base = {"dataset": page.dataset, "name": page.name, "site": page.site, "split": split}
+    base = {"dataset": page.dataset, "name": page.name, "site": page.site, "split": split,
+            "lang": page.lang, "page_type": page.page_type}
     try:
         html = read_html(page)
         blocks = gold_blocks(page)
@@ -59,7 +57,7 @@ def process_page(task) -> list[dict]:
         return [{**base, "renderer": r, "skip": f"unreadable: {error}"} for r in renderers]
     # CleanEval marks pages without main content (404s, index pages) with an empty gold:
     # every line of those is noise. An empty gold elsewhere means the gold is broken.
-    empty_gold = not blocks and page.dataset in CLEANEVAL_STYLE
+    empty_gold = not blocks and page.spec.empty_gold_is_all_noise
     if not empty_gold and not any(label in MAIN for _, label in blocks):
         return [{**base, "renderer": r, "skip": "gold has no body"} for r in renderers]
     gold = Gold(blocks)
@@ -76,10 +74,12 @@ def process_page(task) -> list[dict]:
             records.append({**record, "skip": f"alignment {quality:.3f} < {MIN_QUALITY}"})
             continue
         meta = {"id": f"{page.dataset}/{page.name}/{renderer}", "dataset": page.dataset, "name": page.name,
-                "site": page.site, "lang": page.lang, "renderer": renderer, "split": split,
+                "site": page.site, "lang": page.lang, **page_header(page), "renderer": renderer, "split": split,
                 "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
         path = Path(out) / split / page.dataset / renderer / f"{page.name}.lines"
-        write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path) as f:
+            f.write(format_labeled(LabeledDocument(doc, labels, meta)).encode("utf-8", "surrogateescape"))
         records.append({**record, "path": str(path), "align": round(quality, 3),
                         "labels": Counter(label.value for label in labels if label is not None)})
     return records
@@ -112,6 +112,10 @@ def summarize(records: list[dict], seconds: float) -> dict:
             split: {dataset: {renderer: n for (s, d, renderer), n in sorted(pages.items()) if s == split and d == dataset}
                     for dataset in sorted({d for s, d, _ in pages if s == split})}
             for split in SPLITS},
+        "documents_per_split_page_type_language": {
+            split: dict(sorted(Counter(f"{r['page_type'] or '-'}/{r['lang']}" for r in records
+                                       if "skip" not in r and r["split"] == split).items()))
+            for split in SPLITS},
         "lines": {split: {dataset: {renderer: ordered(labels) for renderer, labels in sorted(by_renderer.items())}
                           for dataset, by_renderer in sorted(by_dataset.items())}
                   for split, by_dataset in sorted(counts.items())},
@@ -134,7 +138,7 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     """Build the corpus under ``out``; returns the summary (also written to summary.json)."""
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
-    datasets = list(datasets or NAMES)
+    datasets = list(datasets or ALL_NAMES)
     unknown = [name for name in renderers if name not in RENDERERS]
     unknown += [name for name in datasets if not (Path(root) / name / "input").is_dir()]
     if unknown:
@@ -150,7 +154,9 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     if limit is None:
         remove_stale(out, records, datasets, renderers)
     summary = summarize(records, time.time() - start)
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_open(out / "summary.json") as f:
+        f.write((json.dumps(summary, indent=1) + "\n").encode("utf-8"))
     return summary
 
 
@@ -158,7 +164,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.build_corpus", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--renderers", help=f"comma-separated, from {','.join(RENDERERS)} (default all)")
-    parser.add_argument("--datasets", help=f"comma-separated, from {','.join(NAMES)} (default all)")
+    parser.add_argument("--datasets", help=f"comma-separated, from {','.join(ALL_NAMES)} (default all)")
     parser.add_argument("--limit", type=int, help="at most N pages per dataset")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)

@@ -27,7 +27,8 @@ from pathlib import Path
 from noisecut.cleaner import Cleaner
 from noisecut.document import Document
 from noisecut.labels import KEEP_DEFAULT, Label
-from noisecut.scoring import PRF, line_scores, mean_scores, text_scores
+from noisecut.evaluate import keep_scores
+from noisecut.scoring import PRF, mean_scores, text_scores
 
 from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
@@ -114,8 +115,7 @@ def summarize(records: list[dict]) -> dict:
         row = {s: mean_scores(PRF(**r["scores"][s]) for r in rows).as_dict() for s in systems}
         pairs = [p for r in rows for p in r["line_pairs"]]
         if pairs:
-            lines = line_scores([Label(g) for g, _ in pairs], [Label(p) for _, p in pairs])
-            row["noisecut_lines_keep"] = lines["keep"].as_dict()
+            row["noisecut_lines_keep"] = keep_scores([Label(g) for g, _ in pairs], [Label(p) for _, p in pairs]).as_dict()
         row["documents"] = len(rows)
         table[name] = row
     return table

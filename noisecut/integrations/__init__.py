@@ -5,9 +5,12 @@
 * ``ray``: ``clean_with_ray``, read, clean and write a corpus with Ray Data.
 * ``pandas``: ``clean_series`` and the ``series.noisecut.clean()`` accessor.
 * ``sklearn``: ``NoiseCutTransformer``, texts in, cleaned texts out.
+* ``datatrove``: ``NoiseCutFormatter``, a datatrove pipeline step.
+* ``hf``: ``clean_batch``, a batched map function for Hugging Face ``datasets``.
+* ``nemo_curator``: ``NoiseCutStage`` and ``NoiseCutModifier``, for NeMo Curator pipelines.
 
 Nothing here is imported by ``import noisecut``: each module imports its tool
-(pandas, Ray, scikit-learn) when it is itself imported or called. The names
+(pandas, Ray, scikit-learn, datatrove, NeMo Curator) when it is itself imported or called. The names
 below are resolved on first use, so ``from noisecut.integrations import
 CleanBatch`` loads pandas but not Ray or scikit-learn.
 """
@@ -21,6 +24,10 @@ _EXPORTS = {
     "read_dataset": "ray",
     "clean_series": "pandas",
     "NoiseCutTransformer": "sklearn",
+    "NoiseCutFormatter": "datatrove",
+    "clean_batch": "hf",
+    "NoiseCutStage": "nemo_curator",
+    "NoiseCutModifier": "nemo_curator",
 }
 
 __all__ = sorted(_EXPORTS)

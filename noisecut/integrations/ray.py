@@ -1,12 +1,18 @@
-"""Ray Data: read a corpus, clean it on a cluster with ``CleanBatch``, write it.
+"""Ray: clean documents on a cluster.
 
-The library side of ``noisecut clean --engine ray [--address ADDRESS]``.
+* ``ray_engine``: what ``noisecut clean --engine ray [--address ADDRESS]``
+  runs. Ray actors clean; reading and writing are the local engine's, so the
+  output is the same as without ``--engine ray``.
+* ``clean_with_ray``: Ray Data for Python users: read a corpus, clean it with
+  ``CleanBatch``, write it with Ray's writers (the rules below).
+
 Ray is an optional extra (``pip install 'noisecut[ray]'``); it is imported
 only when these functions run.
 
-Inputs (``input_format``, else guessed from the file suffixes):
+Inputs (``input_format``, else guessed from the file names by
+``noisecut.io.formats.format_from_name``, as ``noisecut clean`` does):
 
-* ``jsonl``: ``*.jsonl``/``*.json``/``*.ndjson`` (optionally compressed), one
+* ``jsonl``: ``*.jsonl``/``*.json``/``*.ndjson`` (optionally ``.gz``), one
   document per record, text in ``text_column`` (``ray.data.read_json``);
 * ``parquet``: ``*.parquet`` (``ray.data.read_parquet``);
 * ``text``: any other file is one document, read whole as bytes
@@ -27,18 +33,20 @@ keep them as bytes.
 """
 from __future__ import annotations
 
+import logging
 import re
+from collections import deque
+from itertools import islice
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import NoiseCutError
+from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
 from .batch import CleanBatch, check_threshold, parse_keep
 
-JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
-COMPRESSION_SUFFIXES = (".gz", ".br", ".zst", ".lz4", ".bz2")
 FORMATS = ("jsonl", "parquet", "text")
 
 
@@ -132,6 +140,76 @@ def clean_with_ray(
     return output
 
 
+def ray_engine(address: str | None = None, quiet: bool = False, actors: int | None = None):
+    """An engine for ``noisecut.io.clean_stream``: the documents are cleaned by Ray actors.
+
+    This is ``noisecut clean --engine ray``. Reading and writing stay in this
+    process, with the readers and writers of the local engine, so both
+    engines take the same inputs and write the same output, byte for byte;
+    Ray does the cleaning. ``jobs`` (or ``actors``) is the number of actors,
+    each holding one ``Cleaner`` (None or 0: one per CPU of the cluster).
+    The model is loaded here and its arrays travel to the actors, so the
+    cluster's machines need noisecut but not the model files. At most
+    ``CHUNKS_PER_WORKER`` chunks per actor are in flight: memory stays
+    bounded and results come back in input order. ``quiet`` keeps Ray's own
+    log lines off stderr.
+    """
+    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_one
+    from ..document import Document
+
+    ray = _import_ray()
+
+    class _Cleaning:
+        def __init__(self, model, keep, threshold, dedupe):
+            from ..cleaner import Cleaner
+
+            self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe)
+
+        def clean(self, payloads, output):
+            return [clean_one(self.cleaner, Document(lines, ends, bom), output) for lines, ends, bom in payloads]
+
+    def engine(docs, spec, jobs, output):
+        model = Model.load(spec.model)  # a bad model fails before Ray starts
+        connect(address, quiet)
+        cpus = ray.cluster_resources().get("CPU", 1.0)
+        size = actors or jobs or max(1, int(cpus))
+        Actor = ray.remote(num_cpus=min(1.0, cpus / size))(_Cleaning)  # more actors than CPUs still fit
+        model_ref = ray.put(model)
+        pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
+        in_flight: deque = deque()
+        window = size * CHUNKS_PER_WORKER
+        docs = iter(docs)
+        try:
+            for n, batch in enumerate(iter(lambda: list(islice(docs, CHUNK_DOCS)), [])):
+                payloads = [(d.lines, d.ends, d.bom) for d in batch]
+                in_flight.append((batch, pool[n % size].clean.remote(payloads, output)))
+                if len(in_flight) >= window:
+                    yield from _ray_results(ray, *in_flight.popleft())
+            while in_flight:
+                yield from _ray_results(ray, *in_flight.popleft())
+        finally:
+            for actor in pool:
+                ray.kill(actor)
+
+    return engine
+
+
+def _ray_results(ray, batch, ref):
+    try:
+        results = ray.get(ref)
+    except ray.exceptions.RayActorError:
+        raise NoiseCutError(
+            f"a Ray actor died while cleaning documents {batch[0].id} to {batch[-1].id} (killed, or out of memory?)"
+        ) from None
+    except ray.exceptions.RayError as error:
+        user_error = _user_error(error)
+        if user_error is error:
+            raise
+        raise user_error from None
+    for doc, (text, labels) in zip(batch, results):
+        yield doc, text, labels
+
+
 def actor_cpus(concurrency: int, cluster_cpus: float) -> float:
     """CPUs each cleaning actor reserves: 1, or less so that Ray's read and write tasks still fit.
 
@@ -144,11 +222,14 @@ def actor_cpus(concurrency: int, cluster_cpus: float) -> float:
     return min(1.0, spare / concurrency)
 
 
-def connect(address: str | None = None) -> None:
-    """Join the Ray cluster at ``address``, unless this process is already in one."""
+def connect(address: str | None = None, quiet: bool = False) -> None:
+    """Join the Ray cluster at ``address``, unless this process is already in one; ``quiet``: no Ray log lines."""
     ray = _import_ray()
     if not ray.is_initialized():
-        ray.init(address=address)
+        if quiet:
+            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR, include_dashboard=False)
+        else:
+            ray.init(address=address)
 
 
 def read_dataset(source, *, text_column: str = "text", input_format: str | None = None, blocks: int | None = None):
@@ -232,22 +313,20 @@ def _guess_format(paths: list[Path]) -> str:
             files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith((".", "_")))
         else:
             files.append(path)
+    if not files:
+        raise NoiseCutError(f"no files in {', '.join(map(str, paths))}; nothing to clean")
     formats = {_suffix_format(p) for p in files}
     if len(formats) > 1:
         raise NoiseCutError(f"inputs mix formats ({', '.join(sorted(formats))}); pass one format at a time")
-    return formats.pop() if formats else "text"
+    return formats.pop()
 
 
 def _suffix_format(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in COMPRESSION_SUFFIXES:
-        suffixes.pop()
-    last = suffixes[-1] if suffixes else ""
-    if last in JSONL_SUFFIXES:
-        return "jsonl"
-    if last == ".parquet":
-        return "parquet"
-    return "text"
+    """The format ``noisecut clean`` guesses for ``path`` (``io.formats.format_from_name``), if Ray Data reads it here."""
+    fmt = format_from_name(path) or "text"
+    if fmt not in FORMATS:
+        raise NoiseCutError(f"{path}: {fmt} is not read with Ray Data here; use noisecut clean --engine ray, which reads it like the local engine")
+    return fmt
 
 
 def _output_format(output: Path, output_format: str | None) -> str:

@@ -7,6 +7,7 @@ crashed worker leaves the target as it was and no half-written file behind.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import sys
 import tempfile
@@ -22,6 +23,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 GZIP_LEVEL = 6  # level 9 is several times slower for a few per cent
 # what a damaged compressed stream raises while being read
 READ_ERRORS = (EOFError, OSError, zlib.error)
+HEAD_BYTES = 1 << 16  # how much of an input is read to guess its format
 
 
 def is_stdio(path: str | Path | None) -> bool:
@@ -88,6 +90,110 @@ def write_output(chunks: Iterable[bytes], path: str | Path | None) -> None:
             f.write(chunk)
 
 
+class _Replay(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n], self.head = self.head[:n], self.head[n:]
+            return n
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+_stdin: tuple = (None, None)  # (sys.stdin.buffer, the stream that replays what head() read of it)
+
+
+def _stdin_stream() -> BinaryIO:
+    """stdin's bytes, replaying what ``head`` read; always with ``peek`` (to tell gzip by its first bytes)."""
+    global _stdin
+    source, stream = _stdin
+    if source is not sys.stdin.buffer:
+        stream = sys.stdin.buffer
+        if not hasattr(stream, "peek"):  # a BytesIO in place of stdin
+            stream = io.BufferedReader(_Replay(b"", stream))
+        _stdin = (sys.stdin.buffer, stream)
+    return stream
+
+
+def head(path: str | Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of ``path``'s content (decompressed), without using them up.
+
+    stdin is read once: what is read here is replayed by the next ``open_input("-")``.
+    An unreadable start gives what could be read; the reader reports the error.
+    """
+    global _stdin
+    if is_stdio(path):
+        stream = _stdin_stream()
+        start = stream.read(size)
+        _stdin = (sys.stdin.buffer, io.BufferedReader(_Replay(start, stream)))
+        if start[:2] != GZIP_MAGIC:
+            return start
+        return _gunzip_start(start)
+    with open_input(path) as f:
+        try:
+            return f.read(size)
+        except READ_ERRORS:
+            return b""
+
+
+def _gunzip_start(data: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(wbits=31).decompress(data)
+    except zlib.error:
+        return b""
+
+
+class ReadProgress:
+    """Bytes of input files read so far (as stored: compressed bytes of a gzip'd file), for a progress bar."""
+
+    def __init__(self):
+        self.finished = 0    # bytes of the files already read to the end
+        self.current = None  # the file being read
+
+    def done(self) -> int:
+        current = self.current
+        try:
+            return self.finished + (current.tell() if current is not None else 0)
+        except (OSError, ValueError):  # closed between the check and tell()
+            return self.finished
+
+    def _opened(self, raw) -> None:
+        self.current = raw
+
+    def _closed(self, raw) -> None:
+        if self.current is raw:
+            self.finished += raw.tell()
+            self.current = None
+
+
+_progress: ReadProgress | None = None  # set while ``reading_progress`` runs
+
+
+def current_read_progress() -> ReadProgress:
+    """The ``ReadProgress`` of the innermost ``reading_progress`` block (a fresh one outside any)."""
+    return _progress or ReadProgress()
+
+
+@contextmanager
+def reading_progress() -> Iterator[ReadProgress]:
+    """Count the bytes every ``open_input`` reads from files inside this block."""
+    global _progress
+    previous, _progress = _progress, ReadProgress()
+    try:
+        yield _progress
+    finally:
+        _progress = previous
+
+
 @contextmanager
 def open_input(path: str | Path) -> Iterator[BinaryIO]:
     """A binary stream over ``path`` (``-``: stdin), decompressed when it is gzip.
@@ -96,7 +202,7 @@ def open_input(path: str | Path) -> Iterator[BinaryIO]:
     damaged gzip stream raises one of ``READ_ERRORS`` while it is read.
     """
     if is_stdio(path):
-        raw, close = sys.stdin.buffer, False
+        raw, close = _stdin_stream(), False
     else:
         try:
             raw, close = open(path, "rb"), True
@@ -104,11 +210,16 @@ def open_input(path: str | Path) -> Iterator[BinaryIO]:
             raise NoiseCutError(f"{path}: no such file") from None
         except IsADirectoryError:
             raise NoiseCutError(f"{path}: is a directory") from None
+    progress = _progress if close else None
+    if progress:
+        progress._opened(raw)
     try:
-        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-        yield gzip.GzipFile(fileobj=raw, mode="rb") if head == GZIP_MAGIC else raw
+        magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        yield gzip.GzipFile(fileobj=raw, mode="rb") if magic == GZIP_MAGIC else raw
     finally:
         if close:
+            if progress:
+                progress._closed(raw)
             raw.close()
 
 

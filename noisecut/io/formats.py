@@ -3,24 +3,31 @@
 Formats: ``text`` (a file is a document), ``jsonl``, ``parquet``, ``wet`` and
 ``warc`` (read only; written as ``wet``), ``dir`` (a directory of ``.txt``
 files). Given explicitly, or inferred: a directory is ``dir``; ``.jsonl``,
-``.ndjson``, ``.parquet``, ``.wet``, ``.warc`` (each but Parquet also with
-``.gz``) name their format; anything else is ``text``.
+``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc`` (each but Parquet
+also with ``.gz``) name their format; ``.txt`` is ``text``; anything else
+(stdin too) is ``text`` unless its first non-blank line is a JSON object,
+which is refused as ambiguous (``-I jsonl`` or ``-I text`` decides).
+
+``format_from_name`` is the one guesser every entry point uses (the CLI,
+``clean_files``, ``clean_with_ray``).
 """
 from __future__ import annotations
 
+import json
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..document import Document
 from ..errors import NoiseCutError
-from .files import RecordErrors, is_stdio
+from .files import RecordErrors, head, is_stdio
 from .records import TEXT_FIELD_DEFAULT
 
 INPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "warc", "dir")
 OUTPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "dir")
 RECORD_OUTPUTS = ("jsonl", "parquet")  # the outputs that can carry fields and labels
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".wet": "wet", ".warc": "warc", ".txt": "text"}
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".wet": "wet", ".warc": "warc", ".txt": "text"}
 
 
 def format_from_name(path: str | Path) -> str | None:
@@ -33,11 +40,31 @@ def format_from_name(path: str | Path) -> str | None:
     return _SUFFIXES.get(Path(name).suffix)
 
 
+def starts_with_json_object(data: bytes) -> bool:
+    """Whether the first non-blank line of ``data`` is a JSON object (or, cut short by the end of ``data``, starts like one)."""
+    line, newline, _ = data.removeprefix(b"\xef\xbb\xbf").lstrip().partition(b"\n")
+    if not line.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return not newline and line.startswith(b'{"')
+
+
 def input_format(path: str | Path, given: str | None = None) -> str:
     """``given``, checked against what ``path`` is, or the format inferred from it."""
     is_dir = not is_stdio(path) and Path(path).is_dir()
     if given is None:
-        return "dir" if is_dir else (format_from_name(path) or "text")
+        if is_dir:
+            return "dir"
+        named = format_from_name(path)
+        readable = is_stdio(path) or Path(path).is_file()
+        if named is None and readable and starts_with_json_object(head(path)):
+            what = "stdin" if is_stdio(path) else str(path)
+            raise NoiseCutError(
+                f"{what}: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text to clean it as one text"
+            )
+        return named or "text"
     if given == "dir" and not is_dir:
         raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt files)")
     if given != "dir" and is_dir:
@@ -47,9 +74,12 @@ def input_format(path: str | Path, given: str | None = None) -> str:
     return given
 
 
-def output_format(output: str | Path | None, given: str | None, inputs: Iterable[str]) -> str:
-    """``given``, else inferred from the output's name, else the natural output for the input formats."""
-    inputs = set(inputs)
+def output_format(output: str | Path | None, given: str | None, inputs: Iterable[str], explain: bool = False) -> str:
+    """``given``, else inferred from the output's name, else the natural output for the input formats.
+
+    ``explain``: the ``--explain`` table is text whatever the inputs are.
+    """
+    inputs = {"text"} if explain else set(inputs)
     if given == "warc":
         raise NoiseCutError("WARC output is written as WET (conversion records): --output-format wet")
     if given:
@@ -58,7 +88,8 @@ def output_format(output: str | Path | None, given: str | None, inputs: Iterable
         named = format_from_name(output)
         if named:
             return "wet" if named == "warc" else named
-        if Path(output).is_dir() or inputs == {"dir"}:
+        names_directory = str(output).endswith(("/", os.sep))
+        if not explain and (names_directory or Path(output).is_dir() or inputs == {"dir"}):
             return "dir"
     if inputs <= {"text", "dir"}:
         return "text"

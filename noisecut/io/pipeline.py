@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
-from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, inside, is_stdio, same_file
+from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
 from .formats import RECORD_OUTPUTS, input_format, open_reader, open_writer, output_format
 from .records import TEXT_FIELD_DEFAULT
 
@@ -47,6 +48,8 @@ class CleanConfig:
     threshold: float = THRESHOLD_DEFAULT
     no_dedupe: bool = False
     explain: bool = False
+    engine: str = "local"              # or "ray": clean on a Ray cluster; reading and writing stay here
+    address: str | None = None         # the Ray cluster (None: the one this process is in, else a local one)
 
     def cleaner(self) -> CleanerSpec:
         model = str(Path(self.model).resolve()) if self.model is not None else None
@@ -59,10 +62,34 @@ class CleanStats:
     skipped: int = 0     # bad records left out (--on-error skip)
     not_text: int = 0    # WARC records that are not plain text
     seconds: float = 0.0
+    lines: int = 0       # non-blank input lines
+    kept: int | None = 0  # of which kept (None: not counted, for --explain)
 
     @property
     def rate(self) -> float:
         return self.documents / self.seconds if self.seconds else 0.0
+
+    def count(self, doc: Document, cleaned: str | None) -> None:
+        """One more document written: its non-blank lines, and those of its ``cleaned`` text (None: not counted)."""
+        self.documents += 1
+        self.lines += len(doc.content_indices())
+        if cleaned is None or self.kept is None:
+            self.kept = None
+        else:
+            self.kept += sum(1 for line in cleaned.splitlines() if line.strip())
+
+    def summary(self) -> str:
+        """The one line ``noisecut clean`` ends with on stderr."""
+        if self.kept is None:
+            lines = f"{self.lines} lines explained"
+        else:
+            lines = f"kept {self.kept} of {self.lines} lines" + (f" ({self.kept / self.lines:.0%})" if self.lines else "")
+        return (f"cleaned {_plural(self.documents, 'document')}: {lines}, "
+                f"{_plural(self.skipped, 'record')} skipped, {self.rate:.1f} docs/s")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def clean_stream(
@@ -72,18 +99,27 @@ def clean_stream(
     jobs: int | None = 1,
     output: Output = Output(),
     progress: bool = False,
+    stats: CleanStats | None = None,
+    total_bytes: int | None = None,
+    engine: Callable = clean_documents,
 ) -> int:
     """Clean ``docs`` and hand each to ``write(doc, text, labels)`` in input order; returns how many.
 
     ``factory`` builds the ``Cleaner`` (a ``CleanerSpec`` for ``jobs > 1``: it
-    is sent to the workers). ``progress``: a documents/s bar on stderr when
-    it is a terminal.
+    is sent to the workers). ``progress``: a bar on stderr when it is a
+    terminal, over ``total_bytes`` of input files with an ETA when that is
+    known (counted inside ``files.reading_progress``), else documents/s.
+    ``stats`` counts documents and lines. ``engine``: ``clean_documents``, or
+    one with its signature (``integrations.ray.ray_engine(...)``).
     """
-    count = 0
-    for doc, text, labels in _progress(clean_documents(docs, factory, jobs, output), progress):
-        write(doc, text, labels)
-        count += 1
-    return count
+    stats = stats if stats is not None else CleanStats()
+    start = stats.documents
+    with _progress(progress, total_bytes) as advance:
+        for doc, text, labels in engine(docs, factory, jobs, output):
+            write(doc, text, labels)
+            stats.count(doc, None if output.explain else text)
+            advance()
+    return stats.documents - start
 
 
 def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -> CleanStats:
@@ -93,25 +129,60 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
     sources = [str(source) for source in config.files] or [STDIO]
     _check_sources(sources)
     formats = [input_format(source, config.input_format) for source in sources]
-    out_format = output_format(config.output, config.output_format, formats)
+    out_format = output_format(config.output, config.output_format, formats, config.explain)
     _check(config, sources, formats, out_format)
     schema = _parquet_schema(sources, config.text_field) if out_format == "parquet" and set(formats) == {"parquet"} else None
+    engine = clean_documents if config.engine == "local" else _ray_engine(config)
 
     from .warc import WarcStats
 
-    errors, warc_stats = RecordErrors(config.on_error, log), WarcStats()
+    errors, warc_stats, stats = RecordErrors(config.on_error, log), WarcStats(), CleanStats()
     docs = chain.from_iterable(
         open_reader(source, fmt, errors, config.text_field, warc_stats) for source, fmt in zip(sources, formats)
     )
     output = Output(labels=bool(config.labels_field), explain=config.explain)
-    with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
-        count = clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet)
-    stats = CleanStats(count, errors.skipped, warc_stats.not_text, time.perf_counter() - started)
+    with reading_progress():
+        with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
+            clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet,
+                         stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
+            if not stats.documents:  # inside the writer: no output file is left
+                raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
+    stats.skipped, stats.not_text, stats.seconds = errors.skipped, warc_stats.not_text, time.perf_counter() - started
     if stats.not_text and not config.quiet:
         log(f"left out {stats.not_text} WARC records that are not plain text (HTML is not rendered)")
-    if stats.skipped:
-        log(f"skipped {stats.skipped} record{'s' if stats.skipped != 1 else ''}")
+    if stats.skipped and config.quiet:
+        log(f"skipped {_plural(stats.skipped, 'record')}")
+    if not config.quiet:
+        log(stats.summary())
     return stats
+
+
+def _no_documents(sources: list[str], skipped: int, not_text: int) -> str:
+    names = "stdin" if sources == [STDIO] else ", ".join(sources)
+    why = []
+    if skipped:
+        why.append(f"{_plural(skipped, 'record')} skipped")
+    if not_text:
+        why.append(f"{not_text} WARC records not plain text")
+    return f"no documents in {names}" + (f" ({', '.join(why)})" if why else "") + "; nothing written"
+
+
+def _input_bytes(sources: list[str], formats: list[str]) -> int | None:
+    """The bytes the inputs hold on disk, when every input is a file read through ``open_input``."""
+    if any(is_stdio(source) for source in sources) or "parquet" in formats:
+        return None
+    from .text import text_files
+
+    return sum(
+        sum(p.stat().st_size for p in text_files(source)) if fmt == "dir" else Path(source).stat().st_size
+        for source, fmt in zip(sources, formats)
+    )
+
+
+def _ray_engine(config: CleanConfig):
+    from ..integrations.ray import ray_engine
+
+    return ray_engine(address=config.address, quiet=config.quiet)
 
 
 def _check_sources(sources: list[str]) -> None:
@@ -130,6 +201,11 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
             raise NoiseCutError("directory output needs -o OUTDIR")
         if formats != ["dir"]:
             raise NoiseCutError(f"{output}: directory output mirrors one input directory; got {', '.join(sources)}")
+    from .text import TEXT_SUFFIX, text_files
+
+    for source, fmt in zip(sources, formats):
+        if fmt == "dir" and next(text_files(source), None) is None:
+            raise NoiseCutError(f"{source}: no {TEXT_SUFFIX} files in this directory; nothing to clean")
     if config.explain and out_format != "text":
         raise NoiseCutError(f"--explain prints a table per line; it cannot be written as {out_format}")
     if config.labels_field and out_format not in RECORD_OUTPUTS:
@@ -157,19 +233,27 @@ def _parquet_schema(sources: list[str], text_field: str):
 
 
 def _log(message: str) -> None:
-    try:
-        from tqdm import tqdm
+    from tqdm import tqdm
 
-        tqdm.write(message, file=sys.stderr)  # does not tear a progress bar
-    except ImportError:
-        print(message, file=sys.stderr, flush=True)
+    tqdm.write(message, file=sys.stderr)  # does not tear a progress bar
 
 
-def _progress(items, enabled: bool):
+@contextmanager
+def _progress(enabled: bool, total_bytes: int | None):
+    """A function to call after each document: moves a bar on stderr (a terminal only), or does nothing."""
     if not enabled or not sys.stderr.isatty():
-        return items
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return items
-    return tqdm(items, unit=" docs", delay=PROGRESS_DELAY, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+        yield lambda: None
+        return
+    from tqdm import tqdm
+
+    common = dict(delay=PROGRESS_DELAY, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    if total_bytes:
+        read = current_read_progress()
+        with tqdm(total=total_bytes, unit="B", unit_scale=True, **common) as bar:
+            def advance():
+                bar.update(read.done() - bar.n)
+
+            yield advance
+        return
+    with tqdm(unit=" docs", **common) as bar:
+        yield bar.update

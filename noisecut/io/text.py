@@ -51,12 +51,29 @@ def read_directory(root: str | Path, errors: RecordErrors) -> Iterator[Document]
             yield doc
 
 
+LINE_BREAK = b"\n"  # added between documents where one ends without a line break
+
+
 @contextmanager
 def text_writer(path: str | Path | None) -> Iterator[Write]:
-    """Cleaned texts one after the other, to stdout or one file (gzip'd for a ``.gz`` name)."""
+    """Cleaned texts one after the other, to stdout or one file (gzip'd for a ``.gz`` name).
+
+    Each document starts on a line of its own: when one ends without a line
+    break and another follows, a ``\n`` goes between them, so no line of one
+    merges with a line of the next. One document comes out byte for byte.
+    """
     with open_output(path) as f:
+        unfinished = False  # the last text written ended inside a line
+
         def write(doc: Document, text: str, labels: list | None = None) -> None:
-            f.write(encode(text))
+            nonlocal unfinished
+            data = encode(text)
+            if not data:
+                return
+            if unfinished:
+                f.write(LINE_BREAK)
+            f.write(data)
+            unfinished = not data.endswith((b"\n", b"\r"))
 
         yield write
 

@@ -12,7 +12,8 @@ with the cleaned text, ``WARC-Refers-To`` the record it came from. A
 
 warcio alone reads a truncated file without complaint, so the gzip layer is
 Python's (which raises on a truncated stream) and each record's length is
-checked against its header.
+checked against its header. warcio takes an ``EOFError`` for the end of the
+file, so a read error reaches it as ``_Unreadable``, which it lets through.
 """
 from __future__ import annotations
 
@@ -43,8 +44,12 @@ def _warcio():
     return ArchiveIterator, ArchiveLoadFailed, WARCWriter
 
 
+class _Unreadable(Exception):
+    """A read error of the stream under warcio (not an ``EOFError``, which warcio would swallow)."""
+
+
 class _Counting(io.RawIOBase):
-    """Counts the bytes read, to tell a complete file from one cut short."""
+    """Counts the bytes read, to tell a complete file from one cut short; read errors become ``_Unreadable``."""
 
     def __init__(self, stream):
         self.stream, self.total = stream, 0
@@ -53,7 +58,10 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
+        try:
+            data = self.stream.read(len(buffer))
+        except READ_ERRORS as error:
+            raise _Unreadable(error) from error
         buffer[: len(data)] = data
         self.total += len(data)
         return len(data)
@@ -102,6 +110,8 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                 errors.unreadable(name, number + 1, f"truncated record at byte {records.offset}")
         except ArchiveLoadFailed as error:
             errors.unreadable(name, number + 1, f"not a WARC record ({error})")
+        except _Unreadable as error:
+            errors.unreadable(name, number + 1, f"unreadable ({error.__cause__})")
         except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
             errors.unreadable(name, number + 1, f"unreadable ({error})")
 

@@ -1,0 +1,163 @@
+"""datatrove: ``NoiseCutFormatter``, a pipeline step that cleans each document's text.
+
+It sits where datatrove's formatters sit (it is a ``BaseFormatter``: it
+rewrites ``doc.text``), after a reader or an extractor and before filters and
+writers::
+
+    LocalPipelineExecutor(pipeline=[
+        JsonlReader("raw/"),                      # or WarcReader("crawl/"), Trafilatura()
+        NoiseCutFormatter(exclusion_writer=JsonlWriter("empty/")),
+        JsonlWriter("clean/"),
+    ], tasks=4, workers=4).run()
+
+Decisions, written down once:
+
+* **Batched.** ``run`` takes the document stream in chunks of ``batch_size``
+  and cleans each chunk with one ``Cleaner.clean_many`` call, not one
+  ``format`` call per document. ``format(text)`` still works, for datatrove
+  code that calls it directly.
+* **The model loads once per worker**, on the first chunk. datatrove pickles
+  the pipeline to its workers; the loaded ``Cleaner`` is left out, only the
+  parameters travel. ``model=None`` means the shipped model (or
+  ``$NOISECUT_MODEL``) as the worker sees it; pass a loaded ``Model`` to ship
+  its arrays with the step.
+* **Each document keeps its id, metadata and media**; only ``text`` changes,
+  to exactly what ``Cleaner.clean`` (and ``noisecut clean``) gives.
+* **Documents that come out empty** (no line kept) are dropped, as
+  datatrove's filters drop: counted as ``dropped`` and ``dropped_empty``, and
+  written, with their text *before* cleaning and ``metadata["filter_reason"]
+  = "empty"``, to ``exclusion_writer`` if one is given. ``drop_empty=False``
+  passes them on with ``text == ""``.
+* **Stats** (per step, merged by the executor): ``total`` (documents in),
+  ``forwarded``, ``dropped``, ``lines_kept`` and ``lines_dropped`` (non-blank
+  lines, per document), ``chars_removed`` (per document), ``doc_len`` of the
+  documents passed on, and the cleaning time per batch.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+from typing import Iterable, Iterator
+
+from datatrove.data import Document as DatatroveDocument
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.formatters.base import BaseFormatter
+from datatrove.pipeline.writers.disk_base import DiskWriter
+from datatrove.utils.typeshelper import StatHints
+
+from ..cleaner import Cleaner
+from ..document import Document
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label
+from ..model import Model
+from ..policy import THRESHOLD_DEFAULT
+from .batch import check_threshold, parse_keep
+
+BATCH_SIZE_DEFAULT = 64  # documents per clean_many call
+EMPTY_REASON = "empty"
+
+
+class NoiseCutFormatter(BaseFormatter):
+    """Remove boilerplate lines from every ``Document``'s text, in chunks.
+
+    Parameters
+    ----------
+    model : str, Path, Model or None
+        Model directory, a loaded ``Model``, or None for the shipped model.
+    keep : iterable of Label or label names, or a comma-separated string
+        The labels whose lines are kept (the whole set, as in ``Cleaner``).
+    threshold : float
+        Keep a line when the probability of the kept labels reaches this.
+    dedupe : bool
+        Drop later exact repeats of kept lines.
+    drop_empty : bool
+        Drop documents with no line kept (default); False passes them on
+        with empty text.
+    exclusion_writer : datatrove DiskWriter or None
+        Where dropped documents go, with their original text.
+    batch_size : int
+        Documents cleaned per ``Cleaner.clean_many`` call.
+    """
+
+    name = "✂ noisecut"
+
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        keep: Iterable[Label | str] | str = KEEP_DEFAULT,
+        threshold: float = THRESHOLD_DEFAULT,
+        dedupe: bool = True,
+        drop_empty: bool = True,
+        exclusion_writer: DiskWriter | None = None,
+        batch_size: int = BATCH_SIZE_DEFAULT,
+    ):
+        super().__init__()
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise NoiseCutError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.model = model
+        self.keep = parse_keep(keep)
+        self.threshold = check_threshold(threshold)
+        self.dedupe = bool(dedupe)
+        self.drop_empty = bool(drop_empty)
+        self.exclusion_writer = exclusion_writer
+        self.batch_size = batch_size
+        self._cleaner: Cleaner | None = None
+
+    @property
+    def cleaner(self) -> Cleaner:
+        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
+        if self._cleaner is None:
+            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+        return self._cleaner
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cleaner"] = None
+        return state
+
+    def format(self, text: str) -> str:
+        """One text cleaned: what ``run`` does to each document, batch by batch."""
+        return self.cleaner.clean(text)
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data is None:
+            return
+        with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
+            for batch in _chunks(data, self.batch_size):
+                for i, doc in enumerate(batch):
+                    if not isinstance(doc.text, str):
+                        raise NoiseCutError(f"document {doc.id!r} (batch item {i}): text is {type(doc.text).__name__}, expected str")
+                with self.track_time("batch"):
+                    cleaned = list(self.cleaner.clean_many([doc.text for doc in batch]))
+                self.stat_update("batches")
+                for doc, text in zip(batch, cleaned):
+                    yield from self._pass_on(doc, text, writer, rank)
+
+    def _pass_on(self, doc: DatatroveDocument, text: str, writer, rank: int) -> Iterator[DatatroveDocument]:
+        """Record the stats of one cleaned document; yield it, or drop it if it came out empty."""
+        self.stat_update(StatHints.total)
+        kept = content_lines(text)
+        self.stat_update("lines_kept", value=kept)
+        self.stat_update("lines_dropped", value=content_lines(doc.text) - kept)
+        self.stat_update("chars_removed", value=len(doc.text) - len(text))
+        if text == "" and self.drop_empty:
+            self.stat_update(StatHints.dropped, f"dropped_{EMPTY_REASON}")
+            if writer is not None:
+                doc.metadata["filter_reason"] = EMPTY_REASON
+                writer.write(doc, rank)
+            return
+        doc.text = text
+        self.stat_update(StatHints.forwarded)
+        self.update_doc_stats(doc)
+        yield doc
+
+
+def content_lines(text: str) -> int:
+    """Non-blank lines of ``text``, split as ``Document`` splits (the lines that get a label)."""
+    return len(Document.from_text(text).content_indices())
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,112 @@
+"""Hugging Face ``datasets``: ``clean_batch``, a batched map function.
+
+::
+
+    from noisecut.integrations.hf import clean_batch
+
+    cleaned = dataset.map(clean_batch, batched=True, num_proc=4,
+                          fn_kwargs={"output_column": "clean", "labels_column": "line_labels"})
+
+It works the same on a ``Dataset`` (with or without ``num_proc``) and on a
+streaming ``IterableDataset``. It returns only the columns it writes, which
+``map`` merges into the batch: every other column is kept as it was.
+
+Decisions, written down once:
+
+* **Batched.** The texts of a batch are cleaned with one
+  ``Cleaner.clean_many`` call. With ``labels_column`` each text is classified
+  on its own (``Cleaner.classify``), which gives the labels and the text at once.
+* **The model loads once per process** and is reused for every batch with
+  the same model and policy (``map`` with ``num_proc`` runs the function in
+  worker processes: each loads it once).
+* **Values follow ``CleanBatch``**: ``str`` in, ``str`` out (exactly
+  ``Cleaner.clean``, what ``noisecut clean`` writes); ``bytes`` in,
+  ``bytes`` out; ``None`` stays ``None`` (an empty string means every line was
+  noise); anything else raises ``NoiseCutError`` naming the column and row.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from ..cleaner import Cleaner
+from ..document import ENCODING, ERRORS, encode
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label
+from ..model import Model
+from ..policy import THRESHOLD_DEFAULT
+from .batch import CleanBatch, is_missing
+
+TEXT_COLUMN_DEFAULT = "text"
+
+_cleaners: dict[tuple, Cleaner] = {}  # one per model and policy, per process
+
+
+def clean_batch(
+    batch: dict,
+    text_column: str = TEXT_COLUMN_DEFAULT,
+    output_column: str | None = None,
+    labels_column: str | None = None,
+    model: Model | str | Path | None = None,
+    keep: Iterable[Label | str] | str = KEEP_DEFAULT,
+    threshold: float = THRESHOLD_DEFAULT,
+    dedupe: bool = True,
+) -> dict:
+    """The cleaned ``batch[text_column]`` as ``{output_column: [...]}`` (plus the labels column).
+
+    Parameters
+    ----------
+    batch : dict of lists
+        What ``Dataset.map(..., batched=True)`` passes.
+    text_column : str
+        The column holding the documents (``str`` or ``bytes`` values).
+    output_column : str or None
+        Where the cleaned text goes; None overwrites ``text_column``.
+    labels_column : str or None
+        If set, also add this column: for each row, one label name per line
+        of the input text, None for blank lines; None for a missing text.
+    model, keep, threshold, dedupe
+        As for ``Cleaner`` (``keep`` may also be label names or
+        ``"body,heading"``).
+    """
+    clean = CleanBatch(model=model, text_column=text_column, output_column=output_column, keep=keep,
+                       threshold=threshold, labels_column=labels_column, dedupe=dedupe)
+    if text_column not in batch:
+        raise NoiseCutError(f"no column {text_column!r} in the batch (columns: {', '.join(map(str, batch.keys()))})")
+    clean._cleaner = _cleaner(clean)
+    values = list(batch[text_column])
+    if labels_column is None:
+        return {clean.output_column: clean_values(clean, values)}
+    cleaned, labels = zip(*(clean.clean_value(value, row) for row, value in enumerate(values))) if values else ((), ())
+    return {clean.output_column: list(cleaned), labels_column: list(labels)}
+
+
+def clean_values(clean: CleanBatch, values: list) -> list:
+    """``values`` cleaned in one ``clean_many`` call; missing values stay missing, bytes stay bytes.
+
+    Shared with the NeMo Curator stage, which cleans a DataFrame column the same way.
+    """
+    rows, texts = [], []
+    for row, value in enumerate(values):
+        if is_missing(value):
+            continue
+        if isinstance(value, bytes):
+            value = value.decode(ENCODING, ERRORS)  # as Cleaner.clean_bytes decodes
+        elif not isinstance(value, str):
+            raise NoiseCutError(f"column {clean.text_column!r}, row {row}: expected str or bytes, got {type(value).__name__}")
+        rows.append(row)
+        texts.append(value)
+    out = list(values)
+    for row, text in zip(rows, clean.cleaner.clean_many(texts)):
+        out[row] = encode(text) if isinstance(values[row], bytes) else text
+    return out
+
+
+def _cleaner(clean: CleanBatch) -> Cleaner:
+    """This process's ``Cleaner`` for ``clean``'s model and policy, loaded on first use."""
+    # a Model object is its own key: the cached Cleaner holds it, so its id is not reused
+    model = ("object", id(clean.model)) if isinstance(clean.model, Model) else ("path", str(clean.model) if clean.model is not None else None)
+    key = (model, clean.keep, clean.threshold, clean.dedupe)
+    if key not in _cleaners:
+        _cleaners[key] = clean.cleaner
+    return _cleaners[key]

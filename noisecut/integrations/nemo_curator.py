@@ -1,0 +1,97 @@
+"""NeMo Curator: ``NoiseCutStage`` (batched) and ``NoiseCutModifier`` (a ``DocumentModifier``).
+
+For NeMo Curator 1.x, whose pipelines are ``ProcessingStage`` objects run on
+Ray (``pip install 'noisecut[nemo]'``; Python 3.11 or later)::
+
+    Pipeline(name="clean", stages=[
+        JsonlReader("raw/"),
+        NoiseCutStage(),                  # or Modify(NoiseCutModifier())
+        JsonlWriter("clean/"),
+    ]).run()
+
+* ``NoiseCutStage`` takes a ``DocumentBatch`` and cleans its text column with
+  one ``Cleaner.clean_many`` call; ``setup`` loads the model once per worker.
+  Other columns are kept; documents stay, with ``""`` if every line was noise
+  (``drop_empty=True`` drops them).
+* ``NoiseCutModifier`` is the ``DocumentModifier`` form, for ``Modify``: one
+  document per call (``Modify`` applies it row by row), model loaded on first use.
+
+Both leave the loaded model out when pickled: only the parameters travel,
+and each worker loads the model from ``model``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from nemo_curator.stages.base import ProcessingStage
+from nemo_curator.stages.text.modifiers.doc_modifier import DocumentModifier
+from nemo_curator.tasks import DocumentBatch
+
+from ..cleaner import Cleaner
+from ..errors import NoiseCutError
+from ..labels import KEEP_DEFAULT, Label
+from ..model import Model
+from ..policy import THRESHOLD_DEFAULT
+from .batch import CleanBatch
+from .hf import clean_values
+
+
+@dataclass
+class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
+    """Clean ``text_field`` of every ``DocumentBatch`` (one ``clean_many`` call per batch).
+
+    ``model``, ``keep``, ``threshold`` and ``dedupe`` are as for ``Cleaner``
+    (``keep`` may be label names); ``output_field`` None overwrites
+    ``text_field``; ``drop_empty`` drops the rows with no line kept.
+    """
+
+    model: Model | str | None = None
+    text_field: str = "text"
+    output_field: str | None = None
+    keep: Iterable[Label | str] | str = KEEP_DEFAULT
+    threshold: float = THRESHOLD_DEFAULT
+    dedupe: bool = True
+    drop_empty: bool = False
+    name: str = "noisecut"
+
+    def __post_init__(self):
+        # validates the parameters now, in the driver; the model loads in setup()
+        self._clean = CleanBatch(model=self.model, text_column=self.text_field, output_column=self.output_field,
+                                 keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+
+    def inputs(self) -> tuple[list[str], list[str]]:
+        return ["data"], [self.text_field]
+
+    def outputs(self) -> tuple[list[str], list[str]]:
+        return ["data"], [self._clean.output_column]
+
+    def setup(self, worker_metadata=None) -> None:
+        self._clean.cleaner  # noqa: B018  (loads the model, once per worker)
+
+    def process(self, task: DocumentBatch) -> DocumentBatch:
+        frame = task.to_pandas().copy()
+        if self.text_field not in frame.columns:
+            raise NoiseCutError(f"no column {self.text_field!r} in the batch (columns: {', '.join(map(str, frame.columns))})")
+        cleaned = clean_values(self._clean, frame[self.text_field].tolist())
+        frame[self._clean.output_column] = cleaned
+        if self.drop_empty:
+            frame = frame[[text != "" and text != b"" for text in cleaned]]
+        return DocumentBatch(dataset_name=task.dataset_name, data=frame,
+                             _metadata=task._metadata, _stage_perf=task._stage_perf)
+
+
+class NoiseCutModifier(DocumentModifier):
+    """``Cleaner.clean`` as a NeMo Curator ``DocumentModifier``: ``Modify(NoiseCutModifier())``."""
+
+    def __init__(self, model: Model | str | None = None, keep: Iterable[Label | str] | str = KEEP_DEFAULT,
+                 threshold: float = THRESHOLD_DEFAULT, dedupe: bool = True):
+        super().__init__()
+        self._clean = CleanBatch(model=model, keep=keep, threshold=threshold, dedupe=dedupe)
+
+    @property
+    def cleaner(self) -> Cleaner:
+        return self._clean.cleaner
+
+    def modify_document(self, text: str) -> str:
+        return self.cleaner.clean(text)

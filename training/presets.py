@@ -1,0 +1,153 @@
+"""Threshold presets: the thresholds that favour precision or recall, chosen on a split.
+
+Like trafilatura's ``favor_precision`` / ``favor_recall``, but as named
+thresholds of one model: every page of the split is rendered to text,
+classified once, and cleaned at each threshold of ``GRID``; the cleaned
+text is scored against the page's gold main content with the metric of the
+README's results table (bag-of-tokens precision/recall, ``text_scores``,
+averaged over documents). The ``precision`` preset is the threshold with
+the best mean F0.5, the ``recall`` preset the one with the best mean F2.
+
+    python -m training.presets --split dev                   # print the grid and the choice
+    python -m training.presets --split dev --record          # write them to the model's model.json and card
+    python -m training.presets --split dev --limit 60 --renderers html_text,inscriptis   # a sample
+
+``--record`` rewrites only ``model.json`` and ``MODEL_CARD.md``; the
+integrity check hashes ``model.npz`` alone, which stays untouched.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from multiprocessing import Pool
+
+import numpy as np
+
+from noisecut.cleaner import Cleaner
+from noisecut.document import Document, keep_with_blanks
+from noisecut.model import Model, default_model_dir
+from noisecut.policy import PRESETS, Policy, select
+from noisecut.scoring import text_scores
+
+from .evaluate import trained_splits
+from .datasets import DATASETS, NAMES, gold_text, iter_pages, read_html
+from .render import RENDERERS, render
+from .splits import split_of
+
+GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
+BETAS = {"precision": 0.5, "recall": 2.0}  # preset -> beta of the F-score it maximises
+
+_cleaner: Cleaner | None = None
+
+
+def _init(model):
+    global _cleaner
+    _cleaner = Cleaner(model)
+
+
+def f_beta(precision: float, recall: float, beta: float) -> float:
+    b2 = beta * beta
+    return (1 + b2) * precision * recall / (b2 * precision + recall) if precision + recall else 0.0
+
+
+def score_page(task) -> list[list[tuple[float, float]]]:
+    """For each rendering of one page: (precision, recall) at every threshold of ``GRID``."""
+    page, renderers = task
+    html, gold = read_html(page), gold_text(page)
+    out = []
+    for renderer in renderers:
+        doc = Document.from_text(render(renderer, html))
+        content = [r for r in _cleaner.classify(doc) if r.label is not None]
+        texts = [r.text for r in content]
+        keep_score = np.array([r.keep_score for r in content])
+        row = []
+        for threshold in GRID:
+            policy = Policy(_cleaner.policy.keep, threshold, _cleaner.policy.dedupe)
+            kept = select(texts, keep_score, policy) if texts else []
+            cleaned = doc.join(keep_with_blanks(doc, [r.index for r, k in zip(content, kept) if k]))
+            s = text_scores(cleaned, gold)
+            row.append((s.precision, s.recall))
+        out.append(row)
+    return out
+
+
+def grid_scores(split="dev", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None, jobs=2, root=DATASETS) -> dict:
+    """Mean precision, recall, F1, F0.5 and F2 over documents at each threshold of ``GRID``."""
+    per_dataset: dict[str, list] = defaultdict(list)
+    for page in iter_pages(root, datasets or NAMES):
+        if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
+            per_dataset[page.dataset].append(page)
+    tasks = [(page, tuple(renderers)) for pages in per_dataset.values() for page in pages]
+    rows = []
+    with Pool(jobs, initializer=_init, initargs=(model,)) as pool:
+        for i, result in enumerate(pool.imap_unordered(score_page, tasks, chunksize=2), 1):
+            rows.extend(result)
+            if sys.stderr.isatty():
+                print(f"\r{i}/{len(tasks)} pages", end="", file=sys.stderr)
+    if not rows:
+        raise SystemExit(f"no {split} pages found under {root}")
+    pr = np.array(rows)  # documents x thresholds x (precision, recall)
+    table = {}
+    for j, threshold in enumerate(GRID):
+        p, r = pr[:, j, 0], pr[:, j, 1]
+        row = {"precision": p.mean(), "recall": r.mean(), "f1": np.mean([f_beta(a, b, 1.0) for a, b in zip(p, r)])}
+        row.update({f"f{beta:g}": np.mean([f_beta(a, b, beta) for a, b in zip(p, r)]) for beta in BETAS.values()})
+        table[threshold] = {k: round(float(v), 4) for k, v in row.items()}
+    return {"documents": len(rows), "pages": len(tasks), "table": table}
+
+
+def choose(table: dict) -> dict[str, float]:
+    """The threshold with the best mean F-beta for each preset (the lower one on a tie)."""
+    chosen = {name: max(table, key=lambda t: (table[t][f"f{beta:g}"], -t)) for name, beta in BETAS.items()}
+    assert set(chosen) == set(PRESETS)
+    return chosen
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="dev", choices=("train", "dev"), help="never test: presets are tuning")
+    parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--renderers", default=",".join(RENDERERS))
+    parser.add_argument("--datasets", default=None)
+    parser.add_argument("--limit", type=int, default=None, help="pages per dataset (a sample)")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--record", action="store_true", help="write the presets into the model's model.json and card")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    renderers = args.renderers.split(",")
+    result = grid_scores(args.split, args.model, renderers, args.datasets.split(",") if args.datasets else None,
+                         args.limit, args.jobs)
+    table = result["table"]
+    print("| threshold | precision | recall | F1 | F0.5 | F2 |\n|---|---|---|---|---|---|")
+    for t, row in table.items():
+        print(f"| {t:.2f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['f0.5']:.3f} | {row['f2']:.3f} |")
+    chosen = choose(table)
+    print(f"\npresets: {json.dumps(chosen)}; {result['documents']} documents ({result['pages']} pages x "
+          f"{len(renderers)} renderers), {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if args.record:
+        how = (f"{args.split} split, {result['pages']} pages"
+               f"{f' (at most {args.limit} per dataset)' if args.limit else ''} x renderers {', '.join(renderers)}; "
+               f"threshold with the best mean text-level F0.5 (precision) and F2 (recall), grid {GRID[0]}-{GRID[-1]} "
+               f"step 0.05 (python -m training.presets)")
+        record_presets(args.model, chosen, how, {name: table[t] for name, t in chosen.items()})
+    return 0
+
+
+def record_presets(directory, chosen: dict[str, float], how: str, scores: dict) -> None:
+    """Keep the presets with the model: ``model.json``'s ``presets``, shown on its card."""
+    directory = directory or default_model_dir()
+    model = Model.load(directory)
+    presets = {**chosen, "chosen_on": how, "scores_there": scores}
+    split = how.split(" split")[0]
+    if split in trained_splits(directory):
+        presets["note"] = (f"This model was trained on the {split} split too, so the presets were chosen on "
+                           "its training pages: the scores there are not held-out figures.")
+    model.meta["presets"] = presets
+    model.save_meta(directory)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
