@@ -1,11 +1,14 @@
-"""Per-line features: a document in, one row of numbers per non-blank line out.
+"""Per-line features: documents in, one row of numbers per non-blank line out.
 
-One function per feature family; each takes a :class:`Lines` view of the
-whole document and returns named columns, so a document is a matrix and
-window features are array shifts and cumulative sums, not loops over lines.
-Character statistics come from the document's code points at once (class
-lookup tables and ``np.bincount`` over a line-id array); only tokenisation
-loops over lines, inside the regex engine.
+One function per feature family; each takes a :class:`Lines` view of a
+batch of whole documents (their lines one after another, with document
+offsets) and returns named columns, so a batch is a matrix and window
+features are array shifts and cumulative sums that stop at document
+boundaries, not loops over lines. Character statistics come from the
+batch's code points at once (class lookup tables, ``np.add.reduceat`` per
+line); tokenisation is one regex pass over the batch. A document's rows are
+the same whatever else is in its batch: ``featurize(texts)`` is the batch
+of one.
 
 Nothing here assumes a language: "function words" are the words a document
 itself uses most, and the share of short words stands in for a stoplist.

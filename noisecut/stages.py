@@ -152,7 +152,7 @@ class SequenceStage:
         The documents are packed: sorted longest first, step t advances the
         t-th line of every document that has one (those are the first few in
         that order), forward and backward together, every member at once.
-        Float32 throughout: probabilities move by less than 1e-6.
+        Float32 throughout: probabilities move by less than 1e-5 from a float64 loop (8e-6 at most measured).
         """
         blocks, n = self._blocks, len(projected)
         offsets = np.asarray([0, n] if offsets is None else offsets, dtype=np.int64)
