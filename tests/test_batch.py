@@ -211,3 +211,12 @@ def test_documents_read_before_a_failing_one_still_come_out():
     assert [len(d) for d in next(groups)] == [1, 1]
     with pytest.raises(OSError, match="unreadable"):
         next(groups)
+
+
+def test_window_stages_in_a_batch_read_each_documents_own_context(trained):
+    """A two-stage window model's stage two reads neighbours' probabilities: never across documents."""
+    window_model = trained[0]
+    assert window_model.stage2 is not None
+    docs = [non_blank(t) for t in built_documents()]
+    for texts, p in zip(docs, window_model.predict_proba_batch(docs)):
+        np.testing.assert_allclose(p, window_model.predict_proba(texts), rtol=0, atol=1e-12)
