@@ -1,0 +1,150 @@
+"""HTML in: a page's bytes -> its text, one block per line, rendered by a maintained renderer.
+
+Every reader that meets HTML (an ``.html`` file, a directory of them, HTML
+sniffed on stdin or in a text file, an HTML field of JSONL/Parquet records,
+the HTML responses of a WARC file) goes through ``render_document``: the
+bytes are decoded as a browser would (``decode_html``), rendered to lines
+by ``html_text`` (the default: the shipped model scores best on its
+rendering, see the README's results) or ``inscriptis``, the two renderers
+the training corpus is built with (``training/render.py``), and the lines
+are cleaned like any text. The renderers come with ``noisecut[html]``.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Callable
+
+from ..document import Document
+from ..errors import NoiseCutError
+
+RENDERERS = ("html_text", "inscriptis")
+RENDERER_DEFAULT = "html_text"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")  # each also with .gz
+HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
+META_PRESCAN_BYTES = 1024  # how far browsers look for <meta charset> (WHATWG "prescan")
+FALLBACK_ENCODING = "cp1252"  # browsers' default for undeclared pages that are not UTF-8 (western locales)
+MISSING_EXTRA = "HTML input needs {package}: pip install 'noisecut[html]'"
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_COMMENT = re.compile(rb"\s*<!--.*?-->", re.S)  # "<!-- saved from url=... -->" comes before the doctype
+_HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]+)", re.I)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# WHATWG encoding labels whose Python codec differs: browsers read these as a superset
+_SUPERSETS = {
+    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
+    "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254", "latin5": "cp1254",
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-kr": "cp949", "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "tis-620": "cp874", "iso-8859-11": "cp874",
+    # a page that says UTF-16 in its own markup is readable ASCII, so it is not UTF-16
+    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8",
+}
+
+
+def is_html_name(name: str) -> bool:
+    """Whether a file name says HTML (``page.html``, ``page.htm.gz``)."""
+    name = name.lower().removesuffix(".gz")
+    return name.endswith(HTML_SUFFIXES)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether ``data`` starts like an HTML page: ``<!doctype html`` or ``<html`` after a BOM, whitespace and comments."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom):]
+            if encoding != "utf-8":
+                data = data[:2048].decode(encoding, "ignore").encode("utf-8")
+            break
+    position = 0
+    while True:
+        comment = _COMMENT.match(data, position)
+        if not comment:
+            break
+        position = comment.end()
+    return _HTML_START.match(data, position) is not None
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    """The Python codec for a charset label, None when it is not one."""
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "ignore")
+    label = (label or "").strip().strip("\"'").lower()
+    if not label:
+        return None
+    label = _SUPERSETS.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a ``<meta charset>`` or ``<meta http-equiv content="...; charset=">`` declares in the page's first bytes."""
+    found = _META_CHARSET.search(data[:META_PRESCAN_BYTES])
+    return _codec(found.group(1)) if found else None
+
+
+def decode_html(data: bytes, http_charset: str | None = None) -> str:
+    """The page's text, with the encoding a browser would pick.
+
+    A byte-order mark first, then the charset of the HTTP header
+    (``http_charset``, from a WARC response), then the page's ``<meta>``
+    charset; undeclared: UTF-8 when the bytes are UTF-8, else
+    charset_normalizer's guess (when installed), else cp1252.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, "replace")
+    declared = _codec(http_charset) or meta_charset(data)
+    if declared:
+        return data.decode(declared, "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        import charset_normalizer
+    except ImportError:
+        return data.decode(FALLBACK_ENCODING, "replace")
+    guess = charset_normalizer.from_bytes(data).best()
+    return str(guess) if guess is not None else data.decode(FALLBACK_ENCODING, "replace")
+
+
+def renderer(name: str = RENDERER_DEFAULT) -> Callable[[str], str]:
+    """The function rendering an HTML string to text; a one-line error naming the extra when it is not installed."""
+    if name == "html_text":
+        try:
+            import html_text
+        except ImportError:
+            raise NoiseCutError(MISSING_EXTRA.format(package="html-text")) from None
+        return html_text.extract_text
+    if name == "inscriptis":
+        try:
+            import inscriptis
+        except ImportError:
+            raise NoiseCutError(MISSING_EXTRA.format(package="inscriptis")) from None
+        return inscriptis.get_text
+    raise ValueError(f"unknown renderer {name!r} (one of {', '.join(RENDERERS)})")
+
+
+class UnrenderableHTML(ValueError):
+    """The renderer failed on a page (readers report it as a bad record)."""
+
+
+def render(html: str, name: str = RENDERER_DEFAULT) -> str:
+    """The page's text as the renderer writes it, ending with a line break (none for a page without text)."""
+    to_text = renderer(name)
+    html = _SURROGATE.sub("\ufffd", html)  # lxml refuses lone surrogates (invalid bytes kept by a reader)
+    try:
+        text = to_text(html) if html.strip() else ""
+    except Exception as error:  # noqa: BLE001 - third-party parsers on arbitrary pages
+        raise UnrenderableHTML(f"HTML not rendered ({name}: {type(error).__name__}: {error})") from None
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def render_document(page: bytes | str, id: str | None = None, meta: dict | None = None,
+                    renderer_name: str = RENDERER_DEFAULT, http_charset: str | None = None) -> Document:
+    """A page (bytes: decoded by ``decode_html``) rendered to a ``Document`` of its lines."""
+    html = page if isinstance(page, str) else decode_html(page, http_charset)
+    return Document.from_text(render(html, renderer_name), id, meta)
