@@ -205,6 +205,9 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
             raise NoiseCutError("directory output needs -o OUTDIR")
         if formats != ["dir"]:
             raise NoiseCutError(f"{output}: directory output mirrors one input directory; got {', '.join(sources)}")
+        from .text import check_output_names
+
+        check_output_names(sources[0])
     from .html import renderer
     from .text import directory_files
 

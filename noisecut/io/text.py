@@ -73,6 +73,16 @@ def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDE
             yield doc
 
 
+def check_output_names(root: str | Path) -> None:
+    """Refuse a directory where two files would be cleaned into one (``a.html`` and ``a.txt``)."""
+    root, seen = Path(root), {}
+    for path in directory_files(root):
+        rel = path.relative_to(root).as_posix()
+        name = output_name(PurePosixPath(rel))
+        if seen.setdefault(name, rel) != rel:
+            raise NoiseCutError(f"{root}: both {seen[name]} and {rel} would be cleaned into {name}; rename one")
+
+
 def output_name(rel: PurePosixPath) -> PurePosixPath:
     """Where a directory document's cleaned text goes: its own name, or ``NAME.txt`` for an HTML page."""
     if not is_html_name(rel.name):
@@ -114,16 +124,12 @@ def directory_writer(root: str | Path) -> Iterator[Write]:
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise NoiseCutError(f"{root}: exists and is not a directory")
-    written: dict[PurePosixPath, str] = {}
 
     def write(doc: Document, text: str, labels: list | None = None) -> None:
         rel = PurePosixPath(str(doc.id or ""))
         if not rel.parts or rel.is_absolute() or ".." in rel.parts:
             raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
-        rel, source = output_name(rel), str(doc.id)
-        if written.setdefault(rel, source) != source:
-            raise NoiseCutError(f"{rel}: both {written[rel]} and {source} would be cleaned into it; rename one")
-        target = root.joinpath(*rel.parts)
+        target = root.joinpath(*output_name(rel).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(target) as f:
             f.write(encode(text))
