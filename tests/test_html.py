@@ -374,6 +374,18 @@ def test_missing_renderer_names_the_extra(run, tmp_path, monkeypatch):
     assert not (tmp_path / "clean.jsonl").exists()
 
 
+def test_a_control_character_lxml_refuses_is_left_out(run, cleaner, tmp_path):
+    """html_text raises on this page ("All strings must be XML compatible"); browsers show the page without it."""
+    html = page(body=BODY[:2] + ['\x0b ' + BODY[2] + '<script src="/tools.js"></script>\n'])
+    with pytest.raises(ValueError, match="XML compatible"):
+        html_text.extract_text(html)
+    path = tmp_path / "page.html"
+    path.write_text(html)
+    result = run(path)
+    assert result.exit_code == 0 and result.stdout == cleaner.clean(rendered(html.replace("\x0b", " ")))
+    assert BODY[2] in rendered(html.replace("\x0b", " "))
+
+
 def test_a_page_the_renderer_fails_on_is_a_bad_record(tmp_path, monkeypatch):
     from noisecut.io import html as html_module
     from noisecut.io.jsonl import read_jsonl

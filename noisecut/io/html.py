@@ -32,7 +32,11 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 _COMMENT = re.compile(rb"\s*<!--.*?-->", re.S)  # "<!-- saved from url=... -->" comes before the doctype
 _HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]+)", re.I)
+# what lxml refuses in a string ("All strings must be XML compatible"): lone surrogates (invalid bytes a
+# reader kept) always; control characters and U+FFFE/U+FFFF only where the renderer fails on them
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
+_PAGE_BREAK = re.compile("[\x0b\x0c]")  # vertical tab, form feed: blank space in HTML
 # WHATWG encoding labels whose Python codec differs: browsers read these as a superset
 _SUPERSETS = {
     "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
@@ -151,12 +155,21 @@ class UnrenderableHTML(ValueError):
 def render(html: str, name: str = RENDERER_DEFAULT) -> str:
     """The page's text as the renderer writes it, ending with a line break (none for a page without text)."""
     to_text = renderer(name)
-    html = _SURROGATE.sub("\ufffd", html)  # lxml refuses lone surrogates (invalid bytes kept by a reader)
+    html = _SURROGATE.sub("\ufffd", html)
+    if not html.strip():
+        return ""
     try:
-        text = to_text(html) if html.strip() else ""
+        text = _attempt(to_text, html, name)
+    except UnrenderableHTML:  # lxml fails on some control characters: again without them (browsers show none)
+        text = _attempt(to_text, _PAGE_BREAK.sub(" ", _CONTROL.sub("", html)), name)
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def _attempt(to_text: Callable[[str], str], html: str, name: str) -> str:
+    try:
+        return to_text(html)
     except Exception as error:  # noqa: BLE001 - third-party parsers on arbitrary pages
         raise UnrenderableHTML(f"HTML not rendered ({name}: {type(error).__name__}: {error})") from None
-    return text + "\n" if text and not text.endswith("\n") else text
 
 
 def render_document(page: bytes | str, id: str | None = None, meta: dict | None = None,
