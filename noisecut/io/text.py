@@ -87,8 +87,8 @@ def output_name(rel: PurePosixPath) -> PurePosixPath:
     """Where a directory document's cleaned text goes: its own name, or ``NAME.txt`` for an HTML page."""
     if not is_html_name(rel.name):
         return rel
-    stem = rel.name.removesuffix(".gz").removesuffix(".GZ")
-    return rel.with_name(stem.rsplit(".", 1)[0] + TEXT_SUFFIX)
+    name = rel.name[:-3] if rel.name.lower().endswith(".gz") else rel.name
+    return rel.with_name(name.rsplit(".", 1)[0] + TEXT_SUFFIX)
 
 
 LINE_BREAK = b"\n"  # added between documents where one ends without a line break
