@@ -430,3 +430,69 @@ def test_real_pages_equal_rendering_with_training_render_then_cleaning(tmp_path)
         assert from_html.exit_code == 0 and from_text.exit_code == 0
         assert from_html.stdout_bytes == from_text.stdout_bytes, p.id
         assert from_html.stdout.strip() and no_markup(from_html.stdout), p.id
+
+
+# ------------------------------------------------------------------ markup features (extraction only: no model reads them yet)
+
+MARKUP_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Cycle lanes | Example News</title>
+<script>var tracker = "The city council voted";</script></head><body>
+<nav class="navbar"><a href="/">Home</a> <a href="/news">News</a></nav>
+<main><article><div class="entry-content"><div><div>
+<h1>Council approves new cycle lanes</h1>
+<p>The city council voted on Tuesday to build fourteen miles of protected cycle lanes.</p>
+<p>Read the <a href="/plan">full transport plan</a> here.</p>
+<ul><li>First stretch along the river</li><li>Second stretch through the park</li></ul>
+</div></div></div></article></main>
+<aside class="related-posts"><a href="/a">Library opens on Sundays</a></aside>
+<div id="comments">Jane wrote: great news for cyclists!</div>
+<footer class="site-footer">Copyright 2024 Example News</footer>
+</body></html>"""
+
+
+def features_by_line(html: str, renderer: str) -> dict[str, dict[str, float]]:
+    from noisecut.io.html import render
+    from noisecut.markup import FEATURES, markup_features
+
+    lines = render(html, renderer).splitlines()
+    rows = markup_features(html, lines)
+    assert rows.shape == (len(lines), len(FEATURES))
+    return {line.strip().lstrip("*").strip(): dict(zip(FEATURES, map(float, row))) for line, row in zip(lines, rows) if line.strip()}
+
+
+@pytest.mark.parametrize("renderer", ["html_text", "inscriptis"])
+def test_markup_features_of_each_rendered_line(renderer):
+    got = features_by_line(MARKUP_PAGE, renderer)
+    assert all(f["found"] == 1.0 for f in got.values()), [line for line, f in got.items() if not f["found"]]
+    body = got["The city council voted on Tuesday to build fourteen miles of protected cycle lanes."]
+    assert body["link_density"] == 0 and body["in_main"] == 1 and body["word_entry"] == 1 and body["word_content"] == 1
+    nav = got["Home News"]
+    assert nav["link_density"] == 1 and nav["tag_nav"] == 1 and nav["word_nav"] == 1 and nav["in_main"] == 0
+    linked = got["Read the full transport plan here."]
+    assert linked["link_density"] == pytest.approx(len("fulltransportplan") / len("Readthefulltransportplanhere."))
+    assert got["Council approves new cycle lanes"]["tag_heading"] == 1
+    assert got["First stretch along the river"]["tag_li"] == 1
+    assert got["Library opens on Sundays"]["tag_aside"] == 1 and got["Library opens on Sundays"]["word_related"] == 1
+    assert got["Jane wrote: great news for cyclists!"]["word_comment"] == 1
+    footer = got["Copyright 2024 Example News"]
+    assert footer["tag_footer"] == 1 and footer["word_footer"] == 1 and footer["in_main"] == 0
+    assert body["depth"] > nav["depth"]  # three divs deeper
+
+
+def test_markup_features_find_lines_in_order_and_skip_scripts():
+    from noisecut.markup import FEATURES, markup_features
+
+    html = "<html><body><nav><a href='/'>Same words</a></nav><p>Same words</p></body></html>"
+    rows = markup_features(html, ["Same words", "", "Same words", "not on the page"])
+    link = FEATURES.index("link_density")
+    assert rows[0, link] == 1 and rows[2, link] == 0  # the second "Same words" is the paragraph
+    assert not rows[1].any() and not rows[3].any()  # blank, and not found: zeros, found 0
+    script = markup_features(MARKUP_PAGE, ["The city council voted"])  # in the script and in the page
+    assert script[0, FEATURES.index("in_main")] == 1
+
+
+def test_class_words():
+    from noisecut.markup import class_words
+
+    assert class_words("site-footer navbar") == {"footer", "nav"}
+    assert "ad" not in class_words("header") and class_words("ads-slot") == {"ad"}
+    assert class_words("commentList sidebar_right") == {"comment", "sidebar"}
