@@ -130,6 +130,7 @@ def test_html_output_name_is_refused(run, tmp_path):
 @pytest.mark.parametrize("start", [
     "<!DOCTYPE html>", "<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">", "<html>", "<HTML lang=en>",
     "\ufeff<!doctype html>", "\n\n   <html>", "<!-- saved from url=(0014)about:internet -->\n<!DOCTYPE html>",
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">',
 ])
 def test_looks_like_html(start):
     assert looks_like_html((start + "<body><p>x</p></body></html>").encode())
@@ -138,7 +139,7 @@ def test_looks_like_html(start):
 
 @pytest.mark.parametrize("start", [
     "A page of text about the <html> element.", "<p>a fragment</p>", "<htmlish>", "{\"html\": \"<html>\"}",
-    "<!-- a comment, then text -->\nplain text", "",
+    "<!-- a comment, then text -->\nplain text", "", '<?xml version="1.0"?><rss version="2.0">',
 ])
 def test_does_not_look_like_html(start):
     assert not looks_like_html(start.encode())

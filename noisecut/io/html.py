@@ -29,7 +29,8 @@ _LATIN_GUESSES = frozenset({"iso8859-1", "iso8859-15", "iso8859-2", "cp1250", "c
 MISSING_EXTRA = "HTML input needs {package}: pip install 'noisecut[html]'"
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-_COMMENT = re.compile(rb"\s*<!--.*?-->", re.S)  # "<!-- saved from url=... -->" comes before the doctype
+# what may come before the doctype: "<!-- saved from url=... -->", an XHTML page's "<?xml ...?>"
+_PROLOGUE = re.compile(rb"\s*(<!--.*?-->|<\?xml[^>]*>)", re.S)
 _HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]+)", re.I)
 # what lxml refuses in a string ("All strings must be XML compatible"): lone surrogates (invalid bytes a
@@ -55,7 +56,7 @@ def is_html_name(name: str) -> bool:
 
 
 def looks_like_html(data: bytes) -> bool:
-    """Whether ``data`` starts like an HTML page: ``<!doctype html`` or ``<html`` after a BOM, whitespace and comments."""
+    """Whether ``data`` starts like an HTML page: ``<!doctype html`` or ``<html`` after a BOM, blank space, comments and an XML declaration."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             data = data[len(bom):]
@@ -64,10 +65,10 @@ def looks_like_html(data: bytes) -> bool:
             break
     position = 0
     while True:
-        comment = _COMMENT.match(data, position)
-        if not comment:
+        prologue = _PROLOGUE.match(data, position)
+        if not prologue:
             break
-        position = comment.end()
+        position = prologue.end()
     return _HTML_START.match(data, position) is not None
 
 
