@@ -134,7 +134,7 @@ def main():
 )
 @click.option(
     "--output-format", "-O", type=click.Choice(OUTPUT_FORMATS + ("warc",)), default=None,
-    help="Format to write (default: from the -o name, else text for text input, JSONL for records and WARC/WET, "
+    help="Format to write (default: from the -o name, else text for text and HTML input, JSONL for records and WARC/WET, "
     "Parquet for Parquet). WARC input is written as JSONL (url, warc-record-id, date, text) or `-O wet`.",
 )
 @click.option(
