@@ -192,6 +192,7 @@ def test_html_directory_mirrors_to_txt_files(run, cleaner, tmp_path):
     assert all(no_markup(p.read_text()) for p in out.rglob("*.txt"))
     records = [json.loads(line) for line in run(src, "-O", "jsonl").stdout.splitlines()]
     assert [r["id"] for r in records] == ["a.html", "c.txt", "d.txt", "sub/b.htm.gz"]
+    assert run(src, "-O", "jsonl", "-j", "2").stdout == run(src, "-O", "jsonl", "-j", "1").stdout  # rendered pages go to workers
 
 
 def test_a_page_and_a_text_file_of_one_name_are_refused(run, tmp_path):
@@ -497,3 +498,29 @@ def test_class_words():
     assert class_words("site-footer navbar") == {"footer", "nav"}
     assert "ad" not in class_words("header") and class_words("ads-slot") == {"ad"}
     assert class_words("commentList sidebar_right") == {"comment", "sidebar"}
+
+
+# ------------------------------------------------------------------ damaged pages
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DAMAGE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PAGE_BYTES = page().encode()
+
+
+@DAMAGE
+@given(cut=st.integers(0, len(PAGE_BYTES)), insert=st.binary(max_size=40), at=st.integers(0, len(PAGE_BYTES)),
+       text=st.text(max_size=40), charset=st.sampled_from([None, "utf-8", "iso-8859-1", "utf-16", "x-unknown", "gb2312", "\x00", "base64", "rot13"]))
+def test_damaged_pages_give_a_document(tmp_path, cut, insert, at, text, charset):
+    """Cut short, with stray bytes or any characters (controls, surrogates' UTF-8, NULs) inside, under any
+    declared charset: a page always renders to one document, never an error."""
+    from noisecut.io.html import render_document
+    from noisecut.io.text import read_html
+
+    data = PAGE_BYTES[:at] + insert + text.encode("utf-8", "surrogatepass") + PAGE_BYTES[at:cut]
+    doc = render_document(data, "page", http_charset=charset)
+    assert all(isinstance(line, str) and "\n" not in line for line in doc.lines)
+    path = tmp_path / "page.html"
+    path.write_bytes(data)
+    assert len(list(read_html(path, RecordErrors()))) == 1

@@ -81,9 +81,11 @@ def _codec(label: str | bytes | None) -> str | None:
         return None
     label = _SUPERSETS.get(label, label)
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        name = codecs.lookup(label).name
+        b"a".decode(name, "replace")  # LookupError for codecs that are not text encodings (base64, zlib, rot13)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
         return None
+    return name
 
 
 def meta_charset(data: bytes) -> str | None:
