@@ -265,7 +265,7 @@ def test_html_column_in_parquet(run, cleaner, tmp_path, binary):
 
 
 def write_warc(path: Path, responses) -> None:
-    """``responses``: (url, content type, payload bytes) as HTTP response records."""
+    """``responses``: (url, content type or None, payload bytes) as HTTP response records."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -273,7 +273,7 @@ def write_warc(path: Path, responses) -> None:
         writer = WARCWriter(f, gzip=path.name.endswith(".gz"))
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
         for url, content_type, payload in responses:
-            http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            http = StatusAndHeaders("200 OK", [("Content-Type", content_type)] if content_type else [], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http))
 
 
@@ -303,6 +303,15 @@ def test_warc_html_responses_are_rendered_and_cleaned(run, cleaner, tmp_path):
     with open(wet, "rb") as f:
         texts = [r.content_stream().read().decode() for r in ArchiveIterator(f) if r.rec_type == "conversion"]
     assert texts == [r["text"] for r in got]
+
+
+def test_warc_response_without_a_content_type_is_html_when_it_starts_like_a_page(run, cleaner, tmp_path):
+    pytest.importorskip("warcio")
+    src = tmp_path / "crawl.warc"
+    write_warc(src, [("https://example.com/a", None, page().encode()), ("https://example.com/b", None, b"\x00\x01binary")])
+    result = run(src)
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == [cleaner.clean(rendered(page()))]
+    assert result.stderr.splitlines()[0] == "left out 1 WARC records that are neither plain text nor HTML"
 
 
 # ------------------------------------------------------------------ charsets

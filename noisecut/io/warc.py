@@ -3,8 +3,9 @@
 Read: WET ``conversion`` records (the extracted text), and in a WARC the
 ``response`` and ``resource`` records whose content type is ``text/plain``
 (cleaned as they are) or HTML (rendered to text by ``html.render_document``,
-in the charset of the HTTP header, else of the page's ``<meta>``). Other
-records (images, scripts, PDFs ...) are skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
+in the charset of the HTTP header, else of the page's ``<meta>``; without a
+Content-Type, a payload that starts like a page). Other records (images,
+scripts, PDFs ...) are skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
 and ``date``; its ``id`` is the record id.
 
 Write: WET, a ``warcinfo`` record then one ``conversion`` record per document
@@ -28,10 +29,11 @@ from .. import __version__
 from ..document import Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, is_stdio, open_input, open_output
-from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, UnrenderableHTML, render_document
+from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, UnrenderableHTML, looks_like_html, render_document
 from .text import Write
 
 TEXT_TYPES = ("text/plain",)  # the payloads cleaned as they are
+UNDECLARED = ""  # the media type of a response without a Content-Type
 CONVERSION = "conversion"
 TEXT_RECORDS = ("response", "resource")
 
@@ -130,7 +132,7 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
         content_type = headers.get_header("Content-Type")
     elif record.rec_type in TEXT_RECORDS:
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else headers.get_header("Content-Type")
-        if _media_type(content_type) not in TEXT_TYPES + HTML_MEDIA_TYPES:
+        if _media_type(content_type) not in TEXT_TYPES + HTML_MEDIA_TYPES + (UNDECLARED,):
             stats.not_text += 1
             return None
     else:  # warcinfo, request, metadata, revisit: nothing to clean
@@ -140,9 +142,15 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     if missing:
         errors(name, number, f"truncated: the last {missing} bytes of the record are missing")
         return None
+    media = _media_type(content_type) if record.rec_type != CONVERSION else TEXT_TYPES[0]
+    if media == UNDECLARED:  # no Content-Type: HTML when it starts like a page, else left out
+        if not looks_like_html(payload):
+            stats.not_text += 1
+            return None
+        media = HTML_MEDIA_TYPES[0]
     record_id = headers.get_header("WARC-Record-ID")
     meta = {"url": headers.get_header("WARC-Target-URI"), "warc-record-id": record_id, "date": headers.get_header("WARC-Date")}
-    if _media_type(content_type) in HTML_MEDIA_TYPES and record.rec_type != CONVERSION:
+    if media in HTML_MEDIA_TYPES:
         try:
             return render_document(payload, record_id or f"{name}:{number}", meta, renderer, _declared_charset(content_type))
         except UnrenderableHTML as error:
