@@ -12,6 +12,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -533,3 +534,17 @@ def test_damaged_pages_give_a_document(tmp_path, cut, insert, at, text, charset)
     path = tmp_path / "page.html"
     path.write_bytes(data)
     assert len(list(read_html(path, RecordErrors()))) == 1
+
+
+@DAMAGE
+@given(cut=st.integers(0, len(MARKUP_PAGE)), text=st.text(max_size=40), at=st.integers(0, len(MARKUP_PAGE)),
+       lines=st.lists(st.text(max_size=30), max_size=5))
+def test_markup_features_of_damaged_pages(cut, text, at, lines):
+    from noisecut.io.html import render
+    from noisecut.markup import FEATURES, markup_features
+
+    html = MARKUP_PAGE[:at] + text + MARKUP_PAGE[at:cut]
+    rendered_lines = render(html).splitlines() + lines
+    rows = markup_features(html, rendered_lines)
+    assert rows.shape == (len(rendered_lines), len(FEATURES)) and np.isfinite(rows).all()
+    assert ((rows >= 0) & (rows <= 1)).all()
