@@ -46,7 +46,7 @@ from ..policy import THRESHOLD_DEFAULT
 
 
 class CleanBatch:
-    """Clean ``batch[text_column]`` of a pandas DataFrame, row by row.
+    """Clean ``batch[text_column]`` of a pandas DataFrame, its documents read by the model in batches.
 
     Parameters
     ----------
@@ -126,29 +126,41 @@ class CleanBatch:
         if self.text_column not in batch.columns:
             raise NoiseCutError(f"no column {self.text_column!r} in the batch (columns: {', '.join(map(str, batch.columns))})")
         column = batch[self.text_column]
-        cleaned, labels = [], []
-        for where, value in zip(batch.index, column.tolist()):
-            text, line_labels = self.clean_value(value, where)
-            cleaned.append(text)
-            labels.append(line_labels)
+        values = column.tolist()
+        cleaned, labels = self.clean_values(values, list(batch.index))
         dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
         new = {self.output_column: pd.Series(cleaned, index=batch.index, dtype=dtype)}
         if self.labels_column is not None:
             new[self.labels_column] = pd.Series(labels, index=batch.index, dtype=object)
         return batch.assign(**new)
 
+    def clean_values(self, values: list, where: list | None = None) -> tuple[list, list]:
+        """``(cleaned, labels)`` for a list of cells, the model reading them in batches;
+        labels are None unless ``labels_column`` is set. ``where``: the cells' index, for errors."""
+        where = where if where is not None else list(range(len(values)))
+        present = [i for i, value in enumerate(values) if not is_missing(value)]
+        for i in present:
+            if not isinstance(values[i], (str, bytes)):
+                raise NoiseCutError(f"column {self.text_column!r}, index {where[i]!r}: expected str or bytes, got {type(values[i]).__name__}")
+        cleaned, labels = list(values), [None] * len(values)
+        if not present:
+            return cleaned, labels
+        docs = [Document.from_text(values[i]) if isinstance(values[i], str) else Document.from_bytes(values[i]) for i in present]
+        if self.labels_column is None:
+            texts = self.cleaner.clean_documents(docs)
+        else:
+            results = list(self.cleaner.classify_many(docs))
+            texts = [doc.join([r.index for r in rs if r.kept]) for doc, rs in zip(docs, results)]
+            for i, rs in zip(present, results):
+                labels[i] = [r.label.value if r.label else None for r in rs]
+        for i, text in zip(present, texts):
+            cleaned[i] = text if isinstance(values[i], str) else encode(text)
+        return cleaned, labels
+
     def clean_value(self, value, where=None) -> tuple:
         """``(cleaned, labels)`` for one cell; labels is None unless ``labels_column`` is set."""
-        if is_missing(value):
-            return value, None
-        if not isinstance(value, (str, bytes)):
-            raise NoiseCutError(f"column {self.text_column!r}, index {where!r}: expected str or bytes, got {type(value).__name__}")
-        if self.labels_column is None:
-            return (self.cleaner.clean(value) if isinstance(value, str) else self.cleaner.clean_bytes(value)), None
-        doc = Document.from_text(value) if isinstance(value, str) else Document.from_bytes(value)
-        results = self.cleaner.classify(doc)
-        text = doc.join([r.index for r in results if r.kept])
-        return (text if isinstance(value, str) else encode(text)), [r.label.value if r.label else None for r in results]
+        cleaned, labels = self.clean_values([value], [where])
+        return cleaned[0], labels[0]
 
     def map_iter(self, batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """The iterator form Spark's ``mapInPandas`` wants: one cleaned frame per batch."""

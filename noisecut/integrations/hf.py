@@ -77,8 +77,8 @@ def clean_batch(
     values = list(batch[text_column])
     if labels_column is None:
         return {clean.output_column: clean_values(clean, values)}
-    cleaned, labels = zip(*(clean.clean_value(value, row) for row, value in enumerate(values))) if values else ((), ())
-    return {clean.output_column: list(cleaned), labels_column: list(labels)}
+    cleaned, labels = clean.clean_values(values)
+    return {clean.output_column: cleaned, labels_column: labels}
 
 
 def clean_values(clean: CleanBatch, values: list) -> list:
