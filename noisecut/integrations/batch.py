@@ -40,12 +40,57 @@ import pandas as pd
 from ..cleaner import Cleaner
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from ..labels import KEEP_DEFAULT, Label, parse_label
+from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
-from ..policy import THRESHOLD_DEFAULT
+from ..policy import PRESETS, THRESHOLD_DEFAULT, check_keep
+from ..policy import check_threshold as check_threshold_value
 
 
-class CleanBatch:
+def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
+    """Labels or label names (or ``"body,heading"``) as a frozenset of ``Label``; None is the default set."""
+    if keep is None:
+        return KEEP_DEFAULT
+    try:
+        return check_keep(keep)
+    except (TypeError, ValueError) as error:
+        raise NoiseCutError(str(error)) from None
+
+
+def check_threshold(threshold: float | str) -> float | str:
+    """A number from 0 to 1, or a preset name (``PRESETS``) that the ``Cleaner`` reads from its model."""
+    if isinstance(threshold, str) and threshold in PRESETS:
+        return threshold
+    try:
+        return check_threshold_value(threshold)
+    except (TypeError, ValueError) as error:
+        raise NoiseCutError(str(error)) from None
+
+
+class LazyCleaner:
+    """The settings of a ``Cleaner``, checked at once; the ``Cleaner`` itself loads on
+    first use, once per instance, and is never pickled (only the settings travel to workers)."""
+
+    def set_cleaner(self, model, keep, threshold, dedupe) -> None:
+        self.model = model
+        self.keep = parse_keep(keep)
+        self.threshold = check_threshold(threshold)
+        self.dedupe = bool(dedupe)
+        self._cleaner: Cleaner | None = None
+
+    @property
+    def cleaner(self) -> Cleaner:
+        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
+        if self._cleaner is None:
+            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+        return self._cleaner
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cleaner"] = None
+        return state
+
+
+class CleanBatch(LazyCleaner):
     """Clean ``batch[text_column]`` of a pandas DataFrame, its documents read by the model in batches.
 
     Parameters
@@ -84,30 +129,12 @@ class CleanBatch:
         labels_column: str | None = None,
         dedupe: bool = True,
     ):
-        self.model = model
+        self.set_cleaner(model, keep, threshold, dedupe)
         self.text_column = text_column
         self.output_column = output_column or text_column
-        self.keep = parse_keep(keep)
-        self.threshold = check_threshold(threshold)
-        self.dedupe = bool(dedupe)
         self.labels_column = labels_column
         if labels_column is not None and labels_column in (text_column, self.output_column):
             raise NoiseCutError(f"labels_column {labels_column!r} must differ from the text and output columns")
-        self._cleaner: Cleaner | None = None
-
-    # -- the model, loaded once per instance and never pickled -------------
-
-    @property
-    def cleaner(self) -> Cleaner:
-        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
-        if self._cleaner is None:
-            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
-        return self._cleaner
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_cleaner"] = None
-        return state
 
     def __dask_tokenize__(self):
         # a saved Model is named by its digest; an unsaved one gets a token of its own
@@ -188,31 +215,6 @@ class CleanBatch:
         if self.labels_column is not None and self.labels_column not in names:
             fields.append(StructField(self.labels_column, ArrayType(StringType(), True), True))
         return StructType(fields)
-
-
-def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
-    """Labels or label names (or ``"body,heading"``) as a frozenset of ``Label``; None is the default set."""
-    if keep is None:
-        return KEEP_DEFAULT
-    if isinstance(keep, (str, Label)):
-        keep = [keep] if isinstance(keep, Label) else [name for name in keep.split(",") if name.strip()]
-    try:
-        labels = frozenset(k if isinstance(k, Label) else parse_label(str(k)) for k in keep)
-    except (TypeError, ValueError) as error:
-        raise NoiseCutError(f"keep: {error}") from None
-    if not labels:
-        raise NoiseCutError("keep: name at least one label to keep")
-    return labels
-
-
-def check_threshold(threshold) -> float:
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise NoiseCutError(f"threshold must be a number between 0 and 1, got {threshold!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise NoiseCutError(f"threshold must be between 0 and 1, got {threshold!r}")
-    return value
 
 
 def is_missing(value) -> bool:
