@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .batching import batches
+
 FEATURE_VERSION = 2
 
 TERMINAL = frozenset(".!?。！？؟…\"'”’»)")  # a line ending in one of these reads as a sentence
@@ -619,26 +621,13 @@ def featurize_batch(docs: Sequence[Sequence[str]]) -> np.ndarray:
     docs = [d for d in docs if len(d)]
     out = np.empty((len(feature_names()), sum(map(len, docs))))  # filled by rows, returned transposed: no strided writes
     start = 0
-    for part in _parts(docs, FEATURE_LINES):
+    for part in batches(docs, size=lambda d: (len(d), 0), lines=FEATURE_LINES):
         columns = batch_feature_dict(part).values()
         end = start + sum(map(len, part))
         for row, column in zip(out, columns):
             row[start:end] = column
         start = end
     return out.T
-
-
-def _parts(docs: Sequence[Sequence[str]], lines: int):
-    """Consecutive documents in groups of about ``lines`` lines (a longer document alone)."""
-    part, size = [], 0
-    for d in docs:
-        if part and size + len(d) > lines:
-            yield part
-            part, size = [], 0
-        part.append(d)
-        size += len(d)
-    if part:
-        yield part
 
 
 def featurize(texts: Sequence[str]) -> np.ndarray:
