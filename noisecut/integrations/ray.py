@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from itertools import islice
 from pathlib import Path
 from typing import Iterable
 
@@ -154,8 +153,8 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
     bounded and results come back in input order. ``quiet`` keeps Ray's own
     log lines off stderr.
     """
-    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_one
-    from ..document import Document
+    from ..batching import chunks
+    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, payload
 
     ray = _import_ray()
 
@@ -166,7 +165,7 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
             self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe)
 
         def clean(self, payloads, output):
-            return [clean_one(self.cleaner, Document(lines, ends, bom), output) for lines, ends, bom in payloads]
+            return clean_payloads(self.cleaner, payloads, output)
 
     def engine(docs, spec, jobs, output):
         model = Model.load(spec.model)  # a bad model fails before Ray starts
@@ -178,11 +177,9 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
         pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
         in_flight: deque = deque()
         window = size * CHUNKS_PER_WORKER
-        docs = iter(docs)
         try:
-            for n, batch in enumerate(iter(lambda: list(islice(docs, CHUNK_DOCS)), [])):
-                payloads = [(d.lines, d.ends, d.bom) for d in batch]
-                in_flight.append((batch, pool[n % size].clean.remote(payloads, output)))
+            for n, batch in enumerate(chunks(docs, CHUNK_DOCS)):
+                in_flight.append((batch, pool[n % size].clean.remote([payload(d) for d in batch], output)))
                 if len(in_flight) >= window:
                     yield from _ray_results(ray, *in_flight.popleft())
             while in_flight:
