@@ -40,11 +40,14 @@ import pandas as pd
 from ..cleaner import Cleaner
 from ..document import Document, encode
 from ..errors import NoiseCutError
+from ..io.records import TEXT_FIELD_DEFAULT
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..parallel import Output, clean_batch
 from ..policy import PRESETS, THRESHOLD_DEFAULT, check_keep
 from ..policy import check_threshold as check_threshold_value
+
+TEXT_COLUMN_DEFAULT = TEXT_FIELD_DEFAULT  # as ``noisecut clean --text-field``
 
 
 def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
@@ -123,7 +126,7 @@ class CleanBatch(LazyCleaner):
     def __init__(
         self,
         model: Model | str | None = None,
-        text_column: str = "text",
+        text_column: str = TEXT_COLUMN_DEFAULT,
         output_column: str | None = None,
         keep: Iterable[Label | str] | str = KEEP_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,

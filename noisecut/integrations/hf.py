@@ -34,9 +34,7 @@ from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch
-
-TEXT_COLUMN_DEFAULT = "text"
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch
 
 _cleaners: dict[tuple, Cleaner] = {}  # one per model and policy, per process
 

@@ -34,7 +34,7 @@ from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch
 
 
 @dataclass
@@ -47,7 +47,7 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
     """
 
     model: Model | str | None = None
-    text_field: str = "text"
+    text_field: str = TEXT_COLUMN_DEFAULT
     output_field: str | None = None
     keep: Iterable[Label | str] | str = KEEP_DEFAULT
     threshold: float = THRESHOLD_DEFAULT

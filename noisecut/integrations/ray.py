@@ -44,7 +44,7 @@ from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch, check_threshold, parse_keep
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch, check_threshold, parse_keep
 
 FORMATS = ("jsonl", "parquet", "text")
 
@@ -57,7 +57,7 @@ def clean_with_ray(
     keep: Iterable[Label | str] | str = KEEP_DEFAULT,
     threshold: float = THRESHOLD_DEFAULT,
     dedupe: bool = True,
-    text_column: str = "text",
+    text_column: str = TEXT_COLUMN_DEFAULT,
     output_column: str | None = None,
     labels_column: str | None = None,
     input_format: str | None = None,
@@ -229,7 +229,7 @@ def connect(address: str | None = None, quiet: bool = False) -> None:
             ray.init(address=address)
 
 
-def read_dataset(source, *, text_column: str = "text", input_format: str | None = None, blocks: int | None = None):
+def read_dataset(source, *, text_column: str = TEXT_COLUMN_DEFAULT, input_format: str | None = None, blocks: int | None = None):
     """``(dataset, raw_bytes)`` for ``source``; ``raw_bytes`` when the texts are bytes (text files).
 
     ``blocks`` splits a DataFrame into that many blocks (at most one per row),
