@@ -22,6 +22,10 @@ bounded whatever the input:
   document-level features (position, repeats, shared words) see the window,
   not the whole document, so only documents that long can come out
   differently from a whole-document pass.
+
+``chunks`` cuts a stream into lists of a fixed number of items: the tasks
+that ``-j`` workers, Ray actors and the datatrove step each clean as one
+batch.
 """
 from __future__ import annotations
 
