@@ -132,10 +132,7 @@ def clean_with_ray(
     try:
         write_dataset(cleaned, output, output_format, output_column or text_column, decode_bytes=raw_bytes)
     except Exception as error:  # a NoiseCutError raised in a worker arrives wrapped by Ray
-        user_error = _user_error(error)
-        if user_error is error:
-            raise
-        raise user_error from None
+        _raise_user_error(error)
     return output
 
 
@@ -199,10 +196,7 @@ def _ray_results(ray, batch, ref):
             f"a Ray actor died while cleaning documents {batch[0].id} to {batch[-1].id} (killed, or out of memory?)"
         ) from None
     except ray.exceptions.RayError as error:
-        user_error = _user_error(error)
-        if user_error is error:
-            raise
-        raise user_error from None
+        _raise_user_error(error)
     for doc, (text, labels) in zip(batch, results):
         yield doc, text, labels
 
@@ -367,6 +361,14 @@ def _user_error(error: BaseException) -> BaseException:
         seen = seen.__cause__
     found = _WRAPPED_ERROR.findall(str(error))
     return NoiseCutError(found[-1]) if found else error
+
+
+def _raise_user_error(error: BaseException):
+    """Raise the NoiseCutError a worker raised (``_user_error``) on its own, else ``error`` as it is."""
+    user_error = _user_error(error)
+    if user_error is error:
+        raise error
+    raise user_error from None
 
 
 _WRAPPED_ERROR = re.compile(r"^(?:noisecut\.errors\.)?NoiseCutError: (.*)$", re.MULTILINE)
