@@ -22,9 +22,14 @@ bounded whatever the input:
   document-level features (position, repeats, shared words) see the window,
   not the whole document, so only documents that long can come out
   differently from a whole-document pass.
+
+``chunks`` cuts a stream into lists of a fixed number of items: the tasks
+that ``-j`` workers, Ray actors and the datatrove step each clean as one
+batch.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
@@ -61,6 +66,13 @@ def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, do
         raise
     if batch:
         yield batch
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive items in lists of ``size`` (the last one shorter): the tasks sent to workers."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,

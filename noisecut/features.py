@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .batching import batches
+
 FEATURE_VERSION = 2
 
 TERMINAL = frozenset(".!?。！？؟…\"'”’»)")  # a line ending in one of these reads as a sentence
@@ -217,22 +219,24 @@ class Lines:
         return bmp
 
     @cached_property
-    def _first(self) -> np.ndarray:
-        return self._ends - self.line_lengths
+    def char_starts(self) -> np.ndarray:
+        """Where each line's first code point is in ``code``."""
+        return self.char_ends - self.line_lengths
+
+    @cached_property
+    def char_ends(self) -> np.ndarray:
+        """One past each line's last code point in ``code``."""
+        return np.cumsum(self.line_lengths)
 
     def is_(self, name: str) -> np.ndarray:
         """Code-point mask of a character class from ``_CLASS`` (a table lookup: a byte per code point)."""
         return _CLASS[name][self.code]
 
-    @cached_property
-    def _ends(self) -> np.ndarray:
-        return np.cumsum(self.line_lengths)
-
     def before(self, mask: np.ndarray, edge: bool) -> np.ndarray:
         """mask[i - 1] on the same line; ``edge`` at a line's first code point."""
         out = np.empty_like(mask)
         out[1:] = mask[:-1]
-        out[self._first[self._first < len(out)]] = edge
+        out[self.char_starts[self.char_starts < len(out)]] = edge
         return out
 
     def after(self, mask: np.ndarray, by: int = 1) -> np.ndarray:
@@ -241,13 +245,13 @@ class Lines:
         if by < len(mask):
             out[: len(mask) - by] = mask[by:]
         for back in range(1, by + 1):  # the last ``by`` code points of each line look past it
-            tail = self._ends - back
-            out[tail[tail >= self._first]] = False
+            tail = self.char_ends - back
+            out[tail[tail >= self.char_starts]] = False
         return out
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        return np.add.reduceat(mask, self._first, dtype=np.int64).astype(np.float64)  # lines are never empty
+        return np.add.reduceat(mask, self.char_starts, dtype=np.int64).astype(np.float64)  # lines are never empty
 
     # -- lines within their documents --------------------------------------
 
@@ -307,7 +311,7 @@ def characters(lines: Lines) -> dict[str, np.ndarray]:
 
 def shape(lines: Lines) -> dict[str, np.ndarray]:
     """How the line begins and ends: sentence punctuation, bullets, teasers, counters."""
-    code, first, last = lines.code, lines._first, lines._ends - 1
+    code, first, last = lines.code, lines.char_starts, lines.char_ends - 1
     end = lines.is_("sentence_end")
     sentence_ends = end & ~lines.after(end | ~lines.is_("space"))  # ". " or "." closing the line
     dots = (code[last] == 46) & (lines.line_lengths >= 3)
@@ -332,7 +336,7 @@ def shape(lines: Lines) -> dict[str, np.ndarray]:
 def _first_char_is(lines: Lines, method: str) -> np.ndarray:
     """``str.<method>`` of each line's first character (asked once per distinct character)."""
     test = getattr(str, method)
-    distinct, where = np.unique(lines.code[lines._first], return_inverse=True)
+    distinct, where = np.unique(lines.code[lines.char_starts], return_inverse=True)
     out = np.fromiter(map(test, map(chr, distinct.tolist())), dtype=bool, count=len(distinct))[where.reshape(-1)]
     for i in np.flatnonzero(distinct[where.reshape(-1)] == 0xFFFF):  # astral (looked up as U+FFFF): ask with the real one
         out[i] = test(lines.stripped[i][0])
@@ -619,26 +623,13 @@ def featurize_batch(docs: Sequence[Sequence[str]]) -> np.ndarray:
     docs = [d for d in docs if len(d)]
     out = np.empty((len(feature_names()), sum(map(len, docs))))  # filled by rows, returned transposed: no strided writes
     start = 0
-    for part in _parts(docs, FEATURE_LINES):
+    for part in batches(docs, size=lambda d: (len(d), 0), lines=FEATURE_LINES):
         columns = batch_feature_dict(part).values()
         end = start + sum(map(len, part))
         for row, column in zip(out, columns):
             row[start:end] = column
         start = end
     return out.T
-
-
-def _parts(docs: Sequence[Sequence[str]], lines: int):
-    """Consecutive documents in groups of about ``lines`` lines (a longer document alone)."""
-    part, size = [], 0
-    for d in docs:
-        if part and size + len(d) > lines:
-            yield part
-            part, size = [], 0
-        part.append(d)
-        size += len(d)
-    if part:
-        yield part
 
 
 def featurize(texts: Sequence[str]) -> np.ndarray:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Optional
 
-from .batching import batches
+from .batching import batches, chunks
 from .cleaner import Cleaner, explain_table
 from .document import Document
 from .errors import NoiseCutError
@@ -132,18 +132,19 @@ def _init_worker(factory: CleanerFactory) -> None:
 
 
 def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
-    return clean_batch(_cleaner, [Document(lines, ends, bom) for lines, ends, bom in payloads], output)
+    return clean_payloads(_cleaner, payloads, output)
+
+
+def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
+    """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
+    return clean_batch(cleaner, [Document(lines, ends, bom) for lines, ends, bom in payloads], output)
 
 
 # -- the parent side ----------------------------------------------------------
 
-def _payload(doc: Document) -> tuple:
-    return doc.lines, doc.ends, doc.bom  # what cleaning needs; ``meta`` stays here
-
-
-def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
-    while batch := list(islice(docs, size)):
-        yield batch
+def payload(doc: Document) -> tuple:
+    """What a worker needs of ``doc`` to clean it; ``meta`` stays with the parent."""
+    return doc.lines, doc.ends, doc.bom
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int) -> Iterator[tuple[Document, str, Labels]]:
@@ -152,8 +153,8 @@ def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output
     in_flight: deque = deque()
     window = jobs * CHUNKS_PER_WORKER + 1
     try:
-        for batch in _chunks(docs, chunk):
-            in_flight.append((batch, pool.submit(_clean_chunk, [_payload(d) for d in batch], output)))
+        for batch in chunks(docs, chunk):
+            in_flight.append((batch, pool.submit(_clean_chunk, [payload(d) for d in batch], output)))
             if len(in_flight) >= window:
                 yield from _results(*in_flight.popleft())
         while in_flight:

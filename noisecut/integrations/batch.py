@@ -40,10 +40,14 @@ import pandas as pd
 from ..cleaner import Cleaner
 from ..document import Document, encode
 from ..errors import NoiseCutError
+from ..io.records import TEXT_FIELD_DEFAULT
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
+from ..parallel import Output, clean_batch
 from ..policy import PRESETS, THRESHOLD_DEFAULT, check_keep
 from ..policy import check_threshold as check_threshold_value
+
+TEXT_COLUMN_DEFAULT = TEXT_FIELD_DEFAULT  # as ``noisecut clean --text-field``
 
 
 def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
@@ -122,7 +126,7 @@ class CleanBatch(LazyCleaner):
     def __init__(
         self,
         model: Model | str | None = None,
-        text_column: str = "text",
+        text_column: str = TEXT_COLUMN_DEFAULT,
         output_column: str | None = None,
         keep: Iterable[Label | str] | str = KEEP_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,
@@ -163,25 +167,21 @@ class CleanBatch(LazyCleaner):
 
     def clean_values(self, values: list, where: list | None = None) -> tuple[list, list]:
         """``(cleaned, labels)`` for a list of cells, the model reading them in batches;
-        labels are None unless ``labels_column`` is set. ``where``: the cells' index, for errors."""
-        where = where if where is not None else list(range(len(values)))
+        labels are None unless ``labels_column`` is set. ``where``: the cells' index,
+        for errors (None: a cell is named by its row number)."""
         present = [i for i, value in enumerate(values) if not is_missing(value)]
         for i in present:
             if not isinstance(values[i], (str, bytes)):
-                raise NoiseCutError(f"column {self.text_column!r}, index {where[i]!r}: expected str or bytes, got {type(values[i]).__name__}")
+                place = f"row {i}" if where is None else f"index {where[i]!r}"
+                raise NoiseCutError(f"column {self.text_column!r}, {place}: expected str or bytes, got {type(values[i]).__name__}")
         cleaned, labels = list(values), [None] * len(values)
-        if not present:
+        if not present:  # no model loaded for an empty batch (``meta``)
             return cleaned, labels
         docs = [Document.from_text(values[i]) if isinstance(values[i], str) else Document.from_bytes(values[i]) for i in present]
-        if self.labels_column is None:
-            texts = self.cleaner.clean_documents(docs)
-        else:
-            results = list(self.cleaner.classify_many(docs))
-            texts = [doc.join([r.index for r in rs if r.kept]) for doc, rs in zip(docs, results)]
-            for i, rs in zip(present, results):
-                labels[i] = [r.label.value if r.label else None for r in rs]
-        for i, text in zip(present, texts):
+        results = clean_batch(self.cleaner, docs, Output(labels=self.labels_column is not None))
+        for i, (text, line_labels) in zip(present, results):
             cleaned[i] = text if isinstance(values[i], str) else encode(text)
+            labels[i] = line_labels
         return cleaned, labels
 
     def clean_value(self, value, where=None) -> tuple:

@@ -36,7 +36,6 @@ Decisions, written down once:
 from __future__ import annotations
 
 import contextlib
-import itertools
 from typing import Iterable, Iterator
 
 from datatrove.data import Document as DatatroveDocument
@@ -45,6 +44,7 @@ from datatrove.pipeline.formatters.base import BaseFormatter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.typeshelper import StatHints
 
+from ..batching import chunks
 from ..document import Document
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
@@ -106,7 +106,7 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
         if data is None:
             return
         with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
-            for batch in _chunks(data, self.batch_size):
+            for batch in chunks(data, self.batch_size):
                 for i, doc in enumerate(batch):
                     if not isinstance(doc.text, str):
                         raise NoiseCutError(f"document {doc.id!r} (batch item {i}): text is {type(doc.text).__name__}, expected str")
@@ -138,9 +138,3 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
 def content_lines(text: str) -> int:
     """Non-blank lines of ``text``, split as ``Document`` splits (the lines that get a label)."""
     return len(Document.from_text(text).content_indices())
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk

@@ -5,12 +5,13 @@ rendered to text; read only), ``jsonl``, ``parquet``, ``wet`` and ``warc``
 (read only; written as ``wet``), ``dir`` (a directory of ``.txt`` and
 ``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
 ``.jsonl``, ``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc``,
-``.html``, ``.htm`` (each but Parquet also with ``.gz``) name their format;
-``.txt`` is ``text``. A ``.txt`` file, a file of any other name and stdin
-are ``html`` when they start like a page (``<!doctype html``, ``<html``),
-else ``text`` unless their first non-blank line is a JSON object, which is
-refused as ambiguous (``-I jsonl`` or ``-I text`` decides). ``-I text``
-cleans markup as text.
+``.html``, ``.htm``, ``.xhtml``, ``.shtml`` (each but Parquet also with
+``.gz``) name their format; ``.txt`` is ``text``. A ``.txt`` file, a file of
+any other name and stdin are ``html`` when they start like a page
+(``<!doctype html``, ``<html``), else ``text``; but a file of no known
+name, or stdin, whose first non-blank line is a JSON object is refused as
+ambiguous (``-I jsonl`` or ``-I text`` decides). ``-I text`` cleans markup
+as text.
 
 ``format_from_name`` is the one guesser every entry point uses (the CLI,
 ``clean_files``, ``clean_with_ray``).

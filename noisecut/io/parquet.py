@@ -15,7 +15,7 @@ from typing import Iterator
 from ..errors import NoiseCutError
 from .files import RecordErrors, open_output
 from .html import RENDERER_DEFAULT
-from .records import HTML_OPTION, TEXT_FIELD_DEFAULT, Record, output_record, read_record
+from .records import HTML_OPTION, TEXT_FIELD_DEFAULT, TEXT_OPTION, Record, output_record, read_record
 from .text import Write
 
 READ_BATCH_ROWS = 256        # rows per batch read
@@ -47,7 +47,7 @@ def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT, html_
     """The file's Arrow schema, checked to hold a string column ``text_field`` (or a string or binary ``html_field``)."""
     pa = _pyarrow()
     schema = open_parquet(path).schema_arrow
-    field, option = (html_field, HTML_OPTION) if html_field else (text_field, "--text-field")
+    field, option = (html_field, HTML_OPTION) if html_field else (text_field, TEXT_OPTION)
     if field not in schema.names:
         raise NoiseCutError(f"{path}: no column {field!r} (columns: {', '.join(schema.names)}; choose one with {option})")
     kind = schema.field(field).type

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..document import Document
 
 TEXT_FIELD_DEFAULT = "text"
+TEXT_OPTION, HTML_OPTION = "--text-field", "--html-field"  # the options that name the fields, for messages
 
 
 @dataclass
@@ -51,7 +52,7 @@ def type_name(value) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-def text_problem(record, text_field: str, option: str = "--text-field") -> str | None:
+def text_problem(record, text_field: str, option: str = TEXT_OPTION) -> str | None:
     """Why ``record`` has no usable text, or None when ``record[text_field]`` is a str.
 
     ``option`` names the field's option (``--html-field``: bytes are a page too)."""
@@ -64,9 +65,6 @@ def text_problem(record, text_field: str, option: str = "--text-field") -> str |
     if not isinstance(value, str) and not (option == HTML_OPTION and isinstance(value, bytes)):
         return f"{text_field!r} is {type_name(value)}, expected a string"
     return None
-
-
-HTML_OPTION = "--html-field"
 
 
 def read_record(record: dict, text_field: str, html_field: str | None, renderer: str, source: str, number: int, errors) -> Record | None:
