@@ -254,18 +254,15 @@ def read_dataset(source, *, text_column: str = TEXT_COLUMN_DEFAULT, input_format
 def write_dataset(ds, output: Path, output_format: str, column: str, decode_bytes: bool = False) -> None:
     """Write ``ds`` as a directory of Parquet or JSONL files, or ``column`` as one text file."""
     if output_format == "text":
-        from ..document import encode
-        from ..io.files import write_output
+        from ..io.text import text_writer
 
-        def chunks():
+        with text_writer(output) as write:  # as `noisecut clean -o`: each document starts on a line of its own
             for batch in ds.iter_batches(batch_format="pandas"):
                 for value in batch[column].tolist():
+                    if isinstance(value, bytes):
+                        value = value.decode("utf-8", "surrogateescape")
                     if isinstance(value, str):
-                        yield encode(value)
-                    elif isinstance(value, bytes):
-                        yield value
-
-        write_output(chunks(), output)
+                        write(None, value)
         return
     _check_output(output, output_format)
     if output_format == "parquet":
