@@ -5,6 +5,7 @@ Prints figures, tests nothing. See benchmarks/README.md for what each number mea
     python benchmarks/speed.py                 # 300 pages, all measurements
     python benchmarks/speed.py --quick         # 60 pages, shorter runs, smaller memory files
     python benchmarks/speed.py --pages 1000 --model /tmp/mb
+    python benchmarks/speed.py --pages 220 --baseline /work/main   # today's code side by side
 
 Needs the training extras (jusText, trafilatura, inscriptis, html_text) and
 the datasets in ../shared/datasets (or $NOISECUT_DATASETS).
@@ -16,7 +17,6 @@ import json
 import os
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -104,14 +104,20 @@ def noisecut_parallel(docs_text: list[str], model: str | None, jobs: int) -> flo
 
 
 def noisecut_command() -> list[str]:
-    exe = shutil.which("noisecut")
-    return [exe] if exe else [sys.executable, "-c", "from noisecut.cli import main; main()"]
+    """The CLI of the checkout on ``PYTHONPATH`` (see ``checkout_env``): not the installed ``noisecut``
+    script, which an editable install ties to another checkout."""
+    return [sys.executable, "-c", "from noisecut.cli import main; main()"]
 
 
-def first_line_time(cmd: list[str]) -> float:
+def checkout_env(checkout: Path = REPO) -> dict:
+    """The environment that makes a child import ``checkout``'s noisecut (run it outside ``checkout``'s parent)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys([str(checkout), str(REPO)])))
+
+
+def first_line_time(cmd: list[str], checkout: Path = REPO) -> float:
     """Seconds from starting ``cmd`` to its first line on stdout (the rest is drained)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=checkout_env(checkout), cwd=tempfile.gettempdir())
     proc.stdout.readline()
     elapsed = time.perf_counter() - start
     proc.stdout.read()
@@ -122,7 +128,7 @@ def first_line_time(cmd: list[str]) -> float:
 def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
     """(peak resident set of the child in MiB, wall seconds), from ``wait4``'s rusage of that one child."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=checkout_env(), cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
@@ -145,6 +151,128 @@ def repeat_to_size(texts: list[str], megabytes: float) -> list[str]:
     return out
 
 
+# One timed run in a fresh process, so that two checkouts of noisecut (this one and
+# --baseline) can be compared in one benchmark run: argv is mode, pages JSON, seconds, model.
+# Prints one JSON line: documents, lines, wall and CPU seconds (and the stage split for "stages").
+_WORKER = r"""
+import json, sys, time
+mode, pages, seconds, model = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] or None
+texts = json.load(open(pages, encoding="utf-8"))
+if mode == "c4":
+    from training.baselines import c4_rules
+    run = lambda: [c4_rules(t) for t in texts]
+else:
+    from noisecut.cleaner import Cleaner
+    cleaner = Cleaner(model)
+    run = lambda: list(cleaner.clean_many(texts))
+    list(cleaner.clean_many(texts[:10]))
+spent = {}
+if mode == "stages":  # CPU time inside tokenisation, features (all of it) and the stage
+    import noisecut.features as features, noisecut.model as model_module, noisecut.stages as stages
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.process_time() - start
+        return wrapper
+    features.Words.of = classmethod(timed("tokenise", features.Words.of.__func__))
+    if "tokens" in vars(features.Lines):  # the unbatched code tokenised each line in Lines.tokens
+        vars(features.Lines)["tokens"].func = timed("tokenise", vars(features.Lines)["tokens"].func)
+    for name in ("featurize", "featurize_batch"):
+        if hasattr(model_module, name):
+            setattr(model_module, name, timed("features", getattr(model_module, name)))
+    stages.SequenceStage.predict_proba = timed("stage", stages.SequenceStage.predict_proba)
+    seconds = 0
+passes, wall, cpu = 0, time.perf_counter(), time.process_time()
+while True:
+    run()
+    passes += 1
+    if time.perf_counter() - wall >= seconds:
+        break
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+lines = sum(len([l for l in t.splitlines() if l.strip()]) for t in texts)
+import noisecut
+print(json.dumps({"docs": passes * len(texts), "lines": passes * lines, "wall": wall, "cpu": cpu, "spent": spent, "noisecut": noisecut.__file__}))
+"""
+
+
+def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: Path = REPO) -> dict:
+    """Run ``_WORKER`` with ``checkout`` first on the path (training/ comes from this checkout)."""
+    env = checkout_env(checkout)
+    out = subprocess.run([sys.executable, "-c", _WORKER, mode, str(pages), str(seconds), model or ""],
+                         env=env, capture_output=True, text=True, cwd=pages.parent)  # not the cwd: "-c" puts it first on sys.path
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark worker ({mode}, {checkout}) failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def side_by_side(texts: list[str], baseline: Path | None, model: str | None, seconds: float, rounds: int) -> None:
+    """docs/s of this checkout, the baseline checkout and the C4 rules, each in its own process,
+    alternated ``rounds`` times; then the per-stage split (CPU µs per line) of both checkouts."""
+    with tempfile.TemporaryDirectory(prefix="noisecut-bench-") as tmp:
+        pages = Path(tmp) / "pages.json"
+        pages.write_text(json.dumps(texts), encoding="utf-8")
+        runs = {"noisecut (this checkout)": (REPO, "clean")}
+        if baseline:
+            runs[f"noisecut ({baseline})"] = (baseline, "clean")
+        runs["C4 line rules"] = (REPO, "c4")
+        figures: dict[str, list[dict]] = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, (checkout, mode) in runs.items():
+                figures[name].append(worker(mode, pages, seconds, model, checkout))
+        ours = statistics.median(f["docs"] / f["cpu"] for f in figures["noisecut (this checkout)"])
+        header = f"{'tool (one process each)':<34} {'docs/s wall':>12} {'docs/s CPU':>11} {'vs this (CPU)':>14}"
+        print(f"side by side, {rounds} alternated runs of >= {seconds:.0f} s each on the same {len(texts)} pages (medians):")
+        print(header)
+        print("-" * len(header))
+        for name, runs_ in figures.items():
+            wall = statistics.median(f["docs"] / f["wall"] for f in runs_)
+            cpu = statistics.median(f["docs"] / f["cpu"] for f in runs_)
+            print(f"{name:<34} {wall:>12.1f} {cpu:>11.1f} {cpu / ours:>13.2f}x")
+        print()
+        print("CPU µs per non-blank line, by stage (one pass, timers around tokenisation, features and the stage):")
+        checkouts = {"this checkout": REPO, **({str(baseline): baseline} if baseline else {})}
+        header = f"{'stage':<28}" + "".join(f"{name:>20}" for name in checkouts)
+        print(header)
+        print("-" * len(header))
+        split = {}
+        for name, checkout in checkouts.items():
+            f = worker("stages", pages, 0, model, checkout)
+            spent, lines = f["spent"], f["lines"]
+            tokenise = spent.get("tokenise", 0.0)
+            split[name] = {
+                "tokenise": tokenise,
+                "features (rest)": spent.get("features", 0.0) - tokenise,
+                "stage (GRU)": spent.get("stage", 0.0),
+                "split, select, join": f["cpu"] - spent.get("features", 0.0) - spent.get("stage", 0.0),
+                "IO (JSONL in and out)": io_seconds(texts, Path(tmp)),
+                "total": 0.0,
+            }
+            split[name]["total"] = sum(split[name].values())
+            split[name] = {stage: seconds_ / lines * 1e6 for stage, seconds_ in split[name].items()}
+        for stage in split["this checkout"]:
+            print(f"{stage:<28}" + "".join(f"{split[name][stage]:>20.1f}" for name in checkouts))
+        print()
+
+
+def io_seconds(texts: list[str], tmp: Path) -> float:
+    """CPU seconds to read the pages as JSONL records and write them back (no cleaning): the CLI's IO."""
+    from noisecut.io.files import RecordErrors
+    from noisecut.io.formats import open_reader, open_writer
+
+    source, target = tmp / "io.jsonl", tmp / "io-out.jsonl"
+    with open(source, "w", encoding="utf-8") as f:
+        for i, t in enumerate(texts):
+            f.write(json.dumps({"id": i, "text": t}) + "\n")
+    start = time.process_time()
+    with open_writer(str(target), "jsonl") as write:
+        for doc in open_reader(str(source), "jsonl", RecordErrors()):
+            write(doc, doc.text(), None)
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=None, help="pages to sample (default 300; --quick: 60)")
@@ -154,6 +282,10 @@ def main() -> None:
     parser.add_argument("--model", "-m", default=None, help="model directory (default: the shipped model)")
     parser.add_argument("--blas-threads", default=None, metavar="N", help="set OPENBLAS/OMP/MKL_NUM_THREADS=N for this run and its children (default: leave the environment alone)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="workers for the parallel run (default 0: every core)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT", help="another noisecut checkout (e.g. the unmodified main) to time side by side with this one")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated runs per tool in the side-by-side table (default 3)")
+    parser.add_argument("--parallel-docs", type=int, default=3000, help="documents for the -j 1 / -j N comparison (default 3000)")
+    parser.add_argument("--huge", action="store_true", help="also measure peak memory on a 50 MB single line and a million short lines")
     args = parser.parse_args()
     quick = args.quick
     n_pages = args.pages or (60 if quick else 300)
@@ -177,18 +309,22 @@ def main() -> None:
           f"{lines} non-blank lines, {html_mb:.2f} MB HTML; sampled and rendered in {time.perf_counter() - t0:.1f} s (untimed)")
     print()
 
+    side_by_side(texts, args.baseline, args.model, min_seconds, 1 if quick else args.rounds)
+
     rows = []  # (name, input, docs, seconds, workers, input MB)
 
     cleaner = Cleaner(model_dir)
-    for t in texts[:10]:  # warm-up: first calls pay for lazy imports and caches
-        cleaner.clean(t)
-    passes, seconds = timed_passes(cleaner.clean, texts, min_seconds)
+    list(cleaner.clean_many(texts[:10]))  # warm-up: first calls pay for lazy imports and caches
+    passes, seconds = timed_passes(lambda batch: list(cleaner.clean_many(batch)), [texts], min_seconds)
     rows.append(("noisecut (1 process)", "text", passes * len(texts), seconds, 1, passes * text_mb))
 
-    # the -j run: enough copies of the documents that pool start-up is a small part of it
-    copies = max(1, round(2 * min_seconds * cores * len(texts) / (rows[0][2] / rows[0][3]) / len(texts)))
-    seconds = noisecut_parallel(texts * copies, model_dir, cores)
-    rows.append((f"noisecut -j {cores}", "text", copies * len(texts), seconds, cores, copies * text_mb))
+    # -j 1 against -j N on the same documents (pool start-up included)
+    docs_n = args.parallel_docs if not quick else min(args.parallel_docs, 600)
+    many = (texts * (docs_n // len(texts) + 1))[:docs_n]
+    one_job = noisecut_parallel(many, model_dir, 1)
+    seconds = noisecut_parallel(many, model_dir, cores)
+    copies = docs_n / len(texts)
+    rows.append((f"noisecut -j {cores}", "text", docs_n, seconds, cores, copies * text_mb))
 
     passes, seconds = timed_passes(lambda s: baselines.justext_text(s.text, s.lang), samples, 0)
     rows.append(("jusText (on the text)", "text", passes * len(samples), seconds, 1, passes * text_mb))
@@ -206,8 +342,8 @@ def main() -> None:
     for name, kind, docs, seconds, workers, size in rows:
         rate = docs / seconds / workers
         print(f"{name:<26} {kind:<5} {docs:>6} {seconds:>8.2f} {rate:>12.1f} {size / seconds / workers:>10.2f} {rate / base:>11.2f}x")
-    print(f"(noisecut -j {cores}: {copies} copies of the pages through noisecut.parallel.clean_documents, worker start-up included; "
-          f"aggregate {rows[1][2] / rows[1][3]:.1f} docs/s)")
+    print(f"(noisecut -j {cores}: {docs_n} documents (the pages cycled) through noisecut.parallel.clean_documents, worker start-up included; "
+          f"aggregate {docs_n / seconds:.1f} docs/s; -j 1 on the same documents {docs_n / one_job:.1f} docs/s: -j {cores} is {one_job / seconds:.2f}x -j 1)")
     print()
 
     with tempfile.TemporaryDirectory(prefix="noisecut-bench-") as tmp:
@@ -218,10 +354,11 @@ def main() -> None:
         small = tmp / "small.txt"
         small.write_text(min(texts, key=lambda t: abs(len(t) - 3000)), encoding="utf-8", errors="surrogatepass")
         runs = 3 if quick else 5
-        cold = statistics.median(first_line_time([*cli, "clean", "-q", *model_args, str(small)]) for _ in range(runs))
-        imp = statistics.median(first_line_time([sys.executable, "-c", "import noisecut; print(1)"]) for _ in range(runs))
-        print(f"CLI cold start, `noisecut clean SMALLFILE` ({small.stat().st_size / 1e3:.1f} kB) to its first output line: {cold * 1000:.0f} ms (median of {runs})")
-        print(f"`python -c \"import noisecut\"`: {imp * 1000:.0f} ms (median of {runs})")
+        for checkout in [REPO, *([args.baseline] if args.baseline else [])]:
+            cold = statistics.median(first_line_time([*cli, "clean", "-q", *model_args, str(small)], checkout) for _ in range(runs))
+            imp = statistics.median(first_line_time([sys.executable, "-c", "import noisecut; print(1)"], checkout) for _ in range(runs))
+            print(f"{checkout}: CLI cold start, `noisecut clean SMALLFILE` ({small.stat().st_size / 1e3:.1f} kB) to its first output line: "
+                  f"{cold * 1000:.0f} ms; `python -c \"import noisecut\"`: {imp * 1000:.0f} ms (medians of {runs})")
         print()
 
         # peak memory
@@ -239,6 +376,17 @@ def main() -> None:
             path.write_text("\n\n".join(repeat_to_size(texts, megabytes)), encoding="utf-8", errors="surrogatepass")
             rss, seconds = peak_rss_mb([*cli, "clean", "-q", "-j", "1", *model_args, str(path), "-o", str(tmp / "out.txt")])
             print(f"  text file = one document,  {path.stat().st_size / 1e6:6.1f} MB: {rss:7.1f} MB peak RSS  ({seconds:.1f} s)")
+        if args.huge:
+            line = tmp / "line.txt"
+            unit = b"The quick brown fox jumps over the lazy dog near the river bank. "
+            line.write_bytes(unit * (50_000_000 // len(unit)))
+            rss, seconds = peak_rss_mb([*cli, "clean", "-q", "-j", "1", *model_args, str(line), "-o", str(tmp / "out.txt")])
+            print(f"  one line of {line.stat().st_size / 1e6:.1f} MB: {rss:7.1f} MB peak RSS  ({seconds:.1f} s)")
+            short = tmp / "short.txt"
+            units = [b"Share\n", b"Advertisement\n", b"The council met on Tuesday to vote on the budget.\n"]
+            short.write_bytes(b"".join(units[i % 3] for i in range(1_000_000)))
+            rss, seconds = peak_rss_mb([*cli, "clean", "-q", "-j", "1", *model_args, str(short), "-o", str(tmp / "out.txt")])
+            print(f"  one document of a million short lines ({short.stat().st_size / 1e6:.1f} MB): {rss:7.1f} MB peak RSS  ({seconds:.1f} s)")
         print()
 
     # linearity: one document made of k pages vs one made of 10k pages

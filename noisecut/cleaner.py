@@ -1,21 +1,25 @@
 """Cleaning: split -> features -> probabilities -> select -> join.
 
 ``Cleaner`` loads a model once and reuses it; ``clean()`` uses a shared
-``Cleaner`` over the shipped model.
+``Cleaner`` over the shipped model. Many documents (``clean_many``,
+``clean_documents``, ``classify_many``) go through the model in batches
+(``batching.py``), each with the result it gets alone.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 
+from . import batching
 from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .model import Model
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
+from .sites import SiteMemory, demote_document
 
 
 @dataclass
@@ -28,6 +32,18 @@ class LineResult:
     probability: float        # of ``label``
     keep_score: float         # probability mass of the kept labels
     kept: bool
+
+
+class Decision(NamedTuple):
+    """The model's verdict on one document's non-blank lines."""
+
+    content: list[int]          # indices of the non-blank lines in the document
+    probabilities: np.ndarray   # (non-blank lines x labels)
+    keep_score: np.ndarray      # probability mass of the kept labels
+    kept: np.ndarray            # the keep decisions (``policy.select``)
+
+    def kept_indices(self) -> list[int]:
+        return [i for i, k in zip(self.content, self.kept) if k]
 
 
 class Cleaner:
@@ -62,28 +78,29 @@ class Cleaner:
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.policy = Policy(keep, check_threshold(threshold, self.model.meta.get("presets")), bool(dedupe))
         self._keep_columns = self.model.columns(self.policy.keep)
-        if site_memory is not None and not hasattr(site_memory, "shares"):
-            from .sites import SiteMemory
-
+        if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 
-    def _decide(self, doc: Document) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-        """Content-line indices, their probabilities, keep scores and keep decisions."""
-        content = doc.content_indices()
-        texts = [doc.lines[i] for i in content]
-        probabilities = self.model.predict_proba(texts)
-        keep_score = probabilities[:, self._keep_columns].sum(axis=1)
-        if self.site_memory is not None:
-            from .sites import demote_document
+    def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, Decision]]:
+        """Each document with its decision, in order; the model reads them in batches (``batching.py``)."""
+        for batch in batching.batches(docs):
+            contents = [doc.content_indices() for doc in batch]
+            texts = [[doc.lines[i] for i in content] for doc, content in zip(batch, contents)]
+            for doc, content, lines, p in zip(batch, contents, texts, batching.probabilities(self.model, texts)):
+                keep_score = p[:, self._keep_columns].sum(axis=1)
+                if self.site_memory is not None:
+                    keep_score = demote_document(self.site_memory, doc, lines, keep_score)
+                kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
+                yield doc, Decision(content, p, keep_score, kept)
 
-            keep_score = demote_document(self.site_memory, doc, texts, keep_score)
-        kept = select(texts, keep_score, self.policy) if texts else np.zeros(0, bool)
-        return content, probabilities, keep_score, kept
+    def clean_documents(self, docs: Iterable[Document]) -> Iterator[str]:
+        """The cleaned text of each document, in order (read lazily, a batch at a time)."""
+        for doc, decision in self._decide(docs):
+            yield doc.join(keep_with_blanks(doc, decision.kept_indices()))
 
     def clean_document(self, doc: Document) -> str:
-        content, _, _, kept = self._decide(doc)
-        return doc.join(keep_with_blanks(doc, [i for i, k in zip(content, kept) if k]))
+        return next(self.clean_documents([doc]))
 
     def clean(self, text: str) -> str:
         """The kept lines of ``text``, unchanged and in order."""
@@ -94,8 +111,8 @@ class Cleaner:
         return encode(self.clean_document(Document.from_bytes(_bytes_argument(data, "clean_bytes"))))
 
     def clean_many(self, texts: Iterable[str]) -> Iterator[str]:
-        for text in texts:
-            yield self.clean(text)
+        """``clean`` of each text, in order; the texts are read lazily and cleaned in batches."""
+        return self.clean_documents(Document.from_text(_text_argument(text, "clean_many")) for text in texts)
 
     def classify(self, text: str | Document) -> list[LineResult]:
         """Every line with its label, probability and whether it is kept.
@@ -103,29 +120,38 @@ class Cleaner:
         The label is the most probable one on the side of the decision: a
         kept line gets the best kept label, a dropped line the best other one.
         """
-        doc = text if isinstance(text, Document) else Document.from_text(_text_argument(text, "classify"))
-        content, probabilities, keep_score, kept = self._decide(doc)
-        results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
-        on_keep_side = kept | (keep_score >= self.policy.threshold)
+        return next(self.classify_many([text if isinstance(text, Document) else Document.from_text(_text_argument(text, "classify"))]))
+
+    def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
+        """``classify`` of each document, in order, in batches."""
         in_keep = np.zeros(len(self.model.labels), dtype=bool)
         in_keep[self._keep_columns] = True
-        masked = np.where(on_keep_side[:, None] == in_keep[None, :], probabilities, -1.0)
-        best = masked.argmax(axis=1) if len(content) else []
-        for row, i in enumerate(content):
-            results[i] = LineResult(i, doc.lines[i], self.model.labels[best[row]], float(probabilities[row, best[row]]), float(keep_score[row]), False)
-        for i in keep_with_blanks(doc, [i for i, k in zip(content, kept) if k]):
-            results[i].kept = True
-        return results
+        for doc, decision in self._decide(docs):
+            content, p, keep_score, kept = decision
+            results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
+            on_keep_side = kept | (keep_score >= self.policy.threshold)
+            masked = np.where(on_keep_side[:, None] == in_keep[None, :], p, -1.0)
+            best = masked.argmax(axis=1) if len(content) else []
+            for row, i in enumerate(content):
+                results[i] = LineResult(i, doc.lines[i], self.model.labels[best[row]], float(p[row, best[row]]), float(keep_score[row]), False)
+            for i in keep_with_blanks(doc, decision.kept_indices()):
+                results[i].kept = True
+            yield results
 
     def explain(self, data: bytes) -> bytes:
         """One row per line: verdict, label, probability, keep score, the line."""
-        rows = []
-        for r in self.classify(Document.from_bytes(_bytes_argument(data, "explain"))):
-            mark = "+" if r.kept else "-"
-            label = r.label.value if r.label else ""
-            numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
-            rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
-        return encode("".join(rows))
+        return explain_table(self.classify(Document.from_bytes(_bytes_argument(data, "explain"))))
+
+
+def explain_table(results: list[LineResult]) -> bytes:
+    """``Cleaner.explain``'s table for a document's ``classify`` results."""
+    rows = []
+    for r in results:
+        mark = "+" if r.kept else "-"
+        label = r.label.value if r.label else ""
+        numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
+        rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
+    return encode("".join(rows))
 
 
 def _text_argument(text, method: str) -> str:

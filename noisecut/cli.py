@@ -18,6 +18,7 @@ from .labeled import LabeledFormatError
 from .labels import KEEP_DEFAULT, LABELS, parse_label
 from .io.files import ON_ERROR_DEFAULT, RecordErrors
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
 from .policy import THRESHOLD_DEFAULT
 
@@ -127,17 +128,29 @@ def main():
 @click.option(
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
     help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .json, .parquet, .wet[.gz], .warc[.gz], "
-    ".txt, a directory; anything else, stdin too, is text, refused when its first line is a JSON object). "
-    "E.g. `-I jsonl -` reads JSONL from stdin.",
+    ".html[.gz], .htm, .txt, a directory; a .txt file, anything else and stdin are html when they start with "
+    "<!doctype html or <html, else text, refused when their first line is a JSON object). "
+    "`-I html` renders each input as a page; `-I text` cleans markup as text. E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
     "--output-format", "-O", type=click.Choice(OUTPUT_FORMATS + ("warc",)), default=None,
-    help="Format to write (default: from the -o name, else text for text input, JSONL for records and WARC/WET, "
+    help="Format to write (default: from the -o name, else text for text and HTML input, JSONL for records and WARC/WET, "
     "Parquet for Parquet). WARC input is written as JSONL (url, warc-record-id, date, text) or `-O wet`.",
 )
 @click.option(
     "--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME",
     help="JSONL field or Parquet column holding the text; every other field is passed through untouched. E.g. --text-field content.",
+)
+@click.option(
+    "--html-field", default=None, metavar="NAME",
+    help="JSONL field or Parquet column holding HTML (strings, or bytes in Parquet): each page is rendered to text and "
+    "cleaned, and the cleaned text goes to --text-field (added when the record has none); the HTML field is passed "
+    "through. E.g. --html-field html.",
+)
+@click.option(
+    "--renderer", type=click.Choice(RENDERERS), default=RENDERER_DEFAULT, show_default=True,
+    help="What renders HTML inputs to text (HTML files, HTML in WARC responses, --html-field): one of the two renderers "
+    "the model is trained on (html_text scores best). Needs noisecut[html]. E.g. --renderer inscriptis page.html.",
 )
 @click.option(
     "--labels-field", default=None, metavar="NAME",
@@ -171,11 +184,13 @@ def main():
               help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
                    "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
-def clean(files, output, input_format, output_format, text_field, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
-    """Clean FILES (text, JSONL, Parquet, WET/WARC, or a directory of .txt files; none or `-`: stdin).
+def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
+    """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt and .html files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
-    between kept lines stay. Records keep their other fields and their
+    between kept lines stay. HTML (pages, WARC responses, --html-field) is
+    first rendered to lines of text (--renderer); its kept lines come out as
+    the renderer wrote them. Records keep their other fields and their
     order. Inputs stream through in bounded memory, and a file output
     appears only when everything was written (never half a file, not
     after an error, Ctrl-C or a crashed worker). The output may not be one
@@ -188,7 +203,11 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
       noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
       noisecut clean --precision page.txt                # or --recall: the model's presets
       cat page.txt | noisecut clean --explain
-      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt files
+      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt and .html files
+      noisecut clean page.html                           # render, then clean (pip install 'noisecut[html]')
+      curl -s https://example.com/ | noisecut clean      # HTML on stdin is recognised
+      noisecut clean crawl.warc.gz -o clean.jsonl        # HTML responses rendered and cleaned
+      noisecut clean pages.jsonl --html-field html -o clean.jsonl
       noisecut clean crawl.jsonl.gz -o clean.jsonl.gz -j 8
       noisecut clean data.jsonl --text-field content --labels-field labels -o out.jsonl
       noisecut clean data.parquet -o clean.parquet --on-error skip
@@ -201,7 +220,7 @@ def clean(files, output, input_format, output_format, text_field, labels_field, 
 
     clean_files(CleanConfig(
         files=files, output=output, input_format=input_format, output_format=output_format,
-        text_field=text_field, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
+        text_field=text_field, html_field=html_field, renderer=renderer, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
         model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
         engine=engine, address=address, site_memory=site_memory,
     ))

@@ -1,11 +1,14 @@
-"""Per-line features: a document in, one row of numbers per non-blank line out.
+"""Per-line features: documents in, one row of numbers per non-blank line out.
 
-One function per feature family; each takes a :class:`Lines` view of the
-whole document and returns named columns, so a document is a matrix and
-window features are array shifts and cumulative sums, not loops over lines.
-Character statistics come from the document's code points at once (class
-lookup tables and ``np.bincount`` over a line-id array); only tokenisation
-loops over lines, inside the regex engine.
+One function per feature family; each takes a :class:`Lines` view of a
+batch of whole documents (their lines one after another, with document
+offsets) and returns named columns, so a batch is a matrix and window
+features are array shifts and cumulative sums that stop at document
+boundaries, not loops over lines. Character statistics come from the
+batch's code points at once (class lookup tables, ``np.add.reduceat`` per
+line); tokenisation is one regex pass over the batch. A document's rows are
+the same whatever else is in its batch: ``featurize(texts)`` is the batch
+of one.
 
 Nothing here assumes a language: "function words" are the words a document
 itself uses most, and the share of short words stands in for a stoplist.
@@ -18,13 +21,14 @@ from __future__ import annotations
 import functools
 import re
 import zlib
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 from typing import Sequence
 
 import numpy as np
+
+from .batching import batches
 
 FEATURE_VERSION = 2
 
@@ -36,7 +40,11 @@ WINDOWS = (1, 3, 10)     # context windows: mean over ±w lines
 ONE_SIDED = 10           # and over the w lines before / after: where a section starts or ends
 CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement") the model learns in any language
 
-_WORD = re.compile(r"\w+")
+_TOKEN_OR_BREAK = re.compile(r"\w+|\n")  # tokens, and the line breaks of a batch
+_NOT_WORD = re.compile(r"\W")
+_URL = re.compile(r"://|www\.")
+TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
+FEATURE_LINES = 4_000     # lines featurised together: past this, larger groups stop paying (CPU caches)
 _NOT_PUNCT = re.compile(r"[\w\s]+")
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
@@ -75,106 +83,160 @@ def _class_tables() -> dict[str, np.ndarray]:
 
 
 _CLASS = _class_tables()
-_BIT = {name: np.uint16(1 << i) for i, name in enumerate(_CLASS)}
-_BITS = np.zeros(0x10000, dtype=np.uint16)  # every class of a code point in one lookup
-for _name, _table in _CLASS.items():
-    _BITS[_table] |= _BIT[_name]
 _TERMINAL = np.zeros(0x10000, dtype=bool)
 _TERMINAL[[ord(c) for c in TERMINAL]] = True
 _BULLET = np.zeros(0x10000, dtype=bool)
 _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
 
 
+def _pieces(text: str, size: int):
+    """``text`` in consecutive pieces of about ``size`` characters, cut only where no token can continue."""
+    start = 0
+    while len(text) - start > size:
+        cut = start + size
+        boundary = _NOT_WORD.search(text, cut)
+        if boundary is None:
+            break
+        yield text[start:boundary.start()]
+        start = boundary.start()
+    yield text[start:]
+
+
 @dataclass
 class Words:
-    """The document's tokens flattened: one entry per token occurrence."""
+    """The batch's tokens flattened: one entry per token occurrence.
 
-    vocabulary: list[str]  # the document's distinct tokens, in order of first occurrence
+    The vocabulary is the batch's: a word has one id in every document of it.
+    """
+
+    vocabulary: list[str]  # distinct tokens, in order of first occurrence
     ids: np.ndarray      # vocabulary index of each token
     owner: np.ndarray    # line index of each token
     length: np.ndarray   # characters in each token
     numeric: np.ndarray  # token is all digits
-    counts: np.ndarray   # occurrences of each vocabulary entry
+    keys: list[str]      # each line's tokens joined by one space: what makes two lines copies
 
     @classmethod
-    def of(cls, tokens: list[list[str]]) -> "Words":
-        flat = list(chain.from_iterable(tokens))
-        vocabulary = {word: i for i, word in enumerate(dict.fromkeys(flat))}
-        ids = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
-        owner = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
-        length = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-        numeric = np.fromiter(map(str.isdigit, flat), dtype=bool, count=len(flat))
-        return cls(list(vocabulary), ids, owner, length, numeric, np.bincount(ids, minlength=len(vocabulary)))
+    def of(cls, lowered: str) -> "Words":
+        """Tokens of ``lowered``, the batch's lines joined by "\\n" (never inside a token).
+
+        Read ``TOKENISE_CHARS`` characters at a time, so that a huge line's
+        tokens never all exist as Python strings at once."""
+        index: dict[str, int] = {}
+        parts, keys = [], [""]
+        for piece in _pieces(lowered, TOKENISE_CHARS):
+            flat = _TOKEN_OR_BREAK.findall(piece)
+            if index:
+                index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
+            else:
+                index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
+            parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
+            piece_keys = " ".join(flat).split("\n")
+            keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
+            keys.extend(piece_keys[1:])
+        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        line_break = index.pop("\n", None)
+        if line_break is None:
+            owner = np.zeros(len(ids), dtype=np.int32)
+        else:
+            is_break = ids == line_break
+            owner = np.cumsum(is_break, dtype=np.int32)[~is_break]
+            ids = ids[~is_break]
+            ids -= ids > line_break
+        vocabulary = list(index)
+        length = np.fromiter(map(len, vocabulary), dtype=np.int32, count=len(vocabulary))
+        numeric = np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=len(vocabulary))
+        keys = [" ".join(key.split()) if "  " in key else key.strip(" ") for key in keys]  # tokens hold no spaces
+        return cls(vocabulary, ids, owner, length[ids], numeric[ids], keys)
 
 
 @dataclass
 class Lines:
-    """The non-blank lines of one document, with tokens and code points computed once."""
+    """The non-blank lines of a batch of documents, one document after another.
+
+    Document d is lines ``offsets[d]:offsets[d + 1]``. Statistics over code
+    points and tokens run over the whole batch at once; everything that looks
+    past a line (repeats, topic, position, windows) stays inside the line's
+    document, so a document's rows do not depend on the others in its batch.
+    """
 
     texts: Sequence[str]
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]]) -> "Lines":
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum([len(d) for d in docs], out=offsets[1:])
+        return cls(list(chain.from_iterable(docs)), offsets)
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+    @cached_property
+    def doc(self) -> np.ndarray:
+        """The document index of each line."""
+        return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """The first line of each line's document."""
+        return self.offsets[self.doc]
+
+    @cached_property
+    def end(self) -> np.ndarray:
+        """One past the last line of each line's document."""
+        return self.offsets[self.doc + 1]
 
     @cached_property
     def stripped(self) -> list[str]:
         return [t.strip() or " " for t in self.texts]  # callers pass non-blank lines; never let one be empty
 
     @cached_property
-    def tokens(self) -> list[list[str]]:
-        return [_WORD.findall(t.lower()) for t in self.stripped]
+    def words(self) -> Words:
+        return Words.of("\n".join(self.stripped).lower())
 
     @cached_property
     def n_tokens(self) -> np.ndarray:
-        return np.array([len(t) for t in self.tokens], dtype=np.float64)
+        return np.bincount(self.words.owner, minlength=self.n).astype(np.float64)
 
     @cached_property
-    def words(self) -> Words:
-        return Words.of(self.tokens)
+    def first_token(self) -> np.ndarray:
+        """Index into ``words`` of each line's first token (meaningless for a line without tokens)."""
+        return np.cumsum(self.n_tokens.astype(np.int64)) - self.n_tokens.astype(np.int64)
 
     @cached_property
     def line_lengths(self) -> np.ndarray:
-        return np.array([len(t) for t in self.stripped], dtype=np.int64)
+        return np.fromiter(map(len, self.stripped), dtype=np.int64, count=self.n)
 
     @cached_property
     def code(self) -> np.ndarray:
-        """The document's code points, lines concatenated without separators."""
-        return np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        """The batch's code points, lines concatenated without separators, astral ones as U+FFFF
+        (an index into the class tables; 16 bits: a 50 MB line costs 100 MB here)."""
+        code = np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bmp = code.astype(np.uint16)
+        bmp[code > 0xFFFF] = 0xFFFF
+        return bmp
 
     @cached_property
-    def line_of(self) -> np.ndarray:
-        """The line index of each code point."""
-        return np.repeat(np.arange(len(self.stripped)), self.line_lengths)
+    def char_starts(self) -> np.ndarray:
+        """Where each line's first code point is in ``code``."""
+        return self.char_ends - self.line_lengths
 
     @cached_property
-    def _remaining(self) -> np.ndarray:
-        """For each code point, how many code points follow it on its line."""
-        ends = np.cumsum(self.line_lengths)
-        return ends[self.line_of] - 1 - np.arange(len(self.code))
-
-    @cached_property
-    def _first(self) -> np.ndarray:
-        return np.concatenate([[0], np.cumsum(self.line_lengths)[:-1]])
-
-    @cached_property
-    def _bmp(self) -> np.ndarray:
-        """The code points as indices into the class tables (astral ones as U+FFFF)."""
-        return np.minimum(self.code, 0xFFFF)
-
-    @cached_property
-    def _bits(self) -> np.ndarray:
-        return _BITS[self._bmp]
+    def char_ends(self) -> np.ndarray:
+        """One past each line's last code point in ``code``."""
+        return np.cumsum(self.line_lengths)
 
     def is_(self, name: str) -> np.ndarray:
-        """Code-point mask of a character class from ``_CLASS``."""
-        return (self._bits & _BIT[name]).astype(bool)
-
-    @cached_property
-    def _ends(self) -> np.ndarray:
-        return np.cumsum(self.line_lengths)
+        """Code-point mask of a character class from ``_CLASS`` (a table lookup: a byte per code point)."""
+        return _CLASS[name][self.code]
 
     def before(self, mask: np.ndarray, edge: bool) -> np.ndarray:
         """mask[i - 1] on the same line; ``edge`` at a line's first code point."""
         out = np.empty_like(mask)
         out[1:] = mask[:-1]
-        out[self._first[self._first < len(out)]] = edge
+        out[self.char_starts[self.char_starts < len(out)]] = edge
         return out
 
     def after(self, mask: np.ndarray, by: int = 1) -> np.ndarray:
@@ -182,11 +244,44 @@ class Lines:
         out = np.zeros_like(mask)
         if by < len(mask):
             out[: len(mask) - by] = mask[by:]
-        return out & (self._remaining >= by)
+        for back in range(1, by + 1):  # the last ``by`` code points of each line look past it
+            tail = self.char_ends - back
+            out[tail[tail >= self.char_starts]] = False
+        return out
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        return np.bincount(self.line_of[mask], minlength=len(self.texts)).astype(np.float64)
+        return np.add.reduceat(mask, self.char_starts, dtype=np.int64).astype(np.float64)  # lines are never empty
+
+    # -- lines within their documents --------------------------------------
+
+    @cached_property
+    def index(self) -> np.ndarray:
+        """Each line's index in its document."""
+        return np.arange(self.n) - self.start
+
+    def per_doc_sum(self, values: np.ndarray) -> np.ndarray:
+        """The sum of ``values`` over each line's document, per line."""
+        return np.bincount(self.doc, weights=values, minlength=len(self.offsets) - 1)[self.doc]
+
+    def sum_before(self, values: np.ndarray) -> np.ndarray:
+        """The sum of ``values`` over the lines before each line in its document."""
+        total = np.concatenate([[0.0], np.cumsum(values)])
+        return total[:-1] - total[self.start]
+
+    def window_mean(self, values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
+        """Mean over lines i-width..i+ahead of the line's document (``ahead`` defaults to ``width``)."""
+        return window_mean(values, width, ahead, self.start, self.end)
+
+    def shift(self, values: np.ndarray, by: int) -> np.ndarray:
+        """values[i - by] within the line's document, zeros past its edges."""
+        return shift(values, by, self.start, self.end)
+
+
+def _ids(keys: Sequence[str]) -> np.ndarray:
+    """Each key's index among the distinct keys (in order of first occurrence)."""
+    index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -216,20 +311,36 @@ def characters(lines: Lines) -> dict[str, np.ndarray]:
 
 def shape(lines: Lines) -> dict[str, np.ndarray]:
     """How the line begins and ends: sentence punctuation, bullets, teasers, counters."""
-    s = lines.stripped
+    code, first, last = lines.code, lines.char_starts, lines.char_ends - 1
     end = lines.is_("sentence_end")
     sentence_ends = end & ~lines.after(end | ~lines.is_("space"))  # ". " or "." closing the line
+    dots = (code[last] == 46) & (lines.line_lengths >= 3)
+    dots[dots] &= (code[last[dots] - 1] == 46) & (code[last[dots] - 2] == 46)
+    starts_digit = _first_char_is(lines, "isdigit")
+    number = starts_digit | (code[first] == 44) | (code[first] == 46)  # only these can be numbers: test them alone
+    for i in np.flatnonzero(number):
+        number[i] = lines.stripped[i].replace(",", "").replace(".", "").isdigit()
     return {
-        "ends_terminal": _TERMINAL[lines._bmp[lines._ends - 1]].astype(np.float64),
-        "ends_colon": (lines.code[lines._ends - 1] == 58).astype(np.float64),
-        "ends_ellipsis": np.array([t.endswith(("...", "…")) for t in s], dtype=np.float64),
-        "starts_bullet": _BULLET[lines._bmp[lines._ends - lines.line_lengths]].astype(np.float64),
-        "starts_digit": np.array([t[0].isdigit() for t in s], dtype=np.float64),
-        "starts_lower": np.array([t[0].islower() for t in s], dtype=np.float64),
-        "is_number": np.array([t.replace(",", "").replace(".", "").isdigit() for t in s], dtype=np.float64),
+        "ends_terminal": _TERMINAL[code[last]].astype(np.float64),
+        "ends_colon": (code[last] == 58).astype(np.float64),
+        "ends_ellipsis": (dots | (code[last] == 0x2026)).astype(np.float64),
+        "starts_bullet": _BULLET[code[first]].astype(np.float64),
+        "starts_digit": starts_digit.astype(np.float64),
+        "starts_lower": _first_char_is(lines, "islower").astype(np.float64),
+        "is_number": number.astype(np.float64),
         "sentences": np.log1p(lines.per_line(sentence_ends)),
         "commas": _safe_div(lines.per_line(lines.is_("comma")), lines.n_tokens),
     }
+
+
+def _first_char_is(lines: Lines, method: str) -> np.ndarray:
+    """``str.<method>`` of each line's first character (asked once per distinct character)."""
+    test = getattr(str, method)
+    distinct, where = np.unique(lines.code[lines.char_starts], return_inverse=True)
+    out = np.fromiter(map(test, map(chr, distinct.tolist())), dtype=bool, count=len(distinct))[where.reshape(-1)]
+    for i in np.flatnonzero(distinct[where.reshape(-1)] == 0xFFFF):  # astral (looked up as U+FFFF): ask with the real one
+        out[i] = test(lines.stripped[i][0])
+    return out
 
 
 def patterns(lines: Lines) -> dict[str, np.ndarray]:
@@ -239,45 +350,68 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
     per pattern costs more than all the other features together.
     """
     code, per_line, is_ = lines.code, lines.per_line, lines.is_
-    digit, word = is_("digit"), is_("word")
-    after_opener = lines.before(is_("opener"), True)
-    number_start = digit & lines.before(~digit, True)
-    year = number_start & (((code == 49) & lines.after(code == 57)) | ((code == 50) & lines.after(code == 48)))
-    four_digits = lines.after(digit, 3) & ~lines.after(digit, 4)
+    # one code-point mask at a time, dropped when counted: a huge line has a byte per code point in each
+    digit = is_("digit")
+    year = (code == 49) & lines.after(code == 57)  # "19.." or "20..", starting a number of four digits
+    year |= (code == 50) & lines.after(code == 48)
+    year &= digit
+    year &= lines.before(~digit, True)
+    year &= lines.after(digit, 3)
+    year &= ~lines.after(digit, 4)
+    years = per_line(year)
+    del year
+    times = per_line((code == 58) & lines.before(digit, False) & lines.after(digit))
+    del digit
+    tag = lines.before(is_("opener"), True) & lines.after(is_("word"))  # a word follows, nothing precedes
+    handles, hashtags = per_line((code == 64) & tag), per_line((code == 35) & tag)
+    del tag
     counts = {
-        "urls": _urls(lines.stripped),
-        "handles": per_line((code == 64) & after_opener & lines.after(word)),
-        "hashtags": per_line((code == 35) & after_opener & lines.after(word)),
-        "times": per_line((code == 58) & lines.before(digit, False) & lines.after(digit)),
-        "years": per_line(year & four_digits),
+        "urls": _urls(lines),
+        "handles": handles,
+        "hashtags": hashtags,
+        "times": times,
+        "years": years,
         "separators": per_line(is_("separator")),
         "copyright": per_line(is_("copyright")),
     }
     return {name: np.minimum(values, 3.0) for name, values in counts.items()}
 
 
-def _urls(stripped: Sequence[str]) -> np.ndarray:
-    """Occurrences of "://" and "www." per line (a whole-document test first: most have none)."""
-    joined = "\n".join(stripped)
+def _urls(lines: Lines) -> np.ndarray:
+    """Occurrences of "://" and "www." per line (a whole-batch test first: most have none)."""
+    joined = "\n".join(lines.stripped)
     if "://" not in joined and "www." not in joined:
-        return np.zeros(len(stripped))
-    return np.array([t.count("://") + t.count("www.") for t in stripped], dtype=np.float64)
+        return np.zeros(lines.n)
+    starts = np.cumsum(lines.line_lengths + 1) - lines.line_lengths - 1  # of each line in ``joined``
+    hits = np.fromiter((m.start() for m in _URL.finditer(joined)), dtype=np.int64)
+    return np.bincount(np.searchsorted(starts, hits, side="right") - 1, minlength=lines.n).astype(np.float64)
 
 
 def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
     """Function-word density without a stoplist, and repetition inside the document."""
-    n, words = len(lines.texts), lines.words
-    frequent = np.zeros(len(words.counts), dtype=bool)
-    frequent[np.argsort(-words.counts, kind="stable")[:FREQUENT_WORDS]] = True
-    normalised = [" ".join(toks) for toks in lines.tokens]
-    first_index = {key: i for i, key in reversed(list(enumerate(normalised)))}
-    copies = Counter(normalised)
+    n, words = lines.n, lines.words
+    # a document's FREQUENT_WORDS most frequent words, ties to the word it used first
+    if len(lines.offsets) == 2:  # one document: word ids are in order of first use already
+        pair_of_token, uses = words.ids, np.bincount(words.ids, minlength=len(words.vocabulary))
+        frequent = np.zeros(len(uses), dtype=bool)
+        frequent[np.argsort(-uses, kind="stable")[:FREQUENT_WORDS]] = True
+    else:
+        pairs, first_use, pair_of_token, uses = np.unique(
+            lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids, return_index=True, return_inverse=True, return_counts=True)
+        pair_doc = pairs // max(len(words.vocabulary), 1)
+        order = np.lexsort((first_use, -uses, pair_doc))
+        rank = np.arange(len(order)) - np.searchsorted(pair_doc[order], pair_doc[order])
+        frequent = np.zeros(len(pairs), dtype=bool)
+        frequent[order[rank < FREQUENT_WORDS]] = True
+    _, first_copy, copy_of, copies = np.unique(
+        lines.doc * n + _ids(words.keys), return_index=True, return_inverse=True, return_counts=True)
+    copy_of = copy_of.reshape(-1)
     return {
         **_template_repeats(lines),
         "short_word_share": _safe_div(np.bincount(words.owner, weights=words.length <= 3, minlength=n), lines.n_tokens),
-        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[words.ids], minlength=n), lines.n_tokens),
-        "log_repeats": np.log1p(np.array([copies[key] - 1 for key in normalised], dtype=np.float64)),
-        "later_repeat": np.array([first_index[key] != i for i, key in enumerate(normalised)], dtype=np.float64),
+        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[pair_of_token.reshape(-1)], minlength=n), lines.n_tokens),
+        "log_repeats": np.log1p((copies[copy_of] - 1).astype(np.float64)),
+        "later_repeat": (first_copy[copy_of] != np.arange(n)).astype(np.float64),
     }
 
 
@@ -286,21 +420,20 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
     plus its first (or last) word. Comment headers ("Re: ... (Score:5, Funny)",
     "Anna says:"), bylines and teaser dates repeat with different names and
     numbers, which exact repeats miss."""
-    keys_first, keys_last = [], []
-    for i, (text, toks) in enumerate(zip(lines.stripped, lines.tokens)):
-        if 0 < len(toks) <= TEMPLATE_TOKENS:
-            punct = _NOT_PUNCT.sub("", text)
-            keys_first.append((toks[0], punct))
-            keys_last.append((toks[-1], punct))
-        else:
-            keys_first.append(i)  # unique: never a repeat
-            keys_last.append(i)
-
-    def repeats(keys: list) -> np.ndarray:
-        counts = Counter(keys)
-        return np.log1p(np.array([counts[k] - 1 for k in keys], dtype=np.float64))
-
-    return {"log_template_first": repeats(keys_first), "log_template_last": repeats(keys_last)}
+    words, n_tokens = lines.words, lines.n_tokens.astype(np.int64)
+    short = (n_tokens > 0) & (n_tokens <= TEMPLATE_TOKENS)
+    punct = np.zeros(lines.n, dtype=np.int64)
+    punct[short] = _ids([_NOT_PUNCT.sub("", lines.stripped[i]) for i in np.flatnonzero(short)])
+    out = {}
+    for name, token in (("first", lines.first_token), ("last", lines.first_token + n_tokens - 1)):
+        repeats = np.zeros(lines.n)
+        if short.any():
+            word = words.ids[token[short]]
+            doc_word = np.unique(lines.doc[short] * max(len(words.vocabulary), 1) + word, return_inverse=True)[1].reshape(-1)
+            template = np.unique(doc_word * lines.n + punct[short], return_inverse=True)[1].reshape(-1)
+            repeats[short] = np.bincount(template)[template] - 1
+        out[f"log_template_{name}"] = np.log1p(repeats)
+    return out
 
 
 def topic(lines: Lines) -> dict[str, np.ndarray]:
@@ -309,22 +442,28 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     A fluent paragraph about another story shares few content words with the
     article around it; body paragraphs share many.
     """
-    n, words = len(lines.texts), lines.words
+    n, words = lines.n, lines.words
+    size = max(len(words.vocabulary), 1)
     content = (words.length >= CONTENT_WORD_LENGTH) & ~words.numeric
     # one (line, word) pair per distinct content word of a line
-    keys = np.sort(words.owner[content] * len(words.counts) + words.ids[content])  # sort + neighbour test: np.unique's hashing is slow on large documents
+    keys = np.sort(words.owner[content].astype(np.int64) * size + words.ids[content])  # sort + neighbour test: np.unique's hashing is slow on large documents
     pairs = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
-    owner, ids = pairs // max(len(words.counts), 1), pairs % max(len(words.counts), 1)
+    owner, ids = pairs // size, pairs % size
+    doc = lines.doc[owner]
+    word_in_doc = np.unique(doc * size + ids, return_inverse=True)[1].reshape(-1)  # (document, word) pairs
     long_line = (lines.n_tokens >= LONG_LINE_TOKENS).astype(np.float64)
-    in_lines = np.bincount(ids, minlength=len(words.counts))  # lines containing each word
-    in_long = np.bincount(ids, weights=long_line[owner], minlength=len(words.counts))
-    elsewhere = in_lines[ids] > 1
-    elsewhere_long = in_long[ids] - long_line[owner] > 0
+    in_lines = np.bincount(word_in_doc)  # lines of the document containing each word
+    in_long = np.bincount(word_in_doc, weights=long_line[owner])
+    elsewhere = in_lines[word_in_doc] > 1
+    elsewhere_long = in_long[word_in_doc] - long_line[owner] > 0
     per_line = np.bincount(owner, minlength=n).astype(np.float64)
-    first = owner[0] if len(owner) else 0  # the first line with content words: usually the headline
-    in_first = np.zeros(len(words.counts), dtype=bool)
-    in_first[ids[owner == first]] = True
-    with_first = in_first[ids] & (owner != first)
+    # the first line with content words of each document: usually the headline
+    first = np.full(len(lines.offsets) - 1, -1)
+    opens = np.concatenate(([True], doc[1:] != doc[:-1])) if len(doc) else np.zeros(0, dtype=bool)
+    first[doc[opens]] = owner[opens]
+    in_first = np.zeros(len(in_lines), dtype=bool)
+    in_first[word_in_doc[owner == first[doc]]] = True
+    with_first = in_first[word_in_doc] & (owner != first[doc])
     return {
         "shared_words": _safe_div(np.bincount(owner, weights=elsewhere, minlength=n), per_line),
         "shared_with_long": _safe_div(np.bincount(owner, weights=elsewhere_long, minlength=n), per_line),
@@ -345,34 +484,35 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     Hashing (CRC-32, stable across processes) keeps the features independent
     of any word list or language: the model learns which buckets matter.
     """
-    n, words = len(lines.texts), lines.words
+    n, words = lines.n, lines.words
     bucket = np.fromiter(map(_cue_bucket, words.vocabulary), dtype=np.int64, count=len(words.vocabulary))
-    table = np.bincount(words.owner * CUE_BUCKETS + bucket[words.ids], minlength=n * CUE_BUCKETS)
-    table = table.reshape(n, CUE_BUCKETS) / np.maximum(lines.n_tokens, 1)[:, None]
-    return {f"cue_{b}": table[:, b] for b in range(CUE_BUCKETS)}
+    table = np.bincount(bucket[words.ids] * n + words.owner, minlength=n * CUE_BUCKETS)
+    table = table.reshape(CUE_BUCKETS, n) / np.maximum(lines.n_tokens, 1)  # a row per bucket: columns of the matrix
+    return {f"cue_{b}": table[b] for b in range(CUE_BUCKETS)}
 
 
 def position(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Where the line sits: in the document and relative to its long, sentence-like core."""
-    n = len(lines.texts)
-    index = np.arange(n, dtype=np.float64)
+    index = lines.index.astype(np.float64)
+    size = (lines.end - lines.start).astype(np.float64)  # lines in the document
     chars = np.expm1(base["log_chars"])
-    before = np.cumsum(chars) - chars
     core = np.flatnonzero((lines.n_tokens >= LONG_LINE_TOKENS) & (base["ends_terminal"] > 0))
-    if len(core):
-        nearest = _nearest(index, core)
-        before_core, after_core = index < core[0], index > core[-1]
-    else:
-        nearest, before_core, after_core = np.full(n, n), np.zeros(n), np.zeros(n)
+    line = np.arange(lines.n)
+    padded = np.concatenate([[-1], core, [lines.n]])  # sentinels: no core line before, none after
+    after = padded[np.searchsorted(core, line, side="left") + 1]  # the first core line at or after each line
+    before = padded[np.searchsorted(core, line, side="right")]    # the last one at or before it
+    has_after, has_before = after < lines.end, before >= lines.start  # ... in the line's document
+    nearest = np.minimum(np.where(has_after, after - line, np.inf), np.where(has_before, line - before, np.inf))
+    has_core = has_after | has_before
     return {
-        "relative_position": index / max(n - 1, 1),
-        "chars_before": before / max(chars.sum(), 1),
+        "relative_position": index / np.maximum(size - 1, 1),
+        "chars_before": lines.sum_before(chars) / np.maximum(lines.per_doc_sum(chars), 1),
         "log_from_start": np.log1p(index),
-        "log_from_end": np.log1p(n - 1 - index),
-        "log_lines": np.full(n, np.log1p(n)),
-        "before_core": before_core.astype(np.float64),
-        "after_core": after_core.astype(np.float64),
-        "log_core_distance": np.log1p(nearest),
+        "log_from_end": np.log1p(size - 1 - index),
+        "log_lines": np.log1p(size),
+        "before_core": (has_core & ~has_before).astype(np.float64),
+        "after_core": (has_core & ~has_after).astype(np.float64),
+        "log_core_distance": np.log1p(np.where(has_core, nearest, size)),
     }
 
 
@@ -383,34 +523,32 @@ def prose_blocks(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndar
     are many short runs cut apart by headers, bylines and buttons. A block is
     a run of prose lines (``PROSE_TOKENS`` words or more, or ``PROSE_CHARS``
     characters for scripts without spaces) with at most ``gap`` other lines
-    between two of them.
+    between two of them, inside one document.
     """
-    n = len(lines.texts)
+    n = lines.n
     chars = np.expm1(base["log_chars"])
     prose = (lines.n_tokens >= PROSE_TOKENS) | (chars >= PROSE_CHARS)
     weight = np.where(prose, chars, 0.0)
-    out = {"prose_before": (np.cumsum(weight) - weight) / max(weight.sum(), 1)}
+    out = {"prose_before": lines.sum_before(weight) / np.maximum(lines.per_doc_sum(weight), 1)}
     where = np.flatnonzero(prose)
     if not len(where):
         return {**out, **{f"block_share_gap{gap}": np.zeros(n) for gap in BLOCK_GAPS}}
     index = np.arange(n)
     previous = np.searchsorted(where, index, side="right") - 1  # the last prose line at or before each line
     has_previous, previous = previous >= 0, np.maximum(previous, 0)
+    has_previous &= where[previous] >= lines.start  # ... of the same document
     following = np.minimum(previous + 1, len(where) - 1)
+    new_doc = np.concatenate([[False], lines.doc[where[1:]] != lines.doc[where[:-1]]])
     for gap in BLOCK_GAPS:
-        block = np.concatenate([[0], np.cumsum(np.diff(where) > gap + 1)])
+        block = np.concatenate([[0], np.cumsum((np.diff(where) > gap + 1) | new_doc[1:])])
         sizes = np.bincount(block, weights=weight[where])
+        block_doc = lines.doc[where[np.searchsorted(block, np.arange(len(sizes)))]]
+        largest = np.zeros(len(lines.offsets) - 1)
+        np.maximum.at(largest, block_doc, sizes)
         # a line is in a block if it is one of its prose lines or lies between two of them
         member = has_previous & ((where[previous] == index) | ((previous + 1 < len(where)) & (block[following] == block[previous])))
-        out[f"block_share_gap{gap}"] = np.where(member, sizes[block[previous]] / sizes.max(), 0.0)
+        out[f"block_share_gap{gap}"] = np.divide(sizes[block[previous]], largest[lines.doc], out=np.zeros(n), where=member)
     return out
-
-
-def _nearest(index: np.ndarray, core: np.ndarray) -> np.ndarray:
-    """Distance from each line to the nearest core line."""
-    right = np.clip(np.searchsorted(core, index), 0, len(core) - 1)
-    left = np.clip(right - 1, 0, len(core) - 1)
-    return np.minimum(np.abs(core[right] - index), np.abs(core[left] - index))
 
 
 # The per-line features whose neighbourhood is summarised by ``context``.
@@ -421,19 +559,22 @@ CONTEXT_OF = (
 )
 
 
-def window_mean(values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
-    """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``; clipped
-    at the document's edges), along axis 0."""
+def window_mean(values: np.ndarray, width: int, ahead: int | None = None,
+                start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
+    """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``), along axis 0,
+    clipped at each row's document: rows ``start[i]:end[i]`` (default: all rows are one document)."""
     n = len(values)
     padded = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
     index = np.arange(n)
-    low, high = np.maximum(index - width, 0), np.minimum(index + (width if ahead is None else ahead) + 1, n)
+    low = np.maximum(index - width, 0 if start is None else start)
+    high = np.minimum(index + (width if ahead is None else ahead) + 1, n if end is None else end)
     span = (high - low).reshape((-1,) + (1,) * (values.ndim - 1))
     return (padded[high] - padded[low]) / span
 
 
-def shift(values: np.ndarray, by: int) -> np.ndarray:
-    """values[i - by], padded with zeros at the edges (by > 0: the previous lines)."""
+def shift(values: np.ndarray, by: int, start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
+    """values[i - by], zeros past the edges (by > 0: the previous lines) of each row's
+    document: rows ``start[i]:end[i]`` (default: all rows are one document)."""
     if by == 0:
         return values.copy()
     out = np.zeros_like(values)
@@ -441,36 +582,59 @@ def shift(values: np.ndarray, by: int) -> np.ndarray:
         out[by:] = values[:-by]
     elif by < 0:
         out[:by] = values[-by:]
+    if start is not None and len(values):
+        source = np.arange(len(values)) - by
+        outside = (source < start) | (source >= end)
+        out[outside] = 0
     return out
 
 
-def context(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def context(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same features on neighbouring lines: previous, next, centred and one-sided window means."""
     values = np.column_stack([base[name] for name in CONTEXT_OF])
-    blocks = {"prev": shift(values, 1), "next": shift(values, -1)}
-    blocks.update({f"win{width}": window_mean(values, width) for width in WINDOWS})
-    blocks.update({f"back{ONE_SIDED}": window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": window_mean(values, 0, ONE_SIDED)})
-    return {f"{kind}_{name}": block[:, j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
+    blocks = {"prev": lines.shift(values, 1), "next": lines.shift(values, -1)}
+    blocks.update({f"win{width}": lines.window_mean(values, width) for width in WINDOWS})
+    blocks.update({f"back{ONE_SIDED}": lines.window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": lines.window_mean(values, 0, ONE_SIDED)})
+    blocks = {kind: np.ascontiguousarray(block.T) for kind, block in blocks.items()}  # a row per feature: contiguous columns
+    return {f"{kind}_{name}": block[j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
 
 
-def feature_dict(texts: Sequence[str]) -> dict[str, np.ndarray]:
-    """All feature families for the non-blank lines ``texts`` of one document."""
-    lines = Lines(texts)
+def batch_feature_dict(docs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """All feature families for a batch of documents, each given as its non-blank lines; rows one document after another."""
+    lines = Lines.of(docs)
     base: dict[str, np.ndarray] = {}
     for family in (characters, shape, patterns, vocabulary, topic):
         base.update(family(lines))
     base.update(position(lines, base))
     base.update(prose_blocks(lines, base))
-    base.update(context(base))
+    base.update(context(lines, base))
     base.update(cues(lines))
     return base
 
 
+def feature_dict(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """All feature families for the non-blank lines ``texts`` of one document."""
+    return batch_feature_dict([texts])
+
+
+def featurize_batch(docs: Sequence[Sequence[str]]) -> np.ndarray:
+    """The feature matrix (lines x ``feature_names()``) of a batch of documents' non-blank
+    lines, one document after another; each document's rows are those ``featurize`` gives it alone."""
+    docs = [d for d in docs if len(d)]
+    out = np.empty((len(feature_names()), sum(map(len, docs))))  # filled by rows, returned transposed: no strided writes
+    start = 0
+    for part in batches(docs, size=lambda d: (len(d), 0), lines=FEATURE_LINES):
+        columns = batch_feature_dict(part).values()
+        end = start + sum(map(len, part))
+        for row, column in zip(out, columns):
+            row[start:end] = column
+        start = end
+    return out.T
+
+
 def featurize(texts: Sequence[str]) -> np.ndarray:
     """The feature matrix (lines x ``feature_names()``) of one document's non-blank lines."""
-    if not texts:
-        return np.zeros((0, len(feature_names())))
-    return np.column_stack(list(feature_dict(texts).values()))
+    return featurize_batch([texts])
 
 
 @functools.lru_cache(maxsize=1)

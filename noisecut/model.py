@@ -33,7 +33,7 @@ import numpy as np
 from . import __version__
 from .context import probability_context
 from .errors import NoiseCutError
-from .features import FEATURE_VERSION, feature_names, featurize
+from .features import FEATURE_VERSION, feature_names, featurize_batch
 from .labels import Label, parse_label
 from .stages import SequenceStage, Stage
 
@@ -69,15 +69,24 @@ class Model:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities (lines x ``labels``) for non-blank lines ``texts``."""
-        if not texts:
-            return np.zeros((0, len(self.labels)))
-        x = featurize(texts)
+        return self.predict_proba_batch([texts])[0]
+
+    def predict_proba_batch(self, docs: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """``predict_proba`` of each document (its non-blank lines), computed together:
+        one feature pass and one sequence pass for the batch. Each result is
+        the one the document gets alone."""
+        offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs], dtype=np.int64)])
+        if offsets[-1] == 0:
+            return [np.zeros((0, len(self.labels))) for _ in docs]
+        x = featurize_batch(docs)
         if self.sequence is not None:
-            return self.sequence.predict_proba(x)
-        p = self.stage1.predict_proba(x)
-        if self.stage2 is not None:
-            p = blend(p, self.stage2.predict_proba(np.hstack([x, probability_context(p)])))
-        return p
+            p = self.sequence.predict_proba(x, offsets)
+        else:
+            p = self.stage1.predict_proba(x)
+            if self.stage2 is not None:
+                around = np.vstack([probability_context(p[a:b]) for a, b in zip(offsets[:-1], offsets[1:]) if b > a])
+                p = blend(p, self.stage2.predict_proba(np.hstack([x, around])))
+        return [p[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
 
     def stages(self) -> dict[str, Stage | SequenceStage]:
         """The model's stages by the name their arrays carry in ``model.npz``."""

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Callable, Iterable, Iterator, Optional
 
-from .cleaner import Cleaner
-from .document import Document, encode
+from .batching import batches, chunks
+from .cleaner import Cleaner, explain_table
+from .document import Document
 from .errors import NoiseCutError
 from .labels import KEEP_DEFAULT, Label
 from .policy import THRESHOLD_DEFAULT
 
-CHUNK_DOCS = 16          # documents per task sent to a worker
+CHUNK_DOCS = 64          # documents per task sent to a worker: the worker cleans them as one batch
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
 
@@ -68,12 +69,20 @@ class Output:
 
 def clean_one(cleaner: Cleaner, doc: Document, output: Output = Output()) -> Result:
     """The cleaned text of ``doc`` (or its explanation) and, if asked, its per-line labels."""
-    if output.explain:
-        return cleaner.explain(encode(doc.text())).decode("utf-8", "surrogateescape"), None
-    if not output.labels:
-        return cleaner.clean_document(doc), None
-    results = cleaner.classify(doc)  # one pass gives both: the kept lines are the cleaned text
-    return doc.join([r.index for r in results if r.kept]), [r.label.value if r.label else None for r in results]
+    return clean_batch(cleaner, [doc], output)[0]
+
+
+def clean_batch(cleaner: Cleaner, docs: list[Document], output: Output = Output()) -> list[Result]:
+    """``clean_one`` of each document, the model reading them together (``noisecut.batching``)."""
+    if not (output.explain or output.labels):
+        return [(text, None) for text in cleaner.clean_documents(docs)]
+    out = []
+    for doc, results in zip(docs, cleaner.classify_many(docs)):  # one pass gives both: the kept lines are the cleaned text
+        if output.explain:
+            out.append((explain_table(results).decode("utf-8", "surrogateescape"), None))
+        else:
+            out.append((doc.join([r.index for r in results if r.kept]), [r.label.value if r.label else None for r in results]))
+    return out
 
 
 def available_cores() -> int:
@@ -105,8 +114,9 @@ def clean_documents(
             jobs = 1
         docs = chain(head, docs)
     if jobs == 1:
-        for doc in docs:
-            yield (doc, *clean_one(cleaner, doc, output))
+        for batch in batches(docs):
+            for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
+                yield (doc, *result)
         return
     del cleaner
     yield from _pooled(docs, factory, jobs, output, chunk)
@@ -124,18 +134,19 @@ def _init_worker(factory: CleanerFactory) -> None:
 
 
 def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
-    return [clean_one(_cleaner, Document(lines, ends, bom), output) for lines, ends, bom in payloads]
+    return clean_payloads(_cleaner, payloads, output)
+
+
+def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
+    """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
+    return clean_batch(cleaner, [Document(lines, ends, bom) for lines, ends, bom in payloads], output)
 
 
 # -- the parent side ----------------------------------------------------------
 
-def _payload(doc: Document) -> tuple:
-    return doc.lines, doc.ends, doc.bom  # what cleaning needs; ``meta`` stays here
-
-
-def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
-    while batch := list(islice(docs, size)):
-        yield batch
+def payload(doc: Document) -> tuple:
+    """What a worker needs of ``doc`` to clean it; ``meta`` stays with the parent."""
+    return doc.lines, doc.ends, doc.bom
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int) -> Iterator[tuple[Document, str, Labels]]:
@@ -144,8 +155,8 @@ def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output
     in_flight: deque = deque()
     window = jobs * CHUNKS_PER_WORKER + 1
     try:
-        for batch in _chunks(docs, chunk):
-            in_flight.append((batch, pool.submit(_clean_chunk, [_payload(d) for d in batch], output)))
+        for batch in chunks(docs, chunk):
+            in_flight.append((batch, pool.submit(_clean_chunk, [payload(d) for d in batch], output)))
             if len(in_flight) >= window:
                 yield from _results(*in_flight.popleft())
         while in_flight:

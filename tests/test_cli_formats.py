@@ -169,7 +169,7 @@ def test_wet_round_trip_and_to_jsonl(run, cleaner, texts, tmp_path):
     assert [(r["url"], r["date"], r["text"]) for r in got] == [(f"https://example.com/{i}", f"2021-04-07T10:{i:02d}:00Z", cleaner.clean(t)) for i, t in enumerate(texts)]
 
 
-def test_warc_skips_records_that_are_not_text(run, cleaner, texts, tmp_path):
+def test_warc_skips_records_that_are_neither_text_nor_html(run, cleaner, texts, tmp_path):
     pytest.importorskip("warcio")
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -178,13 +178,13 @@ def test_warc_skips_records_that_are_not_text(run, cleaner, texts, tmp_path):
     with open(src, "wb") as f:
         writer = WARCWriter(f, gzip=True)
         for i, text in enumerate(texts):
-            for kind, body in (("text/html", b"<p>page</p>"), ("text/plain; charset=utf-8", text.encode())):
+            for kind, body in (("image/png", b"\x89PNG\r\n\x1a\n"), ("text/plain; charset=utf-8", text.encode())):
                 http = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
                 writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "response", payload=io.BytesIO(body), http_headers=http))
     result = run(src)
     assert [r["text"] for r in read_jsonl(result.stdout_bytes)] == [cleaner.clean(t) for t in texts]
     notice, summary = result.stderr.split("\n", 1)
-    assert notice == f"left out {len(texts)} WARC records that are not plain text (HTML is not rendered)"
+    assert notice == f"left out {len(texts)} WARC records that are neither plain text nor HTML"
     assert only_summary(summary, len(texts))
     assert run(src, "-q").stderr == ""
 
@@ -416,11 +416,14 @@ def test_json_file_is_jsonl_and_an_unnamed_file_of_records_is_refused(run, clean
 
 
 def test_one_format_guesser_for_every_entry_point():
+    from noisecut.errors import NoiseCutError
     from noisecut.integrations.ray import _suffix_format
     from noisecut.io.formats import format_from_name
 
-    for name in ("a.jsonl", "a.json", "a.ndjson.gz", "a.JSON", "a.parquet", "a.txt", "a.txt.gz", "page.html", "README"):
+    for name in ("a.jsonl", "a.json", "a.ndjson.gz", "a.JSON", "a.parquet", "a.txt", "a.txt.gz", "README"):
         assert _suffix_format(Path(name)) == (format_from_name(name) or "text"), name
+    with pytest.raises(NoiseCutError, match="html is not read with Ray Data here"):
+        _suffix_format(Path("page.html"))
 
 
 def test_ray_data_refuses_a_directory_without_files(tmp_path):
@@ -448,7 +451,7 @@ def test_inputs_without_documents_are_an_error_with_no_output(run, tmp_path, cas
         src = tmp_path / "pages"
         (src / "sub").mkdir(parents=True)
         (src / "notes.md").write_text("not a .txt file\n")
-        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt files in this directory"
+        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt or .html files in this directory"
     else:
         src = tmp_path / {"empty-jsonl": "d.jsonl", "warcinfo-only": "c.wet.gz", "every-record-skipped": "d.jsonl"}[case]
         if case == "warcinfo-only":

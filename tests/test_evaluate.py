@@ -39,6 +39,9 @@ class ScriptedModel(Model):
     def predict_proba(self, texts):
         return np.array([[1.0 if self.table[t] == label else 0.0 for label in self.labels] for t in texts]).reshape(-1, 3)
 
+    def predict_proba_batch(self, docs):
+        return [self.predict_proba(texts) for texts in docs]
+
 
 def test_text_level_scores_the_cleaned_text_against_the_lines_labeled_to_keep(labeled, constant_model_dir):
     e = evaluate_labeled(constant_model_dir, [labeled])

@@ -348,6 +348,8 @@ def test_clean_batch_errors_name_the_column_and_row():
         clean_batch({"text": ["a"]}, text_column="body")
     with pytest.raises(NoiseCutError, match="column 'text', row 1: expected str or bytes, got int"):
         clean_batch({"text": ["a", 3]})
+    with pytest.raises(NoiseCutError, match="column 'text', row 1: expected str or bytes, got int"):
+        clean_batch({"text": ["a", 3]}, labels_column="labels")  # the labels path names the row the same way
     with pytest.raises(NoiseCutError, match="labels_column"):
         clean_batch({"text": ["a"]}, labels_column="text")
 

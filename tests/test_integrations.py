@@ -135,8 +135,8 @@ def test_clean_batch_empty_batch_does_not_load_the_model(frame):
     "kwargs, message",
     [
         ({"keep": "body,boilerplate"}, "unknown label"),
-        ({"keep": []}, "at least one label"),
-        ({"threshold": 1.5}, "between 0 and 1"),
+        ({"keep": []}, "keep is empty"),
+        ({"threshold": 1.5}, "a number from 0 to 1"),
         ({"threshold": "high"}, "a number"),
         ({"labels_column": "text"}, "must differ"),
     ],
@@ -270,7 +270,7 @@ def test_clean_with_ray_checks_its_arguments_before_starting_ray(model_dir, tmp_
         (([page], tmp_path), {}, "is a directory"),
         (([page], tmp_path / "out.csv"), {"output_format": "csv"}, "not one of"),
         (([page],), {"model": tmp_path / "no-model"}, "no such model"),
-        (([page],), {"threshold": 2}, "between 0 and 1"),
+        (([page],), {"threshold": 2}, "a number from 0 to 1"),
     ]
     for args, kwargs, message in cases:
         with pytest.raises(NoiseCutError, match=message):
@@ -364,7 +364,7 @@ def test_transformer_validates_parameters_in_fit_not_in_init(model_dir, docs):
     est = NoiseCutTransformer(model=str(model_dir), threshold=2.0, keep="nonsense")  # stored, not checked
     with pytest.raises(ValueError, match="unknown label"):
         est.fit(docs)
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ValueError, match="a number from 0 to 1"):
         est.set_params(keep=None).fit(docs)
     with pytest.raises(NoiseCutError, match="no such model"):
         NoiseCutTransformer(model="/no/such/model").fit(docs)

@@ -403,7 +403,7 @@ warcio = pytest.importorskip("warcio")
 
 
 def make_warc(path: Path, texts, compress: bool = True, kind: str = "conversion") -> list[str]:
-    """A WET (conversion records) or WARC (text/plain and text/html responses); returns the text records' ids."""
+    """A WET (conversion records) or WARC (text/plain and image/png responses); returns the text records' ids."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -416,8 +416,8 @@ def make_warc(path: Path, texts, compress: bool = True, kind: str = "conversion"
             if kind == "conversion":
                 record = writer.create_warc_record(f"https://example.com/{i}", "conversion", payload=io.BytesIO(text.encode()), warc_headers_dict={**date, "Content-Type": "text/plain"})
             else:
-                html = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(f"https://example.com/{i}.html", "response", payload=io.BytesIO(b"<p>html</p>"), http_headers=html, warc_headers_dict=date))
+                image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(f"https://example.com/{i}.png", "response", payload=io.BytesIO(b"\x89PNG\r\n\x1a\n"), http_headers=image, warc_headers_dict=date))
                 plain = StatusAndHeaders("200 OK", [("Content-Type", "text/plain; charset=utf-8")], protocol="HTTP/1.1")
                 record = writer.create_warc_record(f"https://example.com/{i}", "response", payload=io.BytesIO(text.encode()), http_headers=plain, warc_headers_dict=date)
             writer.write_record(record)
@@ -521,7 +521,7 @@ def test_format_from_name(name, fmt):
 def test_input_format(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"A page of plain text.\n")))
     assert input_format(tmp_path) == "dir"
-    assert input_format(tmp_path / "page.html") == "text"
+    assert input_format(tmp_path / "page.html") == "html" and input_format(tmp_path / "notes.md") == "text"
     assert input_format("-") == "text" and input_format("-", "jsonl") == "jsonl"
     with pytest.raises(NoiseCutError, match="is a directory"):
         input_format(tmp_path, "jsonl")

@@ -113,5 +113,7 @@ def test_extras_install_what_their_code_and_docs_need(wheel):
     assert {"dask", "pyarrow"} <= requirements(wheel, "dask")  # dask.dataframe reads and writes with pyarrow
     test = requirements(wheel, "test")
     assert {"pytest", "hypothesis", "pyarrow", "warcio", "ray", "dask", "trafilatura"} <= test
+    html = requirements(wheel, "html")  # the renderers --renderer offers, and charset guessing
+    assert {"html-text", "inscriptis", "charset-normalizer"} <= html <= test
     # A bare torch requirement pulls a CUDA build of several GB: CI installs the CPU build itself
     assert "torch" not in test and "torch" in requirements(wheel, "sequence")

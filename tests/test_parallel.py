@@ -52,12 +52,13 @@ class PoisonedCleaner(Cleaner):
 
     die = False
 
-    def clean_document(self, doc):
-        if any(POISON in line for line in doc.lines):
-            if self.die:
-                os._exit(3)
-            raise RuntimeError("poisoned document")
-        return super().clean_document(doc)
+    def clean_documents(self, docs):
+        for doc in docs:
+            if any(POISON in line for line in doc.lines):
+                if self.die:
+                    os._exit(3)
+                raise RuntimeError("poisoned document")
+        return super().clean_documents(docs)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,9 @@ def documents_bytes(draw) -> bytes:
 
 
 any_bytes = st.one_of(documents_bytes(), st.binary(max_size=400))
+# what a pipe may carry as text: input that opens with gzip's magic bytes is read
+# as gzip by the CLI (and refused when it is not), whatever -I says of the format
+stdin_bytes = any_bytes.filter(lambda data: not data.startswith(b"\x1f\x8b"))
 any_text = st.one_of(documents_text(), st.text(max_size=300), st.text(st.characters(codec=None), max_size=200))
 
 
@@ -297,7 +300,7 @@ def runner():
 
 
 @CLI
-@given(data=any_bytes)
+@given(data=stdin_bytes)
 def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner, data):
     result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -306,7 +309,7 @@ def test_cli_clean_stdin_writes_what_the_api_returns(runner, model_dir, cleaner,
 
 
 @settings(CLI, max_examples=25)
-@given(data=any_bytes)
+@given(data=stdin_bytes)
 def test_cli_explain_stdin_never_fails(runner, model_dir, cleaner, data):
     result = runner.invoke(main, ["clean", "-q", "-j", "1", "-I", "text", "--explain", "-m", str(model_dir)], input=data, catch_exceptions=False)
     assert result.exit_code == 0, result.output

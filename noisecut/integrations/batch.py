@@ -40,13 +40,62 @@ import pandas as pd
 from ..cleaner import Cleaner
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from ..labels import KEEP_DEFAULT, Label, parse_label
+from ..io.records import TEXT_FIELD_DEFAULT
+from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
-from ..policy import THRESHOLD_DEFAULT
+from ..parallel import Output, clean_batch
+from ..policy import PRESETS, THRESHOLD_DEFAULT, check_keep
+from ..policy import check_threshold as check_threshold_value
+
+TEXT_COLUMN_DEFAULT = TEXT_FIELD_DEFAULT  # as ``noisecut clean --text-field``
 
 
-class CleanBatch:
-    """Clean ``batch[text_column]`` of a pandas DataFrame, row by row.
+def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
+    """Labels or label names (or ``"body,heading"``) as a frozenset of ``Label``; None is the default set."""
+    if keep is None:
+        return KEEP_DEFAULT
+    try:
+        return check_keep(keep)
+    except (TypeError, ValueError) as error:
+        raise NoiseCutError(str(error)) from None
+
+
+def check_threshold(threshold: float | str) -> float | str:
+    """A number from 0 to 1, or a preset name (``PRESETS``) that the ``Cleaner`` reads from its model."""
+    if isinstance(threshold, str) and threshold in PRESETS:
+        return threshold
+    try:
+        return check_threshold_value(threshold)
+    except (TypeError, ValueError) as error:
+        raise NoiseCutError(str(error)) from None
+
+
+class LazyCleaner:
+    """The settings of a ``Cleaner``, checked at once; the ``Cleaner`` itself loads on
+    first use, once per instance, and is never pickled (only the settings travel to workers)."""
+
+    def set_cleaner(self, model, keep, threshold, dedupe) -> None:
+        self.model = model
+        self.keep = parse_keep(keep)
+        self.threshold = check_threshold(threshold)
+        self.dedupe = bool(dedupe)
+        self._cleaner: Cleaner | None = None
+
+    @property
+    def cleaner(self) -> Cleaner:
+        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
+        if self._cleaner is None:
+            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+        return self._cleaner
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cleaner"] = None
+        return state
+
+
+class CleanBatch(LazyCleaner):
+    """Clean ``batch[text_column]`` of a pandas DataFrame, its documents read by the model in batches.
 
     Parameters
     ----------
@@ -77,37 +126,19 @@ class CleanBatch:
     def __init__(
         self,
         model: Model | str | None = None,
-        text_column: str = "text",
+        text_column: str = TEXT_COLUMN_DEFAULT,
         output_column: str | None = None,
         keep: Iterable[Label | str] | str = KEEP_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,
         labels_column: str | None = None,
         dedupe: bool = True,
     ):
-        self.model = model
+        self.set_cleaner(model, keep, threshold, dedupe)
         self.text_column = text_column
         self.output_column = output_column or text_column
-        self.keep = parse_keep(keep)
-        self.threshold = check_threshold(threshold)
-        self.dedupe = bool(dedupe)
         self.labels_column = labels_column
         if labels_column is not None and labels_column in (text_column, self.output_column):
             raise NoiseCutError(f"labels_column {labels_column!r} must differ from the text and output columns")
-        self._cleaner: Cleaner | None = None
-
-    # -- the model, loaded once per instance and never pickled -------------
-
-    @property
-    def cleaner(self) -> Cleaner:
-        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
-        if self._cleaner is None:
-            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
-        return self._cleaner
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_cleaner"] = None
-        return state
 
     def __dask_tokenize__(self):
         # a saved Model is named by its digest; an unsaved one gets a token of its own
@@ -126,29 +157,37 @@ class CleanBatch:
         if self.text_column not in batch.columns:
             raise NoiseCutError(f"no column {self.text_column!r} in the batch (columns: {', '.join(map(str, batch.columns))})")
         column = batch[self.text_column]
-        cleaned, labels = [], []
-        for where, value in zip(batch.index, column.tolist()):
-            text, line_labels = self.clean_value(value, where)
-            cleaned.append(text)
-            labels.append(line_labels)
+        values = column.tolist()
+        cleaned, labels = self.clean_values(values, list(batch.index))
         dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
         new = {self.output_column: pd.Series(cleaned, index=batch.index, dtype=dtype)}
         if self.labels_column is not None:
             new[self.labels_column] = pd.Series(labels, index=batch.index, dtype=object)
         return batch.assign(**new)
 
+    def clean_values(self, values: list, where: list | None = None) -> tuple[list, list]:
+        """``(cleaned, labels)`` for a list of cells, the model reading them in batches;
+        labels are None unless ``labels_column`` is set. ``where``: the cells' index,
+        for errors (None: a cell is named by its row number)."""
+        present = [i for i, value in enumerate(values) if not is_missing(value)]
+        for i in present:
+            if not isinstance(values[i], (str, bytes)):
+                place = f"row {i}" if where is None else f"index {where[i]!r}"
+                raise NoiseCutError(f"column {self.text_column!r}, {place}: expected str or bytes, got {type(values[i]).__name__}")
+        cleaned, labels = list(values), [None] * len(values)
+        if not present:  # no model loaded for an empty batch (``meta``)
+            return cleaned, labels
+        docs = [Document.from_text(values[i]) if isinstance(values[i], str) else Document.from_bytes(values[i]) for i in present]
+        results = clean_batch(self.cleaner, docs, Output(labels=self.labels_column is not None))
+        for i, (text, line_labels) in zip(present, results):
+            cleaned[i] = text if isinstance(values[i], str) else encode(text)
+            labels[i] = line_labels
+        return cleaned, labels
+
     def clean_value(self, value, where=None) -> tuple:
         """``(cleaned, labels)`` for one cell; labels is None unless ``labels_column`` is set."""
-        if is_missing(value):
-            return value, None
-        if not isinstance(value, (str, bytes)):
-            raise NoiseCutError(f"column {self.text_column!r}, index {where!r}: expected str or bytes, got {type(value).__name__}")
-        if self.labels_column is None:
-            return (self.cleaner.clean(value) if isinstance(value, str) else self.cleaner.clean_bytes(value)), None
-        doc = Document.from_text(value) if isinstance(value, str) else Document.from_bytes(value)
-        results = self.cleaner.classify(doc)
-        text = doc.join([r.index for r in results if r.kept])
-        return (text if isinstance(value, str) else encode(text)), [r.label.value if r.label else None for r in results]
+        cleaned, labels = self.clean_values([value], [where])
+        return cleaned[0], labels[0]
 
     def map_iter(self, batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """The iterator form Spark's ``mapInPandas`` wants: one cleaned frame per batch."""
@@ -176,31 +215,6 @@ class CleanBatch:
         if self.labels_column is not None and self.labels_column not in names:
             fields.append(StructField(self.labels_column, ArrayType(StringType(), True), True))
         return StructType(fields)
-
-
-def parse_keep(keep: Iterable[Label | str] | str | None) -> frozenset[Label]:
-    """Labels or label names (or ``"body,heading"``) as a frozenset of ``Label``; None is the default set."""
-    if keep is None:
-        return KEEP_DEFAULT
-    if isinstance(keep, (str, Label)):
-        keep = [keep] if isinstance(keep, Label) else [name for name in keep.split(",") if name.strip()]
-    try:
-        labels = frozenset(k if isinstance(k, Label) else parse_label(str(k)) for k in keep)
-    except (TypeError, ValueError) as error:
-        raise NoiseCutError(f"keep: {error}") from None
-    if not labels:
-        raise NoiseCutError("keep: name at least one label to keep")
-    return labels
-
-
-def check_threshold(threshold) -> float:
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise NoiseCutError(f"threshold must be a number between 0 and 1, got {threshold!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise NoiseCutError(f"threshold must be between 0 and 1, got {threshold!r}")
-    return value
 
 
 def is_missing(value) -> bool:

@@ -36,7 +36,6 @@ Decisions, written down once:
 from __future__ import annotations
 
 import contextlib
-import itertools
 from typing import Iterable, Iterator
 
 from datatrove.data import Document as DatatroveDocument
@@ -45,19 +44,19 @@ from datatrove.pipeline.formatters.base import BaseFormatter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.typeshelper import StatHints
 
-from ..cleaner import Cleaner
+from ..batching import chunks
 from ..document import Document
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import check_threshold, parse_keep
+from .batch import LazyCleaner
 
 BATCH_SIZE_DEFAULT = 64  # documents per clean_many call
 EMPTY_REASON = "empty"
 
 
-class NoiseCutFormatter(BaseFormatter):
+class NoiseCutFormatter(LazyCleaner, BaseFormatter):
     """Remove boilerplate lines from every ``Document``'s text, in chunks.
 
     Parameters
@@ -94,26 +93,10 @@ class NoiseCutFormatter(BaseFormatter):
         super().__init__()
         if not isinstance(batch_size, int) or batch_size < 1:
             raise NoiseCutError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.model = model
-        self.keep = parse_keep(keep)
-        self.threshold = check_threshold(threshold)
-        self.dedupe = bool(dedupe)
+        self.set_cleaner(model, keep, threshold, dedupe)
         self.drop_empty = bool(drop_empty)
         self.exclusion_writer = exclusion_writer
         self.batch_size = batch_size
-        self._cleaner: Cleaner | None = None
-
-    @property
-    def cleaner(self) -> Cleaner:
-        """The ``Cleaner``, loaded on first use (touch it to fail fast on a bad model)."""
-        if self._cleaner is None:
-            self._cleaner = Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
-        return self._cleaner
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_cleaner"] = None
-        return state
 
     def format(self, text: str) -> str:
         """One text cleaned: what ``run`` does to each document, batch by batch."""
@@ -123,7 +106,7 @@ class NoiseCutFormatter(BaseFormatter):
         if data is None:
             return
         with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
-            for batch in _chunks(data, self.batch_size):
+            for batch in chunks(data, self.batch_size):
                 for i, doc in enumerate(batch):
                     if not isinstance(doc.text, str):
                         raise NoiseCutError(f"document {doc.id!r} (batch item {i}): text is {type(doc.text).__name__}, expected str")
@@ -155,9 +138,3 @@ class NoiseCutFormatter(BaseFormatter):
 def content_lines(text: str) -> int:
     """Non-blank lines of ``text``, split as ``Document`` splits (the lines that get a label)."""
     return len(Document.from_text(text).content_indices())
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk

@@ -13,9 +13,9 @@ streaming ``IterableDataset``. It returns only the columns it writes, which
 
 Decisions, written down once:
 
-* **Batched.** The texts of a batch are cleaned with one
-  ``Cleaner.clean_many`` call. With ``labels_column`` each text is classified
-  on its own (``Cleaner.classify``), which gives the labels and the text at once.
+* **Batched.** The texts of a batch are cleaned together, as ``CleanBatch``
+  cleans a pandas batch (``CleanBatch.clean_values``: the model reads them in
+  batches). With ``labels_column`` the same pass gives the labels.
 * **The model loads once per process** and is reused for every batch with
   the same model and policy (``map`` with ``num_proc`` runs the function in
   worker processes: each loads it once).
@@ -30,14 +30,11 @@ from pathlib import Path
 from typing import Iterable
 
 from ..cleaner import Cleaner
-from ..document import ENCODING, ERRORS, encode
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch, is_missing
-
-TEXT_COLUMN_DEFAULT = "text"
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch
 
 _cleaners: dict[tuple, Cleaner] = {}  # one per model and policy, per process
 
@@ -74,32 +71,10 @@ def clean_batch(
     if text_column not in batch:
         raise NoiseCutError(f"no column {text_column!r} in the batch (columns: {', '.join(map(str, batch.keys()))})")
     clean._cleaner = _cleaner(clean)
-    values = list(batch[text_column])
+    cleaned, labels = clean.clean_values(list(batch[text_column]))
     if labels_column is None:
-        return {clean.output_column: clean_values(clean, values)}
-    cleaned, labels = zip(*(clean.clean_value(value, row) for row, value in enumerate(values))) if values else ((), ())
-    return {clean.output_column: list(cleaned), labels_column: list(labels)}
-
-
-def clean_values(clean: CleanBatch, values: list) -> list:
-    """``values`` cleaned in one ``clean_many`` call; missing values stay missing, bytes stay bytes.
-
-    Shared with the NeMo Curator stage, which cleans a DataFrame column the same way.
-    """
-    rows, texts = [], []
-    for row, value in enumerate(values):
-        if is_missing(value):
-            continue
-        if isinstance(value, bytes):
-            value = value.decode(ENCODING, ERRORS)  # as Cleaner.clean_bytes decodes
-        elif not isinstance(value, str):
-            raise NoiseCutError(f"column {clean.text_column!r}, row {row}: expected str or bytes, got {type(value).__name__}")
-        rows.append(row)
-        texts.append(value)
-    out = list(values)
-    for row, text in zip(rows, clean.cleaner.clean_many(texts)):
-        out[row] = encode(text) if isinstance(values[row], bytes) else text
-    return out
+        return {clean.output_column: cleaned}
+    return {clean.output_column: cleaned, labels_column: labels}
 
 
 def _cleaner(clean: CleanBatch) -> Cleaner:

@@ -9,8 +9,9 @@ Ray (``pip install 'noisecut[nemo]'``; Python 3.11 or later)::
         JsonlWriter("clean/"),
     ]).run()
 
-* ``NoiseCutStage`` takes a ``DocumentBatch`` and cleans its text column with
-  one ``Cleaner.clean_many`` call; ``setup`` loads the model once per worker.
+* ``NoiseCutStage`` takes a ``DocumentBatch`` and cleans its text column as
+  ``CleanBatch`` cleans a pandas batch (the model reads the documents in
+  batches); ``setup`` loads the model once per worker.
   Other columns are kept; documents stay, with ``""`` if every line was noise
   (``drop_empty=True`` drops them).
 * ``NoiseCutModifier`` is the ``DocumentModifier`` form, for ``Modify``: one
@@ -33,13 +34,12 @@ from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch
-from .hf import clean_values
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch
 
 
 @dataclass
 class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
-    """Clean ``text_field`` of every ``DocumentBatch`` (one ``clean_many`` call per batch).
+    """Clean ``text_field`` of every ``DocumentBatch`` (``CleanBatch.clean_values``, batched).
 
     ``model``, ``keep``, ``threshold`` and ``dedupe`` are as for ``Cleaner``
     (``keep`` may be label names); ``output_field`` None overwrites
@@ -47,7 +47,7 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
     """
 
     model: Model | str | None = None
-    text_field: str = "text"
+    text_field: str = TEXT_COLUMN_DEFAULT
     output_field: str | None = None
     keep: Iterable[Label | str] | str = KEEP_DEFAULT
     threshold: float = THRESHOLD_DEFAULT
@@ -73,7 +73,7 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
         frame = task.to_pandas().copy()
         if self.text_field not in frame.columns:
             raise NoiseCutError(f"no column {self.text_field!r} in the batch (columns: {', '.join(map(str, frame.columns))})")
-        cleaned = clean_values(self._clean, frame[self.text_field].tolist())
+        cleaned, _ = self._clean.clean_values(frame[self.text_field].tolist())
         frame[self._clean.output_column] = cleaned
         if self.drop_empty:
             frame = frame[[text != "" and text != b"" for text in cleaned]]

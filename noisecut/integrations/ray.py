@@ -36,7 +36,6 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from itertools import islice
 from pathlib import Path
 from typing import Iterable
 
@@ -45,7 +44,7 @@ from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import CleanBatch, check_threshold, parse_keep
+from .batch import TEXT_COLUMN_DEFAULT, CleanBatch, check_threshold, parse_keep
 
 FORMATS = ("jsonl", "parquet", "text")
 
@@ -58,7 +57,7 @@ def clean_with_ray(
     keep: Iterable[Label | str] | str = KEEP_DEFAULT,
     threshold: float = THRESHOLD_DEFAULT,
     dedupe: bool = True,
-    text_column: str = "text",
+    text_column: str = TEXT_COLUMN_DEFAULT,
     output_column: str | None = None,
     labels_column: str | None = None,
     input_format: str | None = None,
@@ -133,10 +132,7 @@ def clean_with_ray(
     try:
         write_dataset(cleaned, output, output_format, output_column or text_column, decode_bytes=raw_bytes)
     except Exception as error:  # a NoiseCutError raised in a worker arrives wrapped by Ray
-        user_error = _user_error(error)
-        if user_error is error:
-            raise
-        raise user_error from None
+        _raise_user_error(error)
     return output
 
 
@@ -154,8 +150,8 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
     bounded and results come back in input order. ``quiet`` keeps Ray's own
     log lines off stderr.
     """
-    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_one
-    from ..document import Document
+    from ..batching import chunks
+    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, payload
 
     ray = _import_ray()
 
@@ -166,7 +162,7 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
             self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe)
 
         def clean(self, payloads, output):
-            return [clean_one(self.cleaner, Document(lines, ends, bom), output) for lines, ends, bom in payloads]
+            return clean_payloads(self.cleaner, payloads, output)
 
     def engine(docs, spec, jobs, output):
         model = Model.load(spec.model)  # a bad model fails before Ray starts
@@ -178,11 +174,9 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
         pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
         in_flight: deque = deque()
         window = size * CHUNKS_PER_WORKER
-        docs = iter(docs)
         try:
-            for n, batch in enumerate(iter(lambda: list(islice(docs, CHUNK_DOCS)), [])):
-                payloads = [(d.lines, d.ends, d.bom) for d in batch]
-                in_flight.append((batch, pool[n % size].clean.remote(payloads, output)))
+            for n, batch in enumerate(chunks(docs, CHUNK_DOCS)):
+                in_flight.append((batch, pool[n % size].clean.remote([payload(d) for d in batch], output)))
                 if len(in_flight) >= window:
                     yield from _ray_results(ray, *in_flight.popleft())
             while in_flight:
@@ -202,10 +196,7 @@ def _ray_results(ray, batch, ref):
             f"a Ray actor died while cleaning documents {batch[0].id} to {batch[-1].id} (killed, or out of memory?)"
         ) from None
     except ray.exceptions.RayError as error:
-        user_error = _user_error(error)
-        if user_error is error:
-            raise
-        raise user_error from None
+        _raise_user_error(error)
     for doc, (text, labels) in zip(batch, results):
         yield doc, text, labels
 
@@ -232,7 +223,7 @@ def connect(address: str | None = None, quiet: bool = False) -> None:
             ray.init(address=address)
 
 
-def read_dataset(source, *, text_column: str = "text", input_format: str | None = None, blocks: int | None = None):
+def read_dataset(source, *, text_column: str = TEXT_COLUMN_DEFAULT, input_format: str | None = None, blocks: int | None = None):
     """``(dataset, raw_bytes)`` for ``source``; ``raw_bytes`` when the texts are bytes (text files).
 
     ``blocks`` splits a DataFrame into that many blocks (at most one per row),
@@ -263,18 +254,15 @@ def read_dataset(source, *, text_column: str = "text", input_format: str | None 
 def write_dataset(ds, output: Path, output_format: str, column: str, decode_bytes: bool = False) -> None:
     """Write ``ds`` as a directory of Parquet or JSONL files, or ``column`` as one text file."""
     if output_format == "text":
-        from ..document import encode
-        from ..io.files import write_output
+        from ..io.text import text_writer
 
-        def chunks():
+        with text_writer(output) as write:  # as `noisecut clean -o`: each document starts on a line of its own
             for batch in ds.iter_batches(batch_format="pandas"):
                 for value in batch[column].tolist():
+                    if isinstance(value, bytes):
+                        value = value.decode("utf-8", "surrogateescape")
                     if isinstance(value, str):
-                        yield encode(value)
-                    elif isinstance(value, bytes):
-                        yield value
-
-        write_output(chunks(), output)
+                        write(None, value)
         return
     _check_output(output, output_format)
     if output_format == "parquet":
@@ -370,6 +358,14 @@ def _user_error(error: BaseException) -> BaseException:
         seen = seen.__cause__
     found = _WRAPPED_ERROR.findall(str(error))
     return NoiseCutError(found[-1]) if found else error
+
+
+def _raise_user_error(error: BaseException):
+    """Raise the NoiseCutError a worker raised (``_user_error``) on its own, else ``error`` as it is."""
+    user_error = _user_error(error)
+    if user_error is error:
+        raise error
+    raise user_error from None
 
 
 _WRAPPED_ERROR = re.compile(r"^(?:noisecut\.errors\.)?NoiseCutError: (.*)$", re.MULTILINE)

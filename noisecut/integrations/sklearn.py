@@ -86,7 +86,7 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     def transform(self, X) -> list[str]:
         """The cleaned text of each document in ``X``."""
         check_is_fitted(self)
-        return [self.cleaner_.clean(text) for text in _check_texts(X)]
+        return list(self.cleaner_.clean_many(_check_texts(X)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

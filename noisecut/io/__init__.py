@@ -1,9 +1,11 @@
 """Reading and writing documents: one module per format; atomic writes live here.
 
-* ``text``: a text file is a document; a directory of ``.txt`` files mirrors into another
+* ``text``: a text file (or an HTML page) is a document; a directory of ``.txt`` and ``.html`` files mirrors into another
+* ``html``: HTML in: a page's bytes decoded as a browser would, rendered to lines (html_text or inscriptis)
 * ``jsonl``: JSON Lines, plain or gzip'd
 * ``parquet``: Parquet via pyarrow, in record batches
 * ``warc``: Common Crawl WET/WARC via warcio
+* ``records``: a JSONL or Parquet record as a document, and back with its other fields
 * ``files``: opening inputs, atomic outputs, what to do with a bad record
 * ``formats``: which format a path holds, and its reader or writer
 * ``pipeline``: ``clean_files`` (the ``noisecut clean`` command) and ``clean_stream``

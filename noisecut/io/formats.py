@@ -1,12 +1,17 @@
 """Which format a path holds or should get, and the reader or writer for it.
 
-Formats: ``text`` (a file is a document), ``jsonl``, ``parquet``, ``wet`` and
-``warc`` (read only; written as ``wet``), ``dir`` (a directory of ``.txt``
-files). Given explicitly, or inferred: a directory is ``dir``; ``.jsonl``,
-``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc`` (each but Parquet
-also with ``.gz``) name their format; ``.txt`` is ``text``; anything else
-(stdin too) is ``text`` unless its first non-blank line is a JSON object,
-which is refused as ambiguous (``-I jsonl`` or ``-I text`` decides).
+Formats: ``text`` (a file is a document), ``html`` (a file is a page,
+rendered to text; read only), ``jsonl``, ``parquet``, ``wet`` and ``warc``
+(read only; written as ``wet``), ``dir`` (a directory of ``.txt`` and
+``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
+``.jsonl``, ``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc``,
+``.html``, ``.htm``, ``.xhtml``, ``.shtml`` (each but Parquet also with
+``.gz``) name their format; ``.txt`` is ``text``. A ``.txt`` file, a file of
+any other name and stdin are ``html`` when they start like a page
+(``<!doctype html``, ``<html``), else ``text``; but a file of no known
+name, or stdin, whose first non-blank line is a JSON object is refused as
+ambiguous (``-I jsonl`` or ``-I text`` decides). ``-I text`` cleans markup
+as text.
 
 ``format_from_name`` is the one guesser every entry point uses (the CLI,
 ``clean_files``, ``clean_with_ray``).
@@ -22,9 +27,10 @@ from typing import Iterable, Iterator
 from ..document import Document
 from ..errors import NoiseCutError
 from .files import RecordErrors, head, is_stdio
+from .html import RENDERER_DEFAULT, is_html_name, looks_like_html
 from .records import TEXT_FIELD_DEFAULT
 
-INPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "warc", "dir")
+INPUT_FORMATS = ("text", "html", "jsonl", "parquet", "wet", "warc", "dir")
 OUTPUT_FORMATS = ("text", "jsonl", "parquet", "wet", "dir")
 RECORD_OUTPUTS = ("jsonl", "parquet")  # the outputs that can carry fields and labels
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".wet": "wet", ".warc": "warc", ".txt": "text"}
@@ -35,6 +41,8 @@ def format_from_name(path: str | Path) -> str | None:
     name = Path(str(path)).name.lower()
     if name.endswith(".parquet"):
         return "parquet"
+    if is_html_name(name):
+        return "html"
     if name.endswith(".gz"):
         name = name[:-3]
     return _SUFFIXES.get(Path(name).suffix)
@@ -59,14 +67,19 @@ def input_format(path: str | Path, given: str | None = None) -> str:
             return "dir"
         named = format_from_name(path)
         readable = is_stdio(path) or Path(path).is_file()
-        if named is None and readable and starts_with_json_object(head(path)):
+        if named not in (None, "text") or not readable:
+            return named or "text"
+        start = head(path)
+        if looks_like_html(start):
+            return "html"
+        if named is None and starts_with_json_object(start):
             what = "stdin" if is_stdio(path) else str(path)
             raise NoiseCutError(
                 f"{what}: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text to clean it as one text"
             )
         return named or "text"
     if given == "dir" and not is_dir:
-        raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt files)")
+        raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt and .html files)")
     if given != "dir" and is_dir:
         raise NoiseCutError(f"{path}: is a directory (pass files, or --input-format dir)")
     if given == "parquet" and is_stdio(path):
@@ -86,40 +99,47 @@ def output_format(output: str | Path | None, given: str | None, inputs: Iterable
         return given
     if not is_stdio(output):
         named = format_from_name(output)
+        if named == "html":
+            raise NoiseCutError(f"{output}: the cleaned page is written as text, not HTML; name the output .txt or pass -O text")
         if named:
             return "wet" if named == "warc" else named
         names_directory = str(output).endswith(("/", os.sep))
         if not explain and (names_directory or Path(output).is_dir() or inputs == {"dir"}):
             return "dir"
-    if inputs <= {"text", "dir"}:
+    if inputs <= {"text", "html", "dir"}:
         return "text"
     if inputs == {"parquet"} and not is_stdio(output):
         return "parquet"
     return "jsonl"  # records, WET/WARC, or a mix: JSONL keeps every field
 
 
-def open_reader(path: str | Path, fmt: str, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT, warc_stats=None) -> Iterator[Document]:
-    """The documents of one input."""
+def open_reader(path: str | Path, fmt: str, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT, warc_stats=None,
+                renderer: str = RENDERER_DEFAULT, html_field: str | None = None) -> Iterator[Document]:
+    """The documents of one input; HTML is rendered by ``renderer``, records' ``html_field`` (if given) is HTML."""
     if fmt == "text":
         from .text import read_text
 
         return read_text(path, errors)
+    if fmt == "html":
+        from .text import read_html
+
+        return read_html(path, errors, renderer)
     if fmt == "dir":
         from .text import read_directory
 
-        return read_directory(path, errors)
+        return read_directory(path, errors, renderer)
     if fmt == "jsonl":
         from .jsonl import read_jsonl
 
-        return read_jsonl(path, errors, text_field)
+        return read_jsonl(path, errors, text_field, html_field, renderer)
     if fmt == "parquet":
         from .parquet import read_parquet
 
-        return read_parquet(path, errors, text_field)
+        return read_parquet(path, errors, text_field, html_field, renderer)
     if fmt in ("wet", "warc"):
         from .warc import read_warc
 
-        return read_warc(path, errors, warc_stats)
+        return read_warc(path, errors, warc_stats, renderer)
     raise ValueError(f"unknown input format {fmt!r}")
 
 

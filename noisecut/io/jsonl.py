@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Iterator
 
 from .files import READ_ERRORS, RecordErrors, open_input, open_output
-from .records import TEXT_FIELD_DEFAULT, Record, output_record, text_problem
+from .html import RENDERER_DEFAULT
+from .records import TEXT_FIELD_DEFAULT, Record, output_record, read_record
 from .text import Write
 
 BOM = b"\xef\xbb\xbf"
 
 
-def read_jsonl(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT) -> Iterator[Record]:
-    """Each line's object as a ``Record`` of ``text_field``; bad lines go to ``errors``."""
+def read_jsonl(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT,
+               html_field: str | None = None, renderer: str = RENDERER_DEFAULT) -> Iterator[Record]:
+    """Each line's object as a ``Record`` of ``text_field`` (or of ``html_field`` rendered); bad lines go to ``errors``."""
     name = str(path)
     with open_input(path) as f:
         number = 0
@@ -31,14 +33,16 @@ def read_jsonl(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FI
                     line = line[len(BOM):]
                 if not line.strip():
                     continue
-                record = _parse(line, name, number, errors, text_field)
+                record = _parse(line, name, number, errors)
                 if record is not None:
-                    yield Record.from_record(record, text_field, name, number)
+                    record = read_record(record, text_field, html_field, renderer, name, number, errors)
+                if record is not None:
+                    yield record
         except READ_ERRORS as error:
             errors.unreadable(name, number + 1, f"unreadable ({error})")
 
 
-def _parse(line: bytes, name: str, number: int, errors: RecordErrors, text_field: str) -> dict | None:
+def _parse(line: bytes, name: str, number: int, errors: RecordErrors):
     try:
         record = json.loads(line)
     except UnicodeDecodeError as error:
@@ -46,10 +50,6 @@ def _parse(line: bytes, name: str, number: int, errors: RecordErrors, text_field
         return None
     except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
         errors(name, number, f"invalid JSON ({error})")
-        return None
-    problem = text_problem(record, text_field)
-    if problem:
-        errors(name, number, problem)
         return None
     return record
 

@@ -14,7 +14,8 @@ from typing import Iterator
 
 from ..errors import NoiseCutError
 from .files import RecordErrors, open_output
-from .records import TEXT_FIELD_DEFAULT, Record, output_record, text_problem
+from .html import RENDERER_DEFAULT
+from .records import HTML_OPTION, TEXT_FIELD_DEFAULT, TEXT_OPTION, Record, output_record, read_record
 from .text import Write
 
 READ_BATCH_ROWS = 256        # rows per batch read
@@ -42,33 +43,34 @@ def open_parquet(path: str | Path):
         raise NoiseCutError(f"{path}: not a readable Parquet file ({error})") from None
 
 
-def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT):
-    """The file's Arrow schema, checked to hold a string column ``text_field``."""
+def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT, html_field: str | None = None):
+    """The file's Arrow schema, checked to hold a string column ``text_field`` (or a string or binary ``html_field``)."""
     pa = _pyarrow()
     schema = open_parquet(path).schema_arrow
-    if text_field not in schema.names:
-        raise NoiseCutError(f"{path}: no column {text_field!r} (columns: {', '.join(schema.names)}; choose one with --text-field)")
-    kind = schema.field(text_field).type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        raise NoiseCutError(f"{path}: column {text_field!r} holds {kind}, expected strings")
+    field, option = (html_field, HTML_OPTION) if html_field else (text_field, TEXT_OPTION)
+    if field not in schema.names:
+        raise NoiseCutError(f"{path}: no column {field!r} (columns: {', '.join(schema.names)}; choose one with {option})")
+    kind = schema.field(field).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or (html_field and (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)))):
+        raise NoiseCutError(f"{path}: column {field!r} holds {kind}, expected strings")
     return schema
 
 
-def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT) -> Iterator[Record]:
-    """Each row as a ``Record`` of ``text_field``; a null text goes to ``errors``."""
+def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT,
+                 html_field: str | None = None, renderer: str = RENDERER_DEFAULT) -> Iterator[Record]:
+    """Each row as a ``Record`` of ``text_field`` (or of ``html_field`` rendered); a null text goes to ``errors``."""
     pa = _pyarrow()
     name = str(path)
-    parquet_schema(path, text_field)
+    parquet_schema(path, text_field, html_field)
     number = 0
     try:
         for batch in open_parquet(path).iter_batches(batch_size=READ_BATCH_ROWS):
             for row in batch.to_pylist():
                 number += 1
-                problem = text_problem(row, text_field)
-                if problem:
-                    errors(name, number, problem)
-                    continue
-                yield Record.from_record(row, text_field, name, number)
+                record = read_record(row, text_field, html_field, renderer, name, number, errors)
+                if record is not None:
+                    yield record
     except (pa.ArrowException, OSError, OverflowError, ValueError) as error:
         # to_pylist raises OverflowError/ValueError for out-of-range dates and
         # UnicodeDecodeError (a ValueError) for strings that are not UTF-8
@@ -79,6 +81,8 @@ def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_
 def parquet_writer(path: str | Path | None, text_field: str = TEXT_FIELD_DEFAULT, labels_field: str | None = None, schema=None) -> Iterator[Write]:
     """Rows appended in batches; ``schema`` (the input's) keeps column types, else the first batch decides."""
     pa = _pyarrow()
+    if schema is not None and text_field not in schema.names:  # the text of an HTML column, added after the input's
+        schema = schema.append(pa.field(text_field, pa.string()))
     if schema is not None and labels_field:
         labels_type = pa.list_(pa.string())
         if labels_field in schema.names:

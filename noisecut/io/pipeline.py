@@ -25,6 +25,7 @@ from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
 from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
 from .formats import RECORD_OUTPUTS, input_format, open_reader, open_writer, output_format
+from .html import RENDERER_DEFAULT
 from .records import TEXT_FIELD_DEFAULT
 
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears: short runs show none
@@ -39,6 +40,8 @@ class CleanConfig:
     input_format: str | None = None
     output_format: str | None = None
     text_field: str = TEXT_FIELD_DEFAULT
+    html_field: str | None = None      # records: this field holds HTML, rendered; the cleaned text goes to text_field
+    renderer: str = RENDERER_DEFAULT   # what renders HTML inputs to text
     labels_field: str | None = None
     jobs: int | None = None            # None or 0: every core
     on_error: str = ON_ERROR_DEFAULT   # "stop" or "skip"
@@ -62,7 +65,7 @@ class CleanConfig:
 class CleanStats:
     documents: int = 0   # written
     skipped: int = 0     # bad records left out (--on-error skip)
-    not_text: int = 0    # WARC records that are not plain text
+    not_text: int = 0    # WARC records that are neither plain text nor HTML
     seconds: float = 0.0
     lines: int = 0       # non-blank input lines
     kept: int | None = 0  # of which kept (None: not counted, for --explain)
@@ -133,14 +136,15 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
     formats = [input_format(source, config.input_format) for source in sources]
     out_format = output_format(config.output, config.output_format, formats, config.explain)
     _check(config, sources, formats, out_format)
-    schema = _parquet_schema(sources, config.text_field) if out_format == "parquet" and set(formats) == {"parquet"} else None
+    schema = _parquet_schema(sources, config.text_field, config.html_field) if out_format == "parquet" and set(formats) == {"parquet"} else None
     engine = clean_documents if config.engine == "local" else _ray_engine(config)
 
     from .warc import WarcStats
 
     errors, warc_stats, stats = RecordErrors(config.on_error, log), WarcStats(), CleanStats()
     docs = chain.from_iterable(
-        open_reader(source, fmt, errors, config.text_field, warc_stats) for source, fmt in zip(sources, formats)
+        open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field)
+        for source, fmt in zip(sources, formats)
     )
     output = Output(labels=bool(config.labels_field), explain=config.explain)
     with reading_progress():
@@ -151,7 +155,7 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
     stats.skipped, stats.not_text, stats.seconds = errors.skipped, warc_stats.not_text, time.perf_counter() - started
     if stats.not_text and not config.quiet:
-        log(f"left out {stats.not_text} WARC records that are not plain text (HTML is not rendered)")
+        log(f"left out {stats.not_text} WARC records that are neither plain text nor HTML")
     if stats.skipped and config.quiet:
         log(f"skipped {_plural(stats.skipped, 'record')}")
     if not config.quiet:
@@ -165,7 +169,7 @@ def _no_documents(sources: list[str], skipped: int, not_text: int) -> str:
     if skipped:
         why.append(f"{_plural(skipped, 'record')} skipped")
     if not_text:
-        why.append(f"{not_text} WARC records not plain text")
+        why.append(f"{not_text} WARC records neither plain text nor HTML")
     return f"no documents in {names}" + (f" ({', '.join(why)})" if why else "") + "; nothing written"
 
 
@@ -173,10 +177,10 @@ def _input_bytes(sources: list[str], formats: list[str]) -> int | None:
     """The bytes the inputs hold on disk, when every input is a file read through ``open_input``."""
     if any(is_stdio(source) for source in sources) or "parquet" in formats:
         return None
-    from .text import text_files
+    from .text import directory_files
 
     return sum(
-        sum(p.stat().st_size for p in text_files(source)) if fmt == "dir" else Path(source).stat().st_size
+        sum(p.stat().st_size for p in directory_files(source)) if fmt == "dir" else Path(source).stat().st_size
         for source, fmt in zip(sources, formats)
     )
 
@@ -209,11 +213,19 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
             raise NoiseCutError("directory output needs -o OUTDIR")
         if formats != ["dir"]:
             raise NoiseCutError(f"{output}: directory output mirrors one input directory; got {', '.join(sources)}")
-    from .text import TEXT_SUFFIX, text_files
+        from .text import check_output_names
+
+        check_output_names(sources[0])
+    from .html import renderer
+    from .text import directory_files
 
     for source, fmt in zip(sources, formats):
-        if fmt == "dir" and next(text_files(source), None) is None:
-            raise NoiseCutError(f"{source}: no {TEXT_SUFFIX} files in this directory; nothing to clean")
+        if fmt == "dir" and next(directory_files(source), None) is None:
+            raise NoiseCutError(f"{source}: no .txt or .html files in this directory; nothing to clean")
+    if config.html_field and not set(formats) & {"jsonl", "parquet"}:
+        raise NoiseCutError("--html-field names a field of JSONL or Parquet records; none of the inputs is")
+    if config.html_field or "html" in formats:
+        renderer(config.renderer)  # a missing renderer stops here, before any output
     if config.explain and out_format != "text":
         raise NoiseCutError(f"--explain prints a table per line; it cannot be written as {out_format}")
     if config.labels_field and out_format not in RECORD_OUTPUTS:
@@ -229,13 +241,13 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
             raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
 
 
-def _parquet_schema(sources: list[str], text_field: str):
+def _parquet_schema(sources: list[str], text_field: str, html_field: str | None = None):
     """The input schema the Parquet output keeps; every input must share it."""
     from .parquet import parquet_schema
 
-    first = parquet_schema(sources[0], text_field)
+    first = parquet_schema(sources[0], text_field, html_field)
     for source in sources[1:]:
-        if not parquet_schema(source, text_field).equals(first, check_metadata=False):
+        if not parquet_schema(source, text_field, html_field).equals(first, check_metadata=False):
             raise NoiseCutError(f"{source}: its columns differ from {sources[0]}'s; write them to separate outputs")
     return first
 

@@ -3,7 +3,10 @@
 A record becomes a ``Record``: a ``Document`` of its text field whose
 ``meta`` holds the record's other fields, untouched, and whose ``fields``
 remembers where the text field sat, so the record is written back with its
-fields in their original order and only the text changed.
+fields in their original order and only the text changed. With an HTML
+field (``--html-field``), the document is that field's page rendered to
+text, and the cleaned text goes to the text field (added last when the
+record has none); the HTML field is passed through like any other.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from ..document import Document
 
 TEXT_FIELD_DEFAULT = "text"
+TEXT_OPTION, HTML_OPTION = "--text-field", "--html-field"  # the options that name the fields, for messages
 
 
 @dataclass
@@ -30,6 +34,17 @@ class Record(Document):
         doc.fields = tuple(record)
         return doc
 
+    @classmethod
+    def from_html_record(cls, record: dict, html_field: str, text_field: str, source: str, number: int, renderer: str) -> "Record":
+        """``record[html_field]`` (a page, str or bytes) rendered to text; raises ``html.UnrenderableHTML``."""
+        from .html import render_document
+
+        doc = cls.from_record({**record, text_field: ""}, text_field, source, number)
+        rendered = render_document(record[html_field], doc.id, renderer_name=renderer)
+        doc.lines, doc.ends, doc.bom = rendered.lines, rendered.ends, rendered.bom
+        doc.fields = tuple(record)
+        return doc
+
 
 def type_name(value) -> str:
     """How a JSON or Arrow value's type reads in an error message."""
@@ -37,17 +52,36 @@ def type_name(value) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-def text_problem(record, text_field: str) -> str | None:
-    """Why ``record`` has no usable text, or None when ``record[text_field]`` is a str."""
+def text_problem(record, text_field: str, option: str = TEXT_OPTION) -> str | None:
+    """Why ``record`` has no usable text, or None when ``record[text_field]`` is a str.
+
+    ``option`` names the field's option (``--html-field``: bytes are a page too)."""
     if not isinstance(record, dict):
         return f"expected an object with a {text_field!r} field, got {type_name(record)}"
     if text_field not in record:
         fields = ", ".join(map(repr, record)) or "none"
-        return f"no {text_field!r} field (fields: {fields}; choose one with --text-field)"
+        return f"no {text_field!r} field (fields: {fields}; choose one with {option})"
     value = record[text_field]
-    if not isinstance(value, str):
+    if not isinstance(value, str) and not (option == HTML_OPTION and isinstance(value, bytes)):
         return f"{text_field!r} is {type_name(value)}, expected a string"
     return None
+
+
+def read_record(record: dict, text_field: str, html_field: str | None, renderer: str, source: str, number: int, errors) -> Record | None:
+    """The ``Record`` of a JSONL or Parquet row (its HTML rendered when ``html_field``), or None after telling ``errors``."""
+    from .html import UnrenderableHTML
+
+    problem = text_problem(record, html_field, HTML_OPTION) if html_field else text_problem(record, text_field)
+    if problem:
+        errors(source, number, problem)
+        return None
+    if not html_field:
+        return Record.from_record(record, text_field, source, number)
+    try:
+        return Record.from_html_record(record, html_field, text_field, source, number, renderer)
+    except UnrenderableHTML as error:
+        errors(source, number, str(error))
+        return None
 
 
 def output_record(doc: Document, text: str, text_field: str, labels_field: str | None = None, labels: list | None = None) -> dict:

@@ -1,8 +1,9 @@
-"""Plain text: a file is a document; a directory of ``.txt`` files mirrors into another.
+"""Plain text: a file is a document; a directory of ``.txt`` (and ``.html``) files mirrors into another.
 
 Bytes are read and written as they are (``Document.from_bytes`` keeps
 invalid UTF-8 byte for byte). A text file may be gzip'd; it is recognised by
-its first bytes.
+its first bytes. An HTML file is rendered to text (``html.render_document``);
+in a directory output its cleaned text is ``NAME.txt``.
 """
 from __future__ import annotations
 
@@ -13,42 +14,81 @@ from typing import Callable, Iterator
 
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from .files import READ_ERRORS, RecordErrors, atomic_open, open_input, open_output
+from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, open_output
+from .html import RENDERER_DEFAULT, UnrenderableHTML, is_html_name, looks_like_html, render_document
 
-TEXT_SUFFIX = ".txt"  # what a directory's documents are called
+TEXT_SUFFIX = ".txt"  # what a directory's documents are called (and its HTML pages' cleaned texts)
 
 Write = Callable[..., None]  # write(doc, text, labels=None)
+
+
+def _read_all(path: str | Path, errors: RecordErrors) -> bytes | None:
+    with open_input(path) as f:
+        try:
+            return f.read()
+        except READ_ERRORS as error:
+            errors.unreadable(str(path), 1, f"unreadable ({error})")
+            return None
 
 
 def read_text(path: str | Path, errors: RecordErrors) -> Iterator[Document]:
     """The whole file (``-``: stdin) as one document whose ``id`` is the path."""
     name = str(path)
-    with open_input(path) as f:
-        try:
-            data = f.read()
-        except READ_ERRORS as error:
-            errors.unreadable(name, 1, f"unreadable ({error})")
-            return
-    yield Document.from_bytes(data, name, {"id": name})
+    data = _read_all(path, errors)
+    if data is not None:
+        yield Document.from_bytes(data, name, {"id": name})
 
 
-def text_files(root: str | Path) -> Iterator[Path]:
-    """The ``.txt`` files under ``root``, in a stable order; hidden files and directories are left out."""
+def read_html(path: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
+    """The page in the file (``-``: stdin), rendered to text, as one document whose ``id`` is the path."""
+    name = str(path)
+    data = _read_all(path, errors)
+    if data is None:
+        return
+    try:
+        yield render_document(data, name, {"id": name}, renderer)
+    except UnrenderableHTML as error:
+        errors(name, 1, str(error))
+
+
+def directory_files(root: str | Path) -> Iterator[Path]:
+    """The ``.txt`` and HTML files under ``root``, in a stable order; hidden files and directories are left out."""
     for parent, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(TEXT_SUFFIX) and not name.startswith("."):
+            if (name.endswith(TEXT_SUFFIX) or is_html_name(name)) and not name.startswith("."):
                 yield Path(parent) / name
 
 
-def read_directory(root: str | Path, errors: RecordErrors) -> Iterator[Document]:
-    """Each ``.txt`` file under ``root`` as a document whose ``id`` is its path relative to ``root`` (with ``/``)."""
+def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
+    """Each file under ``root`` as a document whose ``id`` is its path relative to ``root`` (with ``/``).
+
+    HTML files, and ``.txt`` files that start like a page, are rendered."""
     root = Path(root)
-    for path in text_files(root):
+    for path in directory_files(root):
         rel = path.relative_to(root).as_posix()
-        for doc in read_text(path, errors):
+        html = is_html_name(path.name) or looks_like_html(head(path))
+        for doc in (read_html(path, errors, renderer) if html else read_text(path, errors)):
             doc.id, doc.meta = rel, {"id": rel}
             yield doc
+
+
+def check_output_names(root: str | Path) -> None:
+    """Refuse a directory where two files would be cleaned into one (``a.html`` and ``a.txt``)."""
+    root, seen = Path(root), {}
+    for path in directory_files(root):
+        rel = path.relative_to(root).as_posix()
+        name = output_name(PurePosixPath(rel))
+        if seen.setdefault(name, rel) != rel:
+            raise NoiseCutError(f"{root}: both {seen[name]} and {rel} would be cleaned into {name}; rename one")
+
+
+def output_name(rel: PurePosixPath) -> PurePosixPath:
+    """Where a directory document's cleaned text goes: its own name, or ``NAME.txt`` for an HTML page."""
+    if not is_html_name(rel.name):
+        return rel
+    name = rel.name[:-3] if rel.name.lower().endswith(".gz") else rel.name
+    return rel.with_name(name.rsplit(".", 1)[0] + TEXT_SUFFIX)
 
 
 LINE_BREAK = b"\n"  # added between documents where one ends without a line break
@@ -80,7 +120,7 @@ def text_writer(path: str | Path | None) -> Iterator[Write]:
 
 @contextmanager
 def directory_writer(root: str | Path) -> Iterator[Write]:
-    """Each document to ``root/<doc.id>``, written atomically: a file is there whole or not at all."""
+    """Each document to ``root/<doc.id>`` (an HTML page's to ``NAME.txt``), written atomically: a file is there whole or not at all."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise NoiseCutError(f"{root}: exists and is not a directory")
@@ -89,7 +129,7 @@ def directory_writer(root: str | Path) -> Iterator[Write]:
         rel = PurePosixPath(str(doc.id or ""))
         if not rel.parts or rel.is_absolute() or ".." in rel.parts:
             raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
-        target = root.joinpath(*rel.parts)
+        target = root.joinpath(*output_name(rel).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(target) as f:
             f.write(encode(text))

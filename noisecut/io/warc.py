@@ -1,9 +1,11 @@
 """Common Crawl WET and WARC files via warcio.
 
 Read: WET ``conversion`` records (the extracted text), and in a WARC the
-``response`` and ``resource`` records whose content type is ``text/plain``.
-HTML is not rendered here (noisecut cleans text), so other records are
-skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
+``response`` and ``resource`` records whose content type is ``text/plain``
+(cleaned as they are) or HTML (rendered to text by ``html.render_document``,
+in the charset of the HTTP header, else of the page's ``<meta>``; without a
+Content-Type, a payload that starts like a page). Other records (images,
+scripts, PDFs ...) are skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
 and ``date``; its ``id`` is the record id.
 
 Write: WET, a ``warcinfo`` record then one ``conversion`` record per document
@@ -27,9 +29,11 @@ from .. import __version__
 from ..document import Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, is_stdio, open_input, open_output
+from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, UnrenderableHTML, looks_like_html, render_document
 from .text import Write
 
 TEXT_TYPES = ("text/plain",)  # the payloads cleaned as they are
+UNDECLARED = ""  # the media type of a response without a Content-Type
 CONVERSION = "conversion"
 TEXT_RECORDS = ("response", "resource")
 
@@ -67,10 +71,15 @@ class _Counting(io.RawIOBase):
         return len(data)
 
 
-def _charset(content_type: str | None) -> str:
+def _declared_charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header, if any."""
     message = Message()
     message["content-type"] = content_type or "text/plain"
-    charset = message.get_content_charset() or "utf-8"
+    return message.get_content_charset()
+
+
+def _charset(content_type: str | None) -> str:
+    charset = _declared_charset(content_type) or "utf-8"
     try:
         "".encode(charset)
     except (LookupError, ValueError):  # unknown codec, or a name with a NUL in it
@@ -83,14 +92,15 @@ def _media_type(content_type: str | None) -> str:
 
 
 class WarcStats:
-    """What a WARC reader left out by design (not errors): records that are not plain text."""
+    """What a WARC reader left out by design (not errors): records that are neither plain text nor HTML."""
 
     def __init__(self):
         self.not_text = 0
 
 
-def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = None) -> Iterator[Document]:
-    """The text records of a WET or WARC file (plain or gzip'd, stdin too) as documents."""
+def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = None,
+              renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
+    """The text and HTML records of a WET or WARC file (plain or gzip'd, stdin too) as documents."""
     ArchiveIterator, ArchiveLoadFailed, _ = _warcio()
     name = str(path)
     stats = stats or WarcStats()
@@ -103,7 +113,7 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                 if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
                     errors.unreadable(name, number, "truncated record (its headers end without a Content-Length)")
                     return
-                doc = _document(record, name, number, errors, stats)
+                doc = _document(record, name, number, errors, stats, renderer)
                 if doc is not None:
                     yield doc
             if counted.total > records.offset:
@@ -116,13 +126,13 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
             errors.unreadable(name, number + 1, f"unreadable ({error})")
 
 
-def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats) -> Document | None:
+def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str) -> Document | None:
     headers = record.rec_headers
     if record.rec_type == CONVERSION:
         content_type = headers.get_header("Content-Type")
     elif record.rec_type in TEXT_RECORDS:
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else headers.get_header("Content-Type")
-        if _media_type(content_type) not in TEXT_TYPES:
+        if _media_type(content_type) not in TEXT_TYPES + HTML_MEDIA_TYPES + (UNDECLARED,):
             stats.not_text += 1
             return None
     else:  # warcinfo, request, metadata, revisit: nothing to clean
@@ -132,10 +142,22 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     if missing:
         errors(name, number, f"truncated: the last {missing} bytes of the record are missing")
         return None
-    charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
-    text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
+    media = _media_type(content_type) if record.rec_type != CONVERSION else TEXT_TYPES[0]
+    if media == UNDECLARED:  # no Content-Type: HTML when it starts like a page, else left out
+        if not looks_like_html(payload):
+            stats.not_text += 1
+            return None
+        media = HTML_MEDIA_TYPES[0]
     record_id = headers.get_header("WARC-Record-ID")
     meta = {"url": headers.get_header("WARC-Target-URI"), "warc-record-id": record_id, "date": headers.get_header("WARC-Date")}
+    if media in HTML_MEDIA_TYPES:
+        try:
+            return render_document(payload, record_id or f"{name}:{number}", meta, renderer, _declared_charset(content_type))
+        except UnrenderableHTML as error:
+            errors(name, number, str(error))
+            return None
+    charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
+    text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
     return Document.from_text(text, record_id or f"{name}:{number}", meta)
 
 

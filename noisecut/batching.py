@@ -1,0 +1,106 @@
+"""What the model reads at once: documents in batches, huge documents in windows.
+
+The model runs fastest over many documents together (one feature pass, one
+GRU step for every document's next line; ``Model.predict_proba_batch``), and
+each document's result is the one it gets alone. Two limits keep memory
+bounded whatever the input:
+
+* ``batches`` groups a stream of documents, in order, into lists of at most
+  ``BATCH_LINES`` lines and ``BATCH_CHARS`` characters (a document over
+  either limit is a batch by itself). It reads the stream lazily: one batch
+  of documents is held at a time.
+* ``probabilities`` sorts a batch's documents by length and hands them to the
+  model in groups of about ``MODEL_LINES`` lines: a GRU step costs about
+  20 µs of numpy calls however few documents it advances, so documents of
+  similar length go together (fewer steps), and groups stay small enough
+  for the CPU caches (larger ones ran slower, in spite of fewer steps).
+* ``probabilities`` runs a document of more than ``WINDOW_LINES`` non-blank
+  lines in overlapping windows of that many lines, each read as a document of
+  its own, and keeps every line's result from the window where it is
+  furthest from an edge (at least ``WINDOW_OVERLAP`` lines of context on
+  each side). The GRU's useful context is far shorter than a window; the
+  document-level features (position, repeats, shared words) see the window,
+  not the whole document, so only documents that long can come out
+  differently from a whole-document pass.
+
+``chunks`` cuts a stream into lists of a fixed number of items: the tasks
+that ``-j`` workers, Ray actors and the datatrove step each clean as one
+batch.
+"""
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterable, Iterator, Sequence, TypeVar
+
+import numpy as np
+
+BATCH_LINES = 32_000        # lines read at once, sorted by length into groups for the model
+BATCH_CHARS = 8_000_000     # characters read at once: memory for long lines
+MODEL_LINES = 8_000         # lines the model reads at once
+WINDOW_LINES = 20_000       # a document with more non-blank lines than this runs in windows
+WINDOW_OVERLAP = 1_000      # lines of context a window adds on each side of the lines it decides
+
+T = TypeVar("T")
+
+
+def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, doc.lines))),
+            lines: int = BATCH_LINES, chars: int = BATCH_CHARS) -> Iterator[list[T]]:
+    """Consecutive documents grouped while their ``size`` (lines, characters) stays within the limits.
+
+    If reading the next document fails, the documents read before it still
+    come out (as a last, smaller batch) before the error does: whatever was
+    read whole gets cleaned and written."""
+    batch: list[T] = []
+    used_lines = used_chars = 0
+    try:
+        for doc in docs:
+            n_lines, n_chars = size(doc)
+            if batch and (used_lines + n_lines > lines or used_chars + n_chars > chars):
+                yield batch
+                batch, used_lines, used_chars = [], 0, 0
+            batch.append(doc)
+            used_lines, used_chars = used_lines + n_lines, used_chars + n_chars
+    except Exception:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive items in lists of ``size`` (the last one shorter): the tasks sent to workers."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,
+                  overlap: int = WINDOW_OVERLAP, lines: int = MODEL_LINES) -> list[np.ndarray]:
+    """``model.predict_proba_batch`` of each document (its non-blank lines), in the order given:
+    longest first in groups of about ``lines`` lines, those longer than ``window`` in windows."""
+    out: list[np.ndarray] = [None] * len(docs)  # type: ignore[list-item]
+    longest_first = sorted(range(len(docs)), key=lambda i: len(docs[i]), reverse=True)
+    for i in longest_first:
+        if len(docs[i]) > window:
+            out[i] = windowed(model, docs[i], window, overlap)
+    rest = [i for i in longest_first if len(docs[i]) <= window]
+    for group in batches(rest, size=lambda i: (len(docs[i]), 0), lines=lines):
+        for i, p in zip(group, model.predict_proba_batch([docs[i] for i in group])):
+            out[i] = p
+    return out
+
+
+def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: int = WINDOW_OVERLAP) -> np.ndarray:
+    """Probabilities for one long document, ``window`` lines at a time (see the module's docstring)."""
+    if window <= 2 * overlap:
+        raise ValueError(f"a window of {window} lines cannot hold {overlap} lines of context on each side")
+    step = window - 2 * overlap  # the lines each window decides
+    parts = []
+    for decided in range(0, len(texts), step):
+        low = max(0, min(decided - overlap, len(texts) - window))
+        high = min(len(texts), low + window)
+        p = model.predict_proba_batch([texts[low:high]])[0]
+        parts.append(p[decided - low:min(decided + step, len(texts)) - low])
+    return np.vstack(parts)
+

@@ -1,0 +1,182 @@
+"""HTML in: a page's bytes -> its text, one block per line, rendered by a maintained renderer.
+
+Every reader that meets HTML (an ``.html`` file, a directory of them, HTML
+sniffed on stdin or in a text file, an HTML field of JSONL/Parquet records,
+the HTML responses of a WARC file) goes through ``render_document``: the
+bytes are decoded as a browser would (``decode_html``), rendered to lines
+by ``html_text`` (the default: the shipped model scores best on its
+rendering, see the README's results) or ``inscriptis``, the two renderers
+the training corpus is built with (``training/render.py``), and the lines
+are cleaned like any text. The renderers come with ``noisecut[html]``.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Callable
+
+from ..document import Document
+from ..errors import NoiseCutError
+
+RENDERERS = ("html_text", "inscriptis")
+RENDERER_DEFAULT = "html_text"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")  # each also with .gz
+HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
+META_PRESCAN_BYTES = 1024  # how far browsers look for <meta charset> (WHATWG "prescan")
+FALLBACK_ENCODING = "cp1252"  # browsers' default for undeclared pages that are not UTF-8 (western locales)
+# charset_normalizer guesses that tell little apart on a page with a few accented letters: read as cp1252
+_LATIN_GUESSES = frozenset({"iso8859-1", "iso8859-15", "iso8859-2", "cp1250", "cp1252", "mac-roman"})
+MISSING_EXTRA = "HTML input needs {package}: pip install 'noisecut[html]'"
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# what may come before the doctype: "<!-- saved from url=... -->", an XHTML page's "<?xml ...?>"
+_PROLOGUE = re.compile(rb"\s*(<!--.*?-->|<\?xml[^>]*>)", re.S)
+_HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]+)", re.I)
+# what lxml refuses in a string ("All strings must be XML compatible"): lone surrogates (invalid bytes a
+# reader kept) always; control characters and U+FFFE/U+FFFF only where the renderer fails on them
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
+_PAGE_BREAK = re.compile("[\x0b\x0c]")  # vertical tab, form feed: blank space in HTML
+# WHATWG encoding labels whose Python codec differs: browsers read these as a superset
+_SUPERSETS = {
+    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
+    "ascii": "cp1252", "us-ascii": "cp1252", "iso-8859-9": "cp1254", "latin5": "cp1254",
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "euc-kr": "cp949", "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "tis-620": "cp874", "iso-8859-11": "cp874",
+    # a page that says UTF-16 in its own markup is readable ASCII, so it is not UTF-16
+    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8",
+}
+
+
+def is_html_name(name: str) -> bool:
+    """Whether a file name says HTML (``page.html``, ``page.htm.gz``)."""
+    name = name.lower().removesuffix(".gz")
+    return name.endswith(HTML_SUFFIXES)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether ``data`` starts like an HTML page: ``<!doctype html`` or ``<html`` after a BOM, blank space, comments and an XML declaration."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom):]
+            if encoding != "utf-8":
+                data = data[:2048].decode(encoding, "ignore").encode("utf-8")
+            break
+    position = 0
+    while True:
+        prologue = _PROLOGUE.match(data, position)
+        if not prologue:
+            break
+        position = prologue.end()
+    return _HTML_START.match(data, position) is not None
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    """The Python codec for a charset label, None when it is not one."""
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "ignore")
+    label = (label or "").strip().strip("\"'").lower()
+    if not label:
+        return None
+    label = _SUPERSETS.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+        b"a".decode(name, "replace")  # LookupError for codecs that are not text encodings (base64, zlib, rot13)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        return None
+    return name
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset a ``<meta charset>`` or ``<meta http-equiv content="...; charset=">`` declares in the page's first bytes."""
+    found = _META_CHARSET.search(data[:META_PRESCAN_BYTES])
+    return _codec(found.group(1)) if found else None
+
+
+def decode_html(data: bytes, http_charset: str | None = None) -> str:
+    """The page's text, with the encoding a browser would pick, but for one case.
+
+    A byte-order mark first, then the charset of the HTTP header
+    (``http_charset``, from a WARC response), then the page's ``<meta>``
+    charset; undeclared: UTF-8, else charset_normalizer's guess (when
+    installed; a Latin single-byte guess is read as cp1252), else cp1252.
+    The case: bytes that are valid UTF-8 with non-ASCII characters are
+    UTF-8 whatever the page declares. Saved pages are often re-encoded
+    and keep their old ``<meta>`` (22 of the 982 test-split pages of
+    ../shared/datasets), while text in another charset is almost never
+    valid UTF-8.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, "replace")
+    try:
+        text = data.decode("utf-8")
+        if not text.isascii():
+            return text
+    except UnicodeDecodeError:
+        text = None
+    declared = _codec(http_charset) or meta_charset(data)
+    if declared:
+        return data.decode(declared, "replace")
+    if text is not None:
+        return text
+    return data.decode(_guess(data), "replace")
+
+
+def _guess(data: bytes) -> str:
+    try:
+        import charset_normalizer
+    except ImportError:
+        return FALLBACK_ENCODING
+    best = charset_normalizer.from_bytes(data).best()
+    guess = _codec(best.encoding) if best is not None else None
+    return FALLBACK_ENCODING if guess is None or guess in _LATIN_GUESSES else guess
+
+
+def renderer(name: str = RENDERER_DEFAULT) -> Callable[[str], str]:
+    """The function rendering an HTML string to text; a one-line error naming the extra when it is not installed."""
+    if name == "html_text":
+        try:
+            import html_text
+        except ImportError:
+            raise NoiseCutError(MISSING_EXTRA.format(package="html-text")) from None
+        return html_text.extract_text
+    if name == "inscriptis":
+        try:
+            import inscriptis
+        except ImportError:
+            raise NoiseCutError(MISSING_EXTRA.format(package="inscriptis")) from None
+        return inscriptis.get_text
+    raise ValueError(f"unknown renderer {name!r} (one of {', '.join(RENDERERS)})")
+
+
+class UnrenderableHTML(ValueError):
+    """The renderer failed on a page (readers report it as a bad record)."""
+
+
+def render(html: str, name: str = RENDERER_DEFAULT) -> str:
+    """The page's text as the renderer writes it, ending with a line break (none for a page without text)."""
+    to_text = renderer(name)
+    html = _SURROGATE.sub("\ufffd", html)
+    if not html.strip():
+        return ""
+    try:
+        text = _attempt(to_text, html, name)
+    except UnrenderableHTML:  # lxml fails on some control characters: again without them (browsers show none)
+        text = _attempt(to_text, _PAGE_BREAK.sub(" ", _CONTROL.sub("", html)), name)
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def _attempt(to_text: Callable[[str], str], html: str, name: str) -> str:
+    try:
+        return to_text(html)
+    except Exception as error:  # noqa: BLE001 - third-party parsers on arbitrary pages
+        raise UnrenderableHTML(f"HTML not rendered ({name}: {type(error).__name__}: {error})") from None
+
+
+def render_document(page: bytes | str, id: str | None = None, meta: dict | None = None,
+                    renderer_name: str = RENDERER_DEFAULT, http_charset: str | None = None) -> Document:
+    """A page (bytes: decoded by ``decode_html``) rendered to a ``Document`` of its lines."""
+    html = page if isinstance(page, str) else decode_html(page, http_charset)
+    return Document.from_text(render(html, renderer_name), id, meta)
