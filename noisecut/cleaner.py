@@ -19,6 +19,7 @@ from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .model import Model
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
+from .sites import SiteMemory, demote_document
 
 
 @dataclass
@@ -58,12 +59,15 @@ class Cleaner:
         keep: Iterable[Label | str] = KEEP_DEFAULT,
         threshold: float | str = THRESHOLD_DEFAULT,
         dedupe: bool = True,
+        site_memory=None,
     ):
         """``model``: a ``Model``, a model directory, or None for the shipped model.
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card).
         ``dedupe``: drop later exact repeats of kept lines.
+        ``site_memory``: a ``sites.SiteMemory`` or its file (``noisecut sites``): drop lines that recur
+        on most of their site's pages unless the model is confident (``sites.py``).
         Wrong types raise TypeError, wrong values ValueError, each naming what is allowed.
         """
         if not (model is None or isinstance(model, (Model, str, os.PathLike))):
@@ -74,6 +78,9 @@ class Cleaner:
         self.model = model if isinstance(model, Model) else Model.load(model)
         self.policy = Policy(keep, check_threshold(threshold, self.model.meta.get("presets")), bool(dedupe))
         self._keep_columns = self.model.columns(self.policy.keep)
+        if site_memory is not None and not isinstance(site_memory, SiteMemory):
+            site_memory = SiteMemory.load(site_memory)
+        self.site_memory = site_memory
 
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, Decision]]:
         """Each document with its decision, in order; the model reads them in batches (``batching.py``)."""
@@ -82,6 +89,8 @@ class Cleaner:
             texts = [[doc.lines[i] for i in content] for doc, content in zip(batch, contents)]
             for doc, content, lines, p in zip(batch, contents, texts, batching.probabilities(self.model, texts)):
                 keep_score = p[:, self._keep_columns].sum(axis=1)
+                if self.site_memory is not None:
+                    keep_score = demote_document(self.site_memory, doc, lines, keep_score)
                 kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
                 yield doc, Decision(content, p, keep_score, kept)
 

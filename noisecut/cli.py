@@ -180,8 +180,11 @@ def main():
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
                    "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
 @click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
+@click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
+                   "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
-def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address):
+def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
     """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt and .html files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
@@ -211,6 +214,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
       noisecut clean CC-MAIN-...warc.wet.gz -o clean.wet.gz
       noisecut clean CC-MAIN-...warc.wet.gz -O jsonl -q | head
       zcat data.jsonl.gz | noisecut clean -I jsonl - > clean.jsonl
+      noisecut sites crawl.jsonl.gz -o sites.npz && noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
     from .io.pipeline import CleanConfig, clean_files
 
@@ -218,8 +222,39 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, html_field=html_field, renderer=renderer, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
         model=model, keep=keep, threshold=threshold, no_dedupe=no_dedupe, explain=explain,
-        engine=engine, address=address,
+        engine=engine, address=address, site_memory=site_memory,
     ))
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Site memory file to write (e.g. sites.npz), for `noisecut clean --site-memory`.")
+@click.option("--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None, help="As for `clean`.")
+@click.option("--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME", help="As for `clean`.")
+@click.option("--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True, help="As for `clean`.")
+@click.option("--width", type=click.IntRange(min=1024), default=None, metavar="N",
+              help="Counters per row of the sketch (default 1048576: 8 MB). Wider: fewer collisions, more memory.")
+@user_errors
+def sites(files, output, input_format, text_field, on_error, width):
+    """Count how often each line recurs on its site's pages, for `clean --site-memory`.
+
+    Reads FILES as `clean` does (text, JSONL, Parquet, WET/WARC, a directory
+    of .txt files). A document's site is the host of its `url` field (a WET
+    or WARC record's URI), else the directory of its file. Each line is
+    normalised (case, digits and spaces ignored) and counted once per page, in
+    a fixed-size hashed sketch: the memory never grows with the corpus.
+
+    \b
+    Examples:
+      noisecut sites crawl.jsonl.gz -o sites.npz
+      noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
+    """
+    from .sites import WIDTH_DEFAULT, count_files
+
+    memory = count_files(files, input_format, text_field, on_error, width or WIDTH_DEFAULT)
+    memory.save(output)
+    click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 
 
 def _read(source: Path) -> bytes:
@@ -242,24 +277,64 @@ def _read(source: Path) -> bytes:
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
                    "and slower to train and to clean; the shipped model has 3.")
+@click.option("--from", "base", is_flag=False, flag_value="default", default=None, metavar="MODEL",
+              help="Fine-tune this sequence model (a directory, or `default`: the shipped one; the value may be left out) "
+                   "on LABELED instead of training from scratch: a few pages of your site are enough, on CPU in about a "
+                   "minute. Needs PyTorch. E.g. --from default mine/.")
+@click.option("--replay", multiple=True, type=click.Path(path_type=Path, exists=True), metavar="LABELED",
+              help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
+                   "teach (e.g. --replay labeled/).")
+@click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
+              help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
+                   "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
+                   "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
 @click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=0, show_default=True)
 @user_errors
-def train(labeled, output, sequence, members, hidden, single_stage, max_iter, seed):
+def train(labeled, output, sequence, members, base, replay, anchor, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
 
     The default is window stages trained with scikit-learn: each line's
     features, then its neighbours' probabilities. `--sequence` trains a
-    bidirectional GRU instead, which reads the whole document in order."""
-    from .train import fit, read_labeled, save_estimators
+    bidirectional GRU instead, which reads the whole document in order.
+    `--from MODEL` fine-tunes an existing sequence model on LABELED (your
+    own site's pages) and keeps it general.
+
+    \b
+    Examples:
+      noisecut train labeled/ -o models/window
+      noisecut train --sequence --members 3 labeled/ corpus/train -o models/mine
+      noisecut train --from default mine/ -o models/mine
+      noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
+    """
+    from .train import fit, fit_from, read_labeled, save_estimators
 
     try:
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
     source = click.get_current_context().get_parameter_source
+    if base is None and (replay or anchor is not None):
+        raise click.UsageError("--replay and --anchor tune --from; add --from MODEL")
+    if base is not None:
+        changed = [f"--{name.replace('_', '-')}" for name in ("members", "hidden", "single_stage", "max_iter")
+                   if source(name) != click.core.ParameterSource.DEFAULT]
+        if changed:
+            raise click.UsageError(f"{', '.join(changed)} shape a new model; --from keeps the base model's shape")
+        from .train_sequence import require_torch
+
+        require_torch()
+        docs = read_labeled(labeled)
+        click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
+        model = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed)
+        model.meta["name"] = output.name
+        model.save(output)
+        save_estimators({}, output)
+        click.echo(f"wrote {output} (fine-tuned on {model.meta['training']['lines']} lines, "
+                   f"{model.meta['training']['fine_tuning']['steps']} steps)", err=True)
+        return
     if not sequence and source("members") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--members sets the sequence model; add --sequence")
     if sequence:
@@ -333,27 +408,42 @@ def label(file, output, model):
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path, file_okay=False), help="Corpus directory to write (outside your repository).")
 @click.option("--datasets", default=None, help="Comma-separated folders under ROOT (default: all that have input/).")
 @click.option("--renderers", default=None, help="Comma-separated HTML-to-text renderers: inscriptis, html_text, trafilatura_full, lxml_blocks (default: all).")
+@click.option("--split", "split", type=click.Choice(["site", "none"]), default="site", show_default=True,
+              help="`site`: OUTPUT/train|dev|test/ by a hash of each page's site (a one-site folder lands in one of them); "
+                   "`none`: everything under OUTPUT/<folder>/, for your own pages. E.g. --split none.")
+@click.option("--gold-format", default=None, metavar="FORMAT",
+              help="How to read every gold file: plain (one paragraph per line, all body), cleaneval (URL: line, <p>/<h>/<l> "
+                   "markers), dragnet (comments after a `!@#$%^&*() COMMENTS` line), l3s (x-nc-sel spans), readability "
+                   "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
+                   "plain for any other folder. E.g. --gold-format cleaneval.")
 @click.option("--limit", type=int, default=None, help="At most N pages per folder.")
 @click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores")
 @user_errors
-def import_gold(root, output, datasets, renderers, limit, jobs):
+def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
 
     ROOT holds one folder per collection, each with `input/NAME.html` (or
     `.html.gz`) and `GoldStandard/NAME.txt` (plain text of the main content,
     one paragraph per line; the folders of the shared benchmark datasets are
-    read in their own gold formats), and optionally `meta.jsonl`. Every page
-    is rendered to text by several HTML-to-text tools, each rendered line is
-    aligned to the gold text and labeled, and the labeled documents are
-    written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines. Runs the
+    read in their own gold formats, `--gold-format` for yours), and optionally
+    `meta.jsonl`. Every page is rendered to text by several HTML-to-text
+    tools, each rendered line is aligned to the gold text and labeled, and the
+    labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
+    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines). Runs the
     training/ scripts of a clone of noisecut (they are not in the wheel),
     with the training extras: pip install -e '.[training]'.
+
+    \b
+    Examples:
+      noisecut import-gold my-pages/ -o mine/ --split none --gold-format plain
+      noisecut import-gold ../shared/datasets -o corpus/ --datasets dragnet_data --renderers html_text
     """
     build = _training_build()
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     try:
-        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root)
+        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
+                        split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)

@@ -52,9 +52,11 @@ class CleanerSpec:
     keep: frozenset[Label] = KEEP_DEFAULT
     threshold: float = THRESHOLD_DEFAULT
     dedupe: bool = True
+    site_memory: str | None = None  # a file written by `noisecut sites`
 
     def __call__(self) -> Cleaner:
-        return Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+        return Cleaner(self.model, keep=self.keep, threshold=self.threshold, dedupe=self.dedupe,
+                       site_memory=self.site_memory)
 
 
 @dataclass(frozen=True)

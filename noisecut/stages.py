@@ -240,6 +240,27 @@ class SequenceStage:
                    np.hstack([m.proj_w for m in members]), np.concatenate([m.proj_b for m in members]),
                    ih_w, ih_b, hh_w, hh_b, out_w / len(members), np.mean([m.out_b for m in members], axis=0))
 
+    def split(self, members: int) -> list["SequenceStage"]:
+        """The inverse of ``average`` for ``members`` equally wide members: averaging them gives
+        back this stage. Each member's output bias is the shared mean (the only part ``average``
+        cannot tell apart) and its output weights are scaled up by ``members``."""
+        p_total, h_total = self.proj_w.shape[1], self.hidden
+        if members < 1 or p_total % members or h_total % members:
+            raise ValueError(f"a sequence stage {p_total} wide with {h_total} hidden units is not {members} equal members")
+        p, h = p_total // members, h_total // members
+        out = []
+        for m in range(members):
+            projection, hidden = slice(m * p, (m + 1) * p), slice(m * h, (m + 1) * h)
+            gates = np.concatenate([np.arange(g * h_total + m * h, g * h_total + (m + 1) * h) for g in range(3)])
+            out_w = np.vstack([self.out_w[projection], self.out_w[p_total + m * h:p_total + (m + 1) * h],
+                               self.out_w[p_total + h_total + m * h:p_total + h_total + (m + 1) * h]])
+            out.append(SequenceStage(
+                self.mean, self.scale, self.proj_w[:, projection].copy(), self.proj_b[projection].copy(),
+                self.ih_w[:, projection][:, :, gates].copy(), self.ih_b[:, gates].copy(),
+                self.hh_w[:, hidden][:, :, gates].copy(), self.hh_b[:, gates].copy(),
+                out_w * members, self.out_b.copy()))
+        return out
+
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.{name}": getattr(self, name) for name in ARRAY_NAMES}
 

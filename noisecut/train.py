@@ -180,6 +180,40 @@ def fit(
     return model, estimators
 
 
+def fit_from(
+    base: str | Path | None,
+    docs: Sequence[LabeledDocument],
+    replay: Sequence[LabeledDocument] = (),
+    anchor: float | None = None,
+    seed: int = SEED,
+    progress: bool = True,
+) -> Model:
+    """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
+    ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added."""
+    from .model import default_model_dir
+    from .train_sequence import ANCHOR_DEFAULT, fine_tune
+
+    directory = default_model_dir() if base in (None, "default") else Path(base)
+    base_model = Model.load(directory)
+    stage, details = fine_tune(base_model, docs, replay, ANCHOR_DEFAULT if anchor is None else anchor,
+                               seed=seed, progress=progress)
+    import sklearn
+    import torch
+
+    meta = {key: value for key, value in base_model.meta.items() if key not in ("sha256", "scores", "presets", "name")}
+    meta.update(
+        noisecut_version=__version__, sklearn_version=sklearn.__version__, numpy_version=np.__version__,
+        torch_version=torch.__version__, python_version=platform.python_version(),
+    )
+    meta["training"] = {
+        **label_summary(docs),
+        "fine_tuned_from": {"name": base_model.meta.get("name"), "sha256": base_model.meta.get("sha256"),
+                            "training": base_model.meta.get("training")},
+        "fine_tuning": details,
+    }
+    return Model(base_model.labels, sequence=stage, meta=meta)
+
+
 def save_estimators(estimators: dict, directory: str | Path) -> None:
     """Keep the scikit-learn estimators beside the model; a model without any (a sequence model)
     must not keep a stale file from an earlier model in the same directory."""

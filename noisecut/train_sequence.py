@@ -5,7 +5,8 @@ runs the exported arrays with numpy. A document is one sequence of its
 non-blank lines, as the cleaner sees it. The epoch kept is the one that
 cleans a held-out share of the training sites best (bag-of-tokens F1 of the
 kept lines against the lines labeled to keep), so training needs no dev
-split.
+split. ``fine_tune`` adapts an exported model to a few pages of one site
+(``noisecut train --from``).
 """
 from __future__ import annotations
 
@@ -233,6 +234,18 @@ def _validate(net, indices, data: Sequences, standardised, keep_columns) -> floa
     return float(np.mean(scores))
 
 
+def _loss(net, indices, data: Sequences, standardised) -> float:
+    """Mean cross-entropy per labeled line of the documents ``indices``."""
+    net.eval()
+    total, lines = 0.0, 0
+    with torch.no_grad():
+        for i in indices:
+            y = torch.from_numpy(data.y[i])
+            total += nn.functional.cross_entropy(net(standardised[i][None])[0], y, ignore_index=-1, reduction="sum").item()
+            lines += int((y >= 0).sum())
+    return total / max(lines, 1)
+
+
 def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
     """The trained network as the arrays ``SequenceStage`` evaluates."""
     s = {k: v.detach().double().numpy() for k, v in net.state_dict().items()}
@@ -244,3 +257,162 @@ def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
         both("weight_hh").transpose(0, 2, 1).copy(), both("bias_hh"),
         s["out.weight"].T.copy(), s["out.bias"],
     )
+
+
+# --- fine-tuning an exported sequence model on a few labeled pages ------------------------
+
+FINE_TUNE_LEARNING_RATE = 1e-2   # for the output layer alone; the anchor keeps it near the start
+FINE_TUNE_MAX_STEPS = 60         # optimiser steps at most
+FINE_TUNE_EVAL_EVERY = 5         # steps between looks at the held-out pages
+FINE_TUNE_PATIENCE = 3           # looks without improvement before stopping
+FINE_TUNE_HOLD_OUT = 0.2         # of the user's pages, held out to choose the step count (at least 1 of 2+)
+FINE_TUNE_PARTS = ("out.",)      # parameters tuned (name prefixes; "" is all): the output layer reads the
+                                 # same line and context states, re-weighted; the GRU stays as it was
+ANCHOR_DEFAULT = 1.0             # L2 penalty on the distance from the starting weights (sum of squares)
+REPLAY_WEIGHT = 1.0              # weight of a replayed line relative to one of the user's lines
+REPLAY_PER_PAGE = 1              # replayed documents drawn per page of the user's in each step
+
+
+def import_stage(net: "BiGRU", stage: SequenceStage) -> None:
+    """Load an exported member into a ``BiGRU`` (the inverse of ``export``)."""
+    arrays = {
+        "proj.weight": stage.proj_w.T, "proj.bias": stage.proj_b,
+        "out.weight": stage.out_w.T, "out.bias": stage.out_b,
+    }
+    for suffix, d in (("", 0), ("_reverse", 1)):
+        arrays[f"gru.weight_ih_l0{suffix}"] = stage.ih_w[d].T
+        arrays[f"gru.bias_ih_l0{suffix}"] = stage.ih_b[d]
+        arrays[f"gru.weight_hh_l0{suffix}"] = stage.hh_w[d].T
+        arrays[f"gru.bias_hh_l0{suffix}"] = stage.hh_b[d]
+    net.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in arrays.items()})
+
+
+if torch is not None:
+    class Ensemble(nn.Module):
+        """Members side by side; the output is the mean of their logits, as ``SequenceStage.average``'s."""
+
+        def __init__(self, nets: list["BiGRU"]):
+            super().__init__()
+            self.members = nn.ModuleList(nets)
+
+        def forward(self, x, lengths=None):
+            return torch.stack([net(x, lengths) for net in self.members]).mean(0)
+
+
+def base_members(model) -> int:
+    """How many averaged members a saved sequence model is made of (its card's ``members``)."""
+    members = (model.meta.get("estimator") or {}).get("members")
+    return len(members) if isinstance(members, list) and members else 1
+
+
+def fine_tune(
+    model,
+    docs: Sequence[LabeledDocument],
+    replay: Sequence[LabeledDocument] = (),
+    anchor: float = ANCHOR_DEFAULT,
+    learning_rate: float | None = None,
+    max_steps: int | None = None,
+    seed: int = SEED,
+    progress: bool = True,
+) -> tuple[SequenceStage, dict]:
+    """Adapt a sequence ``model`` (a ``noisecut.model.Model``) to a few labeled documents.
+
+    Starts from its weights and standardisation, with its members split apart again and
+    trained together on the mean of their logits, at a low learning rate. ``replay``
+    (e.g. ``labeled/``) is mixed into every step and ``anchor`` pulls the weights towards
+    the starting ones, so the model stays general. The number of steps is chosen on a
+    held-out part of ``docs`` (step 0, the base model, included); the model is then
+    tuned on all of ``docs`` for that many steps. Returns the averaged stage and a summary."""
+    require_torch()
+    learning_rate = FINE_TUNE_LEARNING_RATE if learning_rate is None else learning_rate
+    max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps
+    if model.sequence is None:
+        raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
+    classes = [label.value for label in model.labels]
+    unknown = sorted({label.value for d in docs for label in d.labels if label is not None} - set(classes))
+    if unknown:
+        raise NoiseCutError(f"the base model has no label {', '.join(unknown)}; train a new model instead of --from")
+    stage = model.sequence
+    members = stage.split(base_members(model))
+    data = Sequences.from_documents(list(docs) + list(replay), [1.0] * len(docs) + [REPLAY_WEIGHT] * len(replay), classes)
+    own = list(range(len(data.x) - sum(1 for d in replay if d.doc.content_indices())))  # empty ones were dropped
+    replayed = [i for i in range(len(own), len(data.x))]
+    if not own:
+        raise NoiseCutError("no labeled lines to train on")
+    standardised = [torch.from_numpy(standardise(x, stage.mean, stage.scale).astype(np.float32)) for x in data.x]
+    keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
+    rng = random.Random(seed)
+    shuffled = own[:]
+    rng.shuffle(shuffled)
+    held = shuffled[:max(int(len(own) * FINE_TUNE_HOLD_OUT), int(len(own) >= 2))]
+    tuned = [i for i in own if i not in held]
+
+    def run(train: list[int], steps: int, validation: list[int]) -> tuple[Ensemble, list[dict], int]:
+        torch.manual_seed(seed)
+        nets = []
+        for member in members:
+            net = BiGRU(stage.inputs, len(classes), member.hidden, member.proj_w.shape[1], DROPOUT)
+            import_stage(net, member)
+            nets.append(net)
+        ensemble = Ensemble(nets)
+        tuned_parameters = [p for name, p in ensemble.named_parameters()
+                            if any(name.split(".", 2)[2].startswith(part) for part in FINE_TUNE_PARTS)]
+        for p in ensemble.parameters():
+            p.requires_grad_(any(p is q for q in tuned_parameters))
+        start = [p.detach().clone() for p in tuned_parameters]
+        optimiser = torch.optim.Adam(tuned_parameters, lr=learning_rate)
+        loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
+        step_rng = random.Random(seed)
+        history, best, stale = [], None, 0
+
+        def look(step: int):
+            nonlocal best, stale
+            if not validation:
+                return False
+            f1 = _validate(ensemble, validation, data, standardised, keep_columns)
+            loss = _loss(ensemble, validation, data, standardised)
+            history.append({"step": step, "held_out_f1": round(f1, 4), "held_out_loss": round(loss, 4)})
+            if progress:
+                print(f"fine-tuning step {step}: held-out F1 {f1:.4f}, loss {loss:.4f}", file=sys.stderr)
+            score = (round(f1, 4), -loss)  # F1 on a page or two moves in steps: the loss breaks ties
+            if best is None or score > best[0]:
+                best, stale = (score, step), 0
+            else:
+                stale += 1
+            return stale >= FINE_TUNE_PATIENCE
+
+        look(0)
+        order: list[int] = []
+        for step in range(1, steps + 1):
+            ensemble.train()
+            if not order:
+                order = train[:]
+                step_rng.shuffle(order)
+            batch, order = order[:BATCH_DOCUMENTS], order[BATCH_DOCUMENTS:]
+            if replayed:
+                batch = batch + step_rng.sample(replayed, min(len(replayed), REPLAY_PER_PAGE * len(batch)))
+            x, y, w, lengths = _pad(batch, data, standardised, step_rng)
+            logits = ensemble(x, lengths)
+            losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
+            loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
+            if anchor:
+                loss = loss + anchor * sum(((p - p0) ** 2).sum() for p, p0 in zip(tuned_parameters, start))
+            optimiser.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(tuned_parameters, 1.0)
+            optimiser.step()
+            if step % FINE_TUNE_EVAL_EVERY == 0 and look(step):
+                break
+        return ensemble, history, best[1] if best else steps
+
+    if held and tuned:
+        _, history, steps = run(tuned, max_steps, held)
+    else:  # one page: nothing to hold out, so a fixed, short tuning
+        history, steps = [], FINE_TUNE_EVAL_EVERY * 2
+    ensemble, _, _ = run(own, steps, []) if steps else (None, None, None)
+    result = stage if ensemble is None else SequenceStage.average(
+        [export(net, stage.mean, stage.scale) for net in ensemble.members])
+    summary = {"documents": len(own), "replay_documents": len(replayed), "anchor": anchor,
+               "learning_rate": learning_rate, "held_out_documents": len(held), "steps": steps,
+               "history": history}
+    return result, summary

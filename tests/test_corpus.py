@@ -419,3 +419,56 @@ def test_every_site_on_one_side_across_all_folders(older_pages):
         assert split[first] == split[second]
     forum_types = {page.page_type for page in newer if page.dataset == "wcxb-dev"}
     assert {"article", "forum", "listing", "product"} <= forum_types
+
+
+def _my_site(tmp_path):
+    """One folder named after a site, its golds written the CleanEval way."""
+    root = tmp_path / "my-pages"
+    for n in range(3):
+        html = page_html([f"Harbour news {n}", ARTICLE[0][0], ARTICLE[1][0]], url=f"https://harbour.example.org/{n}")
+        html = html.replace(f"<p>Harbour news {n}</p>", f"<h2>Harbour news {n}</h2>")
+        gold = f"URL: https://harbour.example.org/{n}\n<h>Harbour news {n}\n\n<p>{ARTICLE[0][0]}\n\n<p>{ARTICLE[1][0]}\n"
+        write_page(root, "harbour-times", f"p{n}", html.encode("utf-8"), gold.encode("utf-8"))
+    return root
+
+
+def test_import_gold_split_none_and_an_explicit_gold_format(tmp_path):
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+    from noisecut.labeled import read
+
+    root, out = _my_site(tmp_path), tmp_path / "mine"
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--renderers", "lxml_blocks",
+                                       "--split", "none", "--gold-format", "cleaneval", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    written = sorted(out.glob("*/*/*.lines"))
+    assert [p.relative_to(out).parts[:2] for p in written] == [("harbour-times", "lxml_blocks")] * 3  # no split folder
+    labeled = read(written[0])
+    by_line = {line: label for line, label in zip(labeled.doc.lines, labeled.labels) if label is not None}
+    assert by_line["Harbour news 0"] == Label.HEADING  # the <h> marker is understood in a folder named after the site
+    assert by_line[ARTICLE[0][0]] == B and by_line["Home"] == N
+    assert not any(line.startswith("URL:") for line in labeled.doc.lines)
+    # read as plain text, the same golds make the URL line and the heading marker part of the body's text
+    plain = tmp_path / "plain"
+    assert CliRunner().invoke(main, ["import-gold", str(root), "-o", str(plain), "--renderers", "lxml_blocks",
+                                     "--split", "none", "-j", "1"]).exit_code == 0
+    labeled = read(sorted(plain.glob("*/*/*.lines"))[0])
+    assert dict(zip(labeled.doc.lines, labeled.labels))["Harbour news 0"] != Label.HEADING
+
+
+def test_import_gold_default_split_is_by_site_and_unknown_formats_are_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+    from training.datasets import GOLD_FORMATS
+
+    root, out = _my_site(tmp_path), tmp_path / "mine"
+    assert CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--renderers", "lxml_blocks",
+                                     "-j", "1"]).exit_code == 0
+    (split,) = {p.relative_to(out).parts[0] for p in out.glob("*/*/*/*.lines")}
+    assert split in ("train", "dev", "test")  # one site: one split folder
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--gold-format", "html", "-j", "1"])
+    assert result.exit_code == 1 and "unknown gold format 'html': use one of plain, cleaneval" in result.output
+    help_text = " ".join(CliRunner().invoke(main, ["import-gold", "--help"]).output.split())
+    assert all(name in help_text for name in GOLD_FORMATS)

@@ -11,7 +11,7 @@ from noisecut.card import model_card
 from noisecut.cli import main
 from noisecut.errors import NoiseCutError
 from noisecut.features import feature_names
-from noisecut.labels import KEEP_DEFAULT
+from noisecut.labels import KEEP_DEFAULT, Label
 from noisecut.model import ESTIMATOR, Model
 from noisecut.stages import CLIP, SequenceStage, Stage, softmax
 from noisecut.train import fit, save_estimators
@@ -202,3 +202,120 @@ def test_cli_refuses_window_options_with_sequence(tmp_path):
     assert result.exit_code == 2
     assert "--hidden" in result.output and "--sequence" in result.output
     assert not (tmp_path / "m").exists()
+
+
+# --- fine-tuning (noisecut train --from) ---------------------------------------------------
+
+def test_split_is_the_inverse_of_average():
+    members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4, 5)]
+    for m in members[1:]:
+        m.mean, m.scale = members[0].mean, members[0].scale
+    averaged = SequenceStage.average(members)
+    parts = averaged.split(3)
+    assert [p.hidden for p in parts] == [members[0].hidden] * 3
+    x = np.random.default_rng(7).normal(scale=3.0, size=(25, 20))
+    np.testing.assert_allclose(SequenceStage.average(parts).predict_proba(x), averaged.predict_proba(x), atol=1e-12)
+    for part, member in zip(parts, members):  # the GRU of each member comes back as it was
+        np.testing.assert_array_equal(part.hh_w, member.hh_w)
+        np.testing.assert_array_equal(part.ih_w, member.ih_w)
+    with pytest.raises(ValueError, match="not 5 equal members"):
+        averaged.split(5)
+
+
+def test_import_stage_inverts_export():
+    net, stage = _random_stage(features=20, classes=4, seed=8)
+    copy = BiGRU(20, 4, hidden=8, projection=12, dropout=0.0).eval()
+    train_sequence.import_stage(copy, stage)
+    for name, value in net.state_dict().items():
+        torch.testing.assert_close(copy.state_dict()[name], value)
+
+
+def _site_pages(caption_label: str = "body") -> list:
+    """Five pages of one site whose photo captions are content, which a general model drops as noise."""
+    from noisecut.labeled import parse
+
+    pages = []
+    for n, (town, place) in enumerate([("Ashby", "library"), ("Wrenham", "pool"), ("Norcott", "park"),
+                                       ("Kelvale", "museum"), ("Eastfield", "market")]):
+        rows = [("nav", "Home | World | Business | Sport"),
+                ("title", f"{town} votes to rebuild its {place}"),
+                ("body", f"Residents of {town} backed the plan to rebuild the {place} at a meeting on Tuesday, "
+                         f"and work is due to start in the spring once the contracts are signed."),
+                (caption_label, f"Photo {n + 1} of 12"),
+                ("body", f"The council said the {place} would stay open during the work, with some rooms closed "
+                         f"for a few weeks at a time while the builders are on site."),
+                ("share", "Share on Facebook"),
+                ("legal", "© 2025 Coast Daily")]
+        pages.append(parse(f"# id: p{n}\n# site: coastdaily.example\n" + "".join(f"{label}\t{text}\n" for label, text in rows)))
+    return pages
+
+
+def _caption_keep(model) -> float:
+    keep = model.columns(KEEP_DEFAULT)
+    lines = [text for text in _site_pages()[0].doc.lines]
+    lines = [line.replace("Ashby", "Millbrook").replace("Photo 1 ", "Photo 7 ") for line in lines]
+    return float(model.predict_proba(lines)[3, keep].sum())
+
+
+def test_fine_tuning_learns_what_a_few_pages_teach_and_the_anchor_restrains_it(sequence_model):
+    before = _caption_keep(sequence_model)
+    free, summary = train_sequence.fine_tune(sequence_model, _site_pages(), anchor=0.0, learning_rate=1e-2,
+                                             max_steps=10, progress=False)
+    assert summary["documents"] == 5 and summary["held_out_documents"] == 1 and summary["history"][0]["step"] == 0
+    tuned = Model(sequence_model.labels, sequence=free)
+    if summary["steps"]:
+        assert _caption_keep(tuned) > before + 0.05  # a new page's caption is now kept more
+    anchored, _ = train_sequence.fine_tune(sequence_model, _site_pages(), anchor=100.0, learning_rate=1e-2,
+                                           max_steps=summary["steps"] or 10, progress=False)
+    moved = lambda stage: np.abs(stage.out_w - sequence_model.sequence.out_w).sum()  # noqa: E731
+    assert moved(anchored) < moved(free) or not summary["steps"]
+    np.testing.assert_array_equal(free.mean, sequence_model.sequence.mean)  # the base's standardisation
+    if train_sequence.FINE_TUNE_PARTS == ("out.",):  # the GRU reads the lines as before
+        np.testing.assert_array_equal(free.hh_w, sequence_model.sequence.hh_w)
+
+
+def test_fine_tuning_refuses_labels_the_base_lacks(sequence_model):
+    s = sequence_model.sequence
+    lacking = sequence_model.labels.index(Label.LEGAL)  # a base model that never learned "legal"
+    columns = [i for i in range(len(sequence_model.labels)) if i != lacking]
+    stage = SequenceStage(s.mean, s.scale, s.proj_w, s.proj_b, s.ih_w, s.ih_b, s.hh_w, s.hh_b,
+                          s.out_w[:, columns], s.out_b[columns])
+    base = Model(tuple(sequence_model.labels[i] for i in columns), sequence=stage, meta=dict(sequence_model.meta))
+    with pytest.raises(NoiseCutError, match="the base model has no label legal"):
+        train_sequence.fine_tune(base, _site_pages(), progress=False)
+
+
+def test_cli_from_writes_a_model_whose_card_names_its_base(sequence_model, tmp_path):
+    from noisecut.labeled import write
+
+    sequence_model.meta["name"] = "base"
+    sequence_model.save(tmp_path / "base")
+    (tmp_path / "pages").mkdir()
+    for page in _site_pages():
+        write(page, tmp_path / "pages" / f"{page.id}.lines")
+    out = tmp_path / "tuned"
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "--replay", str(LABELED / "seeds"),
+                                       "-o", str(out), str(tmp_path / "pages")])
+    assert result.exit_code == 0, result.output
+    tuned = Model.load(out)
+    base_digest = Model.load(tmp_path / "base").meta["sha256"]
+    assert tuned.meta["training"]["fine_tuned_from"]["sha256"] == base_digest
+    assert tuned.meta["training"]["documents"] == 5 and tuned.meta["training"]["fine_tuning"]["replay_documents"] > 0
+    assert base_digest in (out / "MODEL_CARD.md").read_text()
+    assert tuned.sequence.hidden == sequence_model.sequence.hidden and "presets" not in tuned.meta
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "default", "--members", "2"], "--members shape a new model; --from keeps the base model's shape"),
+    (["--replay", str(LABELED)], "--replay and --anchor tune --from; add --from MODEL"),
+    (["--anchor", "2"], "--replay and --anchor tune --from; add --from MODEL"),
+])
+def test_cli_from_option_errors(tmp_path, args, message):
+    result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_from_a_window_model_is_a_clear_error(model_dir, tmp_path):
+    result = CliRunner().invoke(main, ["train", "--from", str(model_dir), "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
+    assert result.exit_code == 1 and "--from needs a sequence model" in result.output

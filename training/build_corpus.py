@@ -1,10 +1,12 @@
 """Build the labeled-line corpus from the gold-standard datasets.
 
-    python -m training.build_corpus [--out DIR] [--renderers a,b] [--datasets x,y] [--limit N] [-j N]
+    python -m training.build_corpus [--out DIR] [--renderers a,b] [--datasets x,y] [--splits test] [--limit N] [-j N]
 
 For every page and renderer: render the HTML to text, split it into lines,
 label the lines by aligning them to the gold, and write
-``DIR/<split>/<dataset>/<renderer>/<name>.lines``. Pages whose alignment
+``DIR/<split>/<dataset>/<renderer>/<name>.lines`` (train/dev/test by site,
+``training/splits.py``), or ``DIR/<dataset>/<renderer>/<name>.lines`` with
+``split="none"`` (your own pages: ``noisecut import-gold --split none``). Pages whose alignment
 recovers less than half of the gold body are skipped (renderer failure or
 gold that does not match the page). ``DIR/summary.json`` has the counts.
 """
@@ -27,13 +29,20 @@ from noisecut.labeled import LabeledDocument, format as format_labeled
 from noisecut.labels import LABELS
 
 from .align import MAIN, Gold, align
-from .datasets import ALL_NAMES, DATASETS, gold_blocks, iter_pages, read_html
+from .datasets import ALL_NAMES, DATASETS, GOLD_FORMATS, gold_blocks, iter_pages, read_html
 from .render import RENDERERS, render
 from .splits import SPLITS, split_of
 
 CACHE = Path(os.environ.get("NOISECUT_CACHE") or Path.home() / ".cache" / "noisecut")
 DEFAULT_OUT = CACHE / "corpus"
 MIN_QUALITY = 0.5
+SPLIT_MODES = ("site", "none")  # train/dev/test by a hash of the site, or one folder for everything
+NO_SPLIT = "none"
+
+
+def corpus_folder(out, split: str, dataset: str, renderer: str) -> Path:
+    """Where a page's labeled renderings go: under its split, or straight under ``out`` for ``none``."""
+    return Path(out) / dataset / renderer if split == NO_SPLIT else Path(out) / split / dataset / renderer
 
 
 def page_header(page) -> dict:
@@ -76,7 +85,7 @@ def process_page(task) -> list[dict]:
         meta = {"id": f"{page.dataset}/{page.name}/{renderer}", "dataset": page.dataset, "name": page.name,
                 "site": page.site, "lang": page.lang, **page_header(page), "renderer": renderer, "split": split,
                 "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
-        path = Path(out) / split / page.dataset / renderer / f"{page.name}.lines"
+        path = corpus_folder(out, split, page.dataset, renderer) / f"{page.name}.lines"
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(path) as f:
             f.write(format_labeled(LabeledDocument(doc, labels, meta)).encode("utf-8", "surrogateescape"))
@@ -94,7 +103,8 @@ def summarize(records: list[dict], seconds: float) -> dict:
         pages[(record["split"], record["dataset"], record["renderer"])] += 1
         cell = counts.setdefault(record["split"], {}).setdefault(record["dataset"], {})
         cell.setdefault(record["renderer"], Counter()).update(record["labels"])
-    totals = {split: Counter() for split in SPLITS}
+    splits = SPLITS + ((NO_SPLIT,) if any(r["split"] == NO_SPLIT for r in records) else ())
+    totals = {split: Counter() for split in splits}
     for split, by_dataset in counts.items():
         for by_renderer in by_dataset.values():
             for labels in by_renderer.values():
@@ -107,15 +117,15 @@ def summarize(records: list[dict], seconds: float) -> dict:
     return {
         "seconds": round(seconds, 1),
         "documents": sum(pages.values()),
-        "lines_per_split": {split: ordered(totals[split]) for split in SPLITS},
+        "lines_per_split": {split: ordered(totals[split]) for split in splits},
         "documents_per_split_dataset_renderer": {
             split: {dataset: {renderer: n for (s, d, renderer), n in sorted(pages.items()) if s == split and d == dataset}
                     for dataset in sorted({d for s, d, _ in pages if s == split})}
-            for split in SPLITS},
+            for split in splits},
         "documents_per_split_page_type_language": {
             split: dict(sorted(Counter(f"{r['page_type'] or '-'}/{r['lang']}" for r in records
                                        if "skip" not in r and r["split"] == split).items()))
-            for split in SPLITS},
+            for split in splits},
         "lines": {split: {dataset: {renderer: ordered(labels) for renderer, labels in sorted(by_renderer.items())}
                           for dataset, by_renderer in sorted(by_dataset.items())}
                   for split, by_dataset in sorted(counts.items())},
@@ -127,15 +137,20 @@ def summarize(records: list[dict], seconds: float) -> dict:
 def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
     """Delete ``.lines`` files of the built datasets/renderers that this run did not write."""
     written = {Path(r["path"]) for r in records if "path" in r}
-    stale = [path for split in SPLITS for dataset in datasets for renderer in renderers
-             for path in (out / split / dataset / renderer).glob("*.lines") if path not in written]
+    stale = [path for split in SPLITS + (NO_SPLIT,) for dataset in datasets for renderer in renderers
+             for path in corpus_folder(out, split, dataset, renderer).glob("*.lines") if path not in written]
     for path in stale:
         path.unlink()
     return len(stale)
 
 
-def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, root=DATASETS) -> dict:
-    """Build the corpus under ``out``; returns the summary (also written to summary.json)."""
+def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, root=DATASETS,
+          split: str = "site", gold_format: str | None = None, only_splits=None) -> dict:
+    """Build the corpus under ``out``; returns the summary (also written to summary.json).
+
+    ``split``: ``"site"`` (train/dev/test by site) or ``"none"`` (no split folders);
+    ``gold_format``: read every gold in this format (a key of ``GOLD_FORMATS``) instead of the
+    registry's; ``only_splits``: build the pages of these splits only (e.g. ``["test"]``)."""
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
     datasets = list(datasets or ALL_NAMES)
@@ -143,15 +158,23 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     unknown += [name for name in datasets if not (Path(root) / name / "input").is_dir()]
     if unknown:
         raise ValueError(f"unknown renderer or dataset folder: {', '.join(unknown)}")
+    if split not in SPLIT_MODES:
+        raise ValueError(f"unknown split {split!r}: use {' or '.join(SPLIT_MODES)}")
+    if gold_format is not None and gold_format not in GOLD_FORMATS:
+        raise ValueError(f"unknown gold format {gold_format!r}: use one of {', '.join(GOLD_FORMATS)}")
+    if only_splits and (split == NO_SPLIT or set(only_splits) - set(SPLITS)):
+        raise ValueError(f"only_splits takes {', '.join(SPLITS)}, with split by site")
     start = time.time()
-    pages = list(iter_pages(root, datasets, limit))
-    tasks = [(page, split_of(page, root), renderers, out) for page in pages]
+    pages = list(iter_pages(root, datasets, limit, gold_format))
+    tasks = [(page, NO_SPLIT if split == NO_SPLIT else split_of(page, root), renderers, out) for page in pages]
+    if only_splits:
+        tasks = [task for task in tasks if task[1] in only_splits]
     records: list[dict] = []
     with Pool(jobs) as pool, tqdm(total=len(tasks), unit="page", file=sys.stderr) as bar:
         for page_records in pool.imap_unordered(process_page, tasks, chunksize=2):
             records.extend(page_records)
             bar.update()
-    if limit is None:
+    if limit is None and not only_splits:
         remove_stale(out, records, datasets, renderers)
     summary = summarize(records, time.time() - start)
     out.mkdir(parents=True, exist_ok=True)
@@ -165,11 +188,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--renderers", help=f"comma-separated, from {','.join(RENDERERS)} (default all)")
     parser.add_argument("--datasets", help=f"comma-separated, from {','.join(ALL_NAMES)} (default all)")
+    parser.add_argument("--splits", help=f"comma-separated, from {','.join(SPLITS)}: build only these splits' pages (default all)")
     parser.add_argument("--limit", type=int, help="at most N pages per dataset")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     split = lambda value: [v.strip() for v in value.split(",") if v.strip()] if value else None  # noqa: E731
-    summary = build(args.out, split(args.renderers), split(args.datasets), args.limit, args.jobs)
+    summary = build(args.out, split(args.renderers), split(args.datasets), args.limit, args.jobs,
+                    only_splits=split(args.splits))
     print(json.dumps({key: summary[key] for key in ("seconds", "documents", "lines_per_split")}, indent=1))
     print(f"skipped {len(summary['skipped'])} page renderings; details in {Path(args.out) / 'summary.json'}")
     return 0

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -85,6 +85,7 @@ class Page:
     site: str
     lang: str
     meta: dict = field(default_factory=dict)  # the page's meta.jsonl record (page_type, with/without ...)
+    gold_format: str | None = None  # overrides the registry's (`noisecut import-gold --gold-format`)
 
     @property
     def id(self) -> str:
@@ -92,7 +93,8 @@ class Page:
 
     @property
     def spec(self) -> Dataset:
-        return dataset_of(self.dataset)
+        spec = dataset_of(self.dataset)
+        return replace(spec, gold_format=self.gold_format) if self.gold_format else spec
 
     @property
     def page_type(self) -> str:
@@ -112,8 +114,10 @@ def read_meta(folder: Path) -> dict[str, dict]:
     return {record["name"]: record for record in records}
 
 
-def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = None) -> Iterator[Page]:
-    """Every page with a gold standard, dataset by dataset, names sorted (``limit`` per dataset)."""
+def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = None,
+               gold_format: str | None = None) -> Iterator[Page]:
+    """Every page with a gold standard, dataset by dataset, names sorted (``limit`` per dataset).
+    ``gold_format`` (a key of ``GOLD_FORMATS``) reads every gold that way instead of the registry's."""
     root = Path(root)
     for dataset in datasets:
         folder = root / dataset
@@ -125,7 +129,7 @@ def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = 
         for name, html_path, gold_path in islice(with_gold, limit):
             record = meta.get(name, {})
             lang = record.get("language") or (name.split("-", 1)[0] if dataset == "htmltotext" else "en")
-            page = Page(dataset, name, html_path, gold_path, "", lang, record)
+            page = Page(dataset, name, html_path, gold_path, "", lang, record, gold_format)
             page.site = find_site(page)
             yield page
 

@@ -53,10 +53,12 @@ class CleanConfig:
     explain: bool = False
     engine: str = "local"              # or "ray": clean on a Ray cluster; reading and writing stay here
     address: str | None = None         # the Ray cluster (None: the one this process is in, else a local one)
+    site_memory: str | Path | None = None  # a file written by `noisecut sites` (``sites.py``)
 
     def cleaner(self) -> CleanerSpec:
         model = str(Path(self.model).resolve()) if self.model is not None else None
-        return CleanerSpec(model, frozenset(self.keep), self.threshold, not self.no_dedupe)
+        memory = str(Path(self.site_memory).resolve()) if self.site_memory is not None else None
+        return CleanerSpec(model, frozenset(self.keep), self.threshold, not self.no_dedupe, memory)
 
 
 @dataclass
@@ -200,6 +202,12 @@ def _check_sources(sources: list[str]) -> None:
 def _check(config: CleanConfig, sources: list[str], formats: list[str], out_format: str) -> None:
     """Refuse what cannot work before reading or writing anything."""
     output = config.output
+    if config.site_memory is not None:
+        if config.engine != "local":
+            raise NoiseCutError("--site-memory cleans with the local engine; drop --engine ray")
+        from ..sites import SiteMemory
+
+        SiteMemory.load(config.site_memory)  # a missing or foreign file stops here, not in every worker
     if out_format == "dir":
         if is_stdio(output):
             raise NoiseCutError("directory output needs -o OUTDIR")

@@ -1,0 +1,170 @@
+"""Site memory: how often each line recurs across the pages of its site.
+
+Boilerplate repeats across a site's pages (menus, footers, newsletter prompts,
+"related" headers) while its articles do not. ``noisecut sites`` reads a
+corpus once and counts, per site, on how many pages each normalised line
+occurs; ``noisecut clean --site-memory FILE`` then drops a line found on at
+least ``SHARE_DEFAULT`` of its site's pages unless the model is confident it
+is body (keep score ``CONFIDENT`` or more). A site with fewer than
+``MIN_PAGES`` pages says nothing, so single pages clean as without memory.
+
+The counts are a count-min sketch: ``DEPTH`` rows of ``width`` counters
+indexed by hashes of (site, line), the page count of a site under its own
+key. Memory is fixed (``DEPTH * width * 4`` bytes, 8 MB by default) however
+large the corpus; a collision can only raise a count, so a line may look
+more common than it is, never less (a wider sketch makes that rarer).
+
+A document's site is the host of its ``url`` (a JSONL/Parquet field, a
+WET/WARC record's target URI), else the directory of its file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from .document import Document
+from .errors import NoiseCutError
+
+MEMORY_VERSION = 1
+DEPTH = 2
+WIDTH_DEFAULT = 1 << 20
+MIN_PAGES = 5          # a site seen on fewer pages says nothing about its lines
+SHARE_DEFAULT = 0.5    # a line on at least this share of its site's pages is the site's boilerplate ...
+CONFIDENT = 0.9        # ... dropped unless the model's keep score reaches this
+URL_FIELDS = ("url", "URL", "warc-target-uri", "WARC-Target-URI")
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(line: str) -> str:
+    """What makes two lines the same line: case, runs of digits and of spaces ignored
+    ("Photo 3 of 12" and "photo 4 of  12" are one line; so are the years of a footer)."""
+    return _SPACE.sub(" ", _DIGITS.sub("0", line.lower())).strip()
+
+
+def site_of(doc: Document) -> str:
+    """The host of the document's URL (without ``www.``), else the directory of its file ("" if none)."""
+    meta = doc.meta or {}
+    for field in URL_FIELDS:
+        url = meta.get(field)
+        if isinstance(url, str) and url:
+            try:
+                host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+            except ValueError:
+                host = ""
+            if host:
+                return host.removeprefix("www.")
+    ident = doc.id or meta.get("id")
+    if isinstance(ident, str) and ident and ident != "-":
+        return str(PurePosixPath(ident.replace("\\", "/")).parent)
+    return ""
+
+
+def _slots(site: str, keys: Iterable[str], width: int) -> np.ndarray:
+    """The sketch column of each (site, key) in each row: (len(keys), DEPTH)."""
+    prefix = site.encode("utf-8", "surrogateescape") + b"\0"
+    out = [np.frombuffer(hashlib.blake2b(prefix + key.encode("utf-8", "surrogateescape"), digest_size=8 * DEPTH).digest(),
+                         dtype="<u8") % width for key in keys]
+    return np.array(out, dtype=np.int64).reshape(-1, DEPTH)
+
+
+_PAGES = "\0pages"  # the key a site's page count is kept under (no normalised line contains \0)
+
+
+class SiteMemory:
+    """Per-site line counts in a fixed-size count-min sketch."""
+
+    def __init__(self, width: int = WIDTH_DEFAULT, counts: np.ndarray | None = None, stats: dict | None = None):
+        if width < 1:
+            raise ValueError(f"width must be at least 1, not {width}")
+        self.width = width
+        self.counts = counts if counts is not None else np.zeros((DEPTH, width), dtype=np.uint32)
+        self.stats = stats or {"documents": 0, "lines": 0}
+        self._rows = np.arange(DEPTH)
+
+    def _count(self, slots: np.ndarray) -> np.ndarray:
+        return self.counts[self._rows, slots].min(axis=1) if len(slots) else np.zeros(0, dtype=np.uint32)
+
+    def add(self, site: str, lines: Iterable[str]) -> None:
+        """Count one page of ``site``: each distinct normalised non-blank line once."""
+        keys = {normalise(line) for line in lines if line.strip()}
+        keys.discard("")
+        slots = _slots(site, [_PAGES, *sorted(keys)], self.width)
+        for row in range(DEPTH):  # np.add.at: a slot hit twice in a row is counted twice
+            np.add.at(self.counts[row], slots[:, row], 1)
+        self.stats["documents"] += 1
+        self.stats["lines"] += len(keys)
+
+    def add_document(self, doc: Document) -> None:
+        self.add(site_of(doc), doc.lines)
+
+    def pages(self, site: str) -> int:
+        return int(self._count(_slots(site, [_PAGES], self.width))[0])
+
+    def shares(self, site: str, lines: Sequence[str]) -> np.ndarray:
+        """For each line, the share of the site's pages it occurs on; zeros for a site with fewer than ``MIN_PAGES``."""
+        pages = self.pages(site)
+        if pages < MIN_PAGES or not lines:
+            return np.zeros(len(lines))
+        counts = self._count(_slots(site, [normalise(line) for line in lines], self.width))
+        return np.minimum(counts, pages) / pages
+
+    def save(self, path: str | Path) -> None:
+        from .io.files import atomic_open
+
+        meta = {"version": MEMORY_VERSION, "depth": DEPTH, "width": self.width, **self.stats}
+        with atomic_open(Path(path)) as f:
+            np.savez_compressed(f, counts=self.counts, meta=np.array(json.dumps(meta)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SiteMemory":
+        try:
+            with np.load(Path(path), allow_pickle=False) as npz:
+                meta, counts = json.loads(str(npz["meta"])), npz["counts"]
+        except FileNotFoundError:
+            raise NoiseCutError(f"{path}: no such site memory (write one with `noisecut sites`)") from None
+        except (OSError, ValueError, KeyError) as error:
+            raise NoiseCutError(f"{path}: not a site memory written by `noisecut sites` ({error})") from None
+        if meta.get("version") != MEMORY_VERSION or counts.shape != (DEPTH, meta.get("width")):
+            raise NoiseCutError(f"{path}: site memory version {meta.get('version')}, this noisecut reads {MEMORY_VERSION}; "
+                                "count the sites again with `noisecut sites`")
+        stats = {key: value for key, value in meta.items() if key not in ("version", "depth", "width")}
+        return cls(meta["width"], counts, stats)
+
+
+def demote_document(memory: SiteMemory, doc: Document, texts: Sequence[str], keep_score: np.ndarray) -> np.ndarray:
+    """``demote`` for the non-blank lines ``texts`` of ``doc``, by the memory of its site (the cleaner's hook)."""
+    return demote(keep_score, memory.shares(site_of(doc), texts))
+
+
+def demote(keep_score: np.ndarray, shares: np.ndarray, share: float = SHARE_DEFAULT,
+           confident: float = CONFIDENT) -> np.ndarray:
+    """Keep scores with the site's boilerplate (a line on ``share`` of its pages or more) set to 0,
+    unless the model is ``confident`` that it is kept."""
+    boilerplate = (shares >= share) & (keep_score < confident)
+    return np.where(boilerplate, 0.0, keep_score)
+
+
+def count_files(files: Sequence[str | Path], input_format: str | None = None, text_field: str | None = None,
+                on_error: str | None = None, width: int = WIDTH_DEFAULT) -> SiteMemory:
+    """Read ``files`` as ``noisecut clean`` does and count every document's lines under its site."""
+    from .io.files import ON_ERROR_DEFAULT, STDIO, RecordErrors
+    from .io.formats import input_format as format_of, open_reader
+    from .io.records import TEXT_FIELD_DEFAULT
+
+    memory = SiteMemory(width)
+    errors = RecordErrors(on_error or ON_ERROR_DEFAULT)
+    for source in [str(f) for f in files] or [STDIO]:
+        for doc in open_reader(source, format_of(source, input_format), errors, text_field or TEXT_FIELD_DEFAULT):
+            memory.add_document(doc)
+    if not memory.stats["documents"]:
+        raise NoiseCutError("no documents to count")
+    memory.stats["skipped"] = errors.skipped
+    return memory

@@ -1,0 +1,126 @@
+"""Site memory: per-site line counts in a fixed-size sketch, and the lines it drops."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from noisecut.cli import main
+from noisecut.document import Document
+from noisecut.errors import NoiseCutError
+from noisecut.sites import MIN_PAGES, SiteMemory, demote, normalise, site_of
+
+SPONSOR = "Sponsored by Coast Energy"  # the site's own boilerplate, between paragraphs: the model keeps it alone
+
+
+TOWNS = ["Ashby", "Wrenham", "Norcott", "Kelvale", "Eastfield", "Millbrook", "Harbourside", "Orton", "Pellow", "Ruan"]
+PLACES = ["library", "swimming pool", "bus depot", "market hall", "park", "museum", "school", "harbour", "bridge", "theatre"]
+
+
+def story(n: int) -> list[str]:
+    town, place = TOWNS[n % 10], PLACES[(3 * n) % 10]
+    return [f"{town} votes to rebuild its {place}",
+            f"Residents of {town} backed the plan to rebuild the {place} at a meeting this week, and work is due to "
+            f"start in the spring once the contracts for the {place} are signed.",
+            f"The council said the {place} would stay open while {town}'s builders are on site, with some rooms "
+            f"closed for a few weeks at a time."]
+
+
+def page(n: int) -> str:
+    title, first, second = story(n)
+    story_lines = [title, first, SPONSOR, second]
+    return "\n".join(["Home | News | Sport", *story_lines, "Share this story", "© 2025 Coast Daily"]) + "\n"
+
+
+def test_normalise_ignores_case_digits_and_spacing():
+    assert normalise("Photo 3 of 12") == normalise("photo 41 of  7 ") == "photo 0 of 0"
+    assert normalise("© 2024 Coast Daily") == normalise("© 2025 COAST DAILY")
+    assert normalise("Home") != normalise("House")
+
+
+def test_site_is_the_url_host_else_the_directory():
+    assert site_of(Document.from_text("x", "r1", {"url": "https://www.Coast-Daily.example/news/1"})) == "coast-daily.example"
+    assert site_of(Document.from_text("x", "crawl:3", {"url": "not a url"})) == "."  # no host: the id's directory
+    assert site_of(Document.from_text("x", "blogs/ana/post1.txt", {"id": "blogs/ana/post1.txt"})) == "blogs/ana"
+    assert site_of(Document.from_text("x", None, {})) == ""
+
+
+def test_counts_per_site_once_per_page():
+    memory = SiteMemory(width=4096)
+    for n in range(6):
+        memory.add("coast.example", page(n).splitlines() + [SPONSOR])  # twice on a page: counted once
+    memory.add("other.example", [SPONSOR, "Something else"])
+    lines = ["Home | News | Sport", SPONSOR, "© 2031 Coast Daily", story(2)[1], "Never seen"]
+    shares = memory.shares("coast.example", lines)
+    assert memory.pages("coast.example") == 6
+    assert shares[0] == shares[1] == 1.0
+    assert shares[2] == 1.0  # digits are normalised: the footer's year does not matter
+    assert shares[3] == pytest.approx(1 / 6) and shares[4] == 0.0
+    assert memory.shares("other.example", lines).tolist() == [0.0] * 5  # one page: too few to say anything
+    assert memory.stats["documents"] == 7
+
+
+def test_a_site_with_few_pages_says_nothing():
+    memory = SiteMemory(width=4096)
+    for n in range(MIN_PAGES - 1):
+        memory.add("small.example", page(n).splitlines())
+    assert not memory.shares("small.example", page(0).splitlines()).any()
+    memory.add("small.example", page(9).splitlines())
+    assert memory.shares("small.example", [SPONSOR])[0] == 1.0
+
+
+def test_demote_drops_boilerplate_unless_the_model_is_confident():
+    keep = np.array([0.8, 0.95, 0.8, 0.2])
+    shares = np.array([0.9, 0.9, 0.1, 0.9])
+    assert demote(keep, shares, share=0.5, confident=0.9).tolist() == [0.0, 0.95, 0.8, 0.0]
+
+
+def test_save_load_and_clear_errors(tmp_path):
+    memory = SiteMemory(width=2048)
+    for n in range(6):
+        memory.add("coast.example", page(n).splitlines())
+    memory.save(tmp_path / "m.npz")
+    loaded = SiteMemory.load(tmp_path / "m.npz")
+    assert loaded.width == 2048 and loaded.stats["documents"] == 6
+    np.testing.assert_array_equal(loaded.shares("coast.example", [SPONSOR, "x"]), [1.0, 0.0])
+    with pytest.raises(NoiseCutError, match="no such site memory"):
+        SiteMemory.load(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(b"not a sketch")
+    with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
+        SiteMemory.load(tmp_path / "bad.npz")
+
+
+@pytest.fixture
+def crawl(tmp_path):
+    path = tmp_path / "crawl.jsonl"
+    records = [{"url": f"https://coast.example/news/{n}", "text": page(n)} for n in range(8)]
+    records.append({"url": "https://elsewhere.example/a", "text": page(99)})
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_sites_then_clean_with_the_memory(crawl, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["sites", str(crawl), "-o", str(tmp_path / "sites.npz")])
+    assert result.exit_code == 0, result.output
+    assert "9 documents" in result.output
+    plain = runner.invoke(main, ["clean", "-j", "1", "-q", str(crawl)])
+    remembered = runner.invoke(main, ["clean", "-j", "1", "-q", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
+    assert plain.exit_code == 0 and remembered.exit_code == 0, remembered.output
+    before = [json.loads(line)["text"] for line in plain.output.splitlines()]
+    after = [json.loads(line)["text"] for line in remembered.output.splitlines()]
+    assert all(SPONSOR in text for text in before)  # the model alone keeps the sponsor line
+    assert not any(SPONSOR in text for text in after[:8])  # on every page of its site, it goes
+    assert all(story(n)[1] in text and story(n)[2] in text for n, text in enumerate(after[:8]))  # the stories stay
+    assert after[8] == before[8]  # the single page of another site is cleaned as without memory
+
+
+def test_sites_errors(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sites", str(empty), "-o", str(tmp_path / "s.npz")])
+    assert result.exit_code == 1 and "no documents to count" in result.output
+    result = CliRunner().invoke(main, ["clean", "--site-memory", str(tmp_path / "none.npz"), str(empty)])
+    assert result.exit_code == 1 and "no such site memory (write one with `noisecut sites`)" in result.output
