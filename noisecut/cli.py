@@ -94,7 +94,7 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     presets = [name for name, chosen in (("precision", precision), ("recall", recall)) if chosen]
     if not presets:
         return threshold
-    if len(presets) > 1 or click.get_current_context().get_parameter_source("threshold") != click.core.ParameterSource.DEFAULT:
+    if len(presets) > 1 or _given("threshold"):
         raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
     try:
         return check_threshold(presets[0], read_meta(model or default_model_dir()).get("presets"))
@@ -103,6 +103,12 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     except ValueError:
         raise click.ClickException(f"--{presets[0]}: the model records no threshold presets "
                                    "(python -m training.presets --record adds them); use --threshold") from None
+
+
+def _given(*names: str) -> list[str]:
+    """The ``--option`` names of those of ``names`` the user gave (not left at their default)."""
+    source = click.get_current_context().get_parameter_source
+    return [f"--{name.replace('_', '-')}" for name in names if source(name) != click.core.ParameterSource.DEFAULT]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -315,12 +321,10 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
-    source = click.get_current_context().get_parameter_source
     if base is None and (replay or anchor is not None):
         raise click.UsageError("--replay and --anchor tune --from; add --from MODEL")
     if base is not None:
-        changed = [f"--{name.replace('_', '-')}" for name in ("members", "hidden", "single_stage", "max_iter")
-                   if source(name) != click.core.ParameterSource.DEFAULT]
+        changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
             raise click.UsageError(f"{', '.join(changed)} shape a new model; --from keeps the base model's shape")
         from .train_sequence import require_torch
@@ -335,11 +339,10 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
         click.echo(f"wrote {output} (fine-tuned on {model.meta['training']['lines']} lines, "
                    f"{model.meta['training']['fine_tuning']['steps']} steps)", err=True)
         return
-    if not sequence and source("members") != click.core.ParameterSource.DEFAULT:
+    if not sequence and _given("members"):
         raise click.UsageError("--members sets the sequence model; add --sequence")
     if sequence:
-        window_options = [f"--{name.replace('_', '-')}" for name in ("hidden", "single_stage", "max_iter")
-                          if source(name) != click.core.ParameterSource.DEFAULT]
+        window_options = _given("hidden", "single_stage", "max_iter")
         if window_options:
             raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
         from .train_sequence import require_torch
