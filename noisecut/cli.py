@@ -114,7 +114,7 @@ def _given(*names: str) -> list[str]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="noisecut")
 def main():
-    """Remove boilerplate and noise from plain text, line by line.
+    """Remove boilerplate and noise from text (plain, or rendered from HTML), line by line.
 
     Each non-blank line is classified as body or a kind of noise (menus,
     share widgets, ads, related stories, comments, notices, ...); `clean`
@@ -245,8 +245,9 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
 def sites(files, output, input_format, text_field, on_error, width):
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
 
-    Reads FILES as `clean` does (text, JSONL, Parquet, WET/WARC, a directory
-    of .txt files). A document's site is the host of its `url` field (a WET
+    Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
+    directory of .txt and .html files; HTML is rendered by the default
+    renderer). A document's site is the host of its `url` field (a WET
     or WARC record's URI), else the directory of its file. Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
     a fixed-size hashed sketch: the memory never grows with the corpus.
@@ -394,7 +395,17 @@ def evaluate(labeled, model, keep, threshold):
 @model_option
 @user_errors
 def label(file, output, model):
-    """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct."""
+    """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct.
+
+    FILE is read as plain text (gzip'd or not; `-`: stdin), one labeled row
+    per line; the labels are what `clean --explain` shows. The labeling policy
+    is labeled/GUIDE.md.
+
+    \b
+    Examples:
+      noisecut label page.txt -o page.lines
+      noisecut label -m models/mine page.txt.gz > page.lines
+    """
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
@@ -419,8 +430,9 @@ def label(file, output, model):
                    "markers), dragnet (comments after a `!@#$%^&*() COMMENTS` line), l3s (x-nc-sel spans), readability "
                    "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
                    "plain for any other folder. E.g. --gold-format cleaneval.")
-@click.option("--limit", type=int, default=None, help="At most N pages per folder.")
-@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores")
+@click.option("--limit", type=int, default=None, metavar="N", help="At most N pages per folder.")
+@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores", metavar="N",
+              help="Pages rendered and aligned at once (worker processes).")
 @user_errors
 def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
@@ -444,6 +456,9 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     build = _training_build()
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
+    if not names:  # else build() falls back to the benchmark folders' names
+        raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
+                            "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
     try:
         summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)
