@@ -21,6 +21,8 @@ from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
 from .policy import THRESHOLD_DEFAULT
+from .sites import WIDTH_DEFAULT
+from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
 
@@ -239,8 +241,8 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
 @click.option("--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None, help="As for `clean`.")
 @click.option("--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME", help="As for `clean`.")
 @click.option("--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True, help="As for `clean`.")
-@click.option("--width", type=click.IntRange(min=1024), default=None, metavar="N",
-              help="Counters per row of the sketch (default 1048576: 8 MB). Wider: fewer collisions, more memory.")
+@click.option("--width", type=click.IntRange(min=1024), default=WIDTH_DEFAULT, show_default=True, metavar="N",
+              help="Counters per row of the sketch (8 MB at the default). Wider: fewer collisions, more memory.")
 @user_errors
 def sites(files, output, input_format, text_field, on_error, width):
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
@@ -257,9 +259,9 @@ def sites(files, output, input_format, text_field, on_error, width):
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
-    from .sites import WIDTH_DEFAULT, count_files
+    from .sites import count_files
 
-    memory = count_files(files, input_format, text_field, on_error, width or WIDTH_DEFAULT)
+    memory = count_files(files, input_format, text_field, on_error, width)
     memory.save(output)
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 
@@ -295,10 +297,10 @@ def _read(source: Path) -> bytes:
               help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
                    "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
                    "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
-@click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
+@click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
+@click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
 def train(labeled, output, sequence, members, base, replay, anchor, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
