@@ -330,35 +330,31 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
         changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
             raise click.UsageError(f"{', '.join(changed)} shape a new model; --from keeps the base model's shape")
-        from .train_sequence import require_torch
-
-        require_torch()
-        docs = read_labeled(labeled)
-        click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed)
-        model.meta["name"] = output.name
-        model.save(output)
-        save_estimators({}, output)
-        click.echo(f"wrote {output} (fine-tuned on {model.meta['training']['lines']} lines, "
-                   f"{model.meta['training']['fine_tuning']['steps']} steps)", err=True)
-        return
-    if not sequence and _given("members"):
+    elif not sequence and _given("members"):
         raise click.UsageError("--members sets the sequence model; add --sequence")
-    if sequence:
+    elif sequence:
         window_options = _given("hidden", "single_stage", "max_iter")
         if window_options:
             raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
+    if base is not None or sequence:
         from .train_sequence import require_torch
 
         require_torch()  # before reading and featurizing the documents
     docs = read_labeled(labeled)
-    click.echo(f"training on {len(docs)} documents ...", err=True)
-    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
-                           sequence=sequence, members=members)
+    if base is not None:
+        click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
+        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed), {}
+    else:
+        click.echo(f"training on {len(docs)} documents ...", err=True)
+        model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
+                                sequence=sequence, members=members)
     model.meta["name"] = output.name
     model.save(output)
-    save_estimators(estimators, output)
-    click.echo(f"wrote {output} ({model.meta['training']['lines']} lines, labels: {', '.join(model.meta['labels'])})", err=True)
+    save_estimators(estimators, output)  # none (a sequence model): a stale file is removed
+    trained = model.meta["training"]
+    done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
+            else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save
+    click.echo(f"wrote {output} ({done})", err=True)
 
 
 @main.command()
