@@ -428,8 +428,8 @@ def label(file, output, model):
                    "markers), dragnet (comments after a `!@#$%^&*() COMMENTS` line), l3s (x-nc-sel spans), readability "
                    "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
                    "plain for any other folder. E.g. --gold-format cleaneval.")
-@click.option("--limit", type=int, default=None, metavar="N", help="At most N pages per folder.")
-@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores", metavar="N",
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N pages per folder.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores", metavar="N",
               help="Pages rendered and aligned at once (worker processes).")
 @user_errors
 def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):

@@ -486,3 +486,13 @@ def test_import_gold_names_a_root_without_collection_folders(tmp_path):
     assert result.exit_code == 1
     assert f"{collection}: none of its folders has an input/ directory; ROOT holds one folder per collection" in result.output
     assert "cleaneval" not in result.output
+
+
+@pytest.mark.parametrize("option", [["--jobs", "0"], ["--limit", "-1"]])
+def test_import_gold_refuses_counts_below_one_as_an_option_error(tmp_path, option):
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    result = CliRunner().invoke(main, ["import-gold", str(_my_site(tmp_path)), "-o", str(tmp_path / "out"), *option])
+    assert result.exit_code == 2 and f"Invalid value for '{option[0]}'" in result.output
