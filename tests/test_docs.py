@@ -205,3 +205,19 @@ def test_readme_explain_sample_is_real_output(seed_text, tmp_path):
     result = CliRunner().invoke(main, ["clean", "--explain", "-q", str(SEED)])
     assert result.exit_code == 0, result.output
     assert excerpt_matches(explained, result.stdout.splitlines()), explained
+
+
+TROUBLESHOOTING_MESSAGE = re.compile(r"\*\*``(.+?) ?``\*\*|\*\*`([^`]+?)`\*\*")  # **`message`**, or **``a `b` c``**
+
+
+def troubleshooting_messages(text: str) -> list[str]:
+    return [double or single for double, single in TROUBLESHOOTING_MESSAGE.findall(text)]
+
+
+def test_readme_troubleshooting_lists_the_messages_docs_troubleshooting_explains():
+    """Two lists of every CLI message, a short one and one with causes: the same messages."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    short = troubleshooting_messages(readme[readme.index("\n## Troubleshooting"):])
+    explained = troubleshooting_messages((REPO / "docs" / "troubleshooting.md").read_text(encoding="utf-8"))
+    assert len(short) > 80
+    assert [m for m in short if m not in explained] == [] and [m for m in explained if m not in short] == []
