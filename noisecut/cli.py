@@ -21,6 +21,8 @@ from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
 from .policy import THRESHOLD_DEFAULT
+from .sites import WIDTH_DEFAULT
+from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
 
@@ -94,7 +96,7 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     presets = [name for name, chosen in (("precision", precision), ("recall", recall)) if chosen]
     if not presets:
         return threshold
-    if len(presets) > 1 or click.get_current_context().get_parameter_source("threshold") != click.core.ParameterSource.DEFAULT:
+    if len(presets) > 1 or _given("threshold"):
         raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
     try:
         return check_threshold(presets[0], read_meta(model or default_model_dir()).get("presets"))
@@ -105,10 +107,16 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
                                    "(python -m training.presets --record adds them); use --threshold") from None
 
 
+def _given(*names: str) -> list[str]:
+    """The ``--option`` names of those of ``names`` the user gave (not left at their default)."""
+    source = click.get_current_context().get_parameter_source
+    return [f"--{name.replace('_', '-')}" for name in names if source(name) != click.core.ParameterSource.DEFAULT]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="noisecut")
 def main():
-    """Remove boilerplate and noise from plain text, line by line.
+    """Remove boilerplate and noise from text (plain, or rendered from HTML), line by line.
 
     Each non-blank line is classified as body or a kind of noise (menus,
     share widgets, ads, related stories, comments, notices, ...); `clean`
@@ -233,14 +241,15 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
 @click.option("--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None, help="As for `clean`.")
 @click.option("--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME", help="As for `clean`.")
 @click.option("--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True, help="As for `clean`.")
-@click.option("--width", type=click.IntRange(min=1024), default=None, metavar="N",
-              help="Counters per row of the sketch (default 1048576: 8 MB). Wider: fewer collisions, more memory.")
+@click.option("--width", type=click.IntRange(min=1024), default=WIDTH_DEFAULT, show_default=True, metavar="N",
+              help="Counters per row of the sketch (8 MB at the default). Wider: fewer collisions, more memory.")
 @user_errors
 def sites(files, output, input_format, text_field, on_error, width):
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
 
-    Reads FILES as `clean` does (text, JSONL, Parquet, WET/WARC, a directory
-    of .txt files). A document's site is the host of its `url` field (a WET
+    Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
+    directory of .txt and .html files; HTML is rendered by the default
+    renderer). A document's site is the host of its `url` field (a WET
     or WARC record's URI), else the directory of its file. Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
     a fixed-size hashed sketch: the memory never grows with the corpus.
@@ -250,9 +259,9 @@ def sites(files, output, input_format, text_field, on_error, width):
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
-    from .sites import WIDTH_DEFAULT, count_files
+    from .sites import count_files
 
-    memory = count_files(files, input_format, text_field, on_error, width or WIDTH_DEFAULT)
+    memory = count_files(files, input_format, text_field, on_error, width)
     memory.save(output)
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 
@@ -288,10 +297,10 @@ def _read(source: Path) -> bytes:
               help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
                    "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
                    "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
-@click.option("--hidden", default="64", show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
+@click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=60, show_default=True, help="Window stages: training epochs at most.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
+@click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
 def train(labeled, output, sequence, members, base, replay, anchor, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
@@ -315,44 +324,37 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
-    source = click.get_current_context().get_parameter_source
     if base is None and (replay or anchor is not None):
         raise click.UsageError("--replay and --anchor tune --from; add --from MODEL")
     if base is not None:
-        changed = [f"--{name.replace('_', '-')}" for name in ("members", "hidden", "single_stage", "max_iter")
-                   if source(name) != click.core.ParameterSource.DEFAULT]
+        changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
             raise click.UsageError(f"{', '.join(changed)} shape a new model; --from keeps the base model's shape")
-        from .train_sequence import require_torch
-
-        require_torch()
-        docs = read_labeled(labeled)
-        click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed)
-        model.meta["name"] = output.name
-        model.save(output)
-        save_estimators({}, output)
-        click.echo(f"wrote {output} (fine-tuned on {model.meta['training']['lines']} lines, "
-                   f"{model.meta['training']['fine_tuning']['steps']} steps)", err=True)
-        return
-    if not sequence and source("members") != click.core.ParameterSource.DEFAULT:
+    elif not sequence and _given("members"):
         raise click.UsageError("--members sets the sequence model; add --sequence")
-    if sequence:
-        window_options = [f"--{name.replace('_', '-')}" for name in ("hidden", "single_stage", "max_iter")
-                          if source(name) != click.core.ParameterSource.DEFAULT]
+    elif sequence:
+        window_options = _given("hidden", "single_stage", "max_iter")
         if window_options:
             raise click.UsageError(f"{', '.join(window_options)} set the window stages; --sequence trains none")
+    if base is not None or sequence:
         from .train_sequence import require_torch
 
         require_torch()  # before reading and featurizing the documents
     docs = read_labeled(labeled)
-    click.echo(f"training on {len(docs)} documents ...", err=True)
-    model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
-                           sequence=sequence, members=members)
+    if base is not None:
+        click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
+        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed), {}
+    else:
+        click.echo(f"training on {len(docs)} documents ...", err=True)
+        model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
+                                sequence=sequence, members=members)
     model.meta["name"] = output.name
     model.save(output)
-    save_estimators(estimators, output)
-    click.echo(f"wrote {output} ({model.meta['training']['lines']} lines, labels: {', '.join(model.meta['labels'])})", err=True)
+    save_estimators(estimators, output)  # none (a sequence model): a stale file is removed
+    trained = model.meta["training"]
+    done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
+            else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save
+    click.echo(f"wrote {output} ({done})", err=True)
 
 
 @main.command()
@@ -391,7 +393,17 @@ def evaluate(labeled, model, keep, threshold):
 @model_option
 @user_errors
 def label(file, output, model):
-    """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct."""
+    """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct.
+
+    FILE is read as plain text (gzip'd or not; `-`: stdin), one labeled row
+    per line; the labels are what `clean --explain` shows. The labeling policy
+    is labeled/GUIDE.md.
+
+    \b
+    Examples:
+      noisecut label page.txt -o page.lines
+      noisecut label -m models/mine page.txt.gz > page.lines
+    """
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
@@ -416,8 +428,9 @@ def label(file, output, model):
                    "markers), dragnet (comments after a `!@#$%^&*() COMMENTS` line), l3s (x-nc-sel spans), readability "
                    "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
                    "plain for any other folder. E.g. --gold-format cleaneval.")
-@click.option("--limit", type=int, default=None, help="At most N pages per folder.")
-@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default="all cores")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N pages per folder.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores", metavar="N",
+              help="Pages rendered and aligned at once (worker processes).")
 @user_errors
 def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):
     """Turn HTML pages with gold main content into labeled lines for `train`.
@@ -441,6 +454,9 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     build = _training_build()
 
     names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
+    if not names:  # else build() falls back to the benchmark folders' names
+        raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
+                            "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
     try:
         summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)

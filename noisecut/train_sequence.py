@@ -318,7 +318,8 @@ def fine_tune(
     """Adapt a sequence ``model`` (a ``noisecut.model.Model``) to a few labeled documents.
 
     Starts from its weights and standardisation, with its members split apart again and
-    trained together on the mean of their logits, at a low learning rate. ``replay``
+    trained together on the mean of their logits; only the parameters named by
+    ``FINE_TUNE_PARTS`` (the output layers) change. ``replay``
     (e.g. ``labeled/``) is mixed into every step and ``anchor`` pulls the weights towards
     the starting ones, so the model stays general. The number of steps is chosen on a
     held-out part of ``docs`` (step 0, the base model, included); the model is then

@@ -472,3 +472,27 @@ def test_import_gold_default_split_is_by_site_and_unknown_formats_are_refused(tm
     assert result.exit_code == 1 and "unknown gold format 'html': use one of plain, cleaneval" in result.output
     help_text = " ".join(CliRunner().invoke(main, ["import-gold", "--help"]).output.split())
     assert all(name in help_text for name in GOLD_FORMATS)
+
+
+def test_import_gold_names_a_root_without_collection_folders(tmp_path):
+    """A ROOT that is itself one collection (input/ directly in it) is the likely mistake:
+    the message says what ROOT holds, not that the benchmark folders are missing."""
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    collection = _my_site(tmp_path) / "harbour-times"
+    result = CliRunner().invoke(main, ["import-gold", str(collection), "-o", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 1
+    assert f"{collection}: none of its folders has an input/ directory; ROOT holds one folder per collection" in result.output
+    assert "cleaneval" not in result.output
+
+
+@pytest.mark.parametrize("option", [["--jobs", "0"], ["--limit", "-1"]])
+def test_import_gold_refuses_counts_below_one_as_an_option_error(tmp_path, option):
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    result = CliRunner().invoke(main, ["import-gold", str(_my_site(tmp_path)), "-o", str(tmp_path / "out"), *option])
+    assert result.exit_code == 2 and f"Invalid value for '{option[0]}'" in result.output

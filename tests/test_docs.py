@@ -205,3 +205,54 @@ def test_readme_explain_sample_is_real_output(seed_text, tmp_path):
     result = CliRunner().invoke(main, ["clean", "--explain", "-q", str(SEED)])
     assert result.exit_code == 0, result.output
     assert excerpt_matches(explained, result.stdout.splitlines()), explained
+
+
+TROUBLESHOOTING_MESSAGE = re.compile(r"\*\*``(.+?) ?``\*\*|\*\*`([^`]+?)`\*\*")  # **`message`**, or **``a `b` c``**
+
+
+def troubleshooting_messages(text: str) -> list[str]:
+    return [double or single for double, single in TROUBLESHOOTING_MESSAGE.findall(text)]
+
+
+def test_readme_troubleshooting_lists_the_messages_docs_troubleshooting_explains():
+    """Two lists of every CLI message, a short one and one with causes: the same messages."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    short = troubleshooting_messages(readme[readme.index("\n## Troubleshooting"):])
+    explained = troubleshooting_messages((REPO / "docs" / "troubleshooting.md").read_text(encoding="utf-8"))
+    assert len(short) > 80
+    assert [m for m in short if m not in explained] == [] and [m for m in explained if m not in short] == []
+
+
+ERROR_CALLS = {"NoiseCutError", "UsageError", "ClickException", "LabeledFormatError", "BadParameter"}
+# raised only through the Python API, never by the command line
+API_ONLY = {"markup features need lxml: pip install 'noisecut[html]", "members must be at least 1, not"}
+
+
+def raised_messages(path: Path) -> list[tuple[int, str]]:
+    """(line, longest fixed part) of every error message ``path`` raises with a literal or f-string."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        message = node.args[0]
+        if name not in ERROR_CALLS or not isinstance(message, (ast.Constant, ast.JoinedStr)):
+            continue
+        parts = [message] if isinstance(message, ast.Constant) else message.values
+        fixed = [p.value.strip(" :;()'") for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str)]
+        if fixed:
+            found.append((node.lineno, max(fixed, key=len)))
+    return found
+
+
+def test_every_command_line_error_message_is_in_docs_troubleshooting():
+    """Each message the CLI can raise (its longest fixed part, between the varying ones) is explained."""
+    explained = (REPO / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    sources = [p for p in sorted((REPO / "noisecut").rglob("*.py")) if "integrations" not in p.parts]  # Python API
+    sources.append(REPO / "training" / "build_corpus.py")  # behind `noisecut import-gold`
+    assert len(raised_messages(REPO / "noisecut" / "io" / "pipeline.py")) > 10
+    missing = [f"{path.relative_to(REPO)}:{line}: {fixed!r}" for path in sources for line, fixed in raised_messages(path)
+               if fixed not in explained and fixed not in API_ONLY]
+    assert missing == []

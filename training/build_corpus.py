@@ -40,6 +40,13 @@ SPLIT_MODES = ("site", "none")  # train/dev/test by a hash of the site, or one f
 NO_SPLIT = "none"
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """``text`` to ``path`` (its directory made first), whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path) as f:
+        f.write(text.encode("utf-8", "surrogateescape"))
+
+
 def corpus_folder(out, split: str, dataset: str, renderer: str) -> Path:
     """Where a page's labeled renderings go: under its split, or straight under ``out`` for ``none``."""
     return Path(out) / dataset / renderer if split == NO_SPLIT else Path(out) / split / dataset / renderer
@@ -86,9 +93,7 @@ def process_page(task) -> list[dict]:
                 "site": page.site, "lang": page.lang, **page_header(page), "renderer": renderer, "split": split,
                 "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
         path = corpus_folder(out, split, page.dataset, renderer) / f"{page.name}.lines"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_open(path) as f:
-            f.write(format_labeled(LabeledDocument(doc, labels, meta)).encode("utf-8", "surrogateescape"))
+        write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
         records.append({**record, "path": str(path), "align": round(quality, 3),
                         "labels": Counter(label.value for label in labels if label is not None)})
     return records
@@ -177,9 +182,7 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     if limit is None and not only_splits:
         remove_stale(out, records, datasets, renderers)
     summary = summarize(records, time.time() - start)
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_open(out / "summary.json") as f:
-        f.write((json.dumps(summary, indent=1) + "\n").encode("utf-8"))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary
 
 
