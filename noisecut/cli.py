@@ -103,7 +103,7 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     except NoiseCutError as error:
         raise click.ClickException(str(error)) from None
     except ValueError:
-        raise click.ClickException(f"--{presets[0]}: the model records no threshold presets "
+        raise click.ClickException(f"--{presets[0]}: the model records no {presets[0]!r} threshold preset "
                                    "(python -m training.presets --record adds them); use --threshold") from None
 
 

@@ -49,7 +49,7 @@ def test_a_model_without_presets_says_how_to_add_them(run, constant_model_dir):
     result = run("clean", "-m", constant_model_dir, "--recall", input=TEXT)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "Error: --recall: the model records no threshold presets (python -m training.presets --record adds them); use --threshold"]
+        "Error: --recall: the model records no 'recall' threshold preset (python -m training.presets --record adds them); use --threshold"]
 
 
 def test_the_shipped_model_card_shows_its_presets():
