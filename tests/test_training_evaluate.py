@@ -53,3 +53,25 @@ def test_snippet_rates_pool_snippets_over_documents():
     rates = evaluate.snippet_rates([{"s": [1, 1, 0, 0]}, {"s": [0, 3, 2, 2]}])["s"]
     assert rates == {"with_found": 0.25, "without_absent": 1.0, "with": 4, "without": 2}
     assert evaluate.snippet_rates([{"s": [0, 0, 0, 0]}])["s"]["with_found"] is None
+
+
+def test_recorded_scores_reach_the_card_and_leave_the_arrays_alone(tmp_path, constant_model_dir):
+    import shutil
+
+    directory = tmp_path / "m"
+    shutil.copytree(constant_model_dir, directory)
+    arrays = (directory / "model.npz").read_bytes()
+    table = evaluate.summarize([record("wcxb-dev", page_type="forum", f1=0.5, snippets={"noisecut": [1, 2, 1, 1]})])
+    evaluate.record_scores(directory, "test", table)
+    card = (directory / "MODEL_CARD.md").read_text()
+    assert "## Results on the test split" in card and "| type:wcxb-dev/forum | 1 | 0.500 |" in card
+    assert "| type:wcxb-dev/forum | 0.500 / 1.000 |" in card
+    assert (directory / "model.npz").read_bytes() == arrays
+
+
+def test_model_card_shows_recorded_reports_as_sections():
+    from noisecut.card import model_card
+
+    card = model_card({"name": "m", "reports": {"Calibration (dev split)": "| bin | lines |\n|---|---|\n| 0.0-0.1 | 3 |\n"}})
+    assert "\n## Calibration (dev split)\n\n| bin | lines |\n|---|---|\n| 0.0-0.1 | 3 |\n" in card
+    assert card.index("## Held-out scores") < card.index("## Calibration") < card.index("## Use")

@@ -256,14 +256,20 @@ def trained_splits(directory) -> set[str]:
 
 
 def record_scores(directory, split: str, table: dict) -> None:
-    """Keep the figures with the model: ``model.json``'s scores, shown on its card."""
+    """Keep the figures with the model: noisecut's F1 per row in ``model.json``'s scores and the
+    whole table (every system) in its reports, both shown on its card; ``model.npz`` is left alone."""
     from noisecut.model import Model, default_model_dir
 
     directory = directory or default_model_dir()
     model = Model.load(directory)
     rows = {name: round(row[NOISECUT]["f1"], 3) for name, row in table.items()}
-    model.meta.setdefault("scores", {})[f"{split} split, text F1 ({table['overall']['documents']} documents, python -m training.evaluate)"] = rows
-    model.save(directory)
+    documents = table[OVERALL]["documents"]
+    model.meta.setdefault("scores", {})[f"{split} split, text F1 ({documents} documents, python -m training.evaluate)"] = rows
+    model.meta.setdefault("reports", {})[f"Results on the {split} split"] = (
+        f"`python -m training.evaluate --split {split}`: {documents} documents (pages x renderers), text-level "
+        f"bag-of-tokens F1 averaged over documents; trafilatura and jusText (HTML) read the page's HTML.\n\n"
+        + format_table(table))
+    model.save_meta(directory)
 
 
 if __name__ == "__main__":
