@@ -148,14 +148,31 @@ def main(argv=None) -> int:
     parser.add_argument("--renderers", default=None, help="comma-separated (default: every renderer in the corpus)")
     parser.add_argument("--bins", type=int, default=BINS)
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--record", action="store_true", help="write the tables into the model's card (model.json's reports)")
     args = parser.parse_args(argv)
     try:
         docs = classify_split(args.corpus, args.split, args.model, renderers=args.renderers and args.renderers.split(","),
                               jobs=args.jobs)
     except FileNotFoundError as error:
         parser.error(str(error))
-    print(report(docs, args.bins))
+    text = report(docs, args.bins)
+    print(text)
+    if args.record:
+        record(args.model, args.split, len(docs), text)
     return 0
+
+
+def record(directory, split: str, documents: int, text: str) -> None:
+    """Keep the tables with the model (its card's reports); ``model.npz`` is left alone."""
+    from noisecut.model import Model, default_model_dir
+
+    directory = directory or default_model_dir()
+    model = Model.load(directory)
+    model.meta.setdefault("reports", {})[f"Calibration on the {split} split"] = (
+        f"`python -m training.calibration --split {split}`: {documents} corpus documents (pages x renderers); "
+        "every gold-labeled line binned by its keep score (P(body) + P(heading)) against the share of "
+        "those lines the gold keeps. ECE: the lines-weighted mean gap between the two.\n\n" + text)
+    model.save_meta(directory)
 
 
 if __name__ == "__main__":
