@@ -129,7 +129,7 @@ def format_reliability(title: str, table: list[dict]) -> str:
 def report(docs: list[Classified], bins: int = BINS) -> str:
     groups = grouped(docs)
     out = []
-    for name in ("all", *(n for n in groups if n.startswith(("older", "newer")))):
+    for name in ("all", *sorted((n for n in groups if n.startswith(("older", "newer"))), reverse=True)):
         out += [format_reliability(f"{name}: {len([d for d in docs if name == 'all' or name in group_names(d.meta)])} documents",
                                    reliability(*groups[name], bins)), ""]
     out += ["| group | lines | mean keep score | body share | ECE |", "|---|---:|---:|---:|---:|"]
