@@ -31,6 +31,7 @@ are dataset text: never commit them.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 from collections import Counter, defaultdict
@@ -133,9 +134,10 @@ def format_tally(t: dict) -> str:
     return "\n".join(out)
 
 
-def examples(docs: list[Classified], per_kind: int) -> str:
+def examples(docs: list[Classified], per_kind: int, seed: int = 0) -> str:
+    """``per_kind`` false-keep lines of each kind, from documents drawn at random (``seed``)."""
     shown, out = Counter(), []
-    for doc in docs:
+    for doc in random.Random(seed).sample(docs, len(docs)):
         for kind_, where, gold, _, text in false_keeps(doc):
             if shown[kind_] < per_kind:
                 shown[kind_] += 1
