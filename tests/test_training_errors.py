@@ -18,7 +18,9 @@ BODY = [3, 4, 5, 6]  # gold body lines of a 12-line page
     ("Markets rally again Stocks rose for a third day as investors bet on lower rates", Label.NOISE, 0, "teaser"),
     ("Sport", Label.RELATED, 11, "teaser"),                        # the gold says related
     ("Read also", Label.NOISE, 7, "edge"),
-    ("Newsletter", Label.NOISE, 11, "edge"),
+    ("Newsletter", Label.NOISE, 11, "legal"),
+    ("We respect your privacy. This site is protected by reCAPTCHA and the Google terms apply.", Label.NOISE, 9, "legal"),
+    ("We respect your privacy as the body says", Label.NOISE, 4, "inside"),    # cues count outside the body only
     ("Menu", Label.NOISE, 0, "edge"),
     ("Advertisement", Label.NOISE, 5, "inside"),
 ])

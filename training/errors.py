@@ -15,6 +15,8 @@ decide where the gold label does not):
 * ``caption``: a caption or credit cue (photo, image, credit, Getty,
   Reuters, AP, AFP, ©, "Photograph:" ...) in a line under ``CAPTION_WORDS``
   words, or in a gold ``meta`` line;
+* ``legal``: gold ``legal``, or outside the body with a legal, newsletter
+  or fine-print cue (privacy, terms, ©, affiliate, subscribe, offer ...);
 * ``teaser``: gold ``related``/``unrelated``, or prose outside the body
   (``TEASER_WORDS`` words or more, a CJK character counting half a word):
   another story's headline and summary;
@@ -43,7 +45,7 @@ from .align import tokens
 from .build_corpus import DEFAULT_OUT
 from .calibration import Classified, classify_split, group_names
 
-KINDS = ("teaser", "caption", "edge", "comments", "inside", "outside")
+KINDS = ("teaser", "caption", "edge", "comments", "legal", "inside", "outside")
 POSITIONS = ("before", "inside", "after", "no body")
 TEASER_WORDS = 10  # words: a line outside the body this long is prose, not a label
 CAPTION_WORDS = 25  # words: a caption or credit is shorter (a bio that mentions photos is not one)
@@ -52,6 +54,9 @@ EDGE_LINES = 5     # a short line this close to the body's first or last line is
 COMMENT_CUE = re.compile(r"\b(repl(y|ies)|says:|said:|wrote:|comments?\b|commented|responses?|"
                          r"\d+ (minutes?|hours?|days?|weeks?|months?|years?) ago|log ?in to|sign in to|upvote|"
                          r"permalink|report abuse)|回复|评论|楼主|沙发", re.I)
+LEGAL_CUE = re.compile(r"\b(privacy|terms (of|and) (use|service)|cookies?|copyright|all rights reserved|trademarks?|"
+                       r"permission|disclaimer|affiliate|commission|recaptcha|subscribe|newsletter|sign up|"
+                       r"unsubscribe|terms apply|eligible|offer (valid|available)|apr)\b|©|®|†|版权|隐私|免责", re.I)
 CAPTION_CUE = re.compile(r"\b(photo(graph)?s?|image|picture|pictured|credit|getty|reuters|ap photo|afp|"
                          r"shutterstock|istock|illustration|caption|courtesy|file photo|via)\b|©|图片|图为|摄", re.I)
 
@@ -80,6 +85,8 @@ def kind(text: str, gold: Label, where: str, index: int, body: list[int]) -> str
         return "comments"
     if CAPTION_CUE.search(text) and (gold == Label.META or n < CAPTION_WORDS):
         return "caption"
+    if gold == Label.LEGAL or (outside and LEGAL_CUE.search(text)):
+        return "legal"
     if gold in (Label.RELATED, Label.UNRELATED) or (outside and n >= TEASER_WORDS):
         return "teaser"
     if outside and body and min(abs(index - body[0]), abs(index - body[-1])) <= EDGE_LINES:
