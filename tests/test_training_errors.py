@@ -60,3 +60,11 @@ def test_groups_split_older_and_newer_folders():
     assert "older seven (in model 4's training)" in calibration.group_names({"dataset": "l3s-gn1", "lang": "en"})
     names = calibration.group_names({"dataset": "magic-html", "lang": "zh", "page_type": "forum"})
     assert {"newer four (unseen by model 4)", "language:Chinese", "type:magic-html/forum"} <= set(names)
+
+
+@pytest.mark.parametrize("module", [errors, calibration])
+def test_a_missing_corpus_is_one_line_and_a_non_zero_exit(module, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        module.main(["--corpus", str(tmp_path), "--split", "dev"])
+    assert exit_.value.code == 2
+    assert f"no dev documents under {tmp_path}: run python -m training.build_corpus" in capsys.readouterr().err
