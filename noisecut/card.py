@@ -54,6 +54,9 @@ def model_card(meta: dict) -> str:
         lines.append("None recorded.")
     for name, value in scores.items():
         lines.append(f"- {name}: {json.dumps(value, sort_keys=True)}")
+    # tables recorded by the evaluation scripts (training.evaluate, training.calibration), as markdown
+    for title, text in (meta.get("reports") or {}).items():
+        lines += ["", f"## {title}", "", text.rstrip()]
     presets = meta.get("presets")
     if presets:
         lines += ["", "## Threshold presets", "",

@@ -14,7 +14,7 @@ from conftest import needs_shared
 pytest.importorskip("trafilatura")  # the renderers are training extras
 from noisecut.model import MODEL_ENV  # noqa: E402
 from training import gate  # noqa: E402
-from training.datasets import DATASETS, NAMES, Page  # noqa: E402
+from training.datasets import ALL_NAMES, DATASETS, Page  # noqa: E402
 from training.render import RENDERERS  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def renderings():
 
 
 def test_sample_is_the_pinned_one(renderings, pinned):
-    assert len(renderings) == gate.SAMPLE_PAGES * len(NAMES) * len(RENDERERS)
+    assert len(renderings) == gate.SAMPLE_PAGES * len(ALL_NAMES) * len(RENDERERS)
     assert gate.fingerprint(renderings) == pinned["fingerprint"], "the gate's sample or a renderer's output changed; re-pin on purpose"
 
 
@@ -50,7 +50,7 @@ def test_floors_sit_within_one_point_of_the_pinned_measurement(pinned):
     last = pinned["history"][-1]
     gaps = {k: round(last["measured"][k] - floor, 4) for k, floor in pinned["floors"].items()}
     assert all(0 < gap < 0.01 for gap in gaps.values()), gaps
-    assert {f"f1_{name}" for name in NAMES} <= set(pinned["floors"])
+    assert {f"f1_{name}" for name in ALL_NAMES} | {gate.OLDER_KEY} <= set(pinned["floors"])
 
 
 def test_shipped_model_meets_the_floors(renderings, pinned, monkeypatch):
@@ -84,6 +84,8 @@ def test_compare_fails_renamed_or_unmeasured_keys():
 def test_score_keys_follow_the_renderers_and_datasets():
     keys = gate.score_keys(renderers=["a", "b"], datasets=["d"])
     assert keys == {"f1_overall", "f1_a", "f1_b", "f1_d"}
+    assert gate.score_keys(renderers=["a"], datasets=["wcxb-dev", "l3s-gn1"]) == \
+        {"f1_overall", gate.OLDER_KEY, "f1_a", "f1_wcxb-dev", "f1_l3s-gn1"}
     assert gate.score_keys() - gate.score_keys(renderers=list(RENDERERS)[1:]) == {f"f1_{next(iter(RENDERERS))}"}
 
 
@@ -176,3 +178,15 @@ def test_gate_refuses_a_redirected_shipped_model(monkeypatch, tmp_path, capsys):
         gate.measure([])
     assert gate.main([]) == 2
     assert MODEL_ENV in capsys.readouterr().err
+
+
+def test_older_seven_score_leaves_the_newer_folders_out(tmp_path, constant_model_dir):
+    """The keep-everything model: the older page scores 1, the newer page (half noise) less."""
+    old = Page("l3s-gn1", "a", tmp_path / "a.html", tmp_path / "a.txt", "", "en")
+    new = Page("wcxb-dev", "b", tmp_path / "b.html", tmp_path / "b.txt", "", "en")
+    gold = "A whole paragraph of body text here."
+    renderings = [gate.Rendering(old, "r", gold, gold), gate.Rendering(new, "r", gold + "\nMenu Home Login Search About Help", gold)]
+    scores = gate.measure(renderings, model=constant_model_dir)
+    assert scores[gate.OLDER_KEY] == scores["f1_l3s-gn1"] == 1.0
+    assert scores["f1_wcxb-dev"] < scores["f1_overall"] < scores[gate.OLDER_KEY]
+    assert set(scores) == gate.score_keys(renderers=["r"], datasets=["l3s-gn1", "wcxb-dev"])

@@ -13,12 +13,22 @@ scores compare noisecut's decisions with the aligned gold labels.
 
 Pages whose rendering is empty are scored too (all systems get the same
 empty text), so no system gains from skipped pages.
+
+Rows: overall (all eleven folders, and the seven older ones alone, so figures
+from before issue 13 compare), per dataset, per page type (``wcxb-dev``'s
+``page_type``, ``magic-html``'s ``kind``), per language group (English,
+Chinese, other) and per renderer. For ``wcxb-dev`` a second table gives the
+snippet rates: the share of its ``with`` snippets found in each system's
+output and the share of its ``without`` snippets absent from it (a snippet is
+found when it occurs, whitespace and case folded, between word boundaries).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import unicodedata
 import time
 from collections import defaultdict
 from multiprocessing import Pool
@@ -32,7 +42,7 @@ from noisecut.scoring import PRF, mean_scores, text_scores
 
 from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
-from .datasets import DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
+from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import RENDERERS, render
 from .splits import split_of
 
@@ -48,6 +58,32 @@ def _init(model, keep, threshold):
     _cleaner = Cleaner(model, keep=keep, threshold=threshold)
 
 
+LANGUAGE_GROUPS = {"en": "English", "zh": "Chinese"}  # every other language: "other"
+OVERALL, OLDER = "overall", "overall, older seven"
+
+
+def language_group(lang: str) -> str:
+    return LANGUAGE_GROUPS.get((lang or "").lower().replace("_", "-").split("-")[0], "other")
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def snippet_found(snippet: str, folded_text: str) -> bool:
+    """``snippet`` occurs in the (already folded) text, not inside a longer word."""
+    needle = _folded(snippet)
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", folded_text) is not None
+
+
+def snippet_counts(text: str, meta: dict) -> list[int]:
+    """[with snippets found, with snippets, without snippets absent, without snippets]."""
+    folded = _folded(text)
+    with_, without = meta.get("with") or [], meta.get("without") or []
+    return [sum(snippet_found(s, folded) for s in with_), len(with_),
+            sum(not snippet_found(s, folded) for s in without), len(without)]
+
+
 LANGUAGE_AWARE = frozenset({"justext_text", "justext_html"})  # baselines that take the page's language
 
 
@@ -60,25 +96,28 @@ def score_page(task) -> list[dict]:
     page, renderers, html_baselines = task
     html, gold = read_html(page), gold_text(page)
     blocks = gold_blocks(page)
-    from_html = {name: text_scores(_run(name, BASELINES_HTML[name], html, page.lang), gold)
-                 for name in (HTML_SYSTEMS if html_baselines else ())}
+    html_outputs = {name: _run(name, BASELINES_HTML[name], html, page.lang) for name in (HTML_SYSTEMS if html_baselines else ())}
+    from_html = {name: text_scores(out, gold) for name, out in html_outputs.items()}
+    has_snippets = bool(page.meta.get("with") or page.meta.get("without"))
     records = []
     for renderer in renderers:
         text = render(renderer, html)
         doc = Document.from_text(text)
-        scores = {name: text_scores(_run(name, fn, text, page.lang), gold) for name, fn in BASELINES_TEXT.items()}
+        outputs = {name: _run(name, fn, text, page.lang) for name, fn in BASELINES_TEXT.items()}
         start = time.perf_counter()
         results = _cleaner.classify(doc)
-        cleaned = doc.join([r.index for r in results if r.kept])
+        outputs[NOISECUT] = doc.join([r.index for r in results if r.kept])
         seconds = time.perf_counter() - start
-        scores[NOISECUT] = text_scores(cleaned, gold)
+        scores = {name: text_scores(out, gold) for name, out in outputs.items()}
         scores.update(from_html)
+        snippets = ({name: snippet_counts(out, page.meta) for name, out in {**outputs, **html_outputs, "gold": gold}.items()}
+                    if has_snippets else {})
         gold_labels, _ = align(doc.lines, blocks) if doc.lines else ([], 0.0)
         pairs = [(g, r.label) for g, r in zip(gold_labels, results) if g is not None and r.label is not None]
         records.append({
             "page": page.id, "dataset": page.dataset, "site": page.site, "lang": page.lang, "renderer": renderer,
-            "scores": {k: v.as_dict() for k, v in scores.items()}, "line_pairs": [(g.value, p.value) for g, p in pairs],
-            "seconds": seconds,
+            "page_type": page.page_type, "scores": {k: v.as_dict() for k, v in scores.items()},
+            "line_pairs": [(g.value, p.value) for g, p in pairs], "snippets": snippets, "seconds": seconds,
         })
     return records
 
@@ -86,7 +125,7 @@ def score_page(task) -> list[dict]:
 def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
              keep=KEEP_DEFAULT, threshold=0.5, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
     per_dataset: dict[str, list] = defaultdict(list)
-    for page in iter_pages(root, datasets or NAMES):
+    for page in iter_pages(root, datasets or ALL_NAMES):
         if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
             per_dataset[page.dataset].append(page)
     pages = [page for group in per_dataset.values() for page in group]
@@ -100,36 +139,80 @@ def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None
     return sorted(records, key=lambda r: (r["page"], r["renderer"]))
 
 
+def row_names(record: dict) -> list[str]:
+    """The table rows a document counts in."""
+    names = [OVERALL] + ([OLDER] if record["dataset"] in NAMES else [])
+    names.append(f"dataset:{record['dataset']}")
+    if record.get("page_type"):
+        names.append(f"type:{record['dataset']}/{record['page_type']}")
+    names.append(f"language:{language_group(record['lang'])}")
+    names.append(f"renderer:{record['renderer']}")
+    return names
+
+
+def _row_order(name: str) -> tuple:
+    kind = name.split(":")[0]
+    order = {OVERALL: 0, OLDER: 1, "dataset": 2, "type": 3, "language": 4, "renderer": 5}
+    position = ALL_NAMES.index(name.split(":")[1]) if kind == "dataset" and name.split(":")[1] in ALL_NAMES else 0
+    return order.get(kind, 6), position, name
+
+
 def summarize(records: list[dict]) -> dict:
-    """Rows (overall, per dataset, per renderer, non-English) x systems -> mean F1 etc."""
+    """Rows (overall, per dataset, page type, language group, renderer) x systems -> mean F1 etc."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in records:
-        groups["overall"].append(r)
-        groups[f"dataset:{r['dataset']}"].append(r)
-        groups[f"renderer:{r['renderer']}"].append(r)
-        if r["lang"] != "en":
-            groups["non-english"].append(r)
+        for name in row_names(r):
+            groups[name].append(r)
     table = {}
-    for name, rows in sorted(groups.items(), key=lambda kv: (kv[0] != "overall", kv[0])):
+    for name, rows in sorted(groups.items(), key=lambda kv: _row_order(kv[0])):
         systems = rows[0]["scores"].keys()
         row = {s: mean_scores(PRF(**r["scores"][s]) for r in rows).as_dict() for s in systems}
         pairs = [p for r in rows for p in r["line_pairs"]]
         if pairs:
             row["noisecut_lines_keep"] = keep_scores([Label(g) for g, _ in pairs], [Label(p) for _, p in pairs]).as_dict()
         row["documents"] = len(rows)
+        snippet_rows = [r["snippets"] for r in rows if r.get("snippets")]
+        if snippet_rows:
+            row["snippets"] = snippet_rates(snippet_rows)
         table[name] = row
     return table
 
 
+def snippet_rates(per_document: list[dict]) -> dict:
+    """Per system: share of ``with`` snippets found, share of ``without`` snippets absent (pooled)."""
+    rates = {}
+    for system in per_document[0]:
+        found, with_, absent, without = (sum(d[system][i] for d in per_document) for i in range(4))
+        rates[system] = {"with_found": found / with_ if with_ else None, "without_absent": absent / without if without else None,
+                         "with": with_, "without": without}
+    return rates
+
+
 def format_table(table: dict) -> str:
-    systems = [s for s in (*TEXT_SYSTEMS, *HTML_SYSTEMS) if s in table["overall"]]
-    header = "| rows | docs | " + " | ".join(systems) + " | noisecut line keep F1 |"
-    out = [header, "|" + "---|" * (len(systems) + 3)]
+    systems = [s for s in (*TEXT_SYSTEMS, *HTML_SYSTEMS) if s in table[OVERALL]]
+    precision_recall = [s for s in (NOISECUT, "trafilatura_html") if s in systems]  # where the F1 gap comes from
+    header = "| rows | docs | " + " | ".join(systems) + " | noisecut line keep F1 | " + \
+        " | ".join(f"{s} P / R" for s in precision_recall) + " |"
+    out = [header, "|" + "---|" * (len(systems) + 3 + len(precision_recall))]
     for name, row in table.items():
         cells = [f"{row[s]['f1']:.3f}" for s in systems]
         line_f1 = f"{row['noisecut_lines_keep']['f1']:.3f}" if "noisecut_lines_keep" in row else ""
-        out.append(f"| {name} | {row['documents']} | " + " | ".join(cells) + f" | {line_f1} |")
+        cells += [line_f1] + [f"{row[s]['precision']:.3f} / {row[s]['recall']:.3f}" for s in precision_recall]
+        out.append(f"| {name} | {row['documents']} | " + " | ".join(cells) + " |")
+    snippet_rows = {name: row["snippets"] for name, row in table.items()
+                    if "snippets" in row and (name.startswith("type:") or name.startswith("dataset:"))}
+    if snippet_rows:
+        columns = [s for s in (*systems, "gold") if s in next(iter(snippet_rows.values()))]
+        out += ["", "| snippets: with found / without absent | " + " | ".join(columns) + " |",
+                "|" + "---|" * (len(columns) + 1)]
+        for name, rates in snippet_rows.items():
+            cells = [f"{_rate(rates[s]['with_found'])} / {_rate(rates[s]['without_absent'])}" for s in columns]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out)
+
+
+def _rate(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def main(argv=None) -> int:
@@ -176,14 +259,20 @@ def trained_splits(directory) -> set[str]:
 
 
 def record_scores(directory, split: str, table: dict) -> None:
-    """Keep the figures with the model: ``model.json``'s scores, shown on its card."""
+    """Keep the figures with the model: noisecut's F1 per row in ``model.json``'s scores and the
+    whole table (every system) in its reports, both shown on its card; ``model.npz`` is left alone."""
     from noisecut.model import Model, default_model_dir
 
     directory = directory or default_model_dir()
     model = Model.load(directory)
     rows = {name: round(row[NOISECUT]["f1"], 3) for name, row in table.items()}
-    model.meta.setdefault("scores", {})[f"{split} split, text F1 ({table['overall']['documents']} documents, python -m training.evaluate)"] = rows
-    model.save(directory)
+    documents = table[OVERALL]["documents"]
+    model.meta.setdefault("scores", {})[f"{split} split, text F1 ({documents} documents, python -m training.evaluate)"] = rows
+    model.meta.setdefault("reports", {})[f"Results on the {split} split"] = (
+        f"`python -m training.evaluate --split {split}`: {documents} documents (pages x renderers), text-level "
+        f"bag-of-tokens F1 averaged over documents; trafilatura and jusText (HTML) read the page's HTML.\n\n"
+        + format_table(table))
+    model.save_meta(directory)
 
 
 if __name__ == "__main__":

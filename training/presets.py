@@ -33,7 +33,7 @@ from noisecut.policy import PRESETS, Policy, select
 from noisecut.scoring import text_scores
 
 from .evaluate import trained_splits
-from .datasets import DATASETS, NAMES, gold_text, iter_pages, read_html
+from .datasets import ALL_NAMES, DATASETS, gold_text, iter_pages, read_html
 from .render import RENDERERS, render
 from .splits import split_of
 
@@ -77,7 +77,7 @@ def score_page(task) -> list[list[tuple[float, float]]]:
 def grid_scores(split="dev", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None, jobs=2, root=DATASETS) -> dict:
     """Mean precision, recall, F1, F0.5 and F2 over documents at each threshold of ``GRID``."""
     per_dataset: dict[str, list] = defaultdict(list)
-    for page in iter_pages(root, datasets or NAMES):
+    for page in iter_pages(root, datasets or ALL_NAMES):  # mixed across datasets, page types, languages
         if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
             per_dataset[page.dataset].append(page)
     tasks = [(page, tuple(renderers)) for pages in per_dataset.values() for page in pages]

@@ -37,8 +37,9 @@ SPLITS = ("train", "dev")
 
 
 def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int = PAGES_PER_DATASET,
-                     renderers: int = RENDERERS_PER_PAGE, seed: int = 0):
-    """Up to ``pages`` pages per dataset of the corpus splits, each as ``renderers`` random renderings."""
+                     renderers: int = RENDERERS_PER_PAGE, seed: int = 0, datasets=None):
+    """Up to ``pages`` pages per dataset of the corpus splits, each as ``renderers`` random renderings
+    (``datasets``: only these folders; default every folder in the corpus)."""
     if "test" in splits:
         raise ValueError("the test split is for the final figures only; never train on it")
     unknown = set(splits) - set(SPLITS)
@@ -47,7 +48,8 @@ def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int 
     by_dataset = defaultdict(lambda: defaultdict(list))  # dataset -> page -> one path per renderer
     for split in splits:
         for path in sorted((corpus / split).glob("*/*/*.lines")):
-            by_dataset[path.parts[-3]][(split, path.stem)].append(path)
+            if datasets is None or path.parts[-3] in datasets:
+                by_dataset[path.parts[-3]][(split, path.stem)].append(path)
     chosen = []
     rng = random.Random(seed)
     for dataset, by_page in sorted(by_dataset.items()):
@@ -68,6 +70,7 @@ def main(argv=None) -> int:
     parser.add_argument("--renderers", type=int, default=RENDERERS_PER_PAGE, help="renderings per page")
     parser.add_argument("--hand-weight", type=float, default=HAND_WEIGHT)
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
+    parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
@@ -76,7 +79,8 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))
-    corpus = corpus_documents(args.corpus, splits, pages=args.pages, renderers=args.renderers)
+    corpus = corpus_documents(args.corpus, splits, pages=args.pages, renderers=args.renderers,
+                              datasets=args.datasets and set(args.datasets.split(",")))
     hand = read_all([LABELED])
     docs = corpus + hand
     weights = [1.0] * len(corpus) + [args.hand_weight] * len(hand)
