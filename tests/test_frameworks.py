@@ -244,9 +244,8 @@ def test_drop_empty_false_passes_empty_documents_on(tmp_path):
     assert {i: r.get("text", "") for i, r in written.items()} == {i: r["text"] for i, r in reference.items()}
 
 
-@needs_seeds
-@needs_datatrove
-def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
+def count_clean_many_calls(monkeypatch) -> list[int]:
+    """Record the number of texts of every ``Cleaner.clean_many`` call (the list fills as calls come)."""
     calls = []
     original = Cleaner.clean_many
 
@@ -256,6 +255,13 @@ def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
         return original(self, texts)
 
     monkeypatch.setattr(Cleaner, "clean_many", counting)
+    return calls
+
+
+@needs_seeds
+@needs_datatrove
+def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
+    calls = count_clean_many_calls(monkeypatch)
     step = NoiseCutFormatter(batch_size=2)
     docs = [DatatroveDocument(text=r["text"], id=r["id"], metadata={"n": n}) for n, r in enumerate(seed_records()[:5])]
     out = list(step.run(iter(docs)))
@@ -376,15 +382,7 @@ def test_nemo_stage_cleans_each_batch_in_one_call_and_drops_empty_on_request(mon
     import pandas as pd
     from nemo_curator.stages.text.modifiers import Modify
 
-    calls = []
-    original = Cleaner.clean_many
-
-    def counting(self, texts):
-        texts = list(texts)
-        calls.append(len(texts))
-        return original(self, texts)
-
-    monkeypatch.setattr(Cleaner, "clean_many", counting)
+    calls = count_clean_many_calls(monkeypatch)
     records = seed_records()
     frame = pd.DataFrame(records)
     batch = DocumentBatch(dataset_name="seeds", data=frame)

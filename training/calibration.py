@@ -140,21 +140,32 @@ def report(docs: list[Classified], bins: int = BINS) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.calibration", description=__doc__.split("\n\n")[0])
+def split_parser(prog: str, doc: str) -> argparse.ArgumentParser:
+    """The options of a script that runs the model over one corpus split (``classified``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     parser.add_argument("--split", default="dev", choices=("train", "dev", "test"))
     parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--renderers", default=None, help="comma-separated (default: every renderer in the corpus)")
-    parser.add_argument("--bins", type=int, default=BINS)
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--record", action="store_true", help="write the tables into the model's card (model.json's reports)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def classified(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Classified]:
+    """``classify_split`` as ``split_parser``'s options ask; a missing corpus is a usage error."""
     try:
-        docs = classify_split(args.corpus, args.split, args.model, renderers=args.renderers and args.renderers.split(","),
-                              jobs=args.jobs)
+        return classify_split(args.corpus, args.split, args.model,
+                              renderers=args.renderers and args.renderers.split(","), jobs=args.jobs)
     except FileNotFoundError as error:
         parser.error(str(error))
+
+
+def main(argv=None) -> int:
+    parser = split_parser("python -m training.calibration", __doc__)
+    parser.add_argument("--bins", type=int, default=BINS)
+    parser.add_argument("--record", action="store_true", help="write the tables into the model's card (model.json's reports)")
+    args = parser.parse_args(argv)
+    docs = classified(parser, args)
     text = report(docs, args.bins)
     print(text)
     if args.record:

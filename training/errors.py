@@ -32,18 +32,15 @@ are dataset text: never commit them.
 """
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from noisecut.labels import KEEP_DEFAULT, Label
 
 from .align import tokens
-from .build_corpus import DEFAULT_OUT
-from .calibration import Classified, classify_split, group_names
+from .calibration import Classified, classified, group_names, split_parser
 
 KINDS = ("teaser", "caption", "edge", "comments", "legal", "inside", "outside")
 POSITIONS = ("before", "inside", "after", "no body")
@@ -153,19 +150,10 @@ def examples(docs: list[Classified], per_kind: int, seed: int = 0) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.errors", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="dev", choices=("train", "dev", "test"))
-    parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--renderers", default=None, help="comma-separated (default: every renderer in the corpus)")
+    parser = split_parser("python -m training.errors", __doc__)
     parser.add_argument("--examples", type=int, default=0, metavar="N", help="print N false-keep lines per kind (dataset text: do not commit)")
-    parser.add_argument("-j", "--jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    try:
-        docs = classify_split(args.corpus, args.split, args.model, renderers=args.renderers and args.renderers.split(","),
-                              jobs=args.jobs)
-    except FileNotFoundError as error:
-        parser.error(str(error))
+    docs = classified(parser, args)
     print(format_tally(tally(docs)))
     if args.examples:
         print("\n" + examples(docs, args.examples))
