@@ -3,6 +3,7 @@
     python -m training.build_corpus                 # once: render + align into the cache
     python -m training.train_default                # writes models/default
     python -m training.train_default --splits train --output /tmp/candidate   # a candidate to score on dev
+    python -m training.train_default --extra mine/=5 --weight wcxb-dev=2      # add your own labeled folder, weigh folders
 
 The corpus comes from ``training.build_corpus``; the test split is never
 read here. A change to the recipe is chosen by training on the train split
@@ -60,6 +61,20 @@ def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int 
     return read_all(chosen)
 
 
+def folder_weight(value: str) -> tuple[str, float]:
+    """``FOLDER=WEIGHT`` (or ``FOLDER``, weight 1) from the command line."""
+    folder, sep, weight = value.rpartition("=")
+    if not sep:
+        return value, 1.0
+    try:
+        number = float(weight)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: the weight after '=' must be a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: the weight must be above 0")
+    return folder, number
+
+
 def main(argv=None) -> int:
     from noisecut.train import fit, save_estimators
 
@@ -68,7 +83,13 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--pages", type=int, default=PAGES_PER_DATASET, help="pages per dataset")
     parser.add_argument("--renderers", type=int, default=RENDERERS_PER_PAGE, help="renderings per page")
-    parser.add_argument("--hand-weight", type=float, default=HAND_WEIGHT)
+    parser.add_argument("--hand-weight", type=float, default=HAND_WEIGHT, help="weight of a line of labeled/")
+    parser.add_argument("--extra", type=folder_weight, action="append", default=[], metavar="FOLDER[=WEIGHT]",
+                        help="another folder of labeled pages (*.lines) to train on, its lines weighted WEIGHT "
+                             "(default 1, a corpus line); repeatable")
+    parser.add_argument("--weight", type=folder_weight, action="append", default=[], metavar="DATASET=WEIGHT",
+                        help="weight of the lines of one corpus dataset folder (default 1; lines weighted otherwise "
+                             "always train, none is held out to choose the epoch); repeatable")
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
@@ -78,20 +99,33 @@ def main(argv=None) -> int:
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
     args = parser.parse_args(argv)
+    missing = [folder for folder, _ in args.extra if not Path(folder).is_dir()]
+    if missing:
+        parser.error(f"--extra {missing[0]}: no such folder")
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))
     corpus = corpus_documents(args.corpus, splits, pages=args.pages, renderers=args.renderers,
                               datasets=args.datasets and set(args.datasets.split(",")))
+    dataset_weight = dict(args.weight)
+    unknown = sorted(set(dataset_weight) - {d.meta.get("dataset") for d in corpus})
+    if unknown:
+        parser.error(f"--weight {unknown[0]}: no such dataset among the documents read")
     hand = read_all([LABELED])
-    docs = corpus + hand
-    weights = [1.0] * len(corpus) + [args.hand_weight] * len(hand)
-    print(f"{len(corpus)} corpus documents, {len(hand)} hand-labeled documents", file=sys.stderr)
+    extra = [(read_all([Path(folder)]), weight) for folder, weight in args.extra]
+    docs = corpus + hand + [d for documents, _ in extra for d in documents]
+    weights = ([dataset_weight.get(d.meta.get("dataset"), 1.0) for d in corpus] + [args.hand_weight] * len(hand)
+               + [weight for documents, weight in extra for _ in documents])
+    print(f"{len(corpus)} corpus documents, {len(hand)} hand-labeled documents, "
+          f"{sum(len(documents) for documents, _ in extra)} from --extra", file=sys.stderr)
     summary = {
         "corpus_documents": dict(Counter(d.meta.get("dataset") for d in corpus)),
+        "dataset_weights": dataset_weight,
         "renderers": sorted({d.meta.get("renderer") for d in corpus}),
         "hand_labeled_documents": len(hand),
         "hand_weight": args.hand_weight,
+        "extra_folders": [{"folder": folder, "documents": len(documents), "weight": weight}
+                          for (folder, _), (documents, weight) in zip(args.extra, extra)],
         "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
     }
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
