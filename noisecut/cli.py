@@ -286,9 +286,6 @@ def _read(source: Path) -> bytes:
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
                    "and slower to train and to clean; the shipped model has 3.")
-@click.option("--page-context", is_flag=True,
-              help="Sequence model: the GRU also reads the mean of the page's lines, so a line can depend on what "
-                   "kind of page it is on (a thread's posts are its body, the comments under an article are not).")
 @click.option("--from", "base", is_flag=False, flag_value="default", default=None, metavar="MODEL",
               help="Fine-tune this sequence model (a directory, or `default`: the shipped one; the value may be left out) "
                    "on LABELED instead of training from scratch: a few pages of your site are enough, on CPU in about a "
@@ -305,7 +302,7 @@ def _read(source: Path) -> bytes:
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
-def train(labeled, output, sequence, members, page_context, base, replay, anchor, hidden, single_stage, max_iter, seed):
+def train(labeled, output, sequence, members, base, replay, anchor, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
 
     The default is window stages trained with scikit-learn: each line's
@@ -330,11 +327,11 @@ def train(labeled, output, sequence, members, page_context, base, replay, anchor
     if base is None and (replay or anchor is not None):
         raise click.UsageError("--replay and --anchor tune --from; add --from MODEL")
     if base is not None:
-        changed = _given("members", "page_context", "hidden", "single_stage", "max_iter")
+        changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
             raise click.UsageError(f"{', '.join(changed)} shape a new model; --from keeps the base model's shape")
-    elif not sequence and _given("members", "page_context"):
-        raise click.UsageError(f"{_given('members', 'page_context')[0]} sets the sequence model; add --sequence")
+    elif not sequence and _given("members"):
+        raise click.UsageError("--members sets the sequence model; add --sequence")
     elif sequence:
         window_options = _given("hidden", "single_stage", "max_iter")
         if window_options:
@@ -350,7 +347,7 @@ def train(labeled, output, sequence, members, page_context, base, replay, anchor
     else:
         click.echo(f"training on {len(docs)} documents ...", err=True)
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
-                                sequence=sequence, members=members, page_context=page_context)
+                                sequence=sequence, members=members)
     model.meta["name"] = output.name
     model.save(output)
     save_estimators(estimators, output)  # none (a sequence model): a stale file is removed

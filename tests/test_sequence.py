@@ -164,26 +164,10 @@ def test_cli_trains_a_sequence_model(tmp_path, monkeypatch):
     assert not (out / ESTIMATOR).exists()
 
 
-def test_cli_trains_a_page_context_model_that_fine_tunes(tmp_path, monkeypatch):
-    monkeypatch.setattr(train_sequence, "MIN_STEPS", 1)
-    monkeypatch.setattr(train_sequence, "EPOCHS", 1)
-    out = tmp_path / "page"
-    result = CliRunner().invoke(main, ["train", "--sequence", "--page-context", "--members", "2", "-o", str(out),
-                                       str(LABELED / "seeds")])
-    assert result.exit_code == 0, result.output
-    model = Model.load(out)
-    assert model.sequence.page_context and model.meta["estimator"]["page_context"] is True
-    assert [len(p) for p in model.predict_proba_batch([PAGE, PAGE[:3]])] == [len(PAGE), 3]
-    tuned = CliRunner().invoke(main, ["train", "--from", str(out), "-o", str(tmp_path / "tuned"), str(LABELED / "seeds")])
-    assert tuned.exit_code == 0, tuned.output
-    assert Model.load(tmp_path / "tuned").sequence.page_context
-
-
-@pytest.mark.parametrize("option", [["--members", "3"], ["--page-context"]])
-def test_cli_sequence_options_need_sequence(tmp_path, option):
-    result = CliRunner().invoke(main, ["train", *option, "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
+def test_cli_members_needs_sequence(tmp_path):
+    result = CliRunner().invoke(main, ["train", "--members", "3", "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
     assert result.exit_code == 2
-    assert f"{option[0]} sets the sequence model; add --sequence" in result.output
+    assert "--members sets the sequence model; add --sequence" in result.output
     assert not (tmp_path / "m").exists()
 
 
