@@ -19,9 +19,9 @@ bounded whatever the input:
   its own, and keeps every line's result from the window where it is
   furthest from an edge (at least ``WINDOW_OVERLAP`` lines of context on
   each side). The GRU's useful context is far shorter than a window; the
-  document-level features (position, repeats, shared words) and the page
-  context see the window, not the whole document, so only documents that
-  long can come out differently from a whole-document pass.
+  document-level features (position, repeats, shared words) see the window,
+  not the whole document, so only documents that long can come out
+  differently from a whole-document pass.
 
 ``chunks`` cuts a stream into lists of a fixed number of items: the tasks
 that ``-j`` workers, Ray actors and the datatrove step each clean as one

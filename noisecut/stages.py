@@ -12,10 +12,6 @@
   the story). Training it needs PyTorch (``train_sequence.py``); inference is
   the numpy loop below over a batch of documents: one step advances every
   document's next line, both directions and every averaged member together.
-  With a page context, the GRU and the output layer also read the mean of
-  the document's projected lines beside each line's own: what kind of page
-  this is (a thread's posts are its body, the comments under an article are
-  not), which a state carried line by line forgets.
 """
 from __future__ import annotations
 
@@ -33,15 +29,6 @@ CLIP = 5.0
 
 def standardise(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.clip((x - mean) / scale, -CLIP, CLIP)
-
-
-def with_page_context(projected: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Each row of ``projected`` followed by the mean of its document's rows (document d: rows
-    ``offsets[d]:offsets[d + 1]``)."""
-    lengths = np.diff(offsets)
-    sums = np.concatenate([np.zeros((1, projected.shape[1])), np.cumsum(projected, axis=0, dtype=np.float64)])
-    means = (sums[offsets[1:]] - sums[offsets[:-1]]) / np.maximum(lengths, 1)[:, None]
-    return np.hstack([projected, np.repeat(means.astype(projected.dtype), lengths, axis=0)])
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -102,10 +89,8 @@ ARRAY_NAMES = ("mean", "scale", "proj_w", "proj_b", "ih_w", "ih_b", "hh_w", "hh_
 class SequenceStage:
     """A bidirectional GRU over line features. Arrays are in PyTorch's gate order (reset, update, new).
 
-    ``ih_w`` (2, G, 3H), ``hh_w`` (2, H, 3H), ``ih_b`` and ``hh_b`` (2, 3H):
-    index 0 is the forward direction, 1 the backward one. The GRU reads the
-    P projected features (G = P), or them and the page context (G = 2P); the
-    output layer reads the GRU's input and its states, ``out_w`` (G + 2H, labels).
+    ``ih_w`` (2, P, 3H), ``hh_w`` (2, H, 3H), ``ih_b`` and ``hh_b`` (2, 3H):
+    index 0 is the forward direction, 1 the backward one.
     """
 
     mean: np.ndarray
@@ -121,9 +106,8 @@ class SequenceStage:
 
     def __post_init__(self):
         p, h = self.proj_w.shape[1], self.hidden
-        g = 2 * p if self.page_context else p
-        expected = {"ih_w": (2, g, 3 * h), "ih_b": (2, 3 * h), "hh_w": (2, h, 3 * h), "hh_b": (2, 3 * h),
-                    "proj_b": (p,), "out_w": (g + 2 * h, self.out_w.shape[-1]), "out_b": (self.out_w.shape[-1],)}
+        expected = {"ih_w": (2, p, 3 * h), "ih_b": (2, 3 * h), "hh_w": (2, h, 3 * h), "hh_b": (2, 3 * h),
+                    "proj_b": (p,), "out_w": (p + 2 * h, self.out_w.shape[-1]), "out_b": (self.out_w.shape[-1],)}
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"sequence stage array {name} has shape {getattr(self, name).shape}, expected {shape}")
@@ -149,11 +133,6 @@ class SequenceStage:
         return self.proj_w.shape[0]
 
     @property
-    def page_context(self) -> bool:
-        """Whether the GRU reads the page context beside each line (its input is twice the projection)."""
-        return self.ih_w.ndim == 3 and self.ih_w.shape[1] == 2 * self.proj_w.shape[1]
-
-    @property
     def outputs(self) -> int:
         return self.out_w.shape[1]
 
@@ -164,14 +143,11 @@ class SequenceStage:
         offsets = np.asarray([0, len(x)] if offsets is None else offsets, dtype=np.int64)
         z = standardise(np.asarray(x, dtype=np.float32), blocks.mean, blocks.scale)
         projected = np.maximum(z @ blocks.proj_w + blocks.proj_b, 0)
-        if self.page_context:
-            projected = with_page_context(projected, offsets)
         logits = np.hstack([projected, self.run(projected, offsets)]) @ blocks.out_w + blocks.out_b
         return softmax(logits.astype(np.float64))
 
     def run(self, projected: np.ndarray, offsets: Sequence[int] | None = None) -> np.ndarray:
-        """GRU states (lines x 2H) for the GRU's input rows: forward states, then backward states,
-        each document on its own.
+        """GRU states (lines x 2H): forward states, then backward states, each document on its own.
 
         The documents are packed: sorted longest first, step t advances the
         t-th line of every document that has one (those are the first few in
@@ -194,12 +170,12 @@ class SequenceStage:
         forward = np.arange(n) - offsets[doc]
         slots = (step_start[forward] + rank[doc], step_start[lengths[doc] - 1 - forward] + rank[doc])  # each line's place, per direction
         gates = np.empty((2 * m, n, 3 * h), dtype=np.float32)  # (direction x member, packed lines, gates)
+        p = projected.shape[1] // m
         for d in range(2):
             packed = np.empty_like(projected, dtype=np.float32)
             packed[slots[d]] = projected  # the lines in the order the steps read them
             for k in range(m):  # one plain matrix product per member: BLAS at full speed, no zero blocks
-                own = packed if m == 1 else packed[:, blocks.input_rows[k]]
-                np.matmul(own, blocks.input_w[d, k], out=gates[d * m + k])
+                np.matmul(packed[:, k * p:(k + 1) * p], blocks.input_w[d, k], out=gates[d * m + k])
                 gates[d * m + k] += blocks.input_b[d, k]
         recurrent, new_bias = blocks.recurrent_w, blocks.new_b[:, None, :]
         out = np.empty((2 * m, n, h), dtype=np.float32)
@@ -244,28 +220,21 @@ class SequenceStage:
                 raise ValueError("sequence stages to average must share their standardisation")
             if other.outputs != first.outputs:
                 raise ValueError("sequence stages to average must have the same labels")
-        if any(m.page_context != first.page_context for m in members):
-            raise ValueError("sequence stages to average must all read the page context, or none")
         widths = [(m.proj_w.shape[1], m.hidden) for m in members]
         p_total, h_total = sum(p for p, _ in widths), sum(h for _, h in widths)
-        parts = 2 if first.page_context else 1  # the GRU reads [projections | page context]: each member has a block in both
-        g_total = parts * p_total
-        ih_w, ih_b = np.zeros((2, g_total, 3 * h_total)), np.zeros((2, 3 * h_total))
+        ih_w, ih_b = np.zeros((2, p_total, 3 * h_total)), np.zeros((2, 3 * h_total))
         hh_w, hh_b = np.zeros((2, h_total, 3 * h_total)), np.zeros((2, 3 * h_total))
-        out_w = np.zeros((g_total + 2 * h_total, first.outputs))
+        out_w = np.zeros((p_total + 2 * h_total, first.outputs))
         p0 = h0 = 0
         for m, (p, h) in zip(members, widths):
             for g in range(3):  # gate g of this member: its slice of the wide gate g
                 wide, own = slice(g * h_total + h0, g * h_total + h0 + h), slice(g * h, (g + 1) * h)
-                ih_b[:, wide] = m.ih_b[:, own]
+                ih_w[:, p0:p0 + p, wide], ih_b[:, wide] = m.ih_w[:, :, own], m.ih_b[:, own]
                 hh_w[:, h0:h0 + h, wide], hh_b[:, wide] = m.hh_w[:, :, own], m.hh_b[:, own]
-                for part in range(parts):
-                    ih_w[:, part * p_total + p0:part * p_total + p0 + p, wide] = m.ih_w[:, part * p:(part + 1) * p, own]
-            # the output reads [the GRU's input | forward states | backward states]
-            for part in range(parts):
-                out_w[part * p_total + p0:part * p_total + p0 + p] = m.out_w[part * p:(part + 1) * p]
-            out_w[g_total + h0:g_total + h0 + h] = m.out_w[parts * p:parts * p + h]
-            out_w[g_total + h_total + h0:g_total + h_total + h0 + h] = m.out_w[parts * p + h:]
+            # the output reads [projections | forward states | backward states]
+            out_w[p0:p0 + p] = m.out_w[:p]
+            out_w[p_total + h0:p_total + h0 + h] = m.out_w[p:p + h]
+            out_w[p_total + h_total + h0:p_total + h_total + h0 + h] = m.out_w[p + h:]
             p0, h0 = p0 + p, h0 + h
         return cls(first.mean, first.scale,
                    np.hstack([m.proj_w for m in members]), np.concatenate([m.proj_b for m in members]),
@@ -279,17 +248,16 @@ class SequenceStage:
         if members < 1 or p_total % members or h_total % members:
             raise ValueError(f"a sequence stage {p_total} wide with {h_total} hidden units is not {members} equal members")
         p, h = p_total // members, h_total // members
-        g_total = self.ih_w.shape[1]
         out = []
         for m in range(members):
-            projection, rows = slice(m * p, (m + 1) * p), _member_rows(self, members, m)
+            projection, hidden = slice(m * p, (m + 1) * p), slice(m * h, (m + 1) * h)
             gates = np.concatenate([np.arange(g * h_total + m * h, g * h_total + (m + 1) * h) for g in range(3)])
-            out_w = np.vstack([self.out_w[rows], self.out_w[g_total + m * h:g_total + (m + 1) * h],
-                               self.out_w[g_total + h_total + m * h:g_total + h_total + (m + 1) * h]])
+            out_w = np.vstack([self.out_w[projection], self.out_w[p_total + m * h:p_total + (m + 1) * h],
+                               self.out_w[p_total + h_total + m * h:p_total + h_total + (m + 1) * h]])
             out.append(SequenceStage(
                 self.mean, self.scale, self.proj_w[:, projection].copy(), self.proj_b[projection].copy(),
-                self.ih_w[:, rows][:, :, gates].copy(), self.ih_b[:, gates].copy(),
-                self.hh_w[:, m * h:(m + 1) * h][:, :, gates].copy(), self.hh_b[:, gates].copy(),
+                self.ih_w[:, projection][:, :, gates].copy(), self.ih_b[:, gates].copy(),
+                self.hh_w[:, hidden][:, :, gates].copy(), self.hh_b[:, gates].copy(),
                 out_w * members, self.out_b.copy()))
         return out
 
@@ -323,8 +291,7 @@ class MemberBlocks:
     scale: np.ndarray
     proj_w: np.ndarray       # (features, P): all members' projections, side by side
     proj_b: np.ndarray
-    input_rows: list         # per member, its columns of the GRU's input (its projections, then its page context)
-    input_w: np.ndarray      # (2 directions, members, G / members, 3 x hidden)
+    input_w: np.ndarray      # (2 directions, members, P / members, 3 x hidden)
     input_b: np.ndarray      # (2, members, 3 x hidden): input bias plus the reset and update gates' recurrent bias
     recurrent_w: np.ndarray  # (2 x members, hidden, 3 x hidden), direction-major
     new_b: np.ndarray        # (2 x members, hidden): the new gate's recurrent bias, which sits inside the reset product
@@ -337,7 +304,7 @@ class MemberBlocks:
         m = _members(stage)
         h = wide_h // m
         columns = [np.concatenate([g * wide_h + k * h + np.arange(h) for g in range(3)]) for k in range(m)]
-        rows = [_member_rows(stage, m, k) for k in range(m)]
+        rows = np.split(np.arange(stage.proj_w.shape[1]), m)
         input_w = np.stack([[stage.ih_w[d][np.ix_(rows[k], columns[k])] for k in range(m)] for d in range(2)])
         input_b = []
         for d in range(2):
@@ -352,15 +319,8 @@ class MemberBlocks:
         recurrent_w *= 0.5
         new_b = new_b * 0.5
         f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
-        return cls(m, h, f32(stage.mean), f32(stage.scale), f32(stage.proj_w), f32(stage.proj_b), rows, f32(input_w),
+        return cls(m, h, f32(stage.mean), f32(stage.scale), f32(stage.proj_w), f32(stage.proj_b), f32(input_w),
                    f32(input_b), f32(recurrent_w), f32(new_b), f32(stage.out_w), f32(stage.out_b))
-
-
-def _member_rows(stage: "SequenceStage", members: int, k: int) -> np.ndarray:
-    """Rows of the wide ``ih_w`` (columns of the GRU's input) that belong to member ``k`` of ``members``."""
-    wide_p = stage.proj_w.shape[1]
-    p = wide_p // members
-    return np.concatenate([part * wide_p + k * p + np.arange(p) for part in range(stage.ih_w.shape[1] // wide_p)])
 
 
 def _members(stage: "SequenceStage") -> int:
@@ -374,9 +334,8 @@ def _members(stage: "SequenceStage") -> int:
         if hh[0, 0].reshape(3, m, -1)[:, 1:].any():  # the first unit already reads other members: not m blocks
             continue
         off_block = ~np.eye(m, dtype=bool)  # (member of the row, member of the column)
-        # rows are part-major (projections, then page context), then member; columns gate-major, then member, then unit
-        parts = ih.shape[1] // wide_p
-        ih_blocks = ih.reshape(2, parts, m, wide_p // m, 3, m, wide_h // m).any(axis=(0, 1, 3, 4, 6))
+        # rows are member-major; columns gate-major, then member, then unit
+        ih_blocks = ih.reshape(2, m, wide_p // m, 3, m, wide_h // m).any(axis=(0, 2, 3, 5))
         hh_blocks = hh.reshape(2, m, wide_h // m, 3, m, wide_h // m).any(axis=(0, 2, 3, 5))
         if not (ih_blocks[off_block].any() or hh_blocks[off_block].any()):
             return m

@@ -139,11 +139,9 @@ def fit(
     data_summary: dict | None = None,
     sequence: bool = False,
     members: int = 1,
-    page_context: bool = False,
 ) -> tuple[Model, dict]:
     """Train on labeled documents; returns the exported model and the scikit-learn estimators
-    (none for a sequence model, which PyTorch trains: ``train_sequence.py``; ``page_context``
-    is its option)."""
+    (none for a sequence model, which PyTorch trains: ``train_sequence.py``)."""
     summary = label_summary(docs)
     classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
     labels = tuple(parse_label(c) for c in classes)
@@ -151,7 +149,7 @@ def fit(
     if sequence:
         from .train_sequence import fit_sequence
 
-        stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed, page_context=page_context)
+        stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed)
         model = Model(labels, sequence=stage)
         estimator = {"kind": "sequence", **details, "seed": seed}
     else:

@@ -82,27 +82,17 @@ if torch is not None:
     class BiGRU(nn.Module):
         """The PyTorch twin of ``SequenceStage`` (standardisation happens before)."""
 
-        def __init__(self, features: int, classes: int, hidden: int, projection: int, dropout: float,
-                     page_context: bool = False):
+        def __init__(self, features: int, classes: int, hidden: int, projection: int, dropout: float):
             super().__init__()
-            self.page_context = page_context
-            inputs = 2 * projection if page_context else projection
             self.proj = nn.Linear(features, projection)
-            self.gru = nn.GRU(inputs, hidden, batch_first=True, bidirectional=True)
-            self.out = nn.Linear(inputs + 2 * hidden, classes)
+            self.gru = nn.GRU(projection, hidden, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(projection + 2 * hidden, classes)
             self.drop = nn.Dropout(dropout)
 
         def forward(self, x, lengths=None):
             """``lengths``: each padded document's real length. Packing keeps the padding out of
             the GRU, so the backward state starts at a document's last line, as in inference."""
             projected = self.drop(torch.relu(self.proj(self.drop(x))))
-            if self.page_context:  # the mean of the document's real lines, beside each line
-                if lengths is None:
-                    page = projected.mean(1, keepdim=True)
-                else:
-                    real = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1).to(projected.dtype)
-                    page = (projected * real).sum(1, keepdim=True) / lengths.clamp(min=1)[:, None, None].to(projected.dtype)
-                projected = torch.cat([projected, page.expand_as(projected)], -1)
             if lengths is None:
                 states, _ = self.gru(projected)
             else:
@@ -121,11 +111,9 @@ def fit_sequence(
     members: int = 1,
     seed: int = SEED,
     progress: bool = True,
-    page_context: bool = False,
 ) -> tuple[SequenceStage, dict]:
     """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
-    their average as one exported stage (``SequenceStage.average``) and a training summary.
-    ``page_context``: the GRU also reads the mean of the document's projected lines."""
+    their average as one exported stage (``SequenceStage.average``) and a training summary."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
@@ -143,13 +131,13 @@ def fit_sequence(
     stages, runs = [], []
     for member in range(members):
         torch.manual_seed(seed + member)
-        net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT, page_context)
+        net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT)
         name = f"member {member + 1}/{members}, " if members > 1 else ""
         run = _train(net, data, train, validation, standardised, keep_columns, epochs,
                      random.Random(seed + member), name if progress else None)
         stages.append(export(net, mean, scale))
         runs.append({"seed": seed + member, **run})
-    summary = {"hidden": hidden, "projection": projection, "page_context": page_context, "epochs": epochs,
+    summary = {"hidden": hidden, "projection": projection, "epochs": epochs,
                "validation_documents": len(validation), "members": runs}
     return SequenceStage.average(stages), summary
 
@@ -364,7 +352,7 @@ def fine_tune(
         torch.manual_seed(seed)
         nets = []
         for member in members:
-            net = BiGRU(stage.inputs, len(classes), member.hidden, member.proj_w.shape[1], DROPOUT, member.page_context)
+            net = BiGRU(stage.inputs, len(classes), member.hidden, member.proj_w.shape[1], DROPOUT)
             import_stage(net, member)
             nets.append(net)
         ensemble = Ensemble(nets)

@@ -73,8 +73,6 @@ def test_batched_probabilities_equal_one_at_a_time(model):
 def dense_reference(stage: SequenceStage, x: np.ndarray) -> np.ndarray:
     """The unbatched path as it was: one document, the wide (block-diagonal) arrays, float64, PyTorch's GRU equations."""
     projected = np.maximum(standardise(x, stage.mean, stage.scale) @ stage.proj_w + stage.proj_b, 0)
-    if stage.page_context:  # the page's mean projection beside each line
-        projected = np.hstack([projected, np.repeat(projected.mean(axis=0, keepdims=True), len(projected), axis=0)])
     hidden, states = stage.hidden, []
     for d, lines in ((0, projected), (1, projected[::-1])):
         h, out = np.zeros(hidden), []
@@ -107,20 +105,18 @@ def test_members_of_an_averaged_stage_run_apart(model):
     assert blocks.recurrent_w.shape == (2 * blocks.members, blocks.hidden, 3 * blocks.hidden)
 
 
-def _random_stage(rng, features=6, projection=4, hidden=3, classes=2, page_context=False) -> SequenceStage:
+def _random_stage(rng, features=6, projection=4, hidden=3, classes=2) -> SequenceStage:
     r = lambda *shape: rng.normal(size=shape)  # noqa: E731
-    inputs = 2 * projection if page_context else projection
     return SequenceStage(np.zeros(features), np.ones(features), r(features, projection), r(projection),
-                         r(2, inputs, 3 * hidden), r(2, 3 * hidden), r(2, hidden, 3 * hidden), r(2, 3 * hidden),
-                         r(inputs + 2 * hidden, classes), r(classes))
+                         r(2, projection, 3 * hidden), r(2, 3 * hidden), r(2, hidden, 3 * hidden), r(2, 3 * hidden),
+                         r(projection + 2 * hidden, classes), r(classes))
 
 
-@pytest.mark.parametrize("page_context", [False, True])
-def test_member_blocks_of_random_stages(page_context):
+def test_member_blocks_of_random_stages():
     rng = np.random.default_rng(0)
-    single = _random_stage(rng, page_context=page_context)
+    single = _random_stage(rng)
     assert MemberBlocks.of(single).members == 1
-    averaged = SequenceStage.average([_random_stage(rng, page_context=page_context) for _ in range(3)])
+    averaged = SequenceStage.average([_random_stage(rng) for _ in range(3)])
     assert MemberBlocks.of(averaged).members == 3
     x = rng.normal(size=(9, 6))
     np.testing.assert_allclose(averaged.predict_proba(x), dense_reference(averaged, x), rtol=0, atol=1e-5)

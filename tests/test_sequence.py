@@ -38,18 +38,16 @@ PAGE = [
 ]
 
 
-def _random_stage(features: int, classes: int, seed: int = 0, page_context: bool = False):
+def _random_stage(features: int, classes: int, seed: int = 0):
     torch.manual_seed(seed)
-    net = BiGRU(features, classes, hidden=8, projection=12, dropout=0.0, page_context=page_context).eval()
+    net = BiGRU(features, classes, hidden=8, projection=12, dropout=0.0).eval()
     rng = np.random.default_rng(seed)
     return net, export(net, rng.normal(size=features), rng.uniform(0.5, 2.0, size=features))
 
 
-@pytest.mark.parametrize("page_context", [False, True])
 @pytest.mark.parametrize("lines", [1, 2, 37])
-def test_numpy_inference_equals_torch(lines, page_context):
-    net, stage = _random_stage(features=20, classes=5, page_context=page_context)
-    assert stage.page_context == page_context
+def test_numpy_inference_equals_torch(lines):
+    net, stage = _random_stage(features=20, classes=5)
     x = np.random.default_rng(lines).normal(scale=4.0, size=(lines, 20))
     z = np.clip((x - stage.mean) / stage.scale, -CLIP, CLIP).astype(np.float32)
     with torch.no_grad():
@@ -67,9 +65,8 @@ def test_a_line_depends_on_lines_far_above_and_below():
         assert np.abs(stage.predict_proba(changed)[30] - middle).max() > 1e-9
 
 
-@pytest.mark.parametrize("page_context", [False, True])
-def test_averaged_stage_outputs_the_mean_of_its_members_logits(page_context):
-    members = [_random_stage(features=20, classes=4, seed=seed, page_context=page_context)[1] for seed in (3, 4, 5)]
+def test_averaged_stage_outputs_the_mean_of_its_members_logits():
+    members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4, 5)]
     mean, scale = members[0].mean, members[0].scale
     for m in members[1:]:  # averaging needs one standardisation
         m.mean, m.scale = mean, scale
@@ -89,10 +86,6 @@ def test_averaging_refuses_members_that_do_not_fit_together():
         SequenceStage.average([members[0], other_labels])
     with pytest.raises(ValueError, match="no sequence stages"):
         SequenceStage.average([])
-    with_page = _random_stage(features=20, classes=4, seed=4, page_context=True)[1]
-    with_page.mean, with_page.scale = members[0].mean, members[0].scale
-    with pytest.raises(ValueError, match="page context"):
-        SequenceStage.average([members[0], with_page])
 
 
 def test_model_is_either_window_stages_or_a_sequence_stage():
@@ -179,10 +172,9 @@ def test_cli_without_torch_says_what_to_install(tmp_path, monkeypatch):
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("page_context", [False, True])
-def test_padded_batch_gives_each_document_its_own_result(page_context):
-    """Training pads a batch; packing keeps the padding out of both directions and the page context."""
-    net, _ = _random_stage(features=10, classes=3, seed=3, page_context=page_context)
+def test_padded_batch_gives_each_document_its_own_result():
+    """Training pads a batch; packing keeps the padding out of both directions."""
+    net, _ = _random_stage(features=10, classes=3, seed=3)
     long, short = torch.randn(7, 10), torch.randn(3, 10)
     batch = torch.zeros(2, 7, 10)
     batch[0], batch[1, :3] = long, short
@@ -214,9 +206,8 @@ def test_cli_refuses_window_options_with_sequence(tmp_path):
 
 # --- fine-tuning (noisecut train --from) ---------------------------------------------------
 
-@pytest.mark.parametrize("page_context", [False, True])
-def test_split_is_the_inverse_of_average(page_context):
-    members = [_random_stage(features=20, classes=4, seed=seed, page_context=page_context)[1] for seed in (3, 4, 5)]
+def test_split_is_the_inverse_of_average():
+    members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4, 5)]
     for m in members[1:]:
         m.mean, m.scale = members[0].mean, members[0].scale
     averaged = SequenceStage.average(members)
@@ -231,10 +222,9 @@ def test_split_is_the_inverse_of_average(page_context):
         averaged.split(5)
 
 
-@pytest.mark.parametrize("page_context", [False, True])
-def test_import_stage_inverts_export(page_context):
-    net, stage = _random_stage(features=20, classes=4, seed=8, page_context=page_context)
-    copy = BiGRU(20, 4, hidden=8, projection=12, dropout=0.0, page_context=page_context).eval()
+def test_import_stage_inverts_export():
+    net, stage = _random_stage(features=20, classes=4, seed=8)
+    copy = BiGRU(20, 4, hidden=8, projection=12, dropout=0.0).eval()
     train_sequence.import_stage(copy, stage)
     for name, value in net.state_dict().items():
         torch.testing.assert_close(copy.state_dict()[name], value)

@@ -93,8 +93,6 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
-    parser.add_argument("--page-context", action="store_true",
-                        help="the sequence stage also reads the mean of the page's lines (what kind of page it is)")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
@@ -130,8 +128,7 @@ def main(argv=None) -> int:
     }
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
     model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
-                            data_summary=summary, sequence=not args.window, members=args.members,
-                            page_context=args.page_context)
+                            data_summary=summary, sequence=not args.window, members=args.members)
     model.meta["name"] = "default"
     model.save(args.output)
     save_estimators(estimators, args.output)
