@@ -68,3 +68,23 @@ def test_choose_takes_the_best_f05_and_f2():
     points = {0.2: (0.80, 0.99), 0.5: (0.90, 0.95), 0.8: (0.97, 0.85)}
     table = {t: {"f0.5": f_beta(p, r, 0.5), "f2": f_beta(p, r, 2.0)} for t, (p, r) in points.items()}
     assert choose(table) == {"precision": 0.8, "recall": 0.2}
+
+
+def test_presets_chosen_with_a_held_out_twin_carry_no_in_sample_note(constant_model_dir, tmp_path):
+    """`--record-into`: chosen with a model trained on train alone, recorded into its train + dev twin."""
+    pytest.importorskip("trafilatura")  # training/ needs the training extras
+    from training.presets import record_presets
+
+    def copy(name, split):
+        directory = shutil.copytree(constant_model_dir, tmp_path / name)
+        model = Model.load(directory)
+        model.meta.setdefault("training", {})["split"] = f"{split} (training/splits.py); test never seen"
+        model.save_meta(directory)
+        return directory
+
+    twin, shipped = copy("twin", "train"), copy("shipped", "train + dev")
+    record_presets(shipped, {"precision": 0.75, "recall": 0.2}, "dev split, 3 pages", {}, chosen_with=twin)
+    presets = Model.load(shipped).meta["presets"]
+    assert (presets["precision"], presets["recall"]) == (0.75, 0.2) and "note" not in presets
+    record_presets(shipped, {"precision": 0.75, "recall": 0.2}, "dev split, 3 pages", {})
+    assert "trained on the dev split too" in Model.load(shipped).meta["presets"]["note"]

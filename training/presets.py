@@ -11,6 +11,9 @@ the best mean F0.5, the ``recall`` preset the one with the best mean F2.
     python -m training.presets --split dev                   # print the grid and the choice
     python -m training.presets --split dev --record          # write them to the model's model.json and card
     python -m training.presets --split dev --limit 60 --renderers html_text,inscriptis   # a sample
+    python -m training.presets --split dev --model /tmp/candidate --record-into models/default
+        # chosen with a candidate trained on the train split alone (dev is held out for it),
+        # recorded into the shipped model that repeats its recipe on train + dev
 
 ``--record`` rewrites only ``model.json`` and ``MODEL_CARD.md``; the
 integrity check hashes ``model.npz`` alone, which stays untouched.
@@ -115,6 +118,8 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="pages per dataset (a sample)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--record", action="store_true", help="write the presets into the model's model.json and card")
+    parser.add_argument("--record-into", default=None, metavar="MODEL",
+                        help="write them into this model instead: the one trained like --model on more splits")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     renderers = args.renderers.split(",")
@@ -127,22 +132,28 @@ def main(argv=None) -> int:
     chosen = choose(table)
     print(f"\npresets: {json.dumps(chosen)}; {result['documents']} documents ({result['pages']} pages x "
           f"{len(renderers)} renderers), {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    if args.record:
+    if args.record or args.record_into:
         how = (f"{args.split} split, {result['pages']} pages"
                f"{f' (at most {args.limit} per dataset)' if args.limit else ''} x renderers {', '.join(renderers)}; "
                f"threshold with the best mean text-level F0.5 (precision) and F2 (recall), grid {GRID[0]}-{GRID[-1]} "
                f"step 0.05 (python -m training.presets)")
-        record_presets(args.model, chosen, how, {name: table[t] for name, t in chosen.items()})
+        if args.record_into:
+            how += (f"; chosen with the model {args.model} (trained on "
+                    f"{' + '.join(sorted(trained_splits(args.model), reverse=True)) or 'other data'}) and recorded into "
+                    "this one, trained the same way on more splits")
+        record_presets(args.record_into or args.model, chosen, how, {name: table[t] for name, t in chosen.items()},
+                       chosen_with=args.model if args.record_into else None)
     return 0
 
 
-def record_presets(directory, chosen: dict[str, float], how: str, scores: dict) -> None:
-    """Keep the presets with the model: ``model.json``'s ``presets``, shown on its card."""
+def record_presets(directory, chosen: dict[str, float], how: str, scores: dict, chosen_with=None) -> None:
+    """Keep the presets with the model: ``model.json``'s ``presets``, shown on its card
+    (``chosen_with``: the model that was scored, if not this one)."""
     directory = directory or default_model_dir()
     model = Model.load(directory)
     presets = {**chosen, "chosen_on": how, "scores_there": scores}
     split = how.split(" split")[0]
-    if split in trained_splits(directory):
+    if split in trained_splits(chosen_with or directory):
         presets["note"] = (f"This model was trained on the {split} split too, so the presets were chosen on "
                            "its training pages: the scores there are not held-out figures.")
     model.meta["presets"] = presets
