@@ -181,7 +181,8 @@ class Model:
             )
         unknown = sorted(set(meta.get("inputs") or (TEXT,)) - {TEXT, MARKUP})
         if unknown or TEXT not in (meta.get("inputs") or (TEXT,)):
-            raise NoiseCutError(f"{directory}: model reads inputs {meta.get('inputs')}, this noisecut gives it {TEXT!r} and {MARKUP!r}")
+            raise NoiseCutError(f"{directory}: model reads inputs {meta.get('inputs')}; this noisecut gives a model "
+                                "text, or text and markup; use the noisecut version that wrote it")
         if MARKUP in meta.get("inputs", ()) and meta.get("markup_version") != MARKUP_VERSION:
             raise NoiseCutError(
                 f"{directory}: model was trained on markup feature version {meta.get('markup_version')}, "

@@ -79,7 +79,7 @@ class Sequences:
         if not out.x:
             raise NoiseCutError("no labeled lines to train on")
         if len({x.shape[1] for x in out.x}) > 1:
-            raise NoiseCutError("some documents carry markup rows and some do not; train on one kind")
+            raise ValueError("some documents carry markup rows and some do not; train on one kind")
         return out
 
 
