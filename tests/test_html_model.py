@@ -271,6 +271,21 @@ def test_shipped_models_by_name(tmp_path, monkeypatch):
     assert model_dir("html") == Path("html")
 
 
+def test_shipped_models_by_name_on_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    html, article, aside = fresh_pages(1, seed=8)[0]
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    runner = CliRunner()
+    plain = runner.invoke(main, ["clean", "-q", "page.html"], catch_exceptions=False)
+    named = runner.invoke(main, ["clean", "-q", "-m", "default", "page.html"], catch_exceptions=False)
+    assert plain.exit_code == named.exit_code == 0 and named.stdout == plain.stdout and article[0] in plain.stdout
+    result = runner.invoke(main, ["clean", "-q", "-m", "html", "page.html"], catch_exceptions=False)
+    if (Path(__file__).resolve().parents[1] / "models" / "html" / "model.json").exists():
+        assert result.exit_code == 0 and article[0] in result.stdout
+    else:
+        assert result.exit_code == 1 and "no 'html' model ships with this noisecut" in result.stderr
+
+
 def test_plain_text_message_is_documented():
     root = Path(__file__).resolve().parents[1]
     fixed = PLAIN_TEXT.split("{model}")[1].split(";")[0]
