@@ -131,6 +131,7 @@ def test_html_model_records_what_it_reads_and_round_trips(html_model_dir, html_m
     assert meta["inputs"] == ["text", "markup"] and meta["markup_version"] == MARKUP_VERSION
     assert meta["markup_features"] == list(FEATURES) and "test" not in meta["training"]["split"].split(" (")[0]
     assert html_model.reads_markup and html_model.sequence.inputs > len(FEATURES)
+    assert "| inputs | text features and markup features (markup version" in (html_model_dir / "MODEL_CARD.md").read_text()
     html, _, _ = fresh_pages(1)[0]
     doc = render_document(html)
     content = doc.content_indices()
