@@ -25,6 +25,7 @@ page a document was rendered from (``Document.html``), or read precomputed
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -64,6 +65,15 @@ def _lxml():
     return lxml.html, etree
 
 
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+_FOUND, _DEPTH, _LINK, _MAIN = (_COLUMN[name] for name in ("found", "depth", "link_density", "in_main"))
+
+
+@lru_cache(maxsize=4096)  # pages repeat their class names on every item of a list
+def _word_columns(value: str) -> tuple[int, ...]:
+    return tuple(_COLUMN[f"word_{word}"] for word in sorted(class_words(value)))
+
+
 def class_words(value: str) -> set[str]:
     """The ``WORDS`` a class or id attribute value holds (``"site-footer navbar"`` -> footer, nav)."""
     found = set()
@@ -92,17 +102,18 @@ class _Walk:
     def _context(self, element, parent: np.ndarray | None, depth: int) -> np.ndarray:
         row = np.zeros(len(FEATURES), np.float32) if parent is None else parent.copy()
         tag = element.tag.lower()
-        row[FEATURES.index("found")] = 1.0
-        row[FEATURES.index("depth")] = depth / DEPTH_SCALE
+        row[_FOUND] = 1.0
+        row[_DEPTH] = depth / DEPTH_SCALE
         if tag == "a" and element.get("href") is not None:
-            row[FEATURES.index("link_density")] = 1.0
+            row[_LINK] = 1.0
         if tag in MAIN_TAGS or (element.get("role") or "").lower() in MAIN_ROLES:
-            row[FEATURES.index("in_main")] = 1.0
-        name = "heading" if tag in HEADINGS else tag
-        if name in TAGS:
-            row[FEATURES.index(f"tag_{name}")] = 1.0
-        for word in class_words(f"{element.get('class') or ''} {element.get('id') or ''}"):
-            row[FEATURES.index(f"word_{word}")] = 1.0
+            row[_MAIN] = 1.0
+        column = _COLUMN.get(f"tag_{'heading' if tag in HEADINGS else tag}")
+        if column is not None:
+            row[column] = 1.0
+        attributes = element.get("class"), element.get("id")
+        if any(attributes):
+            row[list(_word_columns(f"{attributes[0] or ''} {attributes[1] or ''}"))] = 1.0
         self.rows.append(row)
         return row
 
