@@ -83,7 +83,6 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
-    parser.add_argument("--page-context", action="store_true", help="the sequence stage also reads the mean of the page's lines")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -105,7 +104,7 @@ def main(argv=None) -> int:
         "recipe": "python -m training.train_html" + (" --markup" if args.markup else "")
                   + f" --splits {args.splits} --pages {args.pages} --members {args.members}",
     }
-    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, page_context=args.page_context)
+    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members)
     model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
     model.meta["name"] = args.output.name
     model.save(args.output)
