@@ -206,6 +206,36 @@ def test_clean_an_html_page_with_the_html_model(html_model_dir, tmp_path):
     assert "Home" not in kept and "<p>" not in result.stdout
 
 
+def test_every_html_input_reaches_the_html_model_with_its_page(html_model_dir, html_model, tmp_path):
+    """A directory, a JSONL HTML field and WARC responses: each page cleaned as the library cleans it."""
+    pages = fresh_pages(3, seed=21)
+    cleaner = Cleaner(html_model)
+    expected = [cleaner.clean_document(render_document(html)) for html, _, _ in pages]
+    assert all(article[0] in text and aside[0] not in text for text, (_, article, aside) in zip(expected, pages))
+    runner = CliRunner()
+
+    def clean(*args):
+        result = runner.invoke(main, ["clean", "-q", "-m", str(html_model_dir), *map(str, args)], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for number, (html, _, _) in enumerate(pages):
+        (folder / f"p{number}.html").write_text(html, encoding="utf-8")
+    clean(folder, "-o", tmp_path / "out")
+    assert [(tmp_path / "out" / f"p{n}.txt").read_text(encoding="utf-8") for n in range(3)] == expected
+    jsonl = tmp_path / "pages.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": n, "html": html}) + "\n" for n, (html, _, _) in enumerate(pages)))
+    assert [json.loads(line)["text"] for line in clean(jsonl, "--html-field", "html").stdout.splitlines()] == expected
+    pytest.importorskip("warcio")
+    from test_html import write_warc
+
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, [(f"https://example.com/{n}", "text/html; charset=utf-8", html.encode()) for n, (html, _, _) in enumerate(pages)])
+    assert [json.loads(line)["text"] for line in clean(warc).stdout.splitlines()] == expected
+
+
 @pytest.mark.parametrize("where", ["file", "stdin"])
 def test_the_html_model_refuses_plain_text_naming_the_fix(html_model_dir, tmp_path, where):
     text = "\n".join(BODY_TEXT) + "\n"
