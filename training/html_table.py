@@ -2,12 +2,13 @@
 
     python -m training.evaluate --split test --renderers html_text --model /tmp/text --json text.json
     python -m training.evaluate --split test --renderers html_text --model /tmp/html --json html.json --no-html-baselines
-    python -m training.html_table text.json html.json
+    python -m training.html_table text.json html.json [shipped.json]
 
 Rows: overall, the older seven folders, the newer four (from the two: every
 row is a mean over documents), and each wcxb page type; columns: the
 text-only model, the HTML model, trafilatura on the HTML (from the first
-summary, which must have been run with the HTML baselines).
+summary, which must have been run with the HTML baselines); a third summary
+(the shipped model, trained otherwise) adds a column.
 """
 from __future__ import annotations
 
@@ -30,17 +31,18 @@ def newer_four(table: dict, system: str) -> tuple[float, int]:
     return f1, documents
 
 
-def rows(text: dict, html: dict) -> list[tuple[str, int, float, float, float]]:
-    """(row, documents, text-only F1, HTML model F1, trafilatura F1)."""
-    if text[OVERALL]["documents"] != html[OVERALL]["documents"]:
-        raise SystemExit("the two summaries are not of the same pages")
+def f1(table: dict, name: str, system: str = NOISECUT) -> float:
+    return newer_four(table, system)[0] if name == NEWER else table[name][system]["f1"]
+
+
+def rows(text: dict, *others: dict) -> list[tuple]:
+    """(row, documents, text-only F1, each other summary's F1, trafilatura F1)."""
+    if any(text[OVERALL]["documents"] != other[OVERALL]["documents"] for other in others):
+        raise SystemExit("the summaries are not of the same pages")
     out = []
     for name in [OVERALL, OLDER, NEWER] + sorted(n for n in text if n.startswith("type:wcxb-dev/")):
-        if name == NEWER:
-            (t, documents), (h, _), (b, _) = (newer_four(text, NOISECUT), newer_four(html, NOISECUT), newer_four(text, TRAFILATURA))
-        else:
-            documents, t, h, b = text[name]["documents"], text[name][NOISECUT]["f1"], html[name][NOISECUT]["f1"], text[name][TRAFILATURA]["f1"]
-        out.append((name, documents, t, h, b))
+        documents = newer_four(text, NOISECUT)[1] if name == NEWER else text[name]["documents"]
+        out.append((name, documents, f1(text, name), *(f1(other, name) for other in others), f1(text, name, TRAFILATURA)))
     return out
 
 
@@ -48,11 +50,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("text", type=Path, help="summary of the text-only model (with the HTML baselines)")
     parser.add_argument("html", type=Path, help="summary of the HTML model")
+    parser.add_argument("shipped", type=Path, nargs="?", help="summary of the shipped HTML model (optional)")
     args = parser.parse_args(argv)
-    text, html = (json.loads(path.read_text()) for path in (args.text, args.html))
-    print("| rows | docs | text-only | HTML model | trafilatura (HTML) |\n|---|---|---|---|---|")
-    for name, documents, t, h, b in rows(text, html):
-        print(f"| {name} | {documents} | {t:.3f} | {h:.3f} | {b:.3f} |")
+    paths = [args.text, args.html] + ([args.shipped] if args.shipped else [])
+    tables = [json.loads(path.read_text()) for path in paths]
+    columns = ["text-only", "HTML model"] + (["shipped HTML model"] if args.shipped else []) + ["trafilatura (HTML)"]
+    print("| rows | docs | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 2))
+    for name, documents, *scores in rows(*tables):
+        print(f"| {name} | {documents} | " + " | ".join(f"{score:.3f}" for score in scores) + " |")
     return 0
 
 
