@@ -88,8 +88,9 @@ def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LIN
             out[i] = windowed(model, docs[i], window, overlap, None if markup is None else markup[i])
     rest = [i for i in longest_first if len(docs[i]) <= window]
     for group in batches(rest, size=lambda i: (len(docs[i]), 0), lines=lines):
-        group_markup = None if markup is None else [markup[i] for i in group]
-        for i, p in zip(group, model.predict_proba_batch([docs[i] for i in group], group_markup)):
+        texts = [docs[i] for i in group]
+        given = model.predict_proba_batch(texts) if markup is None else model.predict_proba_batch(texts, [markup[i] for i in group])
+        for i, p in zip(group, given):
             out[i] = p
     return out
 
@@ -104,6 +105,8 @@ def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: i
     for decided in range(0, len(texts), step):
         low = max(0, min(decided - overlap, len(texts) - window))
         high = min(len(texts), low + window)
-        p = model.predict_proba_batch([texts[low:high]], None if markup is None else [markup[low:high]])[0]
+        window_texts = [texts[low:high]]
+        p = (model.predict_proba_batch(window_texts) if markup is None
+             else model.predict_proba_batch(window_texts, [markup[low:high]]))[0]
         parts.append(p[decided - low:min(decided + step, len(texts)) - low])
     return np.vstack(parts)
