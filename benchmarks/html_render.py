@@ -3,7 +3,8 @@
 `noisecut clean page.html` renders pages in the main process and cleans them
 in the workers (-j), so the ratio render/clean says from how many workers on
 the rendering bounds the rate. Reads test-split pages of ../shared/datasets
-(needs the training extras), cleans with the shipped model (or --model).
+(needs the training extras), cleans with the shipped model (or --model: with
+``--model html`` cleaning includes computing the markup features).
 
     python benchmarks/html_render.py              # 120 pages
     python benchmarks/html_render.py --pages 300
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
         print("no pages: ../shared/datasets is absent", file=sys.stderr)
         return 1
     cleaner = Cleaner(args.model)
-    cleaner.clean("warm up\n")
+    cleaner.clean_document(render_document(b"<html><body><p>warm up</p></body></html>"))  # a page: -m html reads markup
     print(f"{len(pages)} test-split pages, {sum(map(len, pages)) / len(pages) / 1024:.0f} KiB each on average")
     for name in RENDERERS:
         started = time.perf_counter()

@@ -76,22 +76,27 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,
-                  overlap: int = WINDOW_OVERLAP, lines: int = MODEL_LINES) -> list[np.ndarray]:
+                  overlap: int = WINDOW_OVERLAP, lines: int = MODEL_LINES,
+                  markup: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
     """``model.predict_proba_batch`` of each document (its non-blank lines), in the order given:
-    longest first in groups of about ``lines`` lines, those longer than ``window`` in windows."""
+    longest first in groups of about ``lines`` lines, those longer than ``window`` in windows.
+    ``markup``: each document's markup rows, for a model that reads them."""
     out: list[np.ndarray] = [None] * len(docs)  # type: ignore[list-item]
     longest_first = sorted(range(len(docs)), key=lambda i: len(docs[i]), reverse=True)
     for i in longest_first:
         if len(docs[i]) > window:
-            out[i] = windowed(model, docs[i], window, overlap)
+            out[i] = windowed(model, docs[i], window, overlap, None if markup is None else markup[i])
     rest = [i for i in longest_first if len(docs[i]) <= window]
     for group in batches(rest, size=lambda i: (len(docs[i]), 0), lines=lines):
-        for i, p in zip(group, model.predict_proba_batch([docs[i] for i in group])):
+        texts = [docs[i] for i in group]
+        given = model.predict_proba_batch(texts) if markup is None else model.predict_proba_batch(texts, [markup[i] for i in group])
+        for i, p in zip(group, given):
             out[i] = p
     return out
 
 
-def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: int = WINDOW_OVERLAP) -> np.ndarray:
+def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: int = WINDOW_OVERLAP,
+             markup: np.ndarray | None = None) -> np.ndarray:
     """Probabilities for one long document, ``window`` lines at a time (see the module's docstring)."""
     if window <= 2 * overlap:
         raise ValueError(f"a window of {window} lines cannot hold {overlap} lines of context on each side")
@@ -100,7 +105,8 @@ def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: i
     for decided in range(0, len(texts), step):
         low = max(0, min(decided - overlap, len(texts) - window))
         high = min(len(texts), low + window)
-        p = model.predict_proba_batch([texts[low:high]])[0]
+        window_texts = [texts[low:high]]
+        p = (model.predict_proba_batch(window_texts) if markup is None
+             else model.predict_proba_batch(window_texts, [markup[low:high]]))[0]
         parts.append(p[decided - low:min(decided + step, len(texts)) - low])
     return np.vstack(parts)
-

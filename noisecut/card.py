@@ -25,6 +25,8 @@ def model_card(meta: dict) -> str:
         "|---|---|",
         f"| labels | {', '.join(meta.get('labels', []))} |",
         f"| feature version | {meta.get('feature_version')} |",
+        *([f"| inputs | text features and markup features (markup version {meta.get('markup_version')}): HTML input only |"]
+          if "markup" in (meta.get("inputs") or ()) else []),
         f"| model format | {meta.get('format_version')} |",
         f"| estimator | {json.dumps(estimator)} |",
         f"| noisecut | {meta.get('noisecut_version')} |",

@@ -3,7 +3,9 @@
 ``Cleaner`` loads a model once and reuses it; ``clean()`` uses a shared
 ``Cleaner`` over the shipped model. Many documents (``clean_many``,
 ``clean_documents``, ``classify_many``) go through the model in batches
-(``batching.py``), each with the result it gets alone.
+(``batching.py``), each with the result it gets alone. A model that reads
+markup (``models/html``) gets each document's markup rows beside its lines
+(``markup.document_markup``): documents rendered from HTML only.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 from . import batching
 from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
+from .markup import document_markup
 from .model import Model
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
 from .sites import SiteMemory, demote_document
@@ -87,7 +90,9 @@ class Cleaner:
         for batch in batching.batches(docs):
             contents = [doc.content_indices() for doc in batch]
             texts = [[doc.lines[i] for i in content] for doc, content in zip(batch, contents)]
-            for doc, content, lines, p in zip(batch, contents, texts, batching.probabilities(self.model, texts)):
+            markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(batch, contents)]
+                      if self.model.reads_markup else None)
+            for doc, content, lines, p in zip(batch, contents, texts, batching.probabilities(self.model, texts, markup=markup)):
                 keep_score = p[:, self._keep_columns].sum(axis=1)
                 if self.site_memory is not None:
                     keep_score = demote_document(self.site_memory, doc, lines, keep_score)

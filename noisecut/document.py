@@ -31,6 +31,11 @@ class Document:
     bom: bool = False
     id: str | None = None
     meta: dict = field(default_factory=dict)
+    # the page the lines were rendered from (``io.html.render_document``): a markup-reading model
+    # computes its markup rows from it; None for plain text
+    html: str | None = field(default=None, repr=False, compare=False)
+    # what the markup says about each line, precomputed (one row per line; ``markup.py``): the training corpus
+    markup: object = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_text(cls, text: str, id: str | None = None, meta: dict | None = None) -> "Document":

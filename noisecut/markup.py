@@ -1,4 +1,4 @@
-"""What the markup says about each rendered line (issue 16 part 3: extraction only; no model reads it yet).
+"""What the markup says about each rendered line: the extra inputs of a markup-reading model (``models/html``).
 
 Plain text loses what the page knew: how much of a line sits inside links
 (link density, the classic boilerplate signal), which structural elements
@@ -15,10 +15,17 @@ whole is looked up without a list marker (``* ``, ``1. ``), then column by
 column (inscriptis lays table cells side by side). A line not found at all
 (blank, or text the walk below does not see) gets a row of zeros with
 ``found`` 0. Needs lxml (``noisecut[html]``).
+
+A model that reads these (``Model.reads_markup``) gets them beside the text
+features of each non-blank line (``document_markup``): computed from the
+page a document was rendered from (``Document.html``), or read precomputed
+(``Document.markup``: the training corpus, ``training/build_markup.py``).
+``MARKUP_VERSION`` changes whenever a row would come out differently.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -40,6 +47,7 @@ WORDS = (
     "content", "article", "post", "story", "body", "main", "entry",
 )
 FEATURES = ("found", "link_density", "depth", "in_main", *(f"tag_{t}" for t in TAGS), *(f"word_{w}" for w in WORDS))
+MARKUP_VERSION = 1
 DEPTH_SCALE = 32.0  # depth is given as depth / DEPTH_SCALE (most text sits 5-25 elements deep)
 
 _BLANK = re.compile(r"\s+")
@@ -55,6 +63,15 @@ def _lxml():
     except ImportError:
         raise NoiseCutError("markup features need lxml: pip install 'noisecut[html]'") from None
     return lxml.html, etree
+
+
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+_FOUND, _DEPTH, _LINK, _MAIN = (_COLUMN[name] for name in ("found", "depth", "link_density", "in_main"))
+
+
+@lru_cache(maxsize=4096)  # pages repeat their class names on every item of a list
+def _word_columns(value: str) -> tuple[int, ...]:
+    return tuple(_COLUMN[f"word_{word}"] for word in sorted(class_words(value)))
 
 
 def class_words(value: str) -> set[str]:
@@ -85,17 +102,18 @@ class _Walk:
     def _context(self, element, parent: np.ndarray | None, depth: int) -> np.ndarray:
         row = np.zeros(len(FEATURES), np.float32) if parent is None else parent.copy()
         tag = element.tag.lower()
-        row[FEATURES.index("found")] = 1.0
-        row[FEATURES.index("depth")] = depth / DEPTH_SCALE
+        row[_FOUND] = 1.0
+        row[_DEPTH] = depth / DEPTH_SCALE
         if tag == "a" and element.get("href") is not None:
-            row[FEATURES.index("link_density")] = 1.0
+            row[_LINK] = 1.0
         if tag in MAIN_TAGS or (element.get("role") or "").lower() in MAIN_ROLES:
-            row[FEATURES.index("in_main")] = 1.0
-        name = "heading" if tag in HEADINGS else tag
-        if name in TAGS:
-            row[FEATURES.index(f"tag_{name}")] = 1.0
-        for word in class_words(f"{element.get('class') or ''} {element.get('id') or ''}"):
-            row[FEATURES.index(f"word_{word}")] = 1.0
+            row[_MAIN] = 1.0
+        column = _COLUMN.get(f"tag_{'heading' if tag in HEADINGS else tag}")
+        if column is not None:
+            row[column] = 1.0
+        attributes = element.get("class"), element.get("id")
+        if any(attributes):
+            row[list(_word_columns(f"{attributes[0] or ''} {attributes[1] or ''}"))] = 1.0
         self.rows.append(row)
         return row
 
@@ -162,6 +180,26 @@ def markup_features(html: str, lines: Sequence[str]) -> np.ndarray:
         rows = np.concatenate([walk.char_rows[start:end] for start, end in spans])
         out[i] = walk.matrix[rows].mean(axis=0)
     return out
+
+
+def document_markup(doc, content: Sequence[int], model_name: str = "") -> np.ndarray:
+    """The markup rows (``content`` x ``FEATURES``) of a document's lines ``content`` (its non-blank ones).
+
+    From ``doc.markup`` when precomputed, else from the page ``doc.html``; a document
+    without either (plain text) is an error naming the fix."""
+    rows = doc.markup
+    if rows is None:
+        if doc.html is None:
+            raise NoiseCutError(PLAIN_TEXT.format(what=doc.id or "input", model=f"{model_name} " if model_name else ""))
+        rows = markup_features(doc.html, doc.lines)
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.shape != (len(doc.lines), len(FEATURES)):
+        raise ValueError(f"{doc.id or 'document'}: {rows.shape} markup rows for {len(doc.lines)} lines of {len(FEATURES)} features")
+    return rows[np.asarray(content, dtype=np.int64)]
+
+
+PLAIN_TEXT = ("{what}: the model {model}reads HTML markup and this input is plain text; "
+              "give it the HTML page, or clean text with the default model (-m default)")
 
 
 def _find(text: str, parts: Sequence[str], cursor: int) -> tuple[list[tuple[int, int]], int]:

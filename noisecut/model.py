@@ -17,6 +17,14 @@ A model is one of two kinds (the stages are in ``stages.py``):
   Trained with scikit-learn alone.
 * a sequence stage: a bidirectional GRU over the document's lines, trained
   with PyTorch (the ``sequence`` extra). The shipped model is this kind.
+
+``model.json``'s ``inputs`` says what a model reads: ``["text"]`` (the line
+features of ``features.py``; the default when absent) or ``["text",
+"markup"]``: those and, beside them, what the page's markup says about each
+line (``markup.py``, version ``markup_version``). A markup model cleans HTML
+pages only (``models/html``, ``-m html``).
+
+Shipped models are found by name (``SHIPPED``): ``default`` and ``html``.
 """
 from __future__ import annotations
 
@@ -35,6 +43,7 @@ from .context import probability_context
 from .errors import NoiseCutError
 from .features import FEATURE_VERSION, feature_names, featurize_batch
 from .labels import Label, parse_label
+from .markup import FEATURES as MARKUP_FEATURES, MARKUP_VERSION
 from .stages import SequenceStage, Stage
 
 # Format 2 added the sequence stage. A window model is still written as format 1,
@@ -46,6 +55,8 @@ META = "model.json"
 CARD = "MODEL_CARD.md"
 ESTIMATOR = "estimator.joblib"
 MODEL_ENV = "NOISECUT_MODEL"  # overrides the default model's directory
+SHIPPED = ("default", "html")  # the models under models/ (package data noisecut/_models): -m NAME
+TEXT, MARKUP = "text", "markup"  # what a model reads (``inputs`` in model.json)
 # A two-stage model answers with the mean of both stages. Stage two learns from
 # out-of-fold stage-one probabilities, so it has rarely seen a confident
 # stage one on a rare label (the hand-labeled "unrelated" or "share"); the
@@ -67,18 +78,33 @@ class Model:
         if (self.stage1 is None) == (self.sequence is None):
             raise ValueError("a model has either window stages (stage1, optionally stage2) or a sequence stage")
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities (lines x ``labels``) for non-blank lines ``texts``."""
-        return self.predict_proba_batch([texts])[0]
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """What the model reads: ``("text",)`` or ``("text", "markup")``."""
+        return tuple(self.meta.get("inputs") or (TEXT,))
 
-    def predict_proba_batch(self, docs: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    @property
+    def reads_markup(self) -> bool:
+        return MARKUP in self.inputs
+
+    def predict_proba(self, texts: Sequence[str], markup: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities (lines x ``labels``) for non-blank lines ``texts``
+        (``markup``: their markup rows, for a model that reads them)."""
+        return self.predict_proba_batch([texts], None if markup is None else [markup])[0]
+
+    def predict_proba_batch(self, docs: Sequence[Sequence[str]], markup: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
         """``predict_proba`` of each document (its non-blank lines), computed together:
         one feature pass and one sequence pass for the batch. Each result is
-        the one the document gets alone."""
+        the one the document gets alone. ``markup``: each document's markup
+        rows (``markup.document_markup``), required by a model that reads them."""
         offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs], dtype=np.int64)])
         if offsets[-1] == 0:
             return [np.zeros((0, len(self.labels))) for _ in docs]
         x = featurize_batch(docs)
+        if self.reads_markup:
+            if markup is None or len(markup) != len(docs):
+                raise ValueError("this model reads markup: give each document's markup rows (markup.document_markup)")
+            x = np.hstack([x, np.vstack([np.asarray(m, dtype=x.dtype).reshape(len(d), -1) for d, m in zip(docs, markup)])])
         if self.sequence is not None:
             p = self.sequence.predict_proba(x, offsets)
         else:
@@ -116,9 +142,12 @@ class Model:
             feature_version=FEATURE_VERSION,
             noisecut_version=meta.get("noisecut_version", __version__),
             labels=[label.value for label in self.labels],
+            inputs=list(self.inputs),
             layers={name: stage.layers for name, stage in self.stages().items()},
             sha256=file_digest(directory / ARRAYS),
         )
+        if self.reads_markup:
+            meta.update(markup_version=MARKUP_VERSION, markup_features=list(MARKUP_FEATURES))
         self.meta = meta
         return self.save_meta(directory)
 
@@ -139,8 +168,9 @@ class Model:
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "Model":
-        """Load a model directory (default: the shipped model), checking its metadata."""
-        directory = Path(directory) if directory is not None else default_model_dir()
+        """Load a model directory (default: the shipped model; a name of ``SHIPPED``: that shipped model),
+        checking its metadata."""
+        directory = model_dir(directory)
         meta = read_meta(directory)
         if meta.get("format_version") not in READABLE_FORMATS:
             raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads formats {' and '.join(map(str, READABLE_FORMATS))})")
@@ -148,6 +178,15 @@ class Model:
             raise NoiseCutError(
                 f"{directory}: model was trained on feature version {meta.get('feature_version')}, "
                 f"this noisecut computes version {FEATURE_VERSION}; retrain it with `noisecut train`"
+            )
+        unknown = sorted(set(meta.get("inputs") or (TEXT,)) - {TEXT, MARKUP})
+        if unknown or TEXT not in (meta.get("inputs") or (TEXT,)):
+            raise NoiseCutError(f"{directory}: model reads inputs {meta.get('inputs')}; this noisecut gives a model "
+                                "text, or text and markup; use the noisecut version that wrote it")
+        if MARKUP in meta.get("inputs", ()) and meta.get("markup_version") != MARKUP_VERSION:
+            raise NoiseCutError(
+                f"{directory}: model was trained on markup feature version {meta.get('markup_version')}, "
+                f"this noisecut computes version {MARKUP_VERSION}; retrain it with python -m training.train_html"
             )
         arrays_path = directory / ARRAYS
         digest = file_digest(arrays_path)
@@ -170,14 +209,17 @@ class Model:
         return model
 
     def check_shapes(self, source) -> None:
-        """Refuse arrays that do not fit the features this noisecut computes."""
-        n_features = len(feature_names())
+        """Refuse arrays that do not fit the features this noisecut computes (and, for a model
+        that reads markup, the markup features beside them)."""
+        n_features = len(feature_names()) + (len(MARKUP_FEATURES) if self.reads_markup else 0)
         context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
         for name, stage in self.stages().items():
             width = n_features + context if name == "stage2" else n_features
             widths = {len(stage.mean), len(stage.scale), stage.inputs}
             if widths != {width} or stage.outputs != len(self.labels):
-                raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {width}; retrain the model")
+                computed = f"{width} ({len(feature_names())} text + {len(MARKUP_FEATURES)} markup features)" if self.reads_markup else str(width)
+                raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {computed} "
+                                    f"for a model reading {' and '.join(self.inputs)}; retrain the model")
 
 
 def blend(stage1: np.ndarray, stage2: np.ndarray) -> np.ndarray:
@@ -191,8 +233,9 @@ def file_digest(path: Path) -> str:
         raise NoiseCutError(f"{path}: cannot read model ({error.strerror})") from None
 
 
-def read_meta(directory: Path) -> dict:
-    path = Path(directory) / META
+def read_meta(directory: Path | str | None) -> dict:
+    directory = model_dir(directory)
+    path = directory / META
     if Path(directory).is_file():
         raise NoiseCutError(f"{directory}: a model is a directory holding {META} and {ARRAYS}, not a file")
     try:
@@ -203,14 +246,35 @@ def read_meta(directory: Path) -> dict:
         raise NoiseCutError(f"{path}: unreadable model metadata ({error})") from None
 
 
+def model_dir(directory: Path | str | None = None) -> Path:
+    """The directory of a model: ``directory`` itself; None: the default model (``default_model_dir``);
+    a name of ``SHIPPED`` that is no directory here: that shipped model."""
+    if directory is None:
+        return default_model_dir()
+    path = Path(directory)
+    if str(directory) in SHIPPED and not path.is_dir():
+        return default_model_dir() if str(directory) == "default" else shipped_model_dir(str(directory))
+    return path
+
+
+def shipped_model_dir(name: str) -> Path:
+    """``models/NAME`` of a source checkout (and of an editable install), else the package data
+    ``noisecut/_models/NAME`` that a wheel installs."""
+    checkout = Path(__file__).resolve().parent.parent / "models" / name
+    if (checkout / META).exists():
+        return checkout
+    installed = Path(str(resources.files(__package__).joinpath("_models", name)))
+    if name != "default" and not (installed / META).exists():
+        raise NoiseCutError(f"no {name!r} model ships with this noisecut (see the README's HTML model section); "
+                            "give a model directory")
+    return installed
+
+
 def default_model_dir() -> Path:
     """The shipped model: $NOISECUT_MODEL, else ``models/default`` of a source checkout
     (and of an editable install), else the package data ``noisecut/_models/default``
     that a wheel installs wherever noisecut goes (site-packages, ``pip install --target``)."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
-    checkout = Path(__file__).resolve().parent.parent / "models" / "default"
-    if (checkout / META).exists():
-        return checkout
-    return Path(str(resources.files(__package__).joinpath("_models", "default")))
+    return shipped_model_dir("default")
 

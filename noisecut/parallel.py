@@ -118,8 +118,9 @@ def clean_documents(
             for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
                 yield (doc, *result)
         return
+    with_html = cleaner.model.reads_markup  # only a markup-reading model needs the pages in the workers
     del cleaner
-    yield from _pooled(docs, factory, jobs, output, chunk)
+    yield from _pooled(docs, factory, jobs, output, chunk, with_html)
 
 
 # -- the worker side ----------------------------------------------------------
@@ -139,24 +140,26 @@ def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
 
 def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
     """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
-    return clean_batch(cleaner, [Document(lines, ends, bom) for lines, ends, bom in payloads], output)
+    return clean_batch(cleaner, [Document(lines, ends, bom, html=html) for lines, ends, bom, html in payloads], output)
 
 
 # -- the parent side ----------------------------------------------------------
 
-def payload(doc: Document) -> tuple:
-    """What a worker needs of ``doc`` to clean it; ``meta`` stays with the parent."""
-    return doc.lines, doc.ends, doc.bom
+def payload(doc: Document, with_html: bool = True) -> tuple:
+    """What a worker needs of ``doc`` to clean it (its page too, ``with_html``, for a model that reads
+    markup); ``meta`` stays with the parent."""
+    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None
 
 
-def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int) -> Iterator[tuple[Document, str, Labels]]:
+def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
+            with_html: bool = True) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     in_flight: deque = deque()
     window = jobs * CHUNKS_PER_WORKER + 1
     try:
         for batch in chunks(docs, chunk):
-            in_flight.append((batch, pool.submit(_clean_chunk, [payload(d) for d in batch], output)))
+            in_flight.append((batch, pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output)))
             if len(in_flight) >= window:
                 yield from _results(*in_flight.popleft())
         while in_flight:

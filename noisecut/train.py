@@ -195,6 +195,8 @@ def fit_from(
 
     directory = default_model_dir() if base in (None, "default") else Path(base)
     base_model = Model.load(directory)
+    if base_model.reads_markup:  # labeled files are text: they carry no markup rows
+        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
     stage, details = fine_tune(base_model, docs, replay, ANCHOR_DEFAULT if anchor is None else anchor,
                                seed=seed, progress=progress)
     import sklearn

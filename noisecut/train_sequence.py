@@ -68,13 +68,18 @@ class Sequences:
             if not rows:
                 continue
             texts = [labeled.doc.lines[i] for i in rows]
-            out.x.append(featurize(texts).astype(np.float32))
+            x = featurize(texts).astype(np.float32)
+            if labeled.doc.markup is not None:  # a markup model's page: its markup rows beside (training/train_html.py)
+                x = np.hstack([x, np.asarray(labeled.doc.markup, dtype=np.float32)[rows]])
+            out.x.append(x)
             out.y.append(np.array([index.get(getattr(labeled.labels[i], "value", None), -1) for i in rows]))
             out.weight.append(weights[number] if weights is not None else 1.0)
             out.group.append(training_group(labeled, number))
             out.texts.append(texts)
         if not out.x:
             raise NoiseCutError("no labeled lines to train on")
+        if len({x.shape[1] for x in out.x}) > 1:
+            raise ValueError("some documents carry markup rows and some do not; train on one kind")
         return out
 
 

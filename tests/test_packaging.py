@@ -58,6 +58,9 @@ def test_wheel_ships_the_model_and_every_module_and_no_training_package(wheel):
         names = set(z.namelist())
         for name in ("model.npz", "model.json", "MODEL_CARD.md"):
             assert z.read(f"noisecut/_models/default/{name}") == (SHIPPED / name).read_bytes()
+            for model in (REPO / "models").iterdir():  # every shipped model (models/html beside the default)
+                if (model / "model.json").exists():
+                    assert z.read(f"noisecut/_models/{model.name}/{name}") == (model / name).read_bytes()
         top_level = z.read(next(n for n in names if n.endswith(".dist-info/top_level.txt"))).decode().split()
     assert top_level == ["noisecut"]
     assert not [n for n in names if n.startswith(("training/", "models/", "tests/")) or ".data/data/" in n]

@@ -103,6 +103,7 @@ def score_page(task) -> list[dict]:
     for renderer in renderers:
         text = render(renderer, html)
         doc = Document.from_text(text)
+        doc.html = html  # the page, for a model that reads its markup (models/html)
         outputs = {name: _run(name, fn, text, page.lang) for name, fn in BASELINES_TEXT.items()}
         start = time.perf_counter()
         results = _cleaner.classify(doc)

@@ -177,6 +177,11 @@ def _attempt(to_text: Callable[[str], str], html: str, name: str) -> str:
 
 def render_document(page: bytes | str, id: str | None = None, meta: dict | None = None,
                     renderer_name: str = RENDERER_DEFAULT, http_charset: str | None = None) -> Document:
-    """A page (bytes: decoded by ``decode_html``) rendered to a ``Document`` of its lines."""
+    """A page (bytes: decoded by ``decode_html``) rendered to a ``Document`` of its lines.
+
+    The document keeps the page (``Document.html``) for a model that reads the markup
+    (``markup.py``); the default text model never looks at it."""
     html = page if isinstance(page, str) else decode_html(page, http_charset)
-    return Document.from_text(render(html, renderer_name), id, meta)
+    doc = Document.from_text(render(html, renderer_name), id, meta)
+    doc.html = html
+    return doc

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Sequence
 from ..document import Document
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
+from ..model import model_dir
 from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
 from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
@@ -56,7 +57,7 @@ class CleanConfig:
     site_memory: str | Path | None = None  # a file written by `noisecut sites` (``sites.py``)
 
     def cleaner(self) -> CleanerSpec:
-        model = str(Path(self.model).resolve()) if self.model is not None else None
+        model = str(model_dir(self.model).resolve()) if self.model is not None else None  # `-m html`: the shipped one
         memory = str(Path(self.site_memory).resolve()) if self.site_memory is not None else None
         return CleanerSpec(model, frozenset(self.keep), self.threshold, not self.no_dedupe, memory)
 

@@ -41,7 +41,7 @@ class Record(Document):
 
         doc = cls.from_record({**record, text_field: ""}, text_field, source, number)
         rendered = render_document(record[html_field], doc.id, renderer_name=renderer)
-        doc.lines, doc.ends, doc.bom = rendered.lines, rendered.ends, rendered.bom
+        doc.lines, doc.ends, doc.bom, doc.html = rendered.lines, rendered.ends, rendered.bom, rendered.html
         doc.fields = tuple(record)
         return doc
 

@@ -1,0 +1,323 @@
+"""The HTML model (issue 16 part 3): a sequence model reading the markup beside the text.
+
+A tiny model is trained here the way ``models/html`` is: a generated corpus
+(pages, their html_text rendering labeled by construction), its markup rows
+written by ``training.build_markup``, trained by ``training.train_html
+--markup``. On its pages the body and the related stories are sentences of
+one generator in one random order, so only the markup (``<article>`` or
+``<aside class="related">``) tells them apart.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("torch")
+html_text = pytest.importorskip("html_text")
+pytest.importorskip("lxml")
+
+from noisecut import Cleaner  # noqa: E402
+from noisecut.batching import probabilities  # noqa: E402
+from noisecut.cli import main  # noqa: E402
+from noisecut.document import Document  # noqa: E402
+from noisecut.errors import NoiseCutError  # noqa: E402
+from noisecut.io.html import render_document  # noqa: E402
+from noisecut.labeled import LabeledDocument, write as write_labeled  # noqa: E402
+from noisecut.labels import Label  # noqa: E402
+from noisecut.markup import FEATURES, MARKUP_VERSION, PLAIN_TEXT, document_markup  # noqa: E402
+from noisecut.model import Model, model_dir  # noqa: E402
+from noisecut.parallel import Output, clean_payloads, payload  # noqa: E402
+
+WORDS = ("river council school market winter station garden harbour museum bridge library street village "
+         "teacher farmer doctor worker driver family budget season weather island forest valley castle "
+         "opened closed built moved grew raised planned counted visited repaired painted crossed").split()
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(14, 24))]
+    return " ".join(words).capitalize() + "."
+
+
+def page(article: list[str], aside: list[str], article_first: bool) -> str:
+    """A page: a menu, the article and a related-stories box (in either order), a footer."""
+    body = "<main><article>" + "".join(f"<p>{p}</p>" for p in article) + "</article></main>"
+    related = '<aside class="related">' + "".join(f"<p>{p}</p>" for p in aside) + "</aside>"
+    middle = body + related if article_first else related + body
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</title></head><body>'
+            '<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>'
+            f"{middle}<footer><p>Copyright 2024 Example News</p></footer></body></html>")
+
+
+def random_page(rng: random.Random) -> tuple[str, list[str], list[str]]:
+    article = [sentence(rng) for _ in range(rng.randint(2, 4))]
+    aside = [sentence(rng) for _ in range(rng.randint(2, 4))]
+    return page(article, aside, rng.random() < 0.5), article, aside
+
+
+def labeled(html: str, article: list[str], aside: list[str], site: str) -> LabeledDocument:
+    doc = Document.from_text(html_text.extract_text(html))
+    labels = []
+    for line in doc.lines:
+        text = line.strip()
+        labels.append(None if not text else Label.BODY if text in article else Label.RELATED if text in aside
+                      else Label.LEGAL if text.startswith("Copyright") else Label.NAV)
+    return LabeledDocument(doc, labels, {"site": site})
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, Path]:
+    """A datasets root (``gen/input``, ``gen/GoldStandard``) and its labeled corpus with markup rows."""
+    from training import build_markup
+
+    root, corpus = tmp_path_factory.mktemp("datasets"), tmp_path_factory.mktemp("corpus")
+    rng = random.Random(7)
+    for number in range(48):
+        html, article, aside = random_page(rng)
+        name = f"p{number:02d}"
+        (root / "gen" / "input").mkdir(parents=True, exist_ok=True)
+        (root / "gen" / "GoldStandard").mkdir(parents=True, exist_ok=True)
+        (root / "gen" / "input" / f"{name}.html").write_text(html, encoding="utf-8")
+        (root / "gen" / "GoldStandard" / f"{name}.txt").write_text("\n".join(article) + "\n", encoding="utf-8")
+        folder = corpus / "train" / "gen" / "html_text"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_labeled(labeled(html, article, aside, f"site{number % 8}"), folder / f"{name}.lines")
+    assert build_markup.main(["--corpus", str(corpus), "--datasets-root", str(root), "--splits", "train"]) == 0
+    return root, corpus
+
+
+@pytest.fixture(scope="module")
+def html_model_dir(corpus, tmp_path_factory) -> Path:
+    from training import train_html
+
+    output = tmp_path_factory.mktemp("models") / "tiny-html"
+    assert train_html.main(["--corpus", str(corpus[1]), "--markup", "--splits", "train", "--output", str(output)]) == 0
+    return output
+
+
+@pytest.fixture(scope="module")
+def html_model(html_model_dir) -> Model:
+    return Model.load(html_model_dir)
+
+
+def fresh_pages(count: int, seed: int = 99) -> list[tuple[str, list[str], list[str]]]:
+    rng = random.Random(seed)
+    return [random_page(rng) for _ in range(count)]
+
+
+# ------------------------------------------------------------------ corpus and training
+
+
+def test_build_markup_writes_one_row_per_line_beside_each_lines_file(corpus):
+    from training.build_markup import markup_path
+
+    path = next((corpus[1] / "train" / "gen" / "html_text").glob("*.lines"))
+    doc = Document.from_text(path.read_text(encoding="utf-8"))  # only its length matters here
+    rows = np.load(markup_path(path))
+    lines = [line for line in path.read_text(encoding="utf-8").split("\n")[:-1] if not line.startswith("#")]
+    assert rows.dtype == np.float32 and rows.shape == (len(lines), len(FEATURES)) and len(doc.lines) > 0
+    home = next(i for i, line in enumerate(lines) if line.endswith("\tHome"))
+    body = next(i for i, line in enumerate(lines) if line.startswith("body\t"))
+    assert rows[home, FEATURES.index("link_density")] == 1 and rows[home, FEATURES.index("tag_nav")] == 1
+    assert rows[body, FEATURES.index("in_main")] == 1 and rows[body, FEATURES.index("link_density")] == 0
+
+
+def test_html_model_records_what_it_reads_and_round_trips(html_model_dir, html_model, tmp_path):
+    meta = json.loads((html_model_dir / "model.json").read_text())
+    assert meta["inputs"] == ["text", "markup"] and meta["markup_version"] == MARKUP_VERSION
+    assert meta["markup_features"] == list(FEATURES) and "test" not in meta["training"]["split"].split(" (")[0]
+    assert html_model.reads_markup and html_model.sequence.inputs > len(FEATURES)
+    assert "| inputs | text features and markup features (markup version" in (html_model_dir / "MODEL_CARD.md").read_text()
+    html, _, _ = fresh_pages(1)[0]
+    doc = render_document(html)
+    content = doc.content_indices()
+    texts, markup = [doc.lines[i] for i in content], document_markup(doc, content)
+    html_model.save(tmp_path / "again")
+    again = Model.load(tmp_path / "again")
+    np.testing.assert_array_equal(again.predict_proba(texts, markup), html_model.predict_proba(texts, markup))
+
+
+def test_only_the_markup_tells_the_article_from_the_related_stories(html_model):
+    """Two pages with the same rendered text: the article and the related box trade places in the markup."""
+    cleaner = Cleaner(html_model)
+    right = wrong = 0
+    for _, first, second in fresh_pages(6):
+        one, other = page(first, second, True), page(second, first, False)  # same text, same order
+        assert html_text.extract_text(one) == html_text.extract_text(other)
+        for html, article, aside in ((one, first, second), (other, second, first)):
+            kept = cleaner.clean_document(render_document(html)).splitlines()
+            right += sum(p in kept for p in article) + sum(p not in kept for p in aside)
+            wrong += sum(p not in kept for p in article) + sum(p in kept for p in aside)
+    assert right >= 0.9 * (right + wrong), (right, wrong)
+
+
+def test_batched_probabilities_equal_one_document_at_a_time(html_model):
+    docs = [render_document(html) for html, _, _ in fresh_pages(7, seed=5)]
+    contents = [doc.content_indices() for doc in docs]
+    texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
+    markup = [document_markup(doc, content) for doc, content in zip(docs, contents)]
+    together = html_model.predict_proba_batch(texts, markup)
+    grouped = probabilities(html_model, texts, lines=20, markup=markup)  # several groups, longest first
+    for t, m, p, g in zip(texts, markup, together, grouped):
+        alone = html_model.predict_proba(t, m)
+        np.testing.assert_allclose(p, alone, atol=1e-6)
+        np.testing.assert_allclose(g, alone, atol=1e-6)
+    cleaner = Cleaner(html_model)
+    assert list(cleaner.clean_documents(docs)) == [cleaner.clean_document(doc) for doc in docs]
+
+
+def test_long_documents_in_windows_read_their_own_markup_rows(html_model):
+    """A document longer than the window runs in windows: each window gets the rows of its own lines."""
+    html = page([sentence(random.Random(n)) for n in range(30)], [sentence(random.Random(100 + n)) for n in range(30)], True)
+    doc = render_document(html)
+    content = doc.content_indices()
+    texts, markup = [doc.lines[i] for i in content], document_markup(doc, content)
+    windowed = probabilities(html_model, [texts], window=30, overlap=10, markup=[markup])[0]
+    whole = html_model.predict_proba(texts, markup)
+    keep = html_model.columns(frozenset({Label.BODY, Label.HEADING}))
+    assert ((windowed[:, keep].sum(1) >= 0.5) == (whole[:, keep].sum(1) >= 0.5)).mean() >= 0.9
+    with pytest.raises(ValueError, match="markup"):
+        probabilities(html_model, [texts], window=30, overlap=10)
+
+
+def test_workers_get_the_page_with_the_lines(html_model):
+    """-j N: a markup model's documents go to the workers with their page (``parallel.payload``)."""
+    docs = [render_document(html) for html, _, _ in fresh_pages(3, seed=11)]
+    cleaner = Cleaner(html_model)
+    sent = clean_payloads(cleaner, [payload(doc) for doc in docs], Output())
+    assert [text for text, _ in sent] == [cleaner.clean_document(doc) for doc in docs]
+    assert payload(docs[0], with_html=False)[-1] is None
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_clean_an_html_page_with_the_html_model(html_model_dir, tmp_path):
+    html, article, aside = fresh_pages(1, seed=3)[0]
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "-m", str(html_model_dir), str(tmp_path / "page.html")], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    kept = result.stdout.splitlines()
+    assert all(p in kept for p in article) and not any(p in kept for p in aside)
+    assert "Home" not in kept and "<p>" not in result.stdout
+
+
+def test_every_html_input_reaches_the_html_model_with_its_page(html_model_dir, html_model, tmp_path):
+    """A directory, a JSONL HTML field and WARC responses: each page cleaned as the library cleans it."""
+    pages = fresh_pages(3, seed=21)
+    cleaner = Cleaner(html_model)
+    expected = [cleaner.clean_document(render_document(html)) for html, _, _ in pages]
+    assert all(article[0] in text and aside[0] not in text for text, (_, article, aside) in zip(expected, pages))
+    runner = CliRunner()
+
+    def clean(*args):
+        result = runner.invoke(main, ["clean", "-q", "-m", str(html_model_dir), *map(str, args)], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for number, (html, _, _) in enumerate(pages):
+        (folder / f"p{number}.html").write_text(html, encoding="utf-8")
+    clean(folder, "-o", tmp_path / "out")
+    assert [(tmp_path / "out" / f"p{n}.txt").read_text(encoding="utf-8") for n in range(3)] == expected
+    jsonl = tmp_path / "pages.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": n, "html": html}) + "\n" for n, (html, _, _) in enumerate(pages)))
+    assert [json.loads(line)["text"] for line in clean(jsonl, "--html-field", "html").stdout.splitlines()] == expected
+    pytest.importorskip("warcio")
+    from test_html import write_warc
+
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, [(f"https://example.com/{n}", "text/html; charset=utf-8", html.encode()) for n, (html, _, _) in enumerate(pages)])
+    assert [json.loads(line)["text"] for line in clean(warc).stdout.splitlines()] == expected
+
+
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_the_html_model_refuses_plain_text_naming_the_fix(html_model_dir, tmp_path, where):
+    text = "\n".join(BODY_TEXT) + "\n"
+    (tmp_path / "page.txt").write_text(text, encoding="utf-8")
+    args = ["clean", "-m", str(html_model_dir)] + ([str(tmp_path / "page.txt")] if where == "file" else [])
+    result = CliRunner().invoke(main, args, input=text if where == "stdin" else None, catch_exceptions=False)
+    assert result.exit_code == 1 and result.stdout == ""
+    (message,) = result.stderr.splitlines()
+    assert "reads HTML markup and this input is plain text" in message and "-m default" in message
+    with pytest.raises(NoiseCutError, match="plain text"):
+        Cleaner(html_model_dir).clean(text)
+
+
+BODY_TEXT = ["The council voted on Tuesday to build fourteen miles of protected cycle lanes after two years of debate."]
+
+
+def test_the_text_model_on_html_never_computes_markup(cleaner, tmp_path, monkeypatch):
+    """The default (text) model on HTML input: the text-only path, as before the HTML model."""
+    import noisecut.markup
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the text model computed markup features")
+
+    monkeypatch.setattr(noisecut.markup, "markup_features", refuse)
+    html, article, _ = fresh_pages(1, seed=4)[0]
+    doc = render_document(html)
+    assert not cleaner.model.reads_markup
+    assert cleaner.clean_document(doc) == cleaner.clean(html_text.extract_text(html) + "\n")
+
+
+def test_a_model_whose_inputs_do_not_fit_is_refused(html_model_dir, tmp_path):
+    import shutil
+
+    changed = tmp_path / "changed"
+    shutil.copytree(html_model_dir, changed)
+    meta = json.loads((changed / "model.json").read_text())
+    meta["inputs"] = ["text"]  # the arrays still read the markup columns
+    (changed / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(NoiseCutError, match=r"inputs, this noisecut computes \d+ for a model reading text; retrain"):
+        Model.load(changed)
+    meta["inputs"], meta["markup_version"] = ["text", "markup"], MARKUP_VERSION + 1
+    (changed / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(NoiseCutError, match="markup feature version"):
+        Model.load(changed)
+
+
+def test_fine_tuning_a_markup_model_is_refused(html_model_dir, corpus, tmp_path):
+    lines = next((corpus[1] / "train" / "gen" / "html_text").glob("*.lines"))
+    result = CliRunner().invoke(main, ["train", "--from", str(html_model_dir), "-o", str(tmp_path / "out"), str(lines)],
+                                catch_exceptions=False)
+    assert result.exit_code == 1 and "--from fine-tunes a text model; this one reads HTML markup" in result.stderr
+
+
+def test_shipped_models_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert model_dir("default") == model_dir(None)
+    shipped = Path(__file__).resolve().parents[1] / "models" / "html"
+    if (shipped / "model.json").exists():
+        assert model_dir("html") == shipped and Model.load("html").reads_markup
+    else:
+        with pytest.raises(NoiseCutError, match="no 'html' model ships with this noisecut"):
+            model_dir("html")
+    (tmp_path / "html").mkdir()  # a directory of that name here wins
+    assert model_dir("html") == Path("html")
+
+
+def test_shipped_models_by_name_on_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    html, article, aside = fresh_pages(1, seed=8)[0]
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    runner = CliRunner()
+    plain = runner.invoke(main, ["clean", "-q", "page.html"], catch_exceptions=False)
+    named = runner.invoke(main, ["clean", "-q", "-m", "default", "page.html"], catch_exceptions=False)
+    assert plain.exit_code == named.exit_code == 0 and named.stdout == plain.stdout and article[0] in plain.stdout
+    result = runner.invoke(main, ["clean", "-q", "-m", "html", "page.html"], catch_exceptions=False)
+    if (Path(__file__).resolve().parents[1] / "models" / "html" / "model.json").exists():
+        assert result.exit_code == 0 and article[0] in result.stdout
+    else:
+        assert result.exit_code == 1 and "no 'html' model ships with this noisecut" in result.stderr
+
+
+def test_plain_text_message_is_documented():
+    root = Path(__file__).resolve().parents[1]
+    fixed = PLAIN_TEXT.split("{model}")[1].split(";")[0]
+    assert fixed in (root / "docs" / "troubleshooting.md").read_text() and fixed in (root / "README.md").read_text()

@@ -1,0 +1,98 @@
+"""Write what the markup says about each corpus line beside the line's labeled file.
+
+    python -m training.build_markup                          # train, dev and test, html_text renderings
+    python -m training.build_markup --splits train --renderers html_text,inscriptis --limit 20
+
+For every ``DIR/<split>/<dataset>/<renderer>/<name>.lines`` of the corpus
+(``training.build_corpus``), the page's HTML is found through the file's
+``# dataset`` and ``# name`` header (``training/datasets.py``) and
+``noisecut.markup.markup_features`` gives one row per line of the file (blank
+lines too): ``<name>.markup.npy`` (float32, lines x ``markup.FEATURES``),
+written beside it. ``training.train_html --markup`` reads them. A file that
+is already there and newer than its ``.lines`` file is kept (``--force``
+writes it again); corpus data is never committed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from noisecut.io.files import atomic_open
+from noisecut.labeled import read as read_labeled
+from noisecut.markup import FEATURES, markup_features
+
+from .build_corpus import DEFAULT_OUT
+from .datasets import DATASETS, iter_pages, read_html
+
+SUFFIX = ".markup.npy"
+SPLITS = ("train", "dev", "test")
+RENDERERS = ("html_text",)
+
+
+def markup_path(lines_path: Path) -> Path:
+    """Where the markup rows of a corpus ``.lines`` file go."""
+    return lines_path.with_name(lines_path.name.removesuffix(".lines") + SUFFIX)
+
+
+def read_markup(lines_path: Path, n_lines: int) -> np.ndarray:
+    """The markup rows of a corpus ``.lines`` file of ``n_lines`` lines; a clear error when missing or stale."""
+    path = markup_path(lines_path)
+    try:
+        rows = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: no markup rows; run python -m training.build_markup first") from None
+    if rows.shape != (n_lines, len(FEATURES)):
+        raise SystemExit(f"{path}: {rows.shape} rows, expected ({n_lines}, {len(FEATURES)}); "
+                         "run python -m training.build_markup --force")
+    return rows
+
+
+def write_markup(lines_path: Path, html: str) -> np.ndarray:
+    rows = markup_features(html, read_labeled(lines_path).doc.lines).astype(np.float32)
+    with atomic_open(markup_path(lines_path)) as f:
+        np.save(f, rows, allow_pickle=False)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--datasets-root", type=Path, default=DATASETS)
+    parser.add_argument("--splits", default=",".join(SPLITS))
+    parser.add_argument("--renderers", default=",".join(RENDERERS))
+    parser.add_argument("--limit", type=int, default=None, help="pages per dataset folder")
+    parser.add_argument("--force", action="store_true", help="write rows that are already there again")
+    args = parser.parse_args(argv)
+    renderers = args.renderers.split(",")
+    start, written, kept, missing = time.perf_counter(), 0, 0, 0
+    for split in args.splits.split(","):
+        for folder in sorted(p for p in (args.corpus / split).glob("*") if p.is_dir()):
+            paths = sorted(path for renderer in renderers for path in (folder / renderer).glob("*.lines"))
+            names = {path.stem for path in paths}
+            if args.limit is not None:
+                names = set(sorted(names)[:args.limit])
+            pages = {page.name: page for page in iter_pages(args.datasets_root, [folder.name]) if page.name in names}
+            for path in paths:
+                if path.stem not in names:
+                    continue
+                target = markup_path(path)
+                if not args.force and target.exists() and target.stat().st_mtime >= path.stat().st_mtime:
+                    kept += 1
+                    continue
+                page = pages.get(path.stem)
+                if page is None:
+                    missing += 1
+                    continue
+                write_markup(path, read_html(page))
+                written += 1
+            print(f"{split}/{folder.name}: {written} written, {kept} kept, {missing} without HTML "
+                  f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
