@@ -63,6 +63,7 @@ def score_page(task) -> list[list[tuple[float, float]]]:
     out = []
     for renderer in renderers:
         doc = Document.from_text(render(renderer, html))
+        doc.html = html  # the page, for a model that reads its markup (models/html)
         content = [r for r in _cleaner.classify(doc) if r.label is not None]
         texts = [r.text for r in content]
         keep_score = np.array([r.keep_score for r in content])
