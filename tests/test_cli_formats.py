@@ -357,7 +357,8 @@ def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
 
 
 def test_ctrl_c_leaves_no_output(model_dir, texts, tmp_path):
-    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    # enough documents that the run is still going a second after writing begins, even on a quiet machine
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 30000))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     proc = _noisecut("-m", model_dir, "-j", 2, src, "-o", out_dir / "clean.jsonl")
