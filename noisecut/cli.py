@@ -91,7 +91,7 @@ def threshold_options(command):
 
 
 def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
-    from .model import default_model_dir, read_meta
+    from .model import read_meta
     from .policy import check_threshold
 
     presets = [name for name, chosen in (("precision", precision), ("recall", recall)) if chosen]
@@ -100,7 +100,7 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     if len(presets) > 1 or _given("threshold"):
         raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
     try:
-        return check_threshold(presets[0], read_meta(model or default_model_dir()).get("presets"))
+        return check_threshold(presets[0], read_meta(model).get("presets"))
     except NoiseCutError as error:
         raise click.ClickException(str(error)) from None
     except ValueError:

@@ -104,7 +104,8 @@ class Model:
         if self.reads_markup:
             if markup is None or len(markup) != len(docs):
                 raise ValueError("this model reads markup: give each document's markup rows (markup.document_markup)")
-            x = np.hstack([x, np.vstack([np.asarray(m, dtype=x.dtype).reshape(len(d), -1) for d, m in zip(docs, markup)])])
+            x = np.hstack([x, np.vstack([np.asarray(m, dtype=x.dtype).reshape(len(d), len(MARKUP_FEATURES))
+                                         for d, m in zip(docs, markup)])])
         if self.sequence is not None:
             p = self.sequence.predict_proba(x, offsets)
         else:
@@ -179,11 +180,11 @@ class Model:
                 f"{directory}: model was trained on feature version {meta.get('feature_version')}, "
                 f"this noisecut computes version {FEATURE_VERSION}; retrain it with `noisecut train`"
             )
-        unknown = sorted(set(meta.get("inputs") or (TEXT,)) - {TEXT, MARKUP})
-        if unknown or TEXT not in (meta.get("inputs") or (TEXT,)):
+        inputs = meta.get("inputs") or [TEXT]
+        if not (isinstance(inputs, list) and TEXT in inputs and set(inputs) <= {TEXT, MARKUP}):
             raise NoiseCutError(f"{directory}: model reads inputs {meta.get('inputs')}; this noisecut gives a model "
                                 "text, or text and markup; use the noisecut version that wrote it")
-        if MARKUP in meta.get("inputs", ()) and meta.get("markup_version") != MARKUP_VERSION:
+        if MARKUP in inputs and meta.get("markup_version") != MARKUP_VERSION:
             raise NoiseCutError(
                 f"{directory}: model was trained on markup feature version {meta.get('markup_version')}, "
                 f"this noisecut computes version {MARKUP_VERSION}; retrain it with python -m training.train_html"
@@ -248,11 +249,12 @@ def read_meta(directory: Path | str | None) -> dict:
 
 def model_dir(directory: Path | str | None = None) -> Path:
     """The directory of a model: ``directory`` itself; None: the default model (``default_model_dir``);
-    a name of ``SHIPPED`` that is no directory here: that shipped model."""
+    a name of ``SHIPPED``: that shipped model, unless a model directory of that name is here
+    (one holding ``model.json``; write ``./html`` to mean the local one)."""
     if directory is None:
         return default_model_dir()
     path = Path(directory)
-    if str(directory) in SHIPPED and not path.is_dir():
+    if str(directory) in SHIPPED and not (path / META).is_file():
         return default_model_dir() if str(directory) == "default" else shipped_model_dir(str(directory))
     return path
 

@@ -140,19 +140,19 @@ def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
 
 def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
     """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
-    return clean_batch(cleaner, [Document(lines, ends, bom, html=html) for lines, ends, bom, html in payloads], output)
+    return clean_batch(cleaner, [Document(lines, ends, bom, id=id, html=html) for lines, ends, bom, html, id in payloads], output)
 
 
 # -- the parent side ----------------------------------------------------------
 
-def payload(doc: Document, with_html: bool = True) -> tuple:
+def payload(doc: Document, with_html: bool = False) -> tuple:
     """What a worker needs of ``doc`` to clean it (its page too, ``with_html``, for a model that reads
-    markup); ``meta`` stays with the parent."""
-    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None
+    markup; its id, for an error message); ``meta`` stays with the parent."""
+    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None, doc.id
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
-            with_html: bool = True) -> Iterator[tuple[Document, str, Labels]]:
+            with_html: bool = False) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     in_flight: deque = deque()

@@ -190,10 +190,10 @@ def fit_from(
 ) -> Model:
     """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added."""
-    from .model import default_model_dir
+    from .model import model_dir
     from .train_sequence import ANCHOR_DEFAULT, fine_tune
 
-    directory = default_model_dir() if base in (None, "default") else Path(base)
+    directory = model_dir(base)
     base_model = Model.load(directory)
     if base_model.reads_markup:  # labeled files are text: they carry no markup rows
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")

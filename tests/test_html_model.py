@@ -31,7 +31,7 @@ from noisecut.labeled import LabeledDocument, write as write_labeled  # noqa: E4
 from noisecut.labels import Label  # noqa: E402
 from noisecut.markup import FEATURES, MARKUP_VERSION, PLAIN_TEXT, document_markup  # noqa: E402
 from noisecut.model import Model, model_dir  # noqa: E402
-from noisecut.parallel import Output, clean_payloads, payload  # noqa: E402
+from noisecut.parallel import payload  # noqa: E402
 
 WORDS = ("river council school market winter station garden harbour museum bridge library street village "
          "teacher farmer doctor worker driver family budget season weather island forest valley castle "
@@ -116,10 +116,9 @@ def test_build_markup_writes_one_row_per_line_beside_each_lines_file(corpus):
     from training.build_markup import markup_path
 
     path = next((corpus[1] / "train" / "gen" / "html_text").glob("*.lines"))
-    doc = Document.from_text(path.read_text(encoding="utf-8"))  # only its length matters here
     rows = np.load(markup_path(path))
     lines = [line for line in path.read_text(encoding="utf-8").split("\n")[:-1] if not line.startswith("#")]
-    assert rows.dtype == np.float32 and rows.shape == (len(lines), len(FEATURES)) and len(doc.lines) > 0
+    assert rows.dtype == np.float32 and rows.shape == (len(lines), len(FEATURES))
     home = next(i for i, line in enumerate(lines) if line.endswith("\tHome"))
     body = next(i for i, line in enumerate(lines) if line.startswith("body\t"))
     assert rows[home, FEATURES.index("link_density")] == 1 and rows[home, FEATURES.index("tag_nav")] == 1
@@ -157,6 +156,7 @@ def test_only_the_markup_tells_the_article_from_the_related_stories(html_model):
 
 def test_batched_probabilities_equal_one_document_at_a_time(html_model):
     docs = [render_document(html) for html, _, _ in fresh_pages(7, seed=5)]
+    docs.insert(3, render_document("<html><body></body></html>"))  # an empty page shares the batch
     contents = [doc.content_indices() for doc in docs]
     texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
     markup = [document_markup(doc, content) for doc, content in zip(docs, contents)]
@@ -184,13 +184,20 @@ def test_long_documents_in_windows_read_their_own_markup_rows(html_model):
         probabilities(html_model, [texts], window=30, overlap=10)
 
 
-def test_workers_get_the_page_with_the_lines(html_model):
-    """-j N: a markup model's documents go to the workers with their page (``parallel.payload``)."""
-    docs = [render_document(html) for html, _, _ in fresh_pages(3, seed=11)]
-    cleaner = Cleaner(html_model)
-    sent = clean_payloads(cleaner, [payload(doc) for doc in docs], Output())
-    assert [text for text, _ in sent] == [cleaner.clean_document(doc) for doc in docs]
-    assert payload(docs[0], with_html=False)[-1] is None
+def test_workers_get_the_page_with_the_lines(html_model_dir, tmp_path):
+    """-j 2: a markup model's documents go to the worker processes with their page; the
+    output is -j 1's. (Pages go with the lines only for such a model: ``parallel.payload``.)"""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n, (html, _, _) in enumerate(fresh_pages(70, seed=11)):  # over IN_PROCESS_BELOW: workers start
+        (pages / f"p{n:02d}.html").write_text(html, encoding="utf-8")
+    runner = CliRunner()
+    outputs = [runner.invoke(main, ["clean", "-q", "-m", str(html_model_dir), "-j", jobs, str(pages)], catch_exceptions=False)
+               for jobs in ("1", "2")]
+    assert [r.exit_code for r in outputs] == [0, 0], outputs[1].stderr
+    assert outputs[0].stdout == outputs[1].stdout and outputs[0].stdout.strip()
+    doc = render_document(fresh_pages(1, seed=11)[0][0])
+    assert payload(doc)[3] is None and payload(doc, with_html=True)[3] == doc.html
 
 
 # ------------------------------------------------------------------ the command line
@@ -298,7 +305,10 @@ def test_shipped_models_by_name(tmp_path, monkeypatch):
     else:
         with pytest.raises(NoiseCutError, match="no 'html' model ships with this noisecut"):
             model_dir("html")
-    (tmp_path / "html").mkdir()  # a directory of that name here wins
+    (tmp_path / "html").mkdir()  # a folder of pages named html does not hide the shipped model
+    if (shipped / "model.json").exists():
+        assert model_dir("html") == shipped
+    (tmp_path / "html" / "model.json").write_text("{}", encoding="utf-8")  # a model directory of that name wins
     assert model_dir("html") == Path("html")
 
 

@@ -122,6 +122,8 @@ def main(argv=None) -> int:
     parser.add_argument("--record-into", default=None, metavar="MODEL",
                         help="write them into this model instead: the one trained like --model on more splits")
     args = parser.parse_args(argv)
+    if args.record_into and not args.model:
+        parser.error("--record-into records what --model chose: name the --model it was chosen with")
     start = time.perf_counter()
     renderers = args.renderers.split(",")
     result = grid_scores(args.split, args.model, renderers, args.datasets.split(",") if args.datasets else None,

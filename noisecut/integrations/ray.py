@@ -176,7 +176,7 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
         window = size * CHUNKS_PER_WORKER
         try:
             for n, batch in enumerate(chunks(docs, CHUNK_DOCS)):
-                in_flight.append((batch, pool[n % size].clean.remote([payload(d) for d in batch], output)))
+                in_flight.append((batch, pool[n % size].clean.remote([payload(d, model.reads_markup) for d in batch], output)))
                 if len(in_flight) >= window:
                     yield from _ray_results(ray, *in_flight.popleft())
             while in_flight:
