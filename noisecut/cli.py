@@ -298,12 +298,16 @@ def _read(source: Path) -> bytes:
               help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
                    "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
                    "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
+@click.option("--tune", type=click.Choice(["output", "all"]), default=None,
+              help="With --from: the parameters that change. `output` (the default) re-weights what the model "
+                   "already reads; `all` moves the GRU too: with --anchor 0 it adapts more to your pages and "
+                   "cleans other sites worse (see the README's figures).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
-def train(labeled, output, sequence, members, base, replay, anchor, hidden, single_stage, max_iter, seed):
+def train(labeled, output, sequence, members, base, replay, anchor, tune, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
 
     The default is window stages trained with scikit-learn: each line's
@@ -325,8 +329,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
         layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
-    if base is None and (replay or anchor is not None):
-        raise click.UsageError("--replay and --anchor tune --from; add --from MODEL")
+    if base is None and (replay or anchor is not None or tune is not None):
+        raise click.UsageError("--replay, --anchor and --tune tune --from; add --from MODEL")
     if base is not None:
         changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
@@ -344,7 +348,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, hidden, sing
     docs = read_labeled(labeled)
     if base is not None:
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed), {}
+        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed, tune=tune), {}
     else:
         click.echo(f"training on {len(docs)} documents ...", err=True)
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,

@@ -187,18 +187,19 @@ def fit_from(
     anchor: float | None = None,
     seed: int = SEED,
     progress: bool = True,
+    tune: str | None = None,
 ) -> Model:
     """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added."""
     from .model import model_dir
-    from .train_sequence import ANCHOR_DEFAULT, fine_tune
+    from .train_sequence import ANCHOR_DEFAULT, TUNE_DEFAULT, fine_tune
 
     directory = model_dir(base)
     base_model = Model.load(directory)
     if base_model.reads_markup:  # labeled files are text: they carry no markup rows
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
     stage, details = fine_tune(base_model, docs, replay, ANCHOR_DEFAULT if anchor is None else anchor,
-                               seed=seed, progress=progress)
+                               seed=seed, progress=progress, tune=tune or TUNE_DEFAULT)
     import sklearn
     import torch
 

@@ -267,12 +267,16 @@ def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
 # --- fine-tuning an exported sequence model on a few labeled pages ------------------------
 
 FINE_TUNE_LEARNING_RATE = 1e-2   # for the output layer alone; the anchor keeps it near the start
+FINE_TUNE_ALL_LEARNING_RATE = 2e-3  # for every parameter (tune "all"): the GRU moves more per step
 FINE_TUNE_MAX_STEPS = 60         # optimiser steps at most
 FINE_TUNE_EVAL_EVERY = 5         # steps between looks at the held-out pages
 FINE_TUNE_PATIENCE = 3           # looks without improvement before stopping
 FINE_TUNE_HOLD_OUT = 0.2         # of the user's pages, held out to choose the step count (at least 1 of 2+)
-FINE_TUNE_PARTS = ("out.",)      # parameters tuned (name prefixes; "" is all): the output layer reads the
-                                 # same line and context states, re-weighted; the GRU stays as it was
+# parameters tuned, as name prefixes: "output" (the default) re-weights the same line and context
+# states, the GRU stays as it was; "all" moves the projection and the GRU too (adapts more, and
+# cleans other sites worse: the README's figures)
+TUNE_PARTS = {"output": ("out.",), "all": ("",)}
+TUNE_DEFAULT = "output"
 ANCHOR_DEFAULT = 1.0             # L2 penalty on the distance from the starting weights (sum of squares)
 REPLAY_WEIGHT = 1.0              # weight of a replayed line relative to one of the user's lines
 REPLAY_PER_PAGE = 1              # replayed documents drawn per page of the user's in each step
@@ -319,18 +323,22 @@ def fine_tune(
     max_steps: int | None = None,
     seed: int = SEED,
     progress: bool = True,
+    tune: str = TUNE_DEFAULT,
 ) -> tuple[SequenceStage, dict]:
     """Adapt a sequence ``model`` (a ``noisecut.model.Model``) to a few labeled documents.
 
     Starts from its weights and standardisation, with its members split apart again and
-    trained together on the mean of their logits; only the parameters named by
-    ``FINE_TUNE_PARTS`` (the output layers) change. ``replay``
+    trained together on the mean of their logits; only the parameters ``TUNE_PARTS[tune]``
+    names change (the output layers, or all). ``replay``
     (e.g. ``labeled/``) is mixed into every step and ``anchor`` pulls the weights towards
     the starting ones, so the model stays general. The number of steps is chosen on a
     held-out part of ``docs`` (step 0, the base model, included); the model is then
     tuned on all of ``docs`` for that many steps. Returns the averaged stage and a summary."""
     require_torch()
-    learning_rate = FINE_TUNE_LEARNING_RATE if learning_rate is None else learning_rate
+    if tune not in TUNE_PARTS:
+        raise ValueError(f"tune is one of {', '.join(TUNE_PARTS)}, not {tune!r}")
+    if learning_rate is None:
+        learning_rate = FINE_TUNE_ALL_LEARNING_RATE if tune == "all" else FINE_TUNE_LEARNING_RATE
     max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps
     if model.sequence is None:
         raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
@@ -362,7 +370,7 @@ def fine_tune(
             nets.append(net)
         ensemble = Ensemble(nets)
         tuned_parameters = [p for name, p in ensemble.named_parameters()
-                            if any(name.split(".", 2)[2].startswith(part) for part in FINE_TUNE_PARTS)]
+                            if any(name.split(".", 2)[2].startswith(part) for part in TUNE_PARTS[tune])]
         for p in ensemble.parameters():
             p.requires_grad_(any(p is q for q in tuned_parameters))
         start = [p.detach().clone() for p in tuned_parameters]
@@ -419,6 +427,6 @@ def fine_tune(
     result = stage if ensemble is None else SequenceStage.average(
         [export(net, stage.mean, stage.scale) for net in ensemble.members])
     summary = {"documents": len(own), "replay_documents": len(replayed), "anchor": anchor,
-               "learning_rate": learning_rate, "held_out_documents": len(held), "steps": steps,
+               "tune": tune, "learning_rate": learning_rate, "held_out_documents": len(held), "steps": steps,
                "history": history}
     return result, summary

@@ -270,8 +270,17 @@ def test_fine_tuning_learns_what_a_few_pages_teach_and_the_anchor_restrains_it(s
     moved = lambda stage: np.abs(stage.out_w - sequence_model.sequence.out_w).sum()  # noqa: E731
     assert moved(anchored) < moved(free) or not summary["steps"]
     np.testing.assert_array_equal(free.mean, sequence_model.sequence.mean)  # the base's standardisation
-    if train_sequence.FINE_TUNE_PARTS == ("out.",):  # the GRU reads the lines as before
-        np.testing.assert_array_equal(free.hh_w, sequence_model.sequence.hh_w)
+    np.testing.assert_array_equal(free.hh_w, sequence_model.sequence.hh_w)  # tune "output": the GRU is as before
+
+
+def test_fine_tuning_everything_moves_the_gru(sequence_model):
+    tuned, summary = train_sequence.fine_tune(sequence_model, _site_pages(), anchor=0.0, max_steps=10,
+                                              progress=False, tune="all")
+    assert summary["tune"] == "all" and summary["learning_rate"] == train_sequence.FINE_TUNE_ALL_LEARNING_RATE
+    if summary["steps"]:
+        assert np.abs(tuned.hh_w - sequence_model.sequence.hh_w).max() > 0
+    with pytest.raises(ValueError, match="tune is one of output, all"):
+        train_sequence.fine_tune(sequence_model, _site_pages(), progress=False, tune="gru")
 
 
 def test_fine_tuning_refuses_labels_the_base_lacks(sequence_model):
@@ -307,8 +316,9 @@ def test_cli_from_writes_a_model_whose_card_names_its_base(sequence_model, tmp_p
 
 @pytest.mark.parametrize("args, message", [
     (["--from", "default", "--members", "2"], "--members shape a new model; --from keeps the base model's shape"),
-    (["--replay", str(LABELED)], "--replay and --anchor tune --from; add --from MODEL"),
-    (["--anchor", "2"], "--replay and --anchor tune --from; add --from MODEL"),
+    (["--replay", str(LABELED)], "--replay, --anchor and --tune tune --from; add --from MODEL"),
+    (["--anchor", "2"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
+    (["--tune", "all"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
 ])
 def test_cli_from_option_errors(tmp_path, args, message):
     result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(LABELED / "seeds")])

@@ -5,6 +5,7 @@
     python -m training.adapt_eval --corpus /tmp/corpus      # a corpus with test/<dataset>/html_text/*.lines
     python -m training.adapt_eval --scratch --max-sites 4   # also the from-scratch models, on 4 sites
     python -m training.adapt_eval --anchor 0 / --no-replay  # what keeps --from general: anchor, replay, both
+    python -m training.adapt_eval --anchor 0 --tune all     # every parameter tuned, not the output layer alone
 
 Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
@@ -96,6 +97,7 @@ def main(argv=None) -> int:
     parser.add_argument("--max-sites", type=int, help="the sites with the most pages only")
     parser.add_argument("--sites", help="comma-separated sites only")
     parser.add_argument("--anchor", type=float, default=None, help="--from's anchor (default: train_sequence.ANCHOR_DEFAULT)")
+    parser.add_argument("--tune", choices=("output", "all"), default=None, help="--from's --tune (default: output)")
     parser.add_argument("--no-replay", action="store_true", help="--from without replaying labeled/")
     parser.add_argument("--replay-train", type=int, default=0, metavar="N",
                         help="--from also replays N random train-split pages of the corpus (the base model's own data)")
@@ -136,7 +138,7 @@ def main(argv=None) -> int:
     for site, (five, held) in columns.items():
         rows["shipped model"][site] = score(base, held, golds)
         started = time.perf_counter()
-        tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False)
+        tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False, tune=args.tune)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
         rows["--from default"][site] = score(tuned, held, golds)
@@ -160,7 +162,7 @@ def main(argv=None) -> int:
         print(f"| {name} | {' | '.join(f'{row[s]:.3f}' for s in sites)} | {mean:.3f} | {others} |")
     anchor = args.anchor if args.anchor is not None else "default"
     replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
-    print(f"\n--from: anchor {anchor}, replay {replayed or 'none'} ({len(replay)} documents); "
+    print(f"\n--from: anchor {anchor}, tune {args.tune or 'output'}, replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
     held_mean = np.mean([rows["--from default"][s] for s in sites])
