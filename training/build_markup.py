@@ -7,7 +7,9 @@ For every ``DIR/<split>/<dataset>/<renderer>/<name>.lines`` of the corpus
 (``training.build_corpus``), the page's HTML is found through the file's
 ``# dataset`` and ``# name`` header (``training/datasets.py``) and
 ``noisecut.markup.markup_features`` gives one row per line of the file (blank
-lines too): ``<name>.markup.npy`` (float32, lines x ``markup.FEATURES``),
+lines too): ``<name>.markup.v<MARKUP_VERSION>.npy`` (float32, lines x
+``markup.FEATURES``; the version in the name, so rows of an older version
+are never read as current),
 written beside it. ``training.train_html --markup`` reads them. A file that
 is already there and newer than its ``.lines`` file is kept (``--force``
 writes it again); corpus data is never committed.
@@ -23,12 +25,12 @@ import numpy as np
 
 from noisecut.io.files import atomic_open
 from noisecut.labeled import read as read_labeled
-from noisecut.markup import FEATURES, markup_features
+from noisecut.markup import FEATURES, MARKUP_VERSION, markup_features
 
 from .build_corpus import DEFAULT_OUT
 from .datasets import DATASETS, iter_pages, read_html
 
-SUFFIX = ".markup.npy"
+SUFFIX = f".markup.v{MARKUP_VERSION}.npy"
 SPLITS = ("train", "dev", "test")
 RENDERERS = ("html_text",)
 
