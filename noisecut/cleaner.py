@@ -145,10 +145,10 @@ class Cleaner:
 
     def explain(self, data: bytes) -> bytes:
         """One row per line: verdict, label, probability, keep score, the line."""
-        return explain_table(self.classify(Document.from_bytes(_bytes_argument(data, "explain"))))
+        return encode(explain_table(self.classify(Document.from_bytes(_bytes_argument(data, "explain")))))
 
 
-def explain_table(results: list[LineResult]) -> bytes:
+def explain_table(results: list[LineResult]) -> str:
     """``Cleaner.explain``'s table for a document's ``classify`` results."""
     rows = []
     for r in results:
@@ -156,7 +156,7 @@ def explain_table(results: list[LineResult]) -> bytes:
         label = r.label.value if r.label else ""
         numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
         rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
-    return encode("".join(rows))
+    return "".join(rows)
 
 
 def _text_argument(text, method: str) -> str:

@@ -126,10 +126,7 @@ class Words:
         parts, keys = [], [""]
         for piece in _pieces(lowered, TOKENISE_CHARS):
             flat = _TOKEN_OR_BREAK.findall(piece)
-            if index:
-                index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
-            else:
-                index = {word: i for i, word in enumerate(dict.fromkeys(flat))}
+            index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
             parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
             piece_keys = " ".join(flat).split("\n")
             keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
@@ -193,8 +190,13 @@ class Lines:
         return [t.strip() or " " for t in self.texts]  # callers pass non-blank lines; never let one be empty
 
     @cached_property
+    def joined(self) -> str:
+        """The batch's stripped lines joined by "\\n"."""
+        return "\n".join(self.stripped)
+
+    @cached_property
     def words(self) -> Words:
-        return Words.of("\n".join(self.stripped).lower())
+        return Words.of(self.joined.lower())
 
     @cached_property
     def n_tokens(self) -> np.ndarray:
@@ -379,7 +381,7 @@ def patterns(lines: Lines) -> dict[str, np.ndarray]:
 
 def _urls(lines: Lines) -> np.ndarray:
     """Occurrences of "://" and "www." per line (a whole-batch test first: most have none)."""
-    joined = "\n".join(lines.stripped)
+    joined = lines.joined
     if "://" not in joined and "www." not in joined:
         return np.zeros(lines.n)
     starts = np.cumsum(lines.line_lengths + 1) - lines.line_lengths - 1  # of each line in ``joined``

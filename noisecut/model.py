@@ -172,7 +172,7 @@ class Model:
         """Load a model directory (default: the shipped model; a name of ``SHIPPED``: that shipped model),
         checking its metadata."""
         directory = model_dir(directory)
-        meta = read_meta(directory)
+        meta = _read_meta(directory)
         if meta.get("format_version") not in READABLE_FORMATS:
             raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads formats {' and '.join(map(str, READABLE_FORMATS))})")
         if meta.get("feature_version") != FEATURE_VERSION:
@@ -235,9 +235,13 @@ def file_digest(path: Path) -> str:
 
 
 def read_meta(directory: Path | str | None) -> dict:
-    directory = model_dir(directory)
+    """``model.json`` of a model directory or shipped model name (``model_dir``)."""
+    return _read_meta(model_dir(directory))
+
+
+def _read_meta(directory: Path) -> dict:
     path = directory / META
-    if Path(directory).is_file():
+    if directory.is_file():
         raise NoiseCutError(f"{directory}: a model is a directory holding {META} and {ARRAYS}, not a file")
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -162,13 +162,8 @@ def fit(
             stage2 = export_stage(estimators["stage2"], classes)
         model = Model(labels, export_stage(estimators["stage1"], classes), stage2)
         estimator = {"kind": "window", "hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed}
-    import sklearn
-
     model.meta = {
-        "noisecut_version": __version__,
-        "sklearn_version": sklearn.__version__,
-        "numpy_version": np.__version__,
-        "python_version": platform.python_version(),
+        **_versions(),
         "estimator": estimator,
         "feature_version": FEATURE_VERSION,
         "training": {**summary, **(data_summary or {})},
@@ -178,6 +173,14 @@ def fit(
 
         model.meta["torch_version"] = torch.__version__
     return model, estimators
+
+
+def _versions() -> dict:
+    """The versions a model card records of what trained it."""
+    import sklearn
+
+    return {"noisecut_version": __version__, "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__, "python_version": platform.python_version()}
 
 
 def fit_from(
@@ -200,14 +203,10 @@ def fit_from(
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
     stage, details = fine_tune(base_model, docs, replay, ANCHOR_DEFAULT if anchor is None else anchor,
                                seed=seed, progress=progress, tune=tune or TUNE_DEFAULT)
-    import sklearn
     import torch
 
     meta = {key: value for key, value in base_model.meta.items() if key not in ("sha256", "scores", "presets", "name")}
-    meta.update(
-        noisecut_version=__version__, sklearn_version=sklearn.__version__, numpy_version=np.__version__,
-        torch_version=torch.__version__, python_version=platform.python_version(),
-    )
+    meta.update(_versions(), torch_version=torch.__version__)
     meta["training"] = {
         **label_summary(docs),
         "fine_tuned_from": {"name": base_model.meta.get("name"), "sha256": base_model.meta.get("sha256"),

@@ -226,29 +226,26 @@ def _pad(batch, data: Sequences, standardised, rng: random.Random):
 
 def _validate(net, indices, data: Sequences, standardised, keep_columns) -> float:
     """Mean bag-of-tokens F1 of the kept lines against the lines labeled to keep."""
+    return _held_out(net, indices, data, standardised, keep_columns)[0]
+
+
+def _held_out(net, indices, data: Sequences, standardised, keep_columns) -> tuple[float, float]:
+    """``_validate``'s F1 and the mean cross-entropy per labeled line, from one forward pass."""
     net.eval()
-    scores = []
+    scores, total, lines = [], 0.0, 0
     with torch.no_grad():
         for i in indices:
-            p = torch.softmax(net(standardised[i][None]), -1)[0].numpy()
+            logits = net(standardised[i][None])[0]
+            p = torch.softmax(logits, -1).numpy()
             kept = p[:, keep_columns].sum(axis=1) >= THRESHOLD_DEFAULT
             gold = np.isin(data.y[i], keep_columns)
             texts = data.texts[i]
             scores.append(text_scores("\n".join(t for t, k in zip(texts, kept) if k),
                                       "\n".join(t for t, g in zip(texts, gold) if g)).f1)
-    return float(np.mean(scores))
-
-
-def _loss(net, indices, data: Sequences, standardised) -> float:
-    """Mean cross-entropy per labeled line of the documents ``indices``."""
-    net.eval()
-    total, lines = 0.0, 0
-    with torch.no_grad():
-        for i in indices:
             y = torch.from_numpy(data.y[i])
-            total += nn.functional.cross_entropy(net(standardised[i][None])[0], y, ignore_index=-1, reduction="sum").item()
+            total += nn.functional.cross_entropy(logits, y, ignore_index=-1, reduction="sum").item()
             lines += int((y >= 0).sum())
-    return total / max(lines, 1)
+    return float(np.mean(scores)), total / max(lines, 1)
 
 
 def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
@@ -369,10 +366,11 @@ def fine_tune(
             import_stage(net, member)
             nets.append(net)
         ensemble = Ensemble(nets)
-        tuned_parameters = [p for name, p in ensemble.named_parameters()
-                            if any(name.split(".", 2)[2].startswith(part) for part in TUNE_PARTS[tune])]
-        for p in ensemble.parameters():
-            p.requires_grad_(any(p is q for q in tuned_parameters))
+        tuned_parameters = []
+        for name, p in ensemble.named_parameters():  # "members.K.<name>"
+            p.requires_grad_(name.split(".", 2)[2].startswith(TUNE_PARTS[tune]))
+            if p.requires_grad:
+                tuned_parameters.append(p)
         start = [p.detach().clone() for p in tuned_parameters]
         optimiser = torch.optim.Adam(tuned_parameters, lr=learning_rate)
         loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
@@ -383,8 +381,7 @@ def fine_tune(
             nonlocal best, stale
             if not validation:
                 return False
-            f1 = _validate(ensemble, validation, data, standardised, keep_columns)
-            loss = _loss(ensemble, validation, data, standardised)
+            f1, loss = _held_out(ensemble, validation, data, standardised, keep_columns)
             history.append({"step": step, "held_out_f1": round(f1, 4), "held_out_loss": round(loss, 4)})
             if progress:
                 print(f"fine-tuning step {step}: held-out F1 {f1:.4f}, loss {loss:.4f}", file=sys.stderr)

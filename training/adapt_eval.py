@@ -117,13 +117,13 @@ def main(argv=None) -> int:
         print(f"no {RENDERER} documents under {corpus}/test", file=sys.stderr)
         return 1
     golds = {doc.meta["id"]: gold_of(doc, args.root) for doc in docs}
-    columns = site_columns(docs, args.min_pages, args.labeled, args.seed)
+    all_columns = site_columns(docs, args.min_pages, args.labeled, args.seed)
+    columns = all_columns
     if args.sites:
         columns = {site: columns[site] for site in args.sites.split(",") if site in columns}
     if args.max_sites:
         columns = dict(list(columns.items())[:args.max_sites])
-    column_sites = {doc.meta.get("site") for five, held in site_columns(docs, args.min_pages, args.labeled, args.seed).values()
-                    for doc in five + held}
+    column_sites = {doc.meta.get("site") for five, held in all_columns.values() for doc in five + held}
     other = [doc for doc in docs if doc.meta.get("site") not in column_sites]
     hand = read_all([LABELED])
     replay = [] if args.no_replay else hand

@@ -35,7 +35,6 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from noisecut.cleaner import Cleaner
-from noisecut.document import Document
 from noisecut.labels import KEEP_DEFAULT, Label
 from noisecut.evaluate import keep_scores
 from noisecut.scoring import PRF, mean_scores, text_scores
@@ -43,7 +42,7 @@ from noisecut.scoring import PRF, mean_scores, text_scores
 from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
-from .render import RENDERERS, render
+from .render import RENDERERS, rendered_document
 from .splits import split_of
 
 NOISECUT = "noisecut"
@@ -101,9 +100,8 @@ def score_page(task) -> list[dict]:
     has_snippets = bool(page.meta.get("with") or page.meta.get("without"))
     records = []
     for renderer in renderers:
-        text = render(renderer, html)
-        doc = Document.from_text(text)
-        doc.html = html  # the page, for a model that reads its markup (models/html)
+        doc = rendered_document(renderer, html)
+        text = doc.text()  # the rendering, as the text baselines read it
         outputs = {name: _run(name, fn, text, page.lang) for name, fn in BASELINES_TEXT.items()}
         start = time.perf_counter()
         results = _cleaner.classify(doc)

@@ -30,14 +30,14 @@ from multiprocessing import Pool
 import numpy as np
 
 from noisecut.cleaner import Cleaner
-from noisecut.document import Document, keep_with_blanks
+from noisecut.document import keep_with_blanks
 from noisecut.model import Model, default_model_dir
 from noisecut.policy import PRESETS, Policy, select
 from noisecut.scoring import text_scores
 
 from .evaluate import trained_splits
 from .datasets import ALL_NAMES, DATASETS, gold_text, iter_pages, read_html
-from .render import RENDERERS, render
+from .render import RENDERERS, rendered_document
 from .splits import split_of
 
 GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
@@ -62,8 +62,7 @@ def score_page(task) -> list[list[tuple[float, float]]]:
     html, gold = read_html(page), gold_text(page)
     out = []
     for renderer in renderers:
-        doc = Document.from_text(render(renderer, html))
-        doc.html = html  # the page, for a model that reads its markup (models/html)
+        doc = rendered_document(renderer, html)
         content = [r for r in _cleaner.classify(doc) if r.label is not None]
         texts = [r.text for r in content]
         keep_score = np.array([r.keep_score for r in content])

@@ -16,6 +16,8 @@ import lxml.html
 from lxml import etree
 from trafilatura.baseline import basic_cleaning  # trafilatura's own page cleaning
 
+from noisecut.document import Document
+
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body br caption dd details dialog div dl dt fieldset figcaption "
     "figure footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol option p pre section summary "
@@ -149,3 +151,11 @@ def render(name: str, html: str) -> str:
         return RENDERERS[name](html) or ""
     except Exception:  # noqa: BLE001 - third-party parsers on arbitrary HTML
         return ""
+
+
+def rendered_document(name: str, html: str) -> Document:
+    """The page rendered by one renderer as the document noisecut cleans; it keeps the page, for a
+    model that reads its markup (``models/html``), as ``noisecut.io.html.render_document`` does."""
+    doc = Document.from_text(render(name, html))
+    doc.html = html
+    return doc

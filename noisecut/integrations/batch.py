@@ -184,11 +184,6 @@ class CleanBatch(LazyCleaner):
             labels[i] = line_labels
         return cleaned, labels
 
-    def clean_value(self, value, where=None) -> tuple:
-        """``(cleaned, labels)`` for one cell; labels is None unless ``labels_column`` is set."""
-        cleaned, labels = self.clean_values([value], [where])
-        return cleaned[0], labels[0]
-
     def map_iter(self, batches: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """The iterator form Spark's ``mapInPandas`` wants: one cleaned frame per batch."""
         for batch in batches:

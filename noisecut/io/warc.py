@@ -129,10 +129,11 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
 def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str) -> Document | None:
     headers = record.rec_headers
     if record.rec_type == CONVERSION:
-        content_type = headers.get_header("Content-Type")
+        content_type, media = headers.get_header("Content-Type"), TEXT_TYPES[0]
     elif record.rec_type in TEXT_RECORDS:
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else headers.get_header("Content-Type")
-        if _media_type(content_type) not in TEXT_TYPES + HTML_MEDIA_TYPES + (UNDECLARED,):
+        media = _media_type(content_type)
+        if media not in TEXT_TYPES + HTML_MEDIA_TYPES + (UNDECLARED,):
             stats.not_text += 1
             return None
     else:  # warcinfo, request, metadata, revisit: nothing to clean
@@ -142,7 +143,6 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     if missing:
         errors(name, number, f"truncated: the last {missing} bytes of the record are missing")
         return None
-    media = _media_type(content_type) if record.rec_type != CONVERSION else TEXT_TYPES[0]
     if media == UNDECLARED:  # no Content-Type: HTML when it starts like a page, else left out
         if not looks_like_html(payload):
             stats.not_text += 1
