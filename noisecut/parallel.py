@@ -34,6 +34,7 @@ from .document import Document
 from .errors import NoiseCutError
 from .labels import KEEP_DEFAULT, Label
 from .policy import THRESHOLD_DEFAULT
+from .sites import URL_FIELDS
 
 CHUNK_DOCS = 64          # documents per task sent to a worker: the worker cleans them as one batch
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
@@ -140,15 +141,18 @@ def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
 
 def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
     """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
-    return clean_batch(cleaner, [Document(lines, ends, bom, id=id, html=html) for lines, ends, bom, html, id in payloads], output)
+    return clean_batch(cleaner, [Document(lines, ends, bom, id=id, meta=site, html=html)
+                                 for lines, ends, bom, html, id, site in payloads], output)
 
 
 # -- the parent side ----------------------------------------------------------
 
 def payload(doc: Document, with_html: bool = False) -> tuple:
     """What a worker needs of ``doc`` to clean it (its page too, ``with_html``, for a model that reads
-    markup; its id, for an error message); ``meta`` stays with the parent."""
-    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None, doc.id
+    markup; its id and URL fields: an error message names it, site memory finds its site,
+    ``sites.site_of``); the rest of ``meta`` stays with the parent."""
+    site = {field: doc.meta[field] for field in URL_FIELDS if field in (doc.meta or {})}
+    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None, doc.id, site
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,

@@ -124,3 +124,18 @@ def test_sites_errors(tmp_path):
     assert result.exit_code == 1 and "no documents to count" in result.output
     result = CliRunner().invoke(main, ["clean", "--site-memory", str(tmp_path / "none.npz"), str(empty)])
     assert result.exit_code == 1 and "no such site memory (write one with `noisecut sites`)" in result.output
+
+
+def test_site_memory_reaches_the_worker_processes(tmp_path):
+    """-j 2 (workers start from 64 documents): each document's URL goes with its lines, so the
+    workers find its site in the memory and clean as -j 1 does."""
+    path = tmp_path / "crawl.jsonl"
+    records = [{"url": f"https://coast.example/news/{n}", "text": page(n)} for n in range(70)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["sites", str(path), "-o", str(tmp_path / "sites.npz")]).exit_code == 0
+    outputs = [runner.invoke(main, ["clean", "-q", "-j", jobs, "--site-memory", str(tmp_path / "sites.npz"), str(path)])
+               for jobs in ("1", "2")]
+    assert [r.exit_code for r in outputs] == [0, 0], outputs[1].output
+    texts = [[json.loads(line)["text"] for line in r.output.splitlines()] for r in outputs]
+    assert texts[0] == texts[1] and not any(SPONSOR in text for text in texts[1])
