@@ -34,6 +34,8 @@ PAGES_PER_DATASET = 1200  # every train and dev page today; caps a benchmark tha
 RENDERERS_PER_PAGE = 4    # every rendering: the sequence stage learns what differs between renderers
 HAND_WEIGHT = 20.0        # weight of a hand-labeled line relative to a corpus line
 MEMBERS = 3               # sequence networks averaged (seeds 0, 1, 2): about +0.006 dev F1 over one
+CROP_SHARE = 0.0          # share of corpus documents that also train as a short crop (``short_crops``)
+CROP_WEIGHT = 0.5         # weight of a crop's line; a weight other than 1 also keeps crops out of the held-out sites
 SPLITS = ("train", "dev")
 
 
@@ -59,6 +61,29 @@ def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int 
         for paths in page_paths[:pages]:
             chosen += rng.sample(paths, min(renderers, len(paths)))
     return read_all(chosen)
+
+
+def short_crops(docs, share: float, seed: int = 0) -> list:
+    """Short excerpts of ``share`` of the documents: a few lines (3-15) starting at or just
+    before a line to keep. Whole pages teach that a short page is a product, a listing or a
+    stub; an excerpt of an article is still an article, and text that an earlier tool
+    already cut down (a feed item, a RAG chunk) looks like one."""
+    from noisecut.document import Document
+    from noisecut.labeled import LabeledDocument
+    from noisecut.labels import KEEP_DEFAULT
+
+    rng = random.Random(seed)
+    crops = []
+    for labeled in docs:
+        kept = [i for i, label in enumerate(labeled.labels) if label in KEEP_DEFAULT]
+        if not kept or rng.random() >= share:
+            continue
+        start = max(0, rng.choice(kept) - rng.randint(0, 3))
+        end = min(len(labeled.labels), start + rng.randint(3, 15))
+        doc = labeled.doc
+        crops.append(LabeledDocument(Document(doc.lines[start:end], doc.ends[start:end - 1] + [""], id=doc.id, meta=doc.meta),
+                                     labeled.labels[start:end], {**labeled.meta, "crop": f"{start}:{end}"}))
+    return crops
 
 
 def folder_weight(value: str) -> tuple[str, float]:
@@ -92,6 +117,9 @@ def main(argv=None) -> int:
                              "always train, none is held out to choose the epoch); repeatable")
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
+    parser.add_argument("--crops", type=float, default=CROP_SHARE, metavar="SHARE",
+                        help="also train on a short excerpt of this share of the corpus documents, "
+                             f"its lines weighted {CROP_WEIGHT} (default {CROP_SHARE})")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
@@ -111,15 +139,17 @@ def main(argv=None) -> int:
         parser.error(f"--weight {unknown[0]}: no such dataset among the documents read")
     hand = read_all([LABELED])
     extra = [(read_all([Path(folder)]), weight) for folder, weight in args.extra]
-    docs = corpus + hand + [d for documents, _ in extra for d in documents]
-    weights = ([dataset_weight.get(d.meta.get("dataset"), 1.0) for d in corpus] + [args.hand_weight] * len(hand)
-               + [weight for documents, weight in extra for _ in documents])
-    print(f"{len(corpus)} corpus documents, {len(hand)} hand-labeled documents, "
+    crops = short_crops(corpus, args.crops)
+    docs = corpus + crops + hand + [d for documents, _ in extra for d in documents]
+    weights = ([dataset_weight.get(d.meta.get("dataset"), 1.0) for d in corpus] + [CROP_WEIGHT] * len(crops)
+               + [args.hand_weight] * len(hand) + [weight for documents, weight in extra for _ in documents])
+    print(f"{len(corpus)} corpus documents, {len(crops)} crops of them, {len(hand)} hand-labeled documents, "
           f"{sum(len(documents) for documents, _ in extra)} from --extra", file=sys.stderr)
     summary = {
         "corpus_documents": dict(Counter(d.meta.get("dataset") for d in corpus)),
         "dataset_weights": dataset_weight,
         "renderers": sorted({d.meta.get("renderer") for d in corpus}),
+        "short_crops": {"documents": len(crops), "share": args.crops, "weight": CROP_WEIGHT},
         "hand_labeled_documents": len(hand),
         "hand_weight": args.hand_weight,
         "extra_folders": [{"folder": folder, "documents": len(documents), "weight": weight}
