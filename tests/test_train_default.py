@@ -49,3 +49,23 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
             train_default.main(["--corpus", str(corpus), "--splits", "train", *bad])
         assert stop.value.code == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_short_crops_are_excerpts_that_start_at_or_just_before_a_line_to_keep():
+    from noisecut.labeled import parse
+    from noisecut.labels import KEEP_DEFAULT
+    from training.train_default import short_crops
+
+    rows = ["nav\tHome | News | Sport"] + [f"body\tParagraph {i} of the story, a full sentence." for i in range(30)]
+    rows += ["", "related\tMore stories", "legal\t(c) 2025 Example"]
+    page = parse("# site: example.com\n" + "\n".join(rows) + "\n")
+    noise_only = parse("nav\tHome\nlegal\t(c) 2025\n")
+    crops = short_crops([page] * 200 + [noise_only] * 50, share=0.5, seed=1)
+    assert 60 < len(crops) < 140  # about half of the pages with a line to keep; none of the noise-only ones
+    for crop in crops:
+        start, end = map(int, crop.meta["crop"].split(":"))
+        assert 3 <= len(crop.doc.lines) == end - start <= 15 and crop.doc.lines == page.doc.lines[start:end]
+        assert crop.labels == page.labels[start:end] and crop.meta["site"] == "example.com"
+        first_kept = next(i for i, label in enumerate(crop.labels) if label in KEEP_DEFAULT)
+        assert first_kept <= 3 and crop.doc.ends[-1] == ""
+    assert short_crops([page] * 20, share=0.0) == []
