@@ -256,6 +256,19 @@ def test_the_html_model_refuses_plain_text_naming_the_fix(html_model_dir, tmp_pa
         Cleaner(html_model_dir).clean(text)
 
 
+def test_on_error_skip_leaves_plain_text_out_and_cleans_the_pages(html_model_dir, html_model, tmp_path):
+    html, article, _ = fresh_pages(1)[0]
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.html").write_text(html, encoding="utf-8")
+    (folder / "b.txt").write_text("\n".join(BODY_TEXT) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", "-m", str(html_model_dir), "--on-error", "skip", str(folder)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == Cleaner(html_model_dir).clean_document(render_document(html))
+    assert "skipped b.txt: plain text; the model reads HTML markup" in result.stderr and "1 record skipped" in result.stderr
+
+
 BODY_TEXT = ["The council voted on Tuesday to build fourteen miles of protected cycle lanes after two years of debate."]
 
 

@@ -256,9 +256,9 @@ class RecordErrors:
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.skipped = 0
 
-    def __call__(self, source: str | Path, record: int, reason: str) -> None:
-        """A bad record: raise, or log it and go on with the next one."""
-        message = f"{source}: record {record}: {reason}"
+    def __call__(self, source: str | Path, record: int | None, reason: str) -> None:
+        """A bad record (None: a whole document, e.g. a text file): raise, or log it and go on with the next one."""
+        message = f"{source}: {reason}" if record is None else f"{source}: record {record}: {reason}"
         if self.on_error == "stop":
             raise NoiseCutError(message)
         self.skipped += 1

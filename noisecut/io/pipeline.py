@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..document import Document
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
-from ..model import model_dir
+from ..model import MARKUP, model_dir, read_meta
 from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
 from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
@@ -147,6 +147,8 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
         open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field)
         for source, fmt in zip(sources, formats)
     )
+    if config.on_error == "skip" and MARKUP in read_meta(config.model).get("inputs", ()):
+        docs = _pages_only(docs, errors)
     output = Output(labels=bool(config.labels_field), explain=config.explain)
     with reading_progress():
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
@@ -162,6 +164,15 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
     if not config.quiet:
         log(stats.summary())
     return stats
+
+
+def _pages_only(docs: Iterable[Document], errors: RecordErrors) -> Iterator[Document]:
+    """A markup-reading model under ``--on-error skip``: a plain-text document is skipped like a bad record."""
+    for doc in docs:
+        if doc.html is None and doc.markup is None:
+            errors(doc.id or STDIO, None, "plain text; the model reads HTML markup")
+        else:
+            yield doc
 
 
 def _no_documents(sources: list[str], skipped: int, not_text: int) -> str:
