@@ -91,7 +91,7 @@ def main(argv=None) -> int:
                     continue
                 write_markup(path, read_html(page))
                 written += 1
-            print(f"{split}/{folder.name}: {written} written, {kept} kept, {missing} without HTML "
+            print(f"{split}/{folder.name}: so far {written} written, {kept} kept, {missing} without HTML "
                   f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     return 0
 
