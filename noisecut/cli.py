@@ -241,16 +241,19 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
               help="Site memory file to write (e.g. sites.npz), for `noisecut clean --site-memory`.")
 @click.option("--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None, help="As for `clean`.")
 @click.option("--text-field", default=TEXT_FIELD_DEFAULT, show_default=True, metavar="NAME", help="As for `clean`.")
+@click.option("--html-field", default=None, metavar="NAME", help="As for `clean`: this field holds HTML, rendered before counting.")
+@click.option("--renderer", type=click.Choice(RENDERERS), default=RENDERER_DEFAULT, show_default=True,
+              help="As for `clean`; use the renderer you clean with, so the lines counted are the lines cleaned.")
 @click.option("--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True, help="As for `clean`.")
 @click.option("--width", type=click.IntRange(min=1024), default=WIDTH_DEFAULT, show_default=True, metavar="N",
               help="Counters per row of the sketch (8 MB at the default). Wider: fewer collisions, more memory.")
 @user_errors
-def sites(files, output, input_format, text_field, on_error, width):
+def sites(files, output, input_format, text_field, html_field, renderer, on_error, width):
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
 
     Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
-    directory of .txt and .html files; HTML is rendered by the default
-    renderer). A document's site is the host of its `url` field (a WET
+    directory of .txt and .html files; HTML is rendered by --renderer, as
+    `clean` renders it). A document's site is the host of its `url` field (a WET
     or WARC record's URI), else the directory of its file. Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
     a fixed-size hashed sketch: the memory never grows with the corpus.
@@ -262,7 +265,7 @@ def sites(files, output, input_format, text_field, on_error, width):
     """
     from .sites import count_files
 
-    memory = count_files(files, input_format, text_field, on_error, width)
+    memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
     memory.save(output)
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 

@@ -153,16 +153,20 @@ def demote(keep_score: np.ndarray, shares: np.ndarray, share: float = SHARE_DEFA
 
 
 def count_files(files: Sequence[str | Path], input_format: str | None = None, text_field: str | None = None,
-                on_error: str | None = None, width: int = WIDTH_DEFAULT) -> SiteMemory:
-    """Read ``files`` as ``noisecut clean`` does and count every document's lines under its site."""
+                on_error: str | None = None, width: int = WIDTH_DEFAULT, html_field: str | None = None,
+                renderer: str | None = None) -> SiteMemory:
+    """Read ``files`` as ``noisecut clean`` does (HTML rendered by the same ``renderer``, so the
+    lines counted are the lines cleaned) and count every document's lines under its site."""
     from .io.files import ON_ERROR_DEFAULT, STDIO, RecordErrors
     from .io.formats import input_format as format_of, open_reader
+    from .io.html import RENDERER_DEFAULT
     from .io.records import TEXT_FIELD_DEFAULT
 
     memory = SiteMemory(width)
     errors = RecordErrors(on_error or ON_ERROR_DEFAULT)
     for source in [str(f) for f in files] or [STDIO]:
-        for doc in open_reader(source, format_of(source, input_format), errors, text_field or TEXT_FIELD_DEFAULT):
+        for doc in open_reader(source, format_of(source, input_format), errors, text_field or TEXT_FIELD_DEFAULT,
+                               renderer=renderer or RENDERER_DEFAULT, html_field=html_field):
             memory.add_document(doc)
     if not memory.stats["documents"]:
         raise NoiseCutError("no documents to count")

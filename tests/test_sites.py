@@ -139,3 +139,22 @@ def test_site_memory_reaches_the_worker_processes(tmp_path):
     assert [r.exit_code for r in outputs] == [0, 0], outputs[1].output
     texts = [[json.loads(line)["text"] for line in r.output.splitlines()] for r in outputs]
     assert texts[0] == texts[1] and not any(SPONSOR in text for text in texts[1])
+
+
+def test_sites_renders_html_records_as_clean_does(tmp_path):
+    pytest.importorskip("html_text")
+    from noisecut.io.html import render_document
+
+    pages = ["<html><body>" + "".join(f"<p>{line}</p>" for line in page(n).splitlines()) + "</body></html>" for n in range(6)]
+    crawl = tmp_path / "pages.jsonl"
+    crawl.write_text("".join(json.dumps({"url": f"https://coast.example/{n}", "html": html}) + "\n"
+                             for n, html in enumerate(pages)), encoding="utf-8")
+    runner = CliRunner()
+    without = runner.invoke(main, ["sites", str(crawl), "-o", str(tmp_path / "none.npz")])
+    assert without.exit_code == 1 and "no 'text' field" in without.output
+    result = runner.invoke(main, ["sites", "--html-field", "html", str(crawl), "-o", str(tmp_path / "sites.npz")])
+    assert result.exit_code == 0, result.output
+    memory = SiteMemory.load(tmp_path / "sites.npz")
+    rendered = render_document(pages[0]).lines
+    shares = dict(zip(rendered, memory.shares("coast.example", rendered)))
+    assert shares[SPONSOR] == 1.0 and shares[story(0)[1]] == pytest.approx(1 / 6)
