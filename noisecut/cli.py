@@ -398,26 +398,32 @@ def evaluate(labeled, model, keep, threshold):
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Labeled file to write (default: stdout).")
+@click.option("--renderer", type=click.Choice(RENDERERS), default=RENDERER_DEFAULT, show_default=True,
+              help="As for `clean`: what renders an HTML page to the lines to label.")
 @model_option
 @user_errors
-def label(file, output, model):
+def label(file, output, renderer, model):
     """Pre-label FILE with the model's predictions, in the labeled (`.lines`) format, for a person to correct.
 
-    FILE is read as plain text (gzip'd or not; `-`: stdin), one labeled row
-    per line; the labels are what `clean --explain` shows. The labeling policy
-    is labeled/GUIDE.md.
+    FILE is a text file or an HTML page (by its name, or its first bytes; gzip'd
+    or not; `-`: stdin), one labeled row per line of the text (of the page as
+    --renderer renders it); the labels are what `clean --explain` shows. The
+    labeling policy is labeled/GUIDE.md.
 
     \b
     Examples:
       noisecut label page.txt -o page.lines
-      noisecut label -m models/mine page.txt.gz > page.lines
+      noisecut label -m models/mine page.html.gz > page.lines
     """
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
     from .io.files import write_output
+    from .io.html import is_html_name, looks_like_html, render_document
 
-    doc = Document.from_bytes(_read(file), id=Path(file.name.removesuffix(".gz")).stem)
+    data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
+    html = is_html_name(file.name) or looks_like_html(data[:4096])
+    doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)

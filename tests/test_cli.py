@@ -410,6 +410,20 @@ def test_label_output_parses_and_has_the_same_lines(run, model_dir, tmp_path):
     assert labeled.labels[3] == Label.BODY
 
 
+@pytest.mark.parametrize("name", ["page.html", "page.txt"])  # by its suffix, or by its first bytes
+def test_label_renders_an_html_page_to_the_lines_it_labels(run, model_dir, tmp_path, name):
+    pytest.importorskip("html_text")
+    from noisecut.io.html import render_document
+
+    html = "<!doctype html><html><body><nav>Home | News</nav>" + "".join(f"<p>{line}</p>" for line in PAGE.splitlines()) + "</body></html>"
+    (tmp_path / name).write_text(html, encoding="utf-8")
+    result = run("label", "-m", model_dir, tmp_path / name)
+    assert result.exit_code == 0, result.stderr
+    labeled = parse(result.stdout)
+    assert labeled.doc.lines == render_document(html).lines and not any("<" in line for line in labeled.doc.lines)
+    assert labeled.doc.lines[0] == "Home | News" and labeled.meta["id"] == "page"
+
+
 def test_label_keeps_trailing_blank_lines(run, model_dir, tmp_path):
     path = tmp_path / "page.txt"
     data = PAGE.encode() + b"\n\n"
