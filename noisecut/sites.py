@@ -49,6 +49,15 @@ def normalise(line: str) -> str:
     return _SPACE.sub(" ", _DIGITS.sub("0", line.lower())).strip()
 
 
+def line_hashes(lines: Iterable[str]) -> np.ndarray:
+    """The distinct normalised non-blank lines of ``lines`` as sorted 64-bit hashes (a site's
+    fingerprint is made of these: ``model.SiteExpert``)."""
+    keys = {normalise(line) for line in lines}
+    keys.discard("")
+    return np.array(sorted(int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
+                           for key in keys), dtype=np.uint64)
+
+
 def site_of(doc: Document) -> str:
     """The host of the document's URL (without ``www.``), else the directory of its file ("" if none)."""
     meta = doc.meta or {}
