@@ -187,6 +187,8 @@ class Model:
 
     def _routed(self, x: np.ndarray, offsets: np.ndarray, routed: np.ndarray) -> np.ndarray:
         """The sequence stages' probabilities: the routed documents' through the site expert, the others' through the base stage."""
+        if routed.all() or not routed.any():  # one stage: x as it is, so a page of another site gets the base model's very numbers
+            return (self.site.sequence if routed.all() else self.sequence).predict_proba(x, offsets)
         p = np.empty((len(x), len(self.labels)))
         lengths = np.diff(offsets)
         for stage, chosen in ((self.sequence, ~routed), (self.site.sequence, routed)):
