@@ -115,9 +115,11 @@ class SiteExpert:
 
     def meta(self) -> dict:
         return {"min_lines": self.min_lines, "min_share": self.min_share, "fingerprint_lines": len(self.fingerprint),
-                "rule": f"a document with at least {self.threshold} distinct normalised lines in {FINGERPRINT} "
-                        f"({self.min_lines} or more and {self.min_share:g} of its {len(self.fingerprint)} or more) "
-                        f"goes through {SITE_STAGE}, any other through sequence (the base model's stage)"}
+                "threshold": self.threshold, "rule": self.rule()}
+
+    def rule(self) -> str:
+        return (f"a document with at least {self.min_lines} distinct normalised lines in {FINGERPRINT}, and at least "
+                f"{self.min_share:g} of its lines, goes through {SITE_STAGE}; any other through sequence (the base model's stage)")
 
 
 @dataclass

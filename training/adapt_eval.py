@@ -50,7 +50,7 @@ MIN_PAGES = 8
 LABELED_PAGES = 5
 TARGET_HELD_OUT = 0.97
 TARGET_OTHER_LOSS = 0.005
-ROUTED, EVERYWHERE = "--from (site gate, the default)", "--from --everywhere"
+ROUTED, EVERYWHERE = "--from, site gate (the default)", "--from, tuned stage on every page (--everywhere)"
 
 
 def gold_of(doc: LabeledDocument, root: Path) -> str:
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     print(f"\n--from: anchor {anchor}, tune {args.tune or 'output'}, replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
-    gate = tuned.site.meta()["rule"] if columns else ""
+    gate = tuned.site.rule() if columns else ""
     print(f"routed to the tuned stage ({gate}): {routed_counts['held'][0]} of {routed_counts['held'][1]} held-out pages "
           f"of the tuned sites; {routed_counts['other'][0]} of {routed_counts['other'][1]} other-site pages "
           f"(false routes, {len(sites)} site models x {len(other)} pages)")
