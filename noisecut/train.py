@@ -192,15 +192,16 @@ def fit_from(
     progress: bool = True,
     tune: str | None = None,
     everywhere: bool = False,
-    min_lines: int | None = None,
+    max_steps: int | None = None,
 ) -> Model:
     """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
 
     The result keeps the base model's stage for other sites' pages and uses the tuned one on
-    pages that share ``min_lines`` lines of the template of ``docs`` (``model.SiteExpert``);
-    ``everywhere``: the tuned stage alone, on every page."""
-    from .model import GATE_LINES_DEFAULT, SiteExpert, model_dir
+    pages that share the template of ``docs`` (``model.SiteExpert``); ``everywhere``: the tuned
+    stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
+    ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
+    from .model import SiteExpert, model_dir
     from .train_sequence import (ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune,
                                  site_fingerprint)
 
@@ -210,7 +211,7 @@ def fit_from(
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
     if anchor is None:
         anchor = ANCHOR_DEFAULT if everywhere else ROUTED_ANCHOR_DEFAULT
-    stage, details = fine_tune(base_model, docs, replay, anchor, seed=seed, progress=progress,
+    stage, details = fine_tune(base_model, docs, replay, anchor, seed=seed, progress=progress, max_steps=max_steps,
                                tune=tune or (TUNE_DEFAULT if everywhere else ROUTED_TUNE_DEFAULT))
     import torch
 
@@ -227,7 +228,7 @@ def fit_from(
     fingerprint = site_fingerprint(docs)
     if base_model.site is not None:  # tuned further: it is still the expert for the pages it knew
         fingerprint = np.union1d(fingerprint, base_model.site.fingerprint)
-    site = SiteExpert(stage, fingerprint, GATE_LINES_DEFAULT if min_lines is None else min_lines)
+    site = SiteExpert(stage, fingerprint)
     return Model(base_model.labels, sequence=base_model.sequence, meta=meta, site=site)
 
 

@@ -4,8 +4,8 @@
     python -m training.adapt_eval                          # builds the test split (html_text) in a temp dir first
     python -m training.adapt_eval --corpus /tmp/corpus      # a corpus with test/<dataset>/html_text/*.lines
     python -m training.adapt_eval --scratch --max-sites 4   # also the from-scratch models, on 4 sites
-    python -m training.adapt_eval --anchor 0 / --no-replay  # what keeps --from general: anchor, replay, both
-    python -m training.adapt_eval --anchor 0 --tune all     # every parameter tuned, not the output layer alone
+    python -m training.adapt_eval --anchor 1 --tune output  # the output layer alone, pulled towards its start
+    python -m training.adapt_eval --no-replay               # without replaying labeled/ (as `train --from` by default)
 
 Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
@@ -118,8 +118,9 @@ def main(argv=None) -> int:
     parser.add_argument("--labeled", type=int, default=LABELED_PAGES, help="pages per site used as labels")
     parser.add_argument("--max-sites", type=int, help="the sites with the most pages only")
     parser.add_argument("--sites", help="comma-separated sites only")
-    parser.add_argument("--anchor", type=float, default=None, help="--from's anchor (default: train_sequence.ANCHOR_DEFAULT)")
-    parser.add_argument("--tune", choices=("output", "all"), default=None, help="--from's --tune (default: output)")
+    parser.add_argument("--anchor", type=float, default=None, help="--from's anchor (default: train_sequence.ROUTED_ANCHOR_DEFAULT, as `train --from`)")
+    parser.add_argument("--tune", choices=("output", "all"), default=None, help="--from's --tune (default: train_sequence.ROUTED_TUNE_DEFAULT, as `train --from`)")
+    parser.add_argument("--max-steps", type=int, default=None, help="--from's optimiser steps at most (default: train_sequence.FINE_TUNE_MAX_STEPS)")
     parser.add_argument("--no-replay", action="store_true", help="--from without replaying labeled/")
     parser.add_argument("--replay-train", type=int, default=0, metavar="N",
                         help="--from also replays N random train-split pages of the corpus (the base model's own data)")
@@ -166,7 +167,8 @@ def main(argv=None) -> int:
         base_held = page_scores(base, held, golds)
         rows["shipped model"][site] = float(np.mean(base_held))
         started = time.perf_counter()
-        tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False, tune=args.tune)
+        tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False, tune=args.tune,
+                         max_steps=args.max_steps)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
         everywhere = Model(tuned.labels, sequence=tuned.site.sequence, meta=tuned.meta)
@@ -201,9 +203,10 @@ def main(argv=None) -> int:
         mean = np.mean([row[s] for s in sites])
         others = f"{np.mean(other_scores[name]):.3f}" if other_scores.get(name) else ""
         print(f"| {name} | {' | '.join(f'{row[s]:.3f}' for s in sites)} | {mean:.3f} | {others} |")
-    anchor = args.anchor if args.anchor is not None else "default"
+    tuning = tuned.meta["training"]["fine_tuning"] if columns else {}
+    anchor, tune = tuning.get("anchor"), tuning.get("tune")
     replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
-    print(f"\n--from: anchor {anchor}, tune {args.tune or 'output'}, replay {replayed or 'none'} ({len(replay)} documents); "
+    print(f"\n--from: anchor {anchor}, tune {tune}, replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
     gate = tuned.site.rule() if columns else ""
