@@ -20,9 +20,9 @@ from .io.files import ON_ERROR_DEFAULT, RecordErrors
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
-from .model import GATE_LINES_DEFAULT
+from .model import GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .policy import THRESHOLD_DEFAULT
-from .sites import WIDTH_DEFAULT
+from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
@@ -299,17 +299,19 @@ def _read(source: Path) -> bytes:
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
 @click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
-              help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
-                   "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
-                   "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
+              help="With --from: pull towards the starting weights (L2 penalty on their distance). Default 0, with "
+                   "--everywhere 1: higher keeps the tuned weights general and changes less (see the README's "
+                   "figures). E.g. --anchor 0.02.")
 @click.option("--tune", type=click.Choice(["output", "all"]), default=None,
-              help="With --from: the parameters that change. `output` (the default) re-weights what the model "
-                   "already reads; `all` moves the GRU too: with --anchor 0 it adapts more to your pages and "
-                   "cleans other sites worse (see the README's figures).")
+              help="With --from: the parameters that change. `all` (the default; `output` with --everywhere) "
+                   "moves the GRU too and adapts most to your pages; `output` re-weights what the model already reads "
+                   "(see the README's figures).")
 @click.option("--everywhere", is_flag=True,
               help="With --from: use the tuned weights on every page. By default the model keeps the base model's "
                    "weights for pages of other sites and uses the tuned ones only on pages that share your pages' "
-                   f"template (at least {GATE_LINES_DEFAULT} of the lines your pages have in common: menus, footers, share rows).")
+                   f"template: at least {GATE_LINES_DEFAULT}, and at least {GATE_SHARE_DEFAULT:.0%}, of the lines of "
+                   f"{FINGERPRINT_MIN_CHARS} characters or more that two of your pages have in common (menus, footers, "
+                   "share rows). Without it, other sites clean as with the base model.")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")

@@ -77,7 +77,11 @@ def test_the_fingerprint_is_the_template_the_pages_share():
     np.testing.assert_array_equal(site_fingerprint(five), line_hashes(GAZETTE))  # story lines differ from page to page
     one = site_fingerprint(five[:1])  # a single page: its lines labeled as noise
     np.testing.assert_array_equal(one, line_hashes(GAZETTE + ["Council backs plan for the library"]))
-    assert len(site_fingerprint(five, size=2)) == 2
+    from noisecut.sites import fingerprint
+
+    pages = [text_of(page(GAZETTE, n))[:6 if n < 2 else 7] + ["Home", "About us"] for n in range(5)]
+    np.testing.assert_array_equal(fingerprint(pages), line_hashes(GAZETTE))  # "Home", "About us": on many sites
+    np.testing.assert_array_equal(fingerprint(pages, size=3), line_hashes(GAZETTE[:3]))  # the last is on 3 pages, not 5
 
 
 def test_other_sites_get_the_base_model_exactly_and_the_site_the_tuned_stage(models):
