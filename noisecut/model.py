@@ -21,10 +21,11 @@ A model is one of two kinds (the stages are in ``stages.py``):
 A sequence model fine-tuned on a site (``noisecut train --from``) also
 carries a site expert (``SiteExpert``): the tuned stage (arrays
 ``site.sequence.*``) and the site's fingerprint (``site.fingerprint``, sorted
-64-bit hashes of the normalised lines its pages share). A document with at
-least ``min_lines`` distinct lines in the fingerprint goes through the tuned
-stage, any other through the base stage (``sequence.*``), exactly as the base
-model cleans it. ``model.json``'s ``site_gate`` records the rule.
+64-bit hashes of the normalised lines its pages share). A document with
+enough distinct lines in the fingerprint (``SiteExpert.threshold``) goes
+through the tuned stage, any other through the base stage (``sequence.*``),
+exactly as the base model cleans it. ``model.json``'s ``site_gate`` records
+the rule; a model without it loads and cleans as before.
 
 ``model.json``'s ``inputs`` says what a model reads: ``["text"]`` (the line
 features of ``features.py``; the default when absent) or ``["text",
