@@ -164,6 +164,16 @@ def test_cli_from_routes_by_default_and_everywhere_applies_the_tuned_stage_to_ev
     np.testing.assert_array_equal(routed.predict_proba(courier), base_model.predict_proba(courier))
     np.testing.assert_allclose(routed.predict_proba(gazette), everywhere.predict_proba(gazette), atol=1e-6)
     assert np.abs(everywhere.predict_proba(courier) - base_model.predict_proba(courier)).max() > 1e-4  # tuned on every page
+    # tuned further on another site's pages: the same base stage, an expert for both sites
+    (tmp_path / "more").mkdir()
+    for n in range(3):
+        write(labeled(page(COURIER, n), n), tmp_path / "more" / f"q{n}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "routed"), "-o", str(tmp_path / "both"),
+                                       str(tmp_path / "more")])
+    assert result.exit_code == 0, result.output
+    both = Model.load(tmp_path / "both")
+    np.testing.assert_array_equal(both.sequence.out_w, base.out_w)
+    assert both.routes([courier, gazette]).tolist() == [True, True]
 
 
 def test_cli_everywhere_needs_from(tmp_path):
