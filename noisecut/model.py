@@ -119,8 +119,8 @@ class SiteExpert:
                 "threshold": self.threshold, "rule": self.rule()}
 
     def rule(self) -> str:
-        return (f"a document with at least {self.min_lines} distinct normalised lines in {FINGERPRINT}, and at least "
-                f"{self.min_share:g} of its lines, goes through {SITE_STAGE}; any other through sequence (the base model's stage)")
+        return (f"a document that has at least {self.min_lines} of the (normalised) lines in {FINGERPRINT}, and at least "
+                f"{self.min_share:.0%} of them, goes through {SITE_STAGE}; any other through sequence (the base model's stage)")
 
 
 @dataclass
