@@ -21,7 +21,7 @@ shipped model's stage elsewhere (``noisecut.model.SiteExpert``); ``--everywhere`
 the tuned stage on every page. Both rows come from one fine-tuning per site: each page
 is cleaned by the shipped model and by the tuned stage, and the routed model's score
 of a page is the tuned stage's if the gate routes it, else the shipped model's (what
-``Model.predict_proba_batch`` computes: tests/test_adapt.py checks they agree). The
+``Model.predict_proba_batch`` computes: tests/test_site_expert.py checks they agree). The
 routed counts say how many held-out pages went through the tuned stage, and how many
 pages of other sites did (false routes, summed over the site models).
 """
