@@ -193,6 +193,7 @@ def fit_from(
     tune: str | None = None,
     everywhere: bool = False,
     max_steps: int | None = None,
+    learning_rate: float | None = None,
 ) -> Model:
     """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
@@ -212,6 +213,7 @@ def fit_from(
     if anchor is None:
         anchor = ANCHOR_DEFAULT if everywhere else ROUTED_ANCHOR_DEFAULT
     stage, details = fine_tune(base_model, docs, replay, anchor, seed=seed, progress=progress, max_steps=max_steps,
+                               learning_rate=learning_rate,
                                tune=tune or (TUNE_DEFAULT if everywhere else ROUTED_TUNE_DEFAULT))
     import torch
 

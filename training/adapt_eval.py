@@ -121,6 +121,8 @@ def main(argv=None) -> int:
     parser.add_argument("--anchor", type=float, default=None, help="--from's anchor (default: train_sequence.ROUTED_ANCHOR_DEFAULT, as `train --from`)")
     parser.add_argument("--tune", choices=("output", "all"), default=None, help="--from's --tune (default: train_sequence.ROUTED_TUNE_DEFAULT, as `train --from`)")
     parser.add_argument("--max-steps", type=int, default=None, help="--from's optimiser steps at most (default: train_sequence.FINE_TUNE_MAX_STEPS)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="--from's learning rate (default: train_sequence's for the parameters tuned)")
     parser.add_argument("--no-replay", action="store_true", help="--from without replaying labeled/")
     parser.add_argument("--replay-train", type=int, default=0, metavar="N",
                         help="--from also replays N random train-split pages of the corpus (the base model's own data)")
@@ -168,7 +170,7 @@ def main(argv=None) -> int:
         rows["shipped model"][site] = float(np.mean(base_held))
         started = time.perf_counter()
         tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False, tune=args.tune,
-                         max_steps=args.max_steps)
+                         max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
         everywhere = Model(tuned.labels, sequence=tuned.site.sequence, meta=tuned.meta)
