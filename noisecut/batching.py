@@ -101,12 +101,14 @@ def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: i
     if window <= 2 * overlap:
         raise ValueError(f"a window of {window} lines cannot hold {overlap} lines of context on each side")
     step = window - 2 * overlap  # the lines each window decides
+    # a model with a site expert routes the document as a whole, not window by window
+    routed = {"routes": model.routes([texts])} if getattr(model, "site", None) is not None else {}
     parts = []
     for decided in range(0, len(texts), step):
         low = max(0, min(decided - overlap, len(texts) - window))
         high = min(len(texts), low + window)
         window_texts = [texts[low:high]]
-        p = (model.predict_proba_batch(window_texts) if markup is None
-             else model.predict_proba_batch(window_texts, [markup[low:high]]))[0]
+        p = (model.predict_proba_batch(window_texts, **routed) if markup is None
+             else model.predict_proba_batch(window_texts, [markup[low:high]], **routed))[0]
         parts.append(p[decided - low:min(decided + step, len(texts)) - low])
     return np.vstack(parts)

@@ -28,6 +28,10 @@ def model_card(meta: dict) -> str:
         *([f"| inputs | text features and markup features (markup version {meta.get('markup_version')}): HTML input only |"]
           if "markup" in (meta.get("inputs") or ()) else []),
         f"| model format | {meta.get('format_version')} |",
+        *([f"| site expert | fine-tuned stage for the pages of one site, recognised by a fingerprint of "
+           f"{meta['site_gate'].get('fingerprint_lines')} lines its labeled pages share; rule: {meta['site_gate'].get('rule')} "
+           f"(here {meta['site_gate'].get('threshold')} lines) |"]
+          if meta.get("site_gate") else []),
         f"| estimator | {json.dumps(estimator)} |",
         f"| noisecut | {meta.get('noisecut_version')} |",
         f"| scikit-learn (training only) | {meta.get('sklearn_version')} |",

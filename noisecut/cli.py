@@ -20,8 +20,9 @@ from .io.files import ON_ERROR_DEFAULT, RecordErrors
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
+from .model import GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .policy import THRESHOLD_DEFAULT
-from .sites import WIDTH_DEFAULT
+from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
@@ -298,26 +299,34 @@ def _read(source: Path) -> bytes:
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
 @click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
-              help="With --from: pull towards the starting weights (L2 penalty on their distance). The default (1) keeps "
-                   "the model general and changes little; lower adapts more to your pages and cleans other sites worse "
-                   "(0 turns it off; see the README's figures). E.g. --anchor 0.02.")
+              help="With --from: pull towards the starting weights (L2 penalty on their distance). Default 0, with "
+                   "--everywhere 1: higher keeps the tuned weights general and changes less (see the README's "
+                   "figures). E.g. --anchor 0.02.")
 @click.option("--tune", type=click.Choice(["output", "all"]), default=None,
-              help="With --from: the parameters that change. `output` (the default) re-weights what the model "
-                   "already reads; `all` moves the GRU too: with --anchor 0 it adapts more to your pages and "
-                   "cleans other sites worse (see the README's figures).")
+              help="With --from: the parameters that change. `all` (the default; `output` with --everywhere) "
+                   "moves the GRU too and adapts most to your pages; `output` re-weights what the model already reads "
+                   "(see the README's figures).")
+@click.option("--everywhere", is_flag=True,
+              help="With --from: use the tuned weights on every page. By default the model keeps the base model's "
+                   "weights for pages of other sites and uses the tuned ones only on pages that share your pages' "
+                   f"template: at least {GATE_LINES_DEFAULT}, and at least {GATE_SHARE_DEFAULT:.0%}, of the lines of "
+                   f"{FINGERPRINT_MIN_CHARS} characters or more that two of your pages have in common (menus, footers, "
+                   "share rows). Without it, other sites clean as with the base model.")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
 @click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
-def train(labeled, output, sequence, members, base, replay, anchor, tune, hidden, single_stage, max_iter, seed):
+def train(labeled, output, sequence, members, base, replay, anchor, tune, everywhere, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
 
     The default is window stages trained with scikit-learn: each line's
     features, then its neighbours' probabilities. `--sequence` trains a
     bidirectional GRU instead, which reads the whole document in order.
     `--from MODEL` fine-tunes an existing sequence model on LABELED (your
-    own site's pages) and keeps it general.
+    own site's pages). The new model uses the tuned weights on pages of
+    that site, recognised by the lines its pages share, and the base model's
+    weights on any other page (`--everywhere`: the tuned ones on every page).
 
     \b
     Examples:
@@ -334,6 +343,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, hidden
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
     if base is None and (replay or anchor is not None or tune is not None):
         raise click.UsageError("--replay, --anchor and --tune tune --from; add --from MODEL")
+    if base is None and everywhere:
+        raise click.UsageError("--everywhere applies a --from model's tuned weights; add --from MODEL")
     if base is not None:
         changed = _given("members", "hidden", "single_stage", "max_iter")
         if changed:
@@ -351,7 +362,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, hidden
     docs = read_labeled(labeled)
     if base is not None:
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed, tune=tune), {}
+        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed, tune=tune,
+                                     everywhere=everywhere), {}
     else:
         click.echo(f"training on {len(docs)} documents ...", err=True)
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
@@ -362,6 +374,10 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, hidden
     trained = model.meta["training"]
     done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
             else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save
+    if model.site is not None:
+        done += (f"; used on pages sharing {model.site.min_lines} of the {len(model.site.fingerprint)} lines "
+                 "your pages have in common" if len(model.site.fingerprint) else
+                 "; your pages share no lines, so no page will use the tuned weights: add pages or use --everywhere")
     click.echo(f"wrote {output} ({done})", err=True)
 
 

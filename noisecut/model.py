@@ -18,6 +18,15 @@ A model is one of two kinds (the stages are in ``stages.py``):
 * a sequence stage: a bidirectional GRU over the document's lines, trained
   with PyTorch (the ``sequence`` extra). The shipped model is this kind.
 
+A sequence model fine-tuned on a site (``noisecut train --from``) also
+carries a site expert (``SiteExpert``): the tuned stage (arrays
+``site.sequence.*``) and the site's fingerprint (``site.fingerprint``, sorted
+64-bit hashes of the normalised lines its pages share). A document with
+enough distinct lines in the fingerprint (``SiteExpert.threshold``) goes
+through the tuned stage, any other through the base stage (``sequence.*``),
+exactly as the base model cleans it. ``model.json``'s ``site_gate`` records
+the rule; a model without it loads and cleans as before.
+
 ``model.json``'s ``inputs`` says what a model reads: ``["text"]`` (the line
 features of ``features.py``; the default when absent) or ``["text",
 "markup"]``: those and, beside them, what the page's markup says about each
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,6 +54,7 @@ from .errors import NoiseCutError
 from .features import FEATURE_VERSION, feature_names, featurize_batch
 from .labels import Label, parse_label
 from .markup import FEATURES as MARKUP_FEATURES, MARKUP_VERSION
+from .sites import line_hashes
 from .stages import SequenceStage, Stage
 
 # Format 2 added the sequence stage. A window model is still written as format 1,
@@ -62,6 +73,54 @@ TEXT, MARKUP = "text", "markup"  # what a model reads (``inputs`` in model.json)
 # stage one on a rare label (the hand-labeled "unrelated" or "share"); the
 # mean keeps what stage one knows and scored the same on the dev split.
 STAGE_ONE_SHARE = 0.5
+SITE_STAGE = "site.sequence"          # the site expert's tuned stage in model.npz
+FINGERPRINT = "site.fingerprint"      # ... and its site's fingerprint (uint64 line hashes)
+# A document goes through the site expert when at least this many of its distinct lines, and this
+# share of the fingerprint's lines, are in the fingerprint. Other sites share a few template lines
+# ("privacy policy", "about us"); a page of the site shares most (``training.adapt_eval`` measures both).
+GATE_LINES_DEFAULT = 2
+GATE_SHARE_DEFAULT = 0.1
+
+
+@dataclass
+class SiteExpert:
+    """A sequence stage tuned on one site, used on that site's pages only.
+
+    The site is recognised by its template: ``fingerprint`` holds the sorted
+    hashes (``sites.line_hashes``) of the normalised lines its labeled pages
+    share (menus, footers, "Share" rows); a document with at least
+    ``min_lines`` distinct lines among them, and at least ``min_share`` of
+    them, is one of the site's pages."""
+
+    sequence: SequenceStage
+    fingerprint: np.ndarray
+    min_lines: int = GATE_LINES_DEFAULT
+    min_share: float = GATE_SHARE_DEFAULT
+
+    def __post_init__(self):
+        self.fingerprint = np.unique(np.asarray(self.fingerprint, dtype=np.uint64))
+        if self.min_lines < 1:
+            raise ValueError(f"min_lines must be at least 1, not {self.min_lines}")
+
+    def shared_lines(self, texts: Sequence[str]) -> int:
+        """How many distinct lines of ``texts`` are in the fingerprint."""
+        return int(np.isin(line_hashes(texts), self.fingerprint, assume_unique=True).sum())
+
+    @property
+    def threshold(self) -> int:
+        """The distinct fingerprint lines a document needs to be routed to the expert."""
+        return max(self.min_lines, math.ceil(self.min_share * len(self.fingerprint)))
+
+    def recognises(self, texts: Sequence[str]) -> bool:
+        return len(self.fingerprint) > 0 and self.shared_lines(texts) >= self.threshold
+
+    def meta(self) -> dict:
+        return {"min_lines": self.min_lines, "min_share": self.min_share, "fingerprint_lines": len(self.fingerprint),
+                "threshold": self.threshold, "rule": self.rule()}
+
+    def rule(self) -> str:
+        return (f"a document that has at least {self.min_lines} of the (normalised) lines in {FINGERPRINT}, and at least "
+                f"{self.min_share:.0%} of them, goes through {SITE_STAGE}; any other through sequence (the base model's stage)")
 
 
 @dataclass
@@ -73,10 +132,13 @@ class Model:
     stage2: Stage | None = None
     sequence: SequenceStage | None = None
     meta: dict = field(default_factory=dict)
+    site: SiteExpert | None = None  # a sequence model's site expert (``SiteExpert``)
 
     def __post_init__(self):
         if (self.stage1 is None) == (self.sequence is None):
             raise ValueError("a model has either window stages (stage1, optionally stage2) or a sequence stage")
+        if self.site is not None and self.sequence is None:
+            raise ValueError("a site expert sits beside a sequence stage")
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -92,11 +154,20 @@ class Model:
         (``markup``: their markup rows, for a model that reads them)."""
         return self.predict_proba_batch([texts], None if markup is None else [markup])[0]
 
-    def predict_proba_batch(self, docs: Sequence[Sequence[str]], markup: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    def routes(self, docs: Sequence[Sequence[str]]) -> np.ndarray:
+        """For each document (its non-blank lines): does it go through the site expert?"""
+        if self.site is None:
+            return np.zeros(len(docs), dtype=bool)
+        return np.array([self.site.recognises(d) for d in docs], dtype=bool)
+
+    def predict_proba_batch(self, docs: Sequence[Sequence[str]], markup: Sequence[np.ndarray] | None = None,
+                            routes: Sequence[bool] | None = None) -> list[np.ndarray]:
         """``predict_proba`` of each document (its non-blank lines), computed together:
         one feature pass and one sequence pass for the batch. Each result is
         the one the document gets alone. ``markup``: each document's markup
-        rows (``markup.document_markup``), required by a model that reads them."""
+        rows (``markup.document_markup``), required by a model that reads them.
+        ``routes``: which documents go through the site expert (default: ``routes(docs)``;
+        given for a window of a longer document, which is routed as a whole)."""
         offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs], dtype=np.int64)])
         if offsets[-1] == 0:
             return [np.zeros((0, len(self.labels))) for _ in docs]
@@ -106,7 +177,9 @@ class Model:
                 raise ValueError("this model reads markup: give each document's markup rows (markup.document_markup)")
             x = np.hstack([x, np.vstack([np.asarray(m, dtype=x.dtype).reshape(len(d), len(MARKUP_FEATURES))
                                          for d, m in zip(docs, markup)])])
-        if self.sequence is not None:
+        if self.site is not None:
+            p = self._routed(x, offsets, self.routes(docs) if routes is None else np.asarray(routes, dtype=bool))
+        elif self.sequence is not None:
             p = self.sequence.predict_proba(x, offsets)
         else:
             p = self.stage1.predict_proba(x)
@@ -115,9 +188,22 @@ class Model:
                 p = blend(p, self.stage2.predict_proba(np.hstack([x, around])))
         return [p[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
 
+    def _routed(self, x: np.ndarray, offsets: np.ndarray, routed: np.ndarray) -> np.ndarray:
+        """The sequence stages' probabilities: the routed documents' through the site expert, the others' through the base stage."""
+        if routed.all() or not routed.any():  # one stage: x as it is, so a page of another site gets the base model's very numbers
+            return (self.site.sequence if routed.all() else self.sequence).predict_proba(x, offsets)
+        p = np.empty((len(x), len(self.labels)))
+        lengths = np.diff(offsets)
+        for stage, chosen in ((self.sequence, ~routed), (self.site.sequence, routed)):
+            if lengths[chosen].sum():
+                rows = np.concatenate([np.arange(offsets[d], offsets[d + 1]) for d in np.flatnonzero(chosen)])
+                p[rows] = stage.predict_proba(x[rows], np.concatenate([[0], np.cumsum(lengths[chosen])]))
+        return p
+
     def stages(self) -> dict[str, Stage | SequenceStage]:
         """The model's stages by the name their arrays carry in ``model.npz``."""
-        named = {"stage1": self.stage1, "stage2": self.stage2, "sequence": self.sequence}
+        named = {"stage1": self.stage1, "stage2": self.stage2, "sequence": self.sequence,
+                 SITE_STAGE: self.site.sequence if self.site is not None else None}
         return {name: stage for name, stage in named.items() if stage is not None}
 
     def columns(self, keep: frozenset[Label]) -> np.ndarray:
@@ -133,11 +219,15 @@ class Model:
         arrays = {}
         for name, stage in self.stages().items():
             arrays.update(stage.arrays(name))
+        if self.site is not None:
+            arrays[FINGERPRINT] = self.site.fingerprint
         from .io.files import atomic_open  # noisecut.io imports the cleaner, which imports this module
 
         with atomic_open(directory / ARRAYS) as f:
             np.savez_compressed(f, **arrays)
-        meta = dict(self.meta)
+        meta = {key: value for key, value in self.meta.items() if key != "site_gate"}
+        if self.site is not None:
+            meta["site_gate"] = self.site.meta()
         meta.update(
             format_version=SEQUENCE_FORMAT if self.sequence is not None else WINDOW_FORMAT,
             feature_version=FEATURE_VERSION,
@@ -195,16 +285,22 @@ class Model:
             raise NoiseCutError(f"{arrays_path}: SHA-256 {digest[:12]}… does not match the model card's {str(meta.get('sha256'))[:12]}…; the model file was changed or damaged")
         try:
             with np.load(arrays_path, allow_pickle=False) as npz:
-                arrays = {key: npz[key].astype(np.float64) for key in npz.files}
+                arrays = {key: npz[key] if key == FINGERPRINT else npz[key].astype(np.float64) for key in npz.files}
             layers = meta["layers"]
+            site = None
+            if layers.get(SITE_STAGE):
+                gate = meta["site_gate"]
+                site = SiteExpert(SequenceStage.from_arrays(arrays, SITE_STAGE), arrays[FINGERPRINT],
+                                  int(gate["min_lines"]), float(gate["min_share"]))
             model = cls(
                 tuple(parse_label(name) for name in meta["labels"]),
                 stage1=Stage.from_arrays(arrays, "stage1", layers["stage1"]) if layers.get("stage1") else None,
                 stage2=Stage.from_arrays(arrays, "stage2", layers["stage2"]) if layers.get("stage2") else None,
                 sequence=SequenceStage.from_arrays(arrays, "sequence") if layers.get("sequence") else None,
                 meta=meta,
+                site=site,
             )
-        except (KeyError, ValueError, OSError) as error:
+        except (KeyError, ValueError, TypeError, OSError) as error:
             raise NoiseCutError(f"{directory}: unreadable model ({error})") from None
         model.check_shapes(directory)
         return model

@@ -38,6 +38,8 @@ MIN_PAGES = 5          # a site seen on fewer pages says nothing about its lines
 SHARE_DEFAULT = 0.5    # a line on at least this share of its site's pages is the site's boilerplate ...
 CONFIDENT = 0.9        # ... dropped unless the model's keep score reaches this
 URL_FIELDS = ("url", "URL", "warc-target-uri", "WARC-Target-URI")
+FINGERPRINT_LINES = 4096   # a site's fingerprint keeps at most this many lines (those on the most pages) ...
+FINGERPRINT_MIN_CHARS = 12  # ... of this length or more: shorter ones ("home", "about us") are on many sites
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
@@ -47,6 +49,30 @@ def normalise(line: str) -> str:
     """What makes two lines the same line: case, runs of digits and of spaces ignored
     ("Photo 3 of 12" and "photo 4 of  12" are one line; so are the years of a footer)."""
     return _SPACE.sub(" ", _DIGITS.sub("0", line.lower())).strip()
+
+
+def line_hashes(lines: Iterable[str]) -> np.ndarray:
+    """The distinct normalised non-blank lines of ``lines`` as sorted 64-bit hashes (a site's
+    fingerprint is made of these: ``model.SiteExpert``)."""
+    keys = {normalise(line) for line in lines}
+    keys.discard("")
+    return np.array(sorted(int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little")
+                           for key in keys), dtype=np.uint64)
+
+
+def fingerprint(pages: Sequence[Sequence[str]], size: int = FINGERPRINT_LINES,
+                min_chars: int = FINGERPRINT_MIN_CHARS) -> np.ndarray:
+    """A site's template as sorted ``line_hashes``: the normalised lines of at least ``min_chars``
+    characters found on at least 2 of its ``pages`` (a single page: all its lines), those on the
+    most pages first if there are more than ``size`` (``model.SiteExpert`` recognises the site by them)."""
+    hashes = [line_hashes(line for line in lines if len(normalise(line)) >= min_chars) for lines in pages]
+    if not hashes:
+        return np.zeros(0, dtype=np.uint64)
+    hashes, counts = np.unique(np.concatenate(hashes), return_counts=True)
+    shared = counts >= min(2, len(pages))
+    hashes, counts = hashes[shared], counts[shared]
+    kept = np.lexsort((hashes, -counts))[:size]  # most pages first, then by hash: the same pages, the same fingerprint
+    return np.sort(hashes[kept])
 
 
 def site_of(doc: Document) -> str:

@@ -191,18 +191,30 @@ def fit_from(
     seed: int = SEED,
     progress: bool = True,
     tune: str | None = None,
+    everywhere: bool = False,
+    max_steps: int | None = None,
+    learning_rate: float | None = None,
 ) -> Model:
     """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
-    ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added."""
-    from .model import model_dir
-    from .train_sequence import ANCHOR_DEFAULT, TUNE_DEFAULT, fine_tune
+    ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
+
+    The result keeps the base model's stage for other sites' pages and uses the tuned one on
+    pages that share the template of ``docs`` (``model.SiteExpert``); ``everywhere``: the tuned
+    stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
+    ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
+    from .model import SiteExpert, model_dir
+    from .train_sequence import (ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune,
+                                 site_fingerprint)
 
     directory = model_dir(base)
     base_model = Model.load(directory)
     if base_model.reads_markup:  # labeled files are text: they carry no markup rows
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
-    stage, details = fine_tune(base_model, docs, replay, ANCHOR_DEFAULT if anchor is None else anchor,
-                               seed=seed, progress=progress, tune=tune or TUNE_DEFAULT)
+    if anchor is None:
+        anchor = ANCHOR_DEFAULT if everywhere else ROUTED_ANCHOR_DEFAULT
+    stage, details = fine_tune(base_model, docs, replay, anchor, seed=seed, progress=progress, max_steps=max_steps,
+                               learning_rate=learning_rate,
+                               tune=tune or (TUNE_DEFAULT if everywhere else ROUTED_TUNE_DEFAULT))
     import torch
 
     meta = {key: value for key, value in base_model.meta.items() if key not in ("sha256", "scores", "presets", "name")}
@@ -213,7 +225,13 @@ def fit_from(
                             "training": base_model.meta.get("training")},
         "fine_tuning": details,
     }
-    return Model(base_model.labels, sequence=stage, meta=meta)
+    if everywhere:
+        return Model(base_model.labels, sequence=stage, meta=meta)
+    fingerprint = site_fingerprint(docs)
+    if base_model.site is not None:  # tuned further: it is still the expert for the pages it knew
+        fingerprint = np.union1d(fingerprint, base_model.site.fingerprint)
+    site = SiteExpert(stage, fingerprint)
+    return Model(base_model.labels, sequence=base_model.sequence, meta=meta, site=site)
 
 
 def save_estimators(estimators: dict, directory: str | Path) -> None:

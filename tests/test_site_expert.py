@@ -1,0 +1,181 @@
+"""A fine-tuned model is a site expert: its tuned stage cleans the pages of its site, the base stage every other page."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from noisecut import Cleaner
+from noisecut.batching import probabilities
+from noisecut.cleaner import explain_table
+from noisecut.cli import main
+from noisecut.document import Document
+from noisecut.features import feature_names
+from noisecut.labeled import parse, write
+from noisecut.labels import LABELS
+from noisecut.model import ARRAYS, Model, SiteExpert
+from noisecut.parallel import CleanerSpec, Output, clean_documents
+from noisecut.stages import SequenceStage
+from noisecut.train_sequence import site_fingerprint
+
+PLACES = ["library", "swimming pool", "bus depot", "market hall", "park", "museum", "school", "harbour"]
+# each site's template: menus, footers, share rows (lines of 12 characters or more, as a fingerprint keeps)
+GAZETTE = ["Harbourside Gazette: news, sport and what's on", "Sign up for the Harbourside newsletter",
+           "Share this story with your friends", "© 2025 Harbourside Gazette. All rights reserved."]
+COURIER = ["The Millbrook Courier front page", "Sign up for the Harbourside newsletter",  # one line in common
+           "Follow the Courier on every platform", "Millbrook Courier Ltd, registered in England"]
+
+
+def page(template: list[str], number: int) -> list[tuple[str, str]]:
+    """A page of a made-up local news site: (label, line) rows, the template around the story."""
+    place = PLACES[number % len(PLACES)]
+    return [("nav", template[0]),
+            ("title", f"Council backs plan for the {place}"),
+            ("body", f"The council voted on Tuesday to spend more on the {place}, after a year of talks with residents."),
+            ("body", f"Work on the {place} is due to start in March, once contracts have been signed ({number})."),
+            ("legal", template[1]), ("share", template[2]), ("legal", template[3])]
+
+
+def text_of(rows) -> list[str]:
+    return [line for _, line in rows]
+
+
+def labeled(rows, number: int):
+    return parse(f"# id: p{number}\n" + "".join(f"{label}\t{line}\n" for label, line in rows))
+
+
+def random_stage(seed: int, projection: int = 6, hidden: int = 4) -> SequenceStage:
+    rng = np.random.default_rng(seed)
+    n, c = len(feature_names()), len(LABELS)
+    return SequenceStage(np.zeros(n), np.ones(n), rng.normal(scale=0.3, size=(n, projection)), rng.normal(size=projection),
+                         rng.normal(size=(2, projection, 3 * hidden)), rng.normal(size=(2, 3 * hidden)),
+                         rng.normal(size=(2, hidden, 3 * hidden)), rng.normal(size=(2, 3 * hidden)),
+                         rng.normal(size=(projection + 2 * hidden, c)), rng.normal(size=c))
+
+
+@pytest.fixture(scope="module")
+def stages():
+    base = random_stage(0)
+    tuned = random_stage(0)
+    tuned.out_b = tuned.out_b + np.random.default_rng(1).normal(scale=3.0, size=len(LABELS))  # clearly another answer
+    return base, tuned
+
+
+@pytest.fixture(scope="module")
+def models(stages):
+    """(base model, tuned-everywhere model, routed model), the routed one fingerprinting five Gazette pages."""
+    base, tuned = stages
+    fingerprint = site_fingerprint([labeled(page(GAZETTE, n), n) for n in range(5)])
+    return (Model(LABELS, sequence=base), Model(LABELS, sequence=tuned),
+            Model(LABELS, sequence=base, site=SiteExpert(tuned, fingerprint)))
+
+
+def test_the_fingerprint_is_the_template_the_pages_share():
+    five = [labeled(page(GAZETTE, n), n) for n in range(5)]
+    from noisecut.sites import line_hashes
+
+    np.testing.assert_array_equal(site_fingerprint(five), line_hashes(GAZETTE))  # story lines differ from page to page
+    one = site_fingerprint(five[:1])  # a single page: its lines labeled as noise
+    np.testing.assert_array_equal(one, line_hashes(GAZETTE + ["Council backs plan for the library"]))
+    from noisecut.sites import fingerprint
+
+    pages = [text_of(page(GAZETTE, n))[:6 if n < 2 else 7] + ["Home", "About us"] for n in range(5)]
+    np.testing.assert_array_equal(fingerprint(pages), line_hashes(GAZETTE))  # "Home", "About us": on many sites
+    np.testing.assert_array_equal(fingerprint(pages, size=3), line_hashes(GAZETTE[:3]))  # the last is on 3 pages, not 5
+
+
+def test_other_sites_get_the_base_model_exactly_and_the_site_the_tuned_stage(models):
+    base, everywhere, routed = models
+    courier, gazette = text_of(page(COURIER, 9)), text_of(page(GAZETTE, 7))  # pages the fingerprint never saw
+    assert routed.site.shared_lines(courier) == 1 and not routed.site.recognises(courier)
+    np.testing.assert_array_equal(routed.predict_proba(courier), base.predict_proba(courier))
+    np.testing.assert_array_equal(routed.predict_proba(gazette), everywhere.predict_proba(gazette))
+    assert np.abs(everywhere.predict_proba(courier) - base.predict_proba(courier)).max() > 0.05  # the stages differ
+    # in one batch, each document as alone
+    together = routed.predict_proba_batch([courier, gazette, [], courier[:3]])
+    np.testing.assert_allclose(together[0], base.predict_proba(courier), atol=1e-6)
+    np.testing.assert_allclose(together[1], everywhere.predict_proba(gazette), atol=1e-6)
+    assert together[2].shape == (0, len(LABELS))
+    assert routed.routes([courier, gazette, [], GAZETTE[:2]]).tolist() == [False, True, False, True]
+
+
+def test_a_saved_site_expert_loads_and_routes_the_same(models, tmp_path):
+    _, _, routed = models
+    routed.save(tmp_path / "m")
+    loaded = Model.load(tmp_path / "m")
+    assert loaded.meta["site_gate"]["fingerprint_lines"] == len(GAZETTE) and "site.sequence" in loaded.meta["layers"]
+    assert loaded.site.fingerprint.dtype == np.uint64
+    np.testing.assert_array_equal(loaded.site.fingerprint, routed.site.fingerprint)
+    assert "fingerprint" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    for rows in (page(COURIER, 9), page(GAZETTE, 7)):
+        np.testing.assert_array_equal(loaded.predict_proba(text_of(rows)), routed.predict_proba(text_of(rows)))
+
+
+def test_a_model_without_a_site_expert_loads_and_cleans_as_before(models, tmp_path):
+    base, _, _ = models
+    base.save(tmp_path / "old")
+    with np.load(tmp_path / "old" / ARRAYS) as npz:
+        assert not [key for key in npz.files if key.startswith("site.")]
+    loaded = Model.load(tmp_path / "old")
+    assert loaded.site is None and "site_gate" not in loaded.meta and not loaded.routes([GAZETTE]).any()
+    text = "\n".join(text_of(page(GAZETTE, 7)))
+    assert Cleaner(loaded).classify(text) == Cleaner(base).classify(text)
+
+
+def test_batched_windowed_and_parallel_cleaning_route_as_one_document_alone(models, tmp_path):
+    base, everywhere, routed = models
+    routed.save(tmp_path / "m")
+    docs = [Document.from_text("\n".join(text_of(page(GAZETTE if n % 3 else COURIER, n))), f"d{n}") for n in range(70)]
+    cleaner = Cleaner(tmp_path / "m")
+    alone = [explain_table(cleaner.classify(doc)) for doc in docs]
+    expected = [explain_table(Cleaner(everywhere if n % 3 else base).classify(doc)) for n, doc in enumerate(docs)]
+    assert alone == expected
+    assert [explain_table(r) for r in cleaner.classify_many(docs)] == alone
+    pooled = clean_documents(docs, CleanerSpec(str(tmp_path / "m")), jobs=2, output=Output(explain=True), chunk=8)
+    assert [text for _, text, _ in pooled] == alone
+    # a document read in windows is routed as a whole: its template lines are all in its last window
+    story = text_of(page(GAZETTE, 1))[1:4] * 30
+    long = story + GAZETTE
+    windowed = probabilities(routed, [long], window=40, overlap=10)[0]
+    np.testing.assert_allclose(windowed, probabilities(everywhere, [long], window=40, overlap=10)[0], atol=1e-6)
+
+
+def test_cli_from_routes_by_default_and_everywhere_applies_the_tuned_stage_to_every_page(stages, tmp_path):
+    pytest.importorskip("torch")
+    base, _ = stages
+    Model(LABELS, sequence=base, meta={"name": "base"}).save(tmp_path / "base")
+    (tmp_path / "pages").mkdir()
+    for n in range(5):
+        write(labeled(page(GAZETTE, n), n), tmp_path / "pages" / f"p{n}.lines")
+    tuning = ["--anchor", "0", "--tune", "all"]  # the same tuning both ways
+    runs, runs_output = {}, {}
+    for name, extra in (("routed", []), ("everywhere", ["--everywhere"])):
+        result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), *tuning, *extra,
+                                           "-o", str(tmp_path / name), str(tmp_path / "pages")])
+        assert result.exit_code == 0, result.output
+        runs[name], runs_output[name] = Model.load(tmp_path / name), result.output
+    routed, everywhere = runs["routed"], runs["everywhere"]
+    assert f"used on pages sharing 2 of the {len(GAZETTE)} lines your pages have in common" in runs_output["routed"]
+    assert everywhere.site is None and "site_gate" not in everywhere.meta
+    np.testing.assert_array_equal(routed.sequence.out_w, base.out_w)  # the base stage, as it was
+    np.testing.assert_allclose(everywhere.sequence.out_w, routed.site.sequence.out_w, atol=1e-6)
+    courier, gazette = text_of(page(COURIER, 9)), text_of(page(GAZETTE, 7))
+    base_model = Model.load(tmp_path / "base")
+    np.testing.assert_array_equal(routed.predict_proba(courier), base_model.predict_proba(courier))
+    np.testing.assert_allclose(routed.predict_proba(gazette), everywhere.predict_proba(gazette), atol=1e-6)
+    assert np.abs(everywhere.predict_proba(courier) - base_model.predict_proba(courier)).max() > 1e-4  # tuned on every page
+    # tuned further on another site's pages: the same base stage, an expert for both sites
+    (tmp_path / "more").mkdir()
+    for n in range(3):
+        write(labeled(page(COURIER, n), n), tmp_path / "more" / f"q{n}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "routed"), "-o", str(tmp_path / "both"),
+                                       str(tmp_path / "more")])
+    assert result.exit_code == 0, result.output
+    both = Model.load(tmp_path / "both")
+    np.testing.assert_array_equal(both.sequence.out_w, base.out_w)
+    assert both.routes([courier, gazette]).tolist() == [True, True]
+
+
+def test_cli_everywhere_needs_from(tmp_path):
+    result = CliRunner().invoke(main, ["train", "--everywhere", "-o", str(tmp_path / "m"), str(tmp_path)])
+    assert result.exit_code == 2 and "--everywhere applies a --from model's tuned weights; add --from MODEL" in result.output
