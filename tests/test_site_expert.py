@@ -179,3 +179,22 @@ def test_cli_from_routes_by_default_and_everywhere_applies_the_tuned_stage_to_ev
 def test_cli_everywhere_needs_from(tmp_path):
     result = CliRunner().invoke(main, ["train", "--everywhere", "-o", str(tmp_path / "m"), str(tmp_path)])
     assert result.exit_code == 2 and "--everywhere applies a --from model's tuned weights; add --from MODEL" in result.output
+
+
+def test_site_gate_check_counts_routed_and_false_routes(tmp_path, capsys):
+    from training import site_gate_check
+
+    folder = tmp_path / "dev" / "blogs" / "html_text"
+    folder.mkdir(parents=True)
+    template = ["nav\tHome | Archive | About the author of this blog", "legal\tAll words on this blog (c) 2025 River Notes"]
+    for n in range(8):
+        (folder / f"river-{n}.lines").write_text(
+            f"# id: river-{n}\n# dataset: blogs\n# site: river.example\n{template[0]}\n"
+            f"body\tEntry {n}: the river rose {n + 2} feet overnight and the ferry stopped running.\n{template[1]}\n",
+            encoding="utf-8")
+    for n in range(3):
+        (folder / f"other-{n}.lines").write_text(
+            f"# id: other-{n}\n# dataset: blogs\n# site: other{n}.example\nnav\tHome | Shop | Contact us today\n"
+            f"body\tA shop page number {n} about garden tools and seeds for the spring.\n", encoding="utf-8")
+    assert site_gate_check.main(["--corpus", str(tmp_path), "--split", "dev"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 sites: 3/3 held-out pages routed; 0/3 false routes"
