@@ -375,7 +375,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
             else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save
     if model.site is not None:
-        done += (f"; used on pages sharing {model.site.min_lines} of the {len(model.site.fingerprint)} lines "
+        done += (f"; used on pages sharing {model.site.threshold} of the {len(model.site.fingerprint)} lines "
                  "your pages have in common" if len(model.site.fingerprint) else
                  "; your pages share no lines, so no page will use the tuned weights: add pages or use --everywhere")
     click.echo(f"wrote {output} ({done})", err=True)
