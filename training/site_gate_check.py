@@ -40,7 +40,7 @@ def main(argv=None) -> int:
         parser.error(f"no site with {args.min_pages} or more pages in {args.corpus / args.split}")
     held = routed = false = checks = 0
     for site, (labeled, rest) in columns.items():
-        expert = SiteExpert(None, site_fingerprint(labeled))
+        expert = SiteExpert(None, site_fingerprint(labeled))  # routing reads the fingerprint only: no tuned stage
         others = [d for d in docs if column_of(d) != site]
         site_routed = sum(expert.recognises(content(d)) for d in rest)
         site_false = sum(expert.recognises(content(d)) for d in others)
