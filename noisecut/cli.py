@@ -434,11 +434,11 @@ def label(file, output, renderer, model):
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
-    from .io.files import write_output
-    from .io.html import is_html_name, looks_like_html, render_document
+    from .io.files import HEAD_BYTES, write_output
+    from .io.html import is_html_file, render_document
 
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
-    html = is_html_name(file.name) or looks_like_html(data[:4096])
+    html = is_html_file(file.name, data[:HEAD_BYTES])
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})

@@ -143,7 +143,7 @@ class Model:
     @property
     def inputs(self) -> tuple[str, ...]:
         """What the model reads: ``("text",)`` or ``("text", "markup")``."""
-        return tuple(self.meta.get("inputs") or (TEXT,))
+        return model_inputs(self.meta)
 
     @property
     def reads_markup(self) -> bool:
@@ -317,6 +317,11 @@ class Model:
                 computed = f"{width} ({len(feature_names())} text + {len(MARKUP_FEATURES)} markup features)" if self.reads_markup else str(width)
                 raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {computed} "
                                     f"for a model reading {' and '.join(self.inputs)}; retrain the model")
+
+
+def model_inputs(meta: dict) -> tuple[str, ...]:
+    """What a model reads, from its ``model.json``: ``("text",)`` when it does not say."""
+    return tuple(meta.get("inputs") or (TEXT,))
 
 
 def blend(stage1: np.ndarray, stage2: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ import numpy as np
 
 from .document import Document
 from .errors import NoiseCutError
+from .labels import KEEP_DEFAULT
 
 MEMORY_VERSION = 1
 DEPTH = 2
@@ -73,6 +74,16 @@ def fingerprint(pages: Sequence[Sequence[str]], size: int = FINGERPRINT_LINES,
     hashes, counts = hashes[shared], counts[shared]
     kept = np.lexsort((hashes, -counts))[:size]  # most pages first, then by hash: the same pages, the same fingerprint
     return np.sort(hashes[kept])
+
+
+def site_fingerprint(docs) -> np.ndarray:
+    """``fingerprint`` of labeled pages ``docs`` (``LabeledDocument``): the lines they share. A single page has
+    no second one to compare with: its lines labeled as noise (not ``KEEP_DEFAULT``) stand in."""
+    if len(docs) == 1:
+        labeled = docs[0]
+        return fingerprint([[line for line, label in zip(labeled.doc.lines, labeled.labels)
+                             if label is not None and label not in KEEP_DEFAULT]])
+    return fingerprint([d.doc.lines for d in docs])
 
 
 def site_of(doc: Document) -> str:

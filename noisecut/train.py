@@ -203,8 +203,8 @@ def fit_from(
     stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
     ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
     from .model import SiteExpert, model_dir
-    from .train_sequence import (ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune,
-                                 site_fingerprint)
+    from .sites import site_fingerprint
+    from .train_sequence import ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune
 
     directory = model_dir(base)
     base_model = Model.load(directory)

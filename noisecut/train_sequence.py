@@ -6,8 +6,7 @@ non-blank lines, as the cleaner sees it. The epoch kept is the one that
 cleans a held-out share of the training sites best (bag-of-tokens F1 of the
 kept lines against the lines labeled to keep), so training needs no dev
 split. ``fine_tune`` adapts an exported model to a few pages of one site
-(``noisecut train --from``) and ``site_fingerprint`` records how to recognise
-that site's pages (``model.SiteExpert``).
+(``noisecut train --from``).
 """
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ from .errors import NoiseCutError
 from .features import featurize
 from .labeled import LabeledDocument
 from .labels import KEEP_DEFAULT, Label
-from .sites import fingerprint
 from .scoring import text_scores
 from .policy import THRESHOLD_DEFAULT
 from .stages import SequenceStage, standardise
@@ -310,16 +308,6 @@ if torch is not None:
 
         def forward(self, x, lengths=None):
             return torch.stack([net(x, lengths) for net in self.members]).mean(0)
-
-
-def site_fingerprint(docs: Sequence[LabeledDocument]) -> np.ndarray:
-    """``sites.fingerprint`` of the labeled pages ``docs``: the lines they share. A single page has no
-    second one to compare with: its lines labeled as noise (not ``KEEP_DEFAULT``) stand in."""
-    if len(docs) == 1:
-        labeled = docs[0]
-        return fingerprint([[line for line, label in zip(labeled.doc.lines, labeled.labels)
-                             if label is not None and label not in KEEP_DEFAULT]])
-    return fingerprint([d.doc.lines for d in docs])
 
 
 def base_members(model) -> int:

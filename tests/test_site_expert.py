@@ -15,8 +15,8 @@ from noisecut.labeled import parse, write
 from noisecut.labels import LABELS
 from noisecut.model import ARRAYS, Model, SiteExpert
 from noisecut.parallel import CleanerSpec, Output, clean_documents
+from noisecut.sites import site_fingerprint
 from noisecut.stages import SequenceStage
-from noisecut.train_sequence import site_fingerprint
 
 PLACES = ["library", "swimming pool", "bus depot", "market hall", "park", "museum", "school", "harbour"]
 # each site's template: menus, footers, share rows (lines of 12 characters or more, as a fingerprint keeps)

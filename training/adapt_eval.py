@@ -74,9 +74,14 @@ def score(model, docs: list[LabeledDocument], golds: dict[str, str]) -> float:
     return float(np.mean(scores)) if len(scores) else float("nan")
 
 
+def content_lines(doc: LabeledDocument) -> list[str]:
+    """The document's non-blank lines: what the model and its site gate read."""
+    return [doc.doc.lines[i] for i in doc.doc.content_indices()]
+
+
 def routes(model, docs: list[LabeledDocument]) -> np.ndarray:
     """Which of ``docs`` the model's site gate sends through its tuned stage."""
-    return model.routes([[line for line in doc.doc.lines if line.strip()] for doc in docs])
+    return model.routes([content_lines(doc) for doc in docs])
 
 
 def column_of(doc: LabeledDocument) -> str:
@@ -176,8 +181,9 @@ def main(argv=None) -> int:
         everywhere = Model(tuned.labels, sequence=tuned.site.sequence, meta=tuned.meta)
         tuned_held, tuned_other = page_scores(everywhere, held, golds), page_scores(everywhere, other, golds)
         held_routes, other_routes = routes(tuned, held), routes(tuned, other)
-        routed_counts["held"] = [routed_counts["held"][0] + int(held_routes.sum()), routed_counts["held"][1] + len(held)]
-        routed_counts["other"] = [routed_counts["other"][0] + int(other_routes.sum()), routed_counts["other"][1] + len(other)]
+        for kind, chosen in (("held", held_routes), ("other", other_routes)):
+            routed_counts[kind][0] += int(chosen.sum())
+            routed_counts[kind][1] += len(chosen)
         rows[ROUTED][site] = float(np.mean(np.where(held_routes, tuned_held, base_held)))
         other_scores[ROUTED].append(float(np.mean(np.where(other_routes, tuned_other, base_other))))
         rows[EVERYWHERE][site] = float(np.mean(tuned_held))

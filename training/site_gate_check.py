@@ -17,14 +17,10 @@ from pathlib import Path
 
 from noisecut.labeled import read_all
 from noisecut.model import SiteExpert
-from noisecut.train_sequence import site_fingerprint
+from noisecut.sites import site_fingerprint
 
-from .adapt_eval import LABELED_PAGES, MIN_PAGES, RENDERER, column_of, site_columns
+from .adapt_eval import LABELED_PAGES, MIN_PAGES, RENDERER, column_of, content_lines, site_columns
 from .build_corpus import DEFAULT_OUT
-
-
-def content(doc) -> list[str]:
-    return [line for line in doc.doc.lines if line.strip()]
 
 
 def main(argv=None) -> int:
@@ -42,8 +38,8 @@ def main(argv=None) -> int:
     for site, (labeled, rest) in columns.items():
         expert = SiteExpert(None, site_fingerprint(labeled))  # routing reads the fingerprint only: no tuned stage
         others = [d for d in docs if column_of(d) != site]
-        site_routed = sum(expert.recognises(content(d)) for d in rest)
-        site_false = sum(expert.recognises(content(d)) for d in others)
+        site_routed = sum(expert.recognises(content_lines(d)) for d in rest)
+        site_false = sum(expert.recognises(content_lines(d)) for d in others)
         print(f"{site}: {site_routed}/{len(rest)} held-out pages routed, {site_false}/{len(others)} other pages "
               f"(fingerprint {len(expert.fingerprint)} lines)")
         held, routed, false, checks = held + len(rest), routed + site_routed, false + site_false, checks + len(others)

@@ -40,15 +40,20 @@ CROP_WEIGHT = 0.5         # weight of a crop's line; a weight other than 1 also 
 SPLITS = ("train", "dev")
 
 
-def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int = PAGES_PER_DATASET,
-                     renderers: int = RENDERERS_PER_PAGE, seed: int = 0, datasets=None):
-    """Up to ``pages`` pages per dataset of the corpus splits, each as ``renderers`` random renderings
-    (``datasets``: only these folders; default every folder in the corpus)."""
+def check_splits(splits: tuple[str, ...]) -> None:
+    """Refuse the test split and any split the corpus does not have."""
     if "test" in splits:
         raise ValueError("the test split is for the final figures only; never train on it")
     unknown = set(splits) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown corpus split(s) {sorted(unknown)}: use train and/or dev")
+
+
+def corpus_documents(corpus: Path, splits: tuple[str, ...] = SPLITS, pages: int = PAGES_PER_DATASET,
+                     renderers: int = RENDERERS_PER_PAGE, seed: int = 0, datasets=None):
+    """Up to ``pages`` pages per dataset of the corpus splits, each as ``renderers`` random renderings
+    (``datasets``: only these folders; default every folder in the corpus)."""
+    check_splits(splits)
     by_dataset = defaultdict(lambda: defaultdict(list))  # dataset -> page -> one path per renderer
     for split in splits:
         for path in sorted((corpus / split).glob("*/*/*.lines")):

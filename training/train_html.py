@@ -27,7 +27,7 @@ from noisecut.model import MARKUP, TEXT
 
 from .build_corpus import DEFAULT_OUT
 from .build_markup import markup_path, read_markup
-from .train_default import PAGES_PER_DATASET, ROOT, SPLITS
+from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
 
 OUTPUT = ROOT / "models" / "html"
 RENDERER = "html_text"
@@ -38,11 +38,7 @@ def corpus_pages(corpus: Path, splits: tuple[str, ...], renderer: str = RENDERER
                  seed: int = 0, datasets=None) -> tuple[list[Path], int]:
     """Up to ``pages`` pages per dataset (the ``renderer`` rendering of each, with markup rows), and how
     many were left out for want of markup rows."""
-    if "test" in splits:
-        raise ValueError("the test split is for the final figures only; never train on it")
-    unknown = set(splits) - set(SPLITS)
-    if unknown:
-        raise ValueError(f"unknown corpus split(s) {sorted(unknown)}: use train and/or dev")
+    check_splits(splits)
     by_dataset: dict[str, list[Path]] = defaultdict(list)
     left_out = 0
     for split in splits:

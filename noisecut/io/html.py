@@ -72,6 +72,11 @@ def looks_like_html(data: bytes) -> bool:
     return _HTML_START.match(data, position) is not None
 
 
+def is_html_file(name: str, start: bytes) -> bool:
+    """Whether a file is a page: by its name, else by its first bytes (``start``)."""
+    return is_html_name(name) or looks_like_html(start)
+
+
 def _codec(label: str | bytes | None) -> str | None:
     """The Python codec for a charset label, None when it is not one."""
     if isinstance(label, bytes):

@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from ..document import Document
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
-from ..model import MARKUP, model_dir, read_meta
+from ..model import MARKUP, model_dir, model_inputs, read_meta
 from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
 from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
@@ -147,7 +147,7 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
         open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field)
         for source, fmt in zip(sources, formats)
     )
-    if config.on_error == "skip" and MARKUP in read_meta(config.model).get("inputs", ()):
+    if config.on_error == "skip" and MARKUP in model_inputs(read_meta(config.model)):
         docs = _pages_only(docs, errors)
     output = Output(labels=bool(config.labels_field), explain=config.explain)
     with reading_progress():

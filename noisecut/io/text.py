@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from ..document import Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, open_output
-from .html import RENDERER_DEFAULT, UnrenderableHTML, is_html_name, looks_like_html, render_document
+from .html import RENDERER_DEFAULT, UnrenderableHTML, is_html_file, is_html_name, render_document
 
 TEXT_SUFFIX = ".txt"  # what a directory's documents are called (and its HTML pages' cleaned texts)
 
@@ -67,7 +67,7 @@ def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDE
     root = Path(root)
     for path in directory_files(root):
         rel = path.relative_to(root).as_posix()
-        html = is_html_name(path.name) or looks_like_html(head(path))
+        html = is_html_file(path.name, head(path))
         for doc in (read_html(path, errors, renderer) if html else read_text(path, errors)):
             doc.id, doc.meta = rel, {"id": rel}
             yield doc
