@@ -73,11 +73,14 @@ def main(argv=None) -> int:
     start, written, kept, missing = time.perf_counter(), 0, 0, 0
     for split in args.splits.split(","):
         for folder in sorted(p for p in (args.corpus / split).glob("*") if p.is_dir()):
-            paths = sorted(path for renderer in renderers for path in (folder / renderer).glob("*.lines"))
+            # a page's renderings one after another, so its HTML is read once for all of them
+            paths = sorted((path for renderer in renderers for path in (folder / renderer).glob("*.lines")),
+                           key=lambda path: (path.stem, path.parent.name))
             names = {path.stem for path in paths}
             if args.limit is not None:
                 names = set(sorted(names)[:args.limit])
             pages = {page.name: page for page in iter_pages(args.datasets_root, [folder.name]) if page.name in names}
+            html_of = (None, "")  # (page name, its HTML)
             for path in paths:
                 if path.stem not in names:
                     continue
@@ -89,7 +92,9 @@ def main(argv=None) -> int:
                 if page is None:
                     missing += 1
                     continue
-                write_markup(path, read_html(page))
+                if html_of[0] != page.name:
+                    html_of = (page.name, read_html(page))
+                write_markup(path, html_of[1])
                 written += 1
             print(f"{split}/{folder.name}: so far {written} written, {kept} kept, {missing} without HTML "
                   f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
