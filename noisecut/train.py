@@ -139,20 +139,26 @@ def fit(
     data_summary: dict | None = None,
     sequence: bool = False,
     members: int = 1,
+    teacher: Model | None = None,
+    distill: float | None = None,
 ) -> tuple[Model, dict]:
     """Train on labeled documents; returns the exported model and the scikit-learn estimators
-    (none for a sequence model, which PyTorch trains: ``train_sequence.py``)."""
+    (none for a sequence model, which PyTorch trains: ``train_sequence.py``). ``teacher``: a
+    sequence model to distil into this one (``train_sequence.fit_sequence``; weight ``distill``)."""
     summary = label_summary(docs)
     classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
     labels = tuple(parse_label(c) for c in classes)
     estimators: dict = {}
     if sequence:
-        from .train_sequence import fit_sequence
+        from .train_sequence import DISTILL_WEIGHT, fit_sequence
 
-        stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed)
+        stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed, teacher=teacher,
+                                      distill=DISTILL_WEIGHT if distill is None else distill)
         model = Model(labels, sequence=stage)
         estimator = {"kind": "sequence", **details, "seed": seed}
     else:
+        if teacher is not None:
+            raise NoiseCutError("only a sequence model can be distilled from a teacher")
         data = TrainingSet.from_documents(docs, weights)
         estimators["stage1"] = _fit(data.x, data.y, data.weight, hidden, max_iter, seed)
         stage2 = None

@@ -42,6 +42,7 @@ BATCH_DOCUMENTS = 16
 MAX_LINES = 1500         # a longer document trains on a random window of this many lines
 VALIDATION_SHARE = 0.1   # of the sites, held out to choose the epoch
 SEED = 0
+DISTILL_WEIGHT = 1.0     # with a teacher: share of each line's loss on the teacher's probabilities (the rest: its label)
 
 
 def require_torch() -> None:
@@ -51,13 +52,15 @@ def require_torch() -> None:
 
 @dataclass
 class Sequences:
-    """One entry per document: features (lines x features), label indices (-1: unlabeled), weight, group."""
+    """One entry per document: features (lines x features), label indices (-1: unlabeled), weight, group;
+    ``soft``: a teacher's probabilities (lines x classes) when distilling (``fit_sequence``)."""
 
     x: list[np.ndarray]
     y: list[np.ndarray]
     weight: list[float]
     group: list[str]
     texts: list[list[str]]
+    soft: list[np.ndarray] | None = None
 
     @classmethod
     def from_documents(cls, docs: Sequence[LabeledDocument], weights: Sequence[float] | None, classes: Sequence[str]) -> "Sequences":
@@ -116,14 +119,23 @@ def fit_sequence(
     members: int = 1,
     seed: int = SEED,
     progress: bool = True,
+    teacher=None,
+    distill: float = DISTILL_WEIGHT,
 ) -> tuple[SequenceStage, dict]:
     """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
-    their average as one exported stage (``SequenceStage.average``) and a training summary."""
+    their average as one exported stage (``SequenceStage.average``) and a training summary.
+
+    ``teacher`` (a sequence ``noisecut.model.Model``, e.g. an averaged ensemble): distil it. Each
+    line's loss is then ``distill`` times the cross-entropy against the teacher's probabilities
+    (every line, labeled or not) plus ``1 - distill`` times the one against its label: one
+    network learns what the ensemble's members agree on, at a third of its cleaning cost."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
+    if teacher is not None:
+        data.soft = teacher_probabilities(teacher, data.x, classes)
     train, validation = _hold_out_sites(data, rng)
     rows = np.vstack([data.x[i] for i in train])
     mean = rows.mean(axis=0)
@@ -139,16 +151,35 @@ def fit_sequence(
         net = BiGRU(rows.shape[1], len(classes), hidden, projection, DROPOUT)
         name = f"member {member + 1}/{members}, " if members > 1 else ""
         run = _train(net, data, train, validation, standardised, keep_columns, epochs,
-                     random.Random(seed + member), name if progress else None)
+                     random.Random(seed + member), name if progress else None, distill)
         stages.append(export(net, mean, scale))
         runs.append({"seed": seed + member, **run})
     summary = {"hidden": hidden, "projection": projection, "epochs": epochs,
                "validation_documents": len(validation), "members": runs}
+    if teacher is not None:
+        summary["distilled_from"] = {"name": teacher.meta.get("name"), "sha256": teacher.meta.get("sha256"),
+                                     "weight": distill, "held_out_f1": round(float(np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])), 4)}
     return SequenceStage.average(stages), summary
 
 
+def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str]) -> list[np.ndarray]:
+    """The teacher model's probabilities for each document's feature rows, as columns of ``classes``."""
+    if teacher.sequence is None or teacher.sequence.inputs != x[0].shape[1]:
+        raise NoiseCutError("the teacher must be a sequence model reading the same inputs as the model trained")
+    names = [label.value for label in teacher.labels]
+    missing = sorted(set(names) - set(classes))
+    if missing:
+        raise NoiseCutError(f"the teacher predicts label(s) {', '.join(missing)} that the training documents lack")
+    columns = [names.index(c) if c in names else None for c in classes]
+    out = []
+    for p in (teacher.sequence.predict_proba(rows) for rows in x):
+        out.append(np.stack([p[:, j] if j is not None else np.zeros(len(p)) for j in columns], axis=1).astype(np.float32))
+    return out
+
+
 def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int], standardised,
-           keep_columns: list[int], epochs: int, rng: random.Random, progress: str | None) -> dict:
+           keep_columns: list[int], epochs: int, rng: random.Random, progress: str | None,
+           distill_weight: float = DISTILL_WEIGHT) -> dict:
     """Train one network in place; it ends with the weights of its best epoch on the held-out sites."""
     classes = net.out.out_features
     optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
@@ -159,10 +190,15 @@ def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int
         net.train()
         total = 0.0
         for batch in _batches(train, data, rng):
-            x, y, w, lengths = _pad(batch, data, standardised, rng)
-            logits = net(x, lengths)
-            losses = loss_fn(logits.reshape(-1, classes), y.reshape(-1)) * w.reshape(-1)
-            loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
+            x, y, w, lengths, soft = _pad(batch, data, standardised, rng)
+            logits = net(x, lengths).reshape(-1, classes)
+            losses = loss_fn(logits, y.reshape(-1))
+            if soft is None:
+                loss = (losses * w.reshape(-1)).sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)
+            else:  # every line has the teacher's target; a labeled one has its label's too
+                distilled = -(soft.reshape(-1, classes) * torch.log_softmax(logits, -1)).sum(-1)
+                losses = distill_weight * distilled + (1 - distill_weight) * losses
+                loss = (losses * w.reshape(-1)).sum() / w.sum().clamp(min=1e-9)
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -214,6 +250,7 @@ def _pad(batch, data: Sequences, standardised, rng: random.Random):
     x = torch.zeros(len(batch), length, standardised[0].shape[1])
     y = torch.full((len(batch), length), -1, dtype=torch.long)
     w = torch.zeros(len(batch), length)
+    soft = None if data.soft is None else torch.zeros(len(batch), length, data.soft[0].shape[1])
     lengths = torch.tensor([min(len(data.y[i]), length) for i in batch])
     for row, i in enumerate(batch):
         start = rng.randrange(len(data.y[i]) - length + 1) if len(data.y[i]) > length else 0
@@ -221,12 +258,22 @@ def _pad(batch, data: Sequences, standardised, rng: random.Random):
         x[row, :n] = standardised[i][start:start + n]
         y[row, :n] = torch.from_numpy(data.y[i][start:start + n])
         w[row, :n] = data.weight[i] / _repeats(data.weight[i])  # the rest of the weight is in the repeats
-    return x, y, w, lengths
+        if soft is not None:
+            soft[row, :n] = torch.from_numpy(data.soft[i][start:start + n])
+    return x, y, w, lengths, soft
 
 
 def _validate(net, indices, data: Sequences, standardised, keep_columns) -> float:
     """Mean bag-of-tokens F1 of the kept lines against the lines labeled to keep."""
     return _held_out(net, indices, data, standardised, keep_columns)[0]
+
+
+def _kept_f1(p: np.ndarray, i: int, data: Sequences, keep_columns) -> float:
+    """Bag-of-tokens F1 of document ``i``'s lines kept by probabilities ``p`` against its lines labeled to keep."""
+    kept = p[:, keep_columns].sum(axis=1) >= THRESHOLD_DEFAULT
+    gold = np.isin(data.y[i], keep_columns)
+    texts = data.texts[i]
+    return text_scores("\n".join(t for t, k in zip(texts, kept) if k), "\n".join(t for t, g in zip(texts, gold) if g)).f1
 
 
 def _held_out(net, indices, data: Sequences, standardised, keep_columns) -> tuple[float, float]:
@@ -236,12 +283,7 @@ def _held_out(net, indices, data: Sequences, standardised, keep_columns) -> tupl
     with torch.no_grad():
         for i in indices:
             logits = net(standardised[i][None])[0]
-            p = torch.softmax(logits, -1).numpy()
-            kept = p[:, keep_columns].sum(axis=1) >= THRESHOLD_DEFAULT
-            gold = np.isin(data.y[i], keep_columns)
-            texts = data.texts[i]
-            scores.append(text_scores("\n".join(t for t, k in zip(texts, kept) if k),
-                                      "\n".join(t for t, g in zip(texts, gold) if g)).f1)
+            scores.append(_kept_f1(torch.softmax(logits, -1).numpy(), i, data, keep_columns))
             y = torch.from_numpy(data.y[i])
             total += nn.functional.cross_entropy(logits, y, ignore_index=-1, reduction="sum").item()
             lines += int((y >= 0).sum())
@@ -408,7 +450,7 @@ def fine_tune(
             batch, order = order[:BATCH_DOCUMENTS], order[BATCH_DOCUMENTS:]
             if replayed:
                 batch = batch + step_rng.sample(replayed, min(len(replayed), REPLAY_PER_PAGE * len(batch)))
-            x, y, w, lengths = _pad(batch, data, standardised, step_rng)
+            x, y, w, lengths, _ = _pad(batch, data, standardised, step_rng)
             logits = ensemble(x, lengths)
             losses = loss_fn(logits.reshape(-1, len(classes)), y.reshape(-1)) * w.reshape(-1)
             loss = losses.sum() / w.reshape(-1)[y.reshape(-1) >= 0].sum().clamp(min=1e-9)

@@ -4,6 +4,7 @@
     python -m training.train_default                # writes models/default
     python -m training.train_default --splits train --output /tmp/candidate   # a candidate to score on dev
     python -m training.train_default --extra mine/=5 --weight wcxb-dev=2      # add your own labeled folder, weigh folders
+    python -m training.train_default --members 1 --distill-from models/default --output /tmp/one   # one network learning the ensemble
 
 The corpus comes from ``training.build_corpus``; the test split is never
 read here. A change to the recipe is chosen by training on the train split
@@ -107,6 +108,7 @@ def folder_weight(value: str) -> tuple[str, float]:
 
 
 def main(argv=None) -> int:
+    from noisecut.model import Model
     from noisecut.train import fit, save_estimators
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -127,10 +129,18 @@ def main(argv=None) -> int:
                         help="also train on a short excerpt of this share of the corpus documents, "
                              f"its lines weighted {CROP_WEIGHT} (default {CROP_SHARE})")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
+    parser.add_argument("--distill-from", type=Path, default=None, metavar="MODEL",
+                        help="a sequence model (e.g. the shipped three-network ensemble) whose probabilities the new "
+                             "model learns on every line, beside the labels (use with --members 1)")
+    parser.add_argument("--distill", type=float, default=None, metavar="WEIGHT",
+                        help="with --distill-from: share of each line's loss on the teacher's probabilities, the "
+                             "rest on its label (default 1: the teacher's alone)")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
     args = parser.parse_args(argv)
+    if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):
+        parser.error("--distill is a share between 0 and 1, and needs --distill-from")
     missing = [folder for folder, _ in args.extra if not Path(folder).is_dir()]
     if missing:
         parser.error(f"--extra {missing[0]}: no such folder")
@@ -163,8 +173,10 @@ def main(argv=None) -> int:
         "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
     }
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
+    teacher = Model.load(args.distill_from) if args.distill_from else None
     model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
-                            data_summary=summary, sequence=not args.window, members=args.members)
+                            data_summary=summary, sequence=not args.window, members=args.members,
+                            teacher=teacher, distill=args.distill)
     model.meta["name"] = "default"
     model.save(args.output)
     save_estimators(estimators, args.output)
