@@ -329,3 +329,28 @@ def test_cli_from_option_errors(tmp_path, args, message):
 def test_cli_from_a_window_model_is_a_clear_error(model_dir, tmp_path):
     result = CliRunner().invoke(main, ["train", "--from", str(model_dir), "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
     assert result.exit_code == 1 and "--from needs a sequence model" in result.output
+
+
+def test_distilled_network_follows_its_teacher_not_the_labels(sequence_model, labeled_docs):
+    """With the whole loss on the teacher's probabilities, labels that say the opposite (body and
+    nav swapped) do not matter: the student cleans the page as the teacher does."""
+    from noisecut.labeled import LabeledDocument
+
+    swap = {Label.BODY: Label.NAV, Label.NAV: Label.BODY}
+    swapped = [LabeledDocument(d.doc, [swap.get(label, label) for label in d.labels], d.meta) for d in labeled_docs]
+    student, _ = fit(swapped, sequence=True, teacher=sequence_model, distill=1.0)
+    keep = sequence_model.columns(KEEP_DEFAULT)
+    kept = lambda model: model.predict_proba(PAGE)[:, keep].sum(axis=1) >= 0.5  # noqa: E731
+    assert kept(student).tolist() == kept(sequence_model).tolist()
+    assert student.meta["estimator"]["distilled_from"]["weight"] == 1.0
+    labels_only, _ = fit(swapped, sequence=True, teacher=sequence_model, distill=0.0)
+    assert not kept(labels_only)[3]  # the swapped labels alone teach it to drop the paragraph
+
+
+def test_distilling_refuses_a_teacher_with_labels_the_documents_lack(sequence_model, labeled_docs):
+    from noisecut.labeled import LabeledDocument
+
+    body_or_noise = [LabeledDocument(d.doc, [None if label is None else Label.BODY if label in KEEP_DEFAULT else Label.NOISE
+                                             for label in d.labels], d.meta) for d in labeled_docs]
+    with pytest.raises(NoiseCutError, match="teacher predicts label"):
+        fit(body_or_noise, sequence=True, teacher=sequence_model)
