@@ -6,6 +6,7 @@ Prints figures, tests nothing. See benchmarks/README.md for what each number mea
     python benchmarks/speed.py --quick         # 60 pages, shorter runs, smaller memory files
     python benchmarks/speed.py --pages 1000 --model /tmp/mb
     python benchmarks/speed.py --pages 220 --baseline /work/main   # today's code side by side
+    python benchmarks/speed.py --baseline . --baseline-model models/default --model /tmp/one   # two models, this code
 
 Needs the training extras (jusText, trafilatura, inscriptis, html_text) and
 the datasets in ../shared/datasets (or $NOISECUT_DATASETS).
@@ -208,20 +209,24 @@ def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: 
     return json.loads(out.stdout.splitlines()[-1])
 
 
-def side_by_side(texts: list[str], baseline: Path | None, model: str | None, seconds: float, rounds: int) -> None:
-    """docs/s of this checkout, the baseline checkout and the C4 rules, each in its own process,
-    alternated ``rounds`` times; then the per-stage split (CPU µs per line) of both checkouts."""
+def side_by_side(texts: list[str], baseline: Path | None, model: str | None, seconds: float, rounds: int,
+                 baseline_model: str | None = None) -> None:
+    """docs/s of this checkout, the baseline checkout (cleaning with ``baseline_model``, default
+    ``model``) and the C4 rules, each in its own process, alternated ``rounds`` times; then the
+    per-stage split (CPU µs per line) of both."""
+    baseline_model = baseline_model or model
     with tempfile.TemporaryDirectory(prefix="noisecut-bench-") as tmp:
         pages = Path(tmp) / "pages.json"
         pages.write_text(json.dumps(texts), encoding="utf-8")
-        runs = {"noisecut (this checkout)": (REPO, "clean")}
+        runs = {"noisecut (this checkout)": (REPO, "clean", model)}
         if baseline:
-            runs[f"noisecut ({baseline})"] = (baseline, "clean")
-        runs["C4 line rules"] = (REPO, "c4")
+            name = str(baseline) if baseline_model == model else f"{baseline}, {baseline_model or 'shipped model'}"
+            runs[f"noisecut ({name})"] = (baseline, "clean", baseline_model)
+        runs["C4 line rules"] = (REPO, "c4", model)
         figures: dict[str, list[dict]] = {name: [] for name in runs}
         for _ in range(rounds):
-            for name, (checkout, mode) in runs.items():
-                figures[name].append(worker(mode, pages, seconds, model, checkout))
+            for name, (checkout, mode, run_model) in runs.items():
+                figures[name].append(worker(mode, pages, seconds, run_model, checkout))
         ours = statistics.median(f["docs"] / f["cpu"] for f in figures["noisecut (this checkout)"])
         header = f"{'tool (one process each)':<34} {'docs/s wall':>12} {'docs/s CPU':>11} {'vs this (CPU)':>14}"
         print(f"side by side, {rounds} alternated runs of >= {seconds:.0f} s each on the same {len(texts)} pages (medians):")
@@ -233,13 +238,13 @@ def side_by_side(texts: list[str], baseline: Path | None, model: str | None, sec
             print(f"{name:<34} {wall:>12.1f} {cpu:>11.1f} {cpu / ours:>13.2f}x")
         print()
         print("CPU µs per non-blank line, by stage (one pass, timers around tokenisation, features and the stage):")
-        checkouts = {"this checkout": REPO, **({str(baseline): baseline} if baseline else {})}
+        checkouts = {"this checkout": (REPO, model), **({"baseline": (baseline, baseline_model)} if baseline else {})}
         header = f"{'stage':<28}" + "".join(f"{name:>20}" for name in checkouts)
         print(header)
         print("-" * len(header))
         split = {}
-        for name, checkout in checkouts.items():
-            f = worker("stages", pages, 0, model, checkout)
+        for name, (checkout, run_model) in checkouts.items():
+            f = worker("stages", pages, 0, run_model, checkout)
             spent, lines = f["spent"], f["lines"]
             tokenise = spent.get("tokenise", 0.0)
             split[name] = {
@@ -283,10 +288,18 @@ def main() -> None:
     parser.add_argument("--blas-threads", default=None, metavar="N", help="set OPENBLAS/OMP/MKL_NUM_THREADS=N for this run and its children (default: leave the environment alone)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="workers for the parallel run (default 0: every core)")
     parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT", help="another noisecut checkout (e.g. the unmodified main) to time side by side with this one")
+    parser.add_argument("--baseline-model", default=None, metavar="MODEL",
+                        help="model the --baseline checkout cleans with (default: --model); --baseline . --baseline-model A "
+                             "--model B compares two models on this code")
     parser.add_argument("--rounds", type=int, default=3, help="alternated runs per tool in the side-by-side table (default 3)")
     parser.add_argument("--parallel-docs", type=int, default=3000, help="documents for the -j 1 / -j N comparison (default 3000)")
     parser.add_argument("--huge", action="store_true", help="also measure peak memory on a 50 MB single line and a million short lines")
     args = parser.parse_args()
+    if args.baseline_model and not args.baseline:
+        parser.error("--baseline-model needs --baseline (the checkout it runs on; . for this one)")
+    for name in ("model", "baseline_model"):  # the timed workers run in a temporary directory
+        if getattr(args, name) and Path(getattr(args, name)).is_dir():
+            setattr(args, name, str(Path(getattr(args, name)).resolve()))
     quick = args.quick
     n_pages = args.pages or (60 if quick else 300)
     min_seconds = 1.0 if quick else 3.0
@@ -309,7 +322,7 @@ def main() -> None:
           f"{lines} non-blank lines, {html_mb:.2f} MB HTML; sampled and rendered in {time.perf_counter() - t0:.1f} s (untimed)")
     print()
 
-    side_by_side(texts, args.baseline, args.model, min_seconds, 1 if quick else args.rounds)
+    side_by_side(texts, args.baseline, args.model, min_seconds, 1 if quick else args.rounds, args.baseline_model)
 
     rows = []  # (name, input, docs, seconds, workers, input MB)
 

@@ -144,13 +144,24 @@ class Cleaner:
             yield results
 
     def explain(self, data: bytes) -> bytes:
-        """One row per line: verdict, label, probability, keep score, the line."""
-        return encode(explain_table(self.classify(Document.from_bytes(_bytes_argument(data, "explain")))))
+        """One row per line: verdict, label, probability, keep score, the line (after ``site_note``'s line, if any)."""
+        doc = Document.from_bytes(_bytes_argument(data, "explain"))
+        return encode(explain_table(self.classify(doc), self.site_note(doc)))
+
+    def site_note(self, doc: Document) -> str | None:
+        """For a model with a site expert (``noisecut train --from``): whether ``doc`` goes through it, and why."""
+        site = self.model.site
+        if site is None:
+            return None
+        texts = [doc.lines[i] for i in doc.content_indices()]
+        used = "used" if site.recognises(texts) else "not used"
+        return (f"site expert {used}: {site.shared_lines(texts)} of its {len(site.fingerprint)} fingerprint lines are on this page "
+                f"(it needs {site.threshold})")
 
 
-def explain_table(results: list[LineResult]) -> str:
-    """``Cleaner.explain``'s table for a document's ``classify`` results."""
-    rows = []
+def explain_table(results: list[LineResult], note: str | None = None) -> str:
+    """``Cleaner.explain``'s table for a document's ``classify`` results, after a ``# note`` line if given."""
+    rows = [] if note is None else [f"# {note}\n"]
     for r in results:
         mark = "+" if r.kept else "-"
         label = r.label.value if r.label else ""

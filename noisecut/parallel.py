@@ -80,7 +80,7 @@ def clean_batch(cleaner: Cleaner, docs: list[Document], output: Output = Output(
     out = []
     for doc, results in zip(docs, cleaner.classify_many(docs)):  # one pass gives both: the kept lines are the cleaned text
         if output.explain:
-            out.append((explain_table(results), None))
+            out.append((explain_table(results, cleaner.site_note(doc)), None))
         else:
             out.append((doc.join([r.index for r in results if r.kept]), [r.label.value if r.label else None for r in results]))
     return out
