@@ -83,6 +83,8 @@ def _class_tables() -> dict[str, np.ndarray]:
 
 
 _CLASS = _class_tables()
+_CLASS_BIT = {name: np.uint16(1 << i) for i, name in enumerate(_CLASS)}  # 16 classes at most
+_CLASS_BITS = np.bitwise_or.reduce([np.where(_CLASS[name], bit, np.uint16(0)) for name, bit in _CLASS_BIT.items()])
 _TERMINAL = np.zeros(0x10000, dtype=bool)
 _TERMINAL[[ord(c) for c in TERMINAL]] = True
 _BULLET = np.zeros(0x10000, dtype=bool)
@@ -230,9 +232,16 @@ class Lines:
         """One past each line's last code point in ``code``."""
         return np.cumsum(self.line_lengths)
 
+    @cached_property
+    def classes(self) -> np.ndarray:
+        """Each code point's classes, as bits of ``_CLASS_BIT`` (16 bits per code point, like ``code``)."""
+        return _CLASS_BITS[self.code]
+
     def is_(self, name: str) -> np.ndarray:
-        """Code-point mask of a character class from ``_CLASS`` (a table lookup: a byte per code point)."""
-        return _CLASS[name][self.code]
+        """Code-point mask of a character class from ``_CLASS`` (a byte per code point).
+
+        A bit test on ``classes``: one table lookup serves every class (a lookup per class cost twice the counting)."""
+        return (self.classes & _CLASS_BIT[name]) != 0
 
     def before(self, mask: np.ndarray, edge: bool) -> np.ndarray:
         """mask[i - 1] on the same line; ``edge`` at a line's first code point."""
@@ -253,7 +262,8 @@ class Lines:
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        return np.add.reduceat(mask, self.char_starts, dtype=np.int64).astype(np.float64)  # lines are never empty
+        count = np.int32 if len(mask) < 2**31 else np.int64  # int32 sums run about 1.5x as fast
+        return np.add.reduceat(mask, self.char_starts, dtype=count).astype(np.float64)  # lines are never empty
 
     # -- lines within their documents --------------------------------------
 
@@ -488,8 +498,14 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     """
     n, words = lines.n, lines.words
     bucket = np.fromiter(map(_cue_bucket, words.vocabulary), dtype=np.int64, count=len(words.vocabulary))
-    table = np.bincount(bucket[words.ids] * n + words.owner, minlength=n * CUE_BUCKETS)
-    table = table.reshape(CUE_BUCKETS, n) / np.maximum(lines.n_tokens, 1)  # a row per bucket: columns of the matrix
+    # the table is mostly zeros: count each (bucket, line) pair that occurs, by sorting, and divide only those
+    cell = np.sort(bucket[words.ids] * n + words.owner)
+    first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1]))) if len(cell) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(first, len(cell)))
+    cell = cell[first]
+    table = np.zeros(CUE_BUCKETS * n)
+    table[cell] = counts / np.maximum(lines.n_tokens, 1)[cell % n]
+    table = table.reshape(CUE_BUCKETS, n)  # a row per bucket: columns of the matrix
     return {f"cue_{b}": table[b] for b in range(CUE_BUCKETS)}
 
 
