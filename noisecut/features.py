@@ -23,7 +23,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
+from itertools import chain, count
 from typing import Sequence
 
 import numpy as np
@@ -40,7 +40,6 @@ WINDOWS = (1, 3, 10)     # context windows: mean over ±w lines
 ONE_SIDED = 10           # and over the w lines before / after: where a section starts or ends
 CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement") the model learns in any language
 
-_TOKEN_OR_BREAK = re.compile(r"\w+|\n")  # tokens, and the line breaks of a batch
 _NOT_WORD = re.compile(r"\W")
 _URL = re.compile(r"://|www\.")
 TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
@@ -91,6 +90,14 @@ _BULLET = np.zeros(0x10000, dtype=bool)
 _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
 
 
+@functools.lru_cache(maxsize=1)  # built at first use (10 ms): not every import featurises
+def _regex_word() -> np.ndarray:
+    """What ``re``'s ``\\w`` matches over the BMP (``str.isalnum()`` or "_"), unlike the looser "word" class."""
+    table = np.fromiter(map(str.isalnum, map(chr, range(0x10000))), dtype=bool, count=0x10000)
+    table[ord("_")] = True
+    return table
+
+
 def _pieces(text: str, size: int):
     """``text`` in consecutive pieces of about ``size`` characters, cut only where no token can continue."""
     start = 0
@@ -124,29 +131,59 @@ class Words:
 
         Read ``TOKENISE_CHARS`` characters at a time, so that a huge line's
         tokens never all exist as Python strings at once."""
-        index: dict[str, int] = {}
-        parts, keys = [], [""]
+        first_use: dict[str, int] = {}  # each word's first position among the tokens
+        position = np.int32 if len(lowered) < 2**31 else np.int64  # tokens are fewer than characters
+        firsts, owners, keys, seen = [], [], [], 0
+        open_line: list[str] = []  # the parts of the line the last piece ended inside
         for piece in _pieces(lowered, TOKENISE_CHARS):
-            flat = _TOKEN_OR_BREAK.findall(piece)
-            index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
-            parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
-            piece_keys = " ".join(flat).split("\n")
-            keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
-            keys.extend(piece_keys[1:])
-        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        line_break = index.pop("\n", None)
-        if line_break is None:
-            owner = np.zeros(len(ids), dtype=np.int32)
-        else:
-            is_break = ids == line_break
-            owner = np.cumsum(is_break, dtype=np.int32)[~is_break]
-            ids = ids[~is_break]
-            ids -= ids > line_break
-        vocabulary = list(index)
+            flat, owner, piece_keys = _tokens(piece)
+            # one dict operation per token: a word's first position, which also orders the vocabulary
+            firsts.append(np.fromiter(map(first_use.setdefault, flat, count(seen)), dtype=position, count=len(flat)))
+            seen += len(flat)
+            owners.append((owner + len(keys)).astype(np.int32))
+            open_line.append(piece_keys[0])
+            if len(piece_keys) > 1:
+                keys.append(" ".join(filter(None, open_line)))
+                keys.extend(piece_keys[1:-1])
+                open_line = [piece_keys[-1]]
+        keys.append(" ".join(filter(None, open_line)))
+        first = np.concatenate(firsts)
+        del firsts
+        is_first = np.zeros(len(first), dtype=bool)
+        is_first[first] = True
+        ids = np.cumsum(is_first, dtype=np.int32)  # first uses so far ...
+        ids -= 1
+        ids = ids[first]  # ... at a word's first use: its vocabulary index
+        owner = np.concatenate(owners)
+        vocabulary = list(first_use)
         length = np.fromiter(map(len, vocabulary), dtype=np.int32, count=len(vocabulary))
         numeric = np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=len(vocabulary))
-        keys = [" ".join(key.split()) if "  " in key else key.strip(" ") for key in keys]  # tokens hold no spaces
         return cls(vocabulary, ids, owner, length[ids], numeric[ids], keys)
+
+
+def _tokens(text: str) -> tuple[list[str], np.ndarray, list[str]]:
+    """The ``\\w+`` tokens of ``text`` (lines joined by "\\n"), the line each is on, and each
+    line's tokens joined by one space.
+
+    Found on the code points rather than by ``re.findall``: the regex engine
+    spent more time per character than everything else in ``Words.of``. The
+    text is cut down to its tokens, one space between two tokens of a line
+    and the line breaks; ``str.split`` then makes the token strings.
+    """
+    code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    word = _regex_word()[code.astype(np.uint16)]  # astral code points wrap around: corrected next
+    astral = np.flatnonzero(code > 0xFFFF)  # rare: asked one by one
+    word[astral] = [chr(c).isalnum() for c in code[astral].tolist()]
+    starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+    owner = np.searchsorted(np.flatnonzero(code == 10), starts)  # line breaks before each token
+    keep = word | (code == 10)
+    keep[starts[1:][owner[1:] == owner[:-1]] - 1] = True  # the character before a token that follows another on its line ...
+    kept, space = code[keep], ~word[keep]
+    del code, word, keep  # a piece with no place to cut is one huge token: hold as little as possible
+    space &= kept != 10
+    kept[space] = 32  # ... becomes the one space between them
+    kept = kept.tobytes().decode("utf-32-le", "surrogatepass")
+    return kept.split(), owner, kept.split("\n")
 
 
 @dataclass
@@ -217,9 +254,11 @@ class Lines:
     def code(self) -> np.ndarray:
         """The batch's code points, lines concatenated without separators, astral ones as U+FFFF
         (an index into the class tables; 16 bits: a 50 MB line costs 100 MB here)."""
-        code = np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        bmp = code.astype(np.uint16)
-        bmp[code > 0xFFFF] = 0xFFFF
+        text = "".join(self.stripped)
+        bmp = np.empty(len(text), dtype=np.uint16)
+        for start in range(0, len(text), TOKENISE_CHARS):  # 32-bit code points for a piece at a time only
+            code = np.frombuffer(text[start:start + TOKENISE_CHARS].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            np.minimum(code, 0xFFFF, out=bmp[start:start + len(code)], casting="unsafe")
         return bmp
 
     @cached_property
@@ -262,8 +301,8 @@ class Lines:
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        count = np.int32 if len(mask) < 2**31 else np.int64  # int32 sums run about 1.5x as fast
-        return np.add.reduceat(mask, self.char_starts, dtype=count).astype(np.float64)  # lines are never empty
+        sums = np.int32 if len(mask) < 2**31 else np.int64  # int32 sums run about 1.5x as fast
+        return np.add.reduceat(mask, self.char_starts, dtype=sums).astype(np.float64)  # lines are never empty
 
     # -- lines within their documents --------------------------------------
 
@@ -620,6 +659,7 @@ def context(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def batch_feature_dict(docs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
     """All feature families for a batch of documents, each given as its non-blank lines; rows one document after another."""
     lines = Lines.of(docs)
+    lines.words  # tokenised before the code-point arrays exist: a huge line's peaks do not add up
     base: dict[str, np.ndarray] = {}
     for family in (characters, shape, patterns, vocabulary, topic):
         base.update(family(lines))

@@ -1,14 +1,21 @@
 """noisecut.features: shape and finiteness on odd text, specific features, array helpers."""
 from __future__ import annotations
 
+import re
+from itertools import chain
+
 import numpy as np
 import pytest
 
+from noisecut import features
 from noisecut.features import (
     CONTEXT_OF,
     CUE_BUCKETS,
     ONE_SIDED,
+    TOKENISE_CHARS,
     WINDOWS,
+    Lines,
+    Words,
     feature_dict,
     feature_names,
     featurize,
@@ -282,6 +289,53 @@ def test_rows_of_a_document_do_not_depend_on_other_documents():
     np.testing.assert_array_equal(first.x[first.document == 0], alone)
     np.testing.assert_array_equal(second.x[second.document == 2], alone)
     np.testing.assert_array_equal(first.x[first.document == 1], second.x[second.document == 1])
+
+
+# ------------------------------------------------------------ tokeniser
+
+TRICKY_WORDS = [
+    "İstanbul ıi ßẞ ﬁne ǅemal",                   # lowering changes the length; "i̇" has a combining dot (not \\w)
+    "snake_case __init__ x_1 ٣٤ Ⅻ² ½ ௰",           # "_" and numeric characters are \\w
+    "tabs\tand\x1cfile\x1dseparators\x85next\u2028line\u3000wide",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀emoji😀 𠀋ideograph 𝟘𝟙",              # astral word and non-word characters
+    "  spaced   out  ,  words  ",
+    "...",
+]
+
+
+def _regex_words(lowered: str):
+    """``Words.of`` the plain way: ``re.findall(r"\\w+")`` on each line, a dict for the word ids."""
+    tokens = [re.findall(r"\w+", line) for line in lowered.split("\n")]
+    vocabulary = list(dict.fromkeys(chain.from_iterable(tokens)))
+    index = {word: i for i, word in enumerate(vocabulary)}
+    ids = [index[word] for word in chain.from_iterable(tokens)]
+    owner = [line for line, words in enumerate(tokens) for _ in words]
+    return vocabulary, ids, owner, [" ".join(words) for words in tokens]
+
+
+def _assert_words_are_regex_words(lines, monkeypatch, piece):
+    monkeypatch.setattr(features, "TOKENISE_CHARS", piece)
+    lowered = Lines.of([lines]).joined.lower()
+    words = Words.of(lowered)
+    vocabulary, ids, owner, keys = _regex_words(lowered)
+    assert words.vocabulary == vocabulary
+    assert words.ids.tolist() == ids
+    assert words.owner.tolist() == owner
+    assert words.keys == keys
+    assert words.length.tolist() == [len(vocabulary[i]) for i in ids]
+    assert words.numeric.tolist() == [vocabulary[i].isdigit() for i in ids]
+
+
+@pytest.mark.parametrize("piece", [TOKENISE_CHARS, 7, 1])  # small pieces: lines cut across pieces
+def test_tokens_are_the_regex_words(monkeypatch, piece):
+    """The tokeniser works on code points; it must find exactly ``re``'s ``\\w+`` tokens."""
+    _assert_words_are_regex_words(ARTICLE + [OFF_TOPIC, TWEET] + ODD_LINES + TRICKY_WORDS, monkeypatch, piece)
+
+
+def test_tokens_of_the_seeds_are_the_regex_words(seeds_dir, monkeypatch):
+    for path in sorted(seeds_dir.glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if line.strip()]
+        _assert_words_are_regex_words(lines, monkeypatch, 1000)
 
 
 # ------------------------------------------------------------ window and shift helpers
