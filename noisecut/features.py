@@ -320,9 +320,9 @@ class Lines:
         total = np.concatenate([[0.0], np.cumsum(values)])
         return total[:-1] - total[self.start]
 
-    def window_mean(self, values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
-        """Mean over lines i-width..i+ahead of the line's document (``ahead`` defaults to ``width``)."""
-        return window_mean(values, width, ahead, self.start, self.end)
+    def window_means(self, rows: np.ndarray, windows: Sequence[tuple[int, int | None]]) -> list[np.ndarray]:
+        """Means over lines i-width..i+ahead of the line's document, for each (width, ahead), along the last axis."""
+        return window_means(rows, windows, self.start, self.end)
 
     def shift(self, values: np.ndarray, by: int) -> np.ndarray:
         """values[i - by] within the line's document, zeros past its edges."""
@@ -620,13 +620,23 @@ def window_mean(values: np.ndarray, width: int, ahead: int | None = None,
                 start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
     """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``), along axis 0,
     clipped at each row's document: rows ``start[i]:end[i]`` (default: all rows are one document)."""
-    n = len(values)
-    padded = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
+    return window_means(values.T, [(width, ahead)], start, end)[0].T
+
+
+def window_means(values: np.ndarray, windows: Sequence[tuple[int, int | None]],
+                 start: np.ndarray | None = None, end: np.ndarray | None = None) -> list[np.ndarray]:
+    """``window_mean`` for each (width, ahead) of ``windows``, but along the *last* axis (a row
+    per feature, as the feature matrix is filled), all from one cumulative sum."""
+    n = values.shape[-1]
+    padded = np.zeros(values.shape[:-1] + (n + 1,))
+    np.cumsum(values, axis=-1, out=padded[..., 1:])
     index = np.arange(n)
-    low = np.maximum(index - width, 0 if start is None else start)
-    high = np.minimum(index + (width if ahead is None else ahead) + 1, n if end is None else end)
-    span = (high - low).reshape((-1,) + (1,) * (values.ndim - 1))
-    return (padded[high] - padded[low]) / span
+    means = []
+    for width, ahead in windows:
+        low = np.maximum(index - width, 0 if start is None else start)
+        high = np.minimum(index + (width if ahead is None else ahead) + 1, n if end is None else end)
+        means.append((padded[..., high] - padded[..., low]) / (high - low))
+    return means
 
 
 def shift(values: np.ndarray, by: int, start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
@@ -648,11 +658,11 @@ def shift(values: np.ndarray, by: int, start: np.ndarray | None = None, end: np.
 
 def context(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same features on neighbouring lines: previous, next, centred and one-sided window means."""
-    values = np.column_stack([base[name] for name in CONTEXT_OF])
-    blocks = {"prev": lines.shift(values, 1), "next": lines.shift(values, -1)}
-    blocks.update({f"win{width}": lines.window_mean(values, width) for width in WINDOWS})
-    blocks.update({f"back{ONE_SIDED}": lines.window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": lines.window_mean(values, 0, ONE_SIDED)})
-    blocks = {kind: np.ascontiguousarray(block.T) for kind, block in blocks.items()}  # a row per feature: contiguous columns
+    rows = np.array([base[name] for name in CONTEXT_OF])  # a row per feature: each a contiguous column of the matrix
+    blocks = {"prev": lines.shift(rows.T, 1).T, "next": lines.shift(rows.T, -1).T}  # shift keeps the layout
+    windows = {f"win{width}": (width, width) for width in WINDOWS}
+    windows.update({f"back{ONE_SIDED}": (ONE_SIDED, 0), f"ahead{ONE_SIDED}": (0, ONE_SIDED)})
+    blocks.update(zip(windows, lines.window_means(rows, list(windows.values()))))
     return {f"{kind}_{name}": block[j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
 
 
