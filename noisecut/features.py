@@ -44,7 +44,6 @@ _NOT_WORD = re.compile(r"\W")
 _URL = re.compile(r"://|www\.")
 TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
 FEATURE_LINES = 4_000     # lines featurised together: past this, larger groups stop paying (CPU caches)
-_NOT_PUNCT = re.compile(r"[\w\s]+")
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
 BLOCK_GAPS = (0, 2)      # blocks allowing 0 and 2 other lines between prose lines
@@ -90,12 +89,26 @@ _BULLET = np.zeros(0x10000, dtype=bool)
 _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
 
 
-@functools.lru_cache(maxsize=1)  # built at first use (10 ms): not every import featurises
-def _regex_word() -> np.ndarray:
-    """What ``re``'s ``\\w`` matches over the BMP (``str.isalnum()`` or "_"), unlike the looser "word" class."""
-    table = np.fromiter(map(str.isalnum, map(chr, range(0x10000))), dtype=bool, count=0x10000)
-    table[ord("_")] = True
-    return table
+@functools.lru_cache(maxsize=1)  # built at first use (20 ms): not every import featurises
+def _regex_classes() -> tuple[np.ndarray, np.ndarray]:
+    """What ``re``'s ``\\w`` (``str.isalnum()`` or "_") and ``\\s`` (``str.isspace()``) match over
+    the BMP; unlike the looser classes above, these are exact. No astral character is a space."""
+    chars = list(map(chr, range(0x10000)))
+    word = np.fromiter(map(str.isalnum, chars), dtype=bool, count=len(chars))
+    word[ord("_")] = True
+    return word, np.fromiter(map(str.isspace, chars), dtype=bool, count=len(chars))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _regex_word(code: np.ndarray) -> np.ndarray:
+    """Which code points ``re``'s ``\\w`` matches."""
+    word = _regex_classes()[0][code.astype(np.uint16)]  # astral code points wrap around: corrected next
+    astral = np.flatnonzero(code > 0xFFFF)  # rare: asked one by one
+    word[astral] = [chr(c).isalnum() for c in code[astral].tolist()]
+    return word
 
 
 def _pieces(text: str, size: int):
@@ -170,10 +183,8 @@ def _tokens(text: str) -> tuple[list[str], np.ndarray, list[str]]:
     text is cut down to its tokens, one space between two tokens of a line
     and the line breaks; ``str.split`` then makes the token strings.
     """
-    code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    word = _regex_word()[code.astype(np.uint16)]  # astral code points wrap around: corrected next
-    astral = np.flatnonzero(code > 0xFFFF)  # rare: asked one by one
-    word[astral] = [chr(c).isalnum() for c in code[astral].tolist()]
+    code = _code_points(text)
+    word = _regex_word(code)
     starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
     owner = np.searchsorted(np.flatnonzero(code == 10), starts)  # line breaks before each token
     keep = word | (code == 10)
@@ -474,7 +485,7 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
     words, n_tokens = lines.words, lines.n_tokens.astype(np.int64)
     short = (n_tokens > 0) & (n_tokens <= TEMPLATE_TOKENS)
     punct = np.zeros(lines.n, dtype=np.int64)
-    punct[short] = _ids([_NOT_PUNCT.sub("", lines.stripped[i]) for i in np.flatnonzero(short)])
+    punct[short] = _ids(_punctuation([lines.stripped[i] for i in np.flatnonzero(short)]))
     out = {}
     for name, token in (("first", lines.first_token), ("last", lines.first_token + n_tokens - 1)):
         repeats = np.zeros(lines.n)
@@ -485,6 +496,18 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
             repeats[short] = np.bincount(template)[template] - 1
         out[f"log_template_{name}"] = np.log1p(repeats)
     return out
+
+
+def _punctuation(texts: list[str]) -> list[str]:
+    """Each text without its ``\\w`` and ``\\s`` characters (``re.sub(r"[\\w\\s]+", "", text)``; no text
+    holds a "\\n"), all texts at once on their code points: a regex call per line cost more."""
+    joined, kept = "\n".join(texts), []
+    for start in range(0, len(joined), TOKENISE_CHARS):  # a character at a time, so any cut will do
+        code = _code_points(joined[start:start + TOKENISE_CHARS])
+        drop = _regex_word(code)
+        drop |= _regex_classes()[1][code.astype(np.uint16)] & (code <= 0xFFFF) & (code != 10)
+        kept.append(code[~drop].tobytes().decode("utf-32-le", "surrogatepass"))
+    return "".join(kept).split("\n") if texts else []
 
 
 def topic(lines: Lines) -> dict[str, np.ndarray]:
