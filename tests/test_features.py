@@ -298,6 +298,7 @@ TRICKY_WORDS = [
     "snake_case __init__ x_1 ٣٤ Ⅻ² ½ ௰",           # "_" and numeric characters are \\w
     "tabs\tand\x1cfile\x1dseparators\x85next\u2028line\u3000wide",
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀emoji😀 𠀋ideograph 𝟘𝟙",              # astral word and non-word characters
+    "tag\U000e0041\U000e0020\U000e0009chars",           # astral, neither word nor space: "A", " ", "\\t" in the low 16 bits
     "  spaced   out  ,  words  ",
     "...",
 ]
@@ -336,6 +337,15 @@ def test_tokens_of_the_seeds_are_the_regex_words(seeds_dir, monkeypatch):
     for path in sorted(seeds_dir.glob("*.txt")):
         lines = [line for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if line.strip()]
         _assert_words_are_regex_words(lines, monkeypatch, 1000)
+
+
+@pytest.mark.parametrize("piece", [TOKENISE_CHARS, 3])
+def test_template_punctuation_is_the_regex_sub(monkeypatch, piece):
+    """Template punctuation is cut out on code points; it must be ``re.sub(r"[\\w\\s]+", "")`` of each line."""
+    monkeypatch.setattr(features, "TOKENISE_CHARS", piece)
+    lines = ARTICLE + [OFF_TOPIC, TWEET, "Re: Hello (Score:5, Funny)", "", "\uffff\U0001f600", "\x1c\x85"] + ODD_LINES + TRICKY_WORDS
+    assert features._punctuation(lines) == [re.sub(r"[\w\s]+", "", line) for line in lines]
+    assert features._punctuation([]) == []
 
 
 # ------------------------------------------------------------ window and shift helpers
