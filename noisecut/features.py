@@ -346,6 +346,21 @@ def _ids(keys: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
 
 
+def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_index=True, return_inverse=True, return_counts=True)``, the same
+    arrays in half the time: np.unique sorts stably to find first occurrences; an unstable sort
+    and the smallest position in each run of equal keys find the same ones."""
+    perm = np.argsort(keys)
+    ordered = keys[perm]
+    opens = np.ones(len(keys), dtype=bool)
+    opens[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(opens)
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[perm] = np.cumsum(opens) - 1
+    first = np.minimum.reduceat(perm, starts) if len(keys) else perm
+    return ordered[starts], first, inverse, np.diff(np.append(starts, len(keys)))
+
+
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a / np.maximum(b, 1)
 
@@ -458,20 +473,17 @@ def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
         frequent = np.zeros(len(uses), dtype=bool)
         frequent[np.argsort(-uses, kind="stable")[:FREQUENT_WORDS]] = True
     else:
-        pairs, first_use, pair_of_token, uses = np.unique(
-            lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids, return_index=True, return_inverse=True, return_counts=True)
+        pairs, first_use, pair_of_token, uses = _unique(lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids)
         pair_doc = pairs // max(len(words.vocabulary), 1)
         order = np.lexsort((first_use, -uses, pair_doc))
         rank = np.arange(len(order)) - np.searchsorted(pair_doc[order], pair_doc[order])
         frequent = np.zeros(len(pairs), dtype=bool)
         frequent[order[rank < FREQUENT_WORDS]] = True
-    _, first_copy, copy_of, copies = np.unique(
-        lines.doc * n + _ids(words.keys), return_index=True, return_inverse=True, return_counts=True)
-    copy_of = copy_of.reshape(-1)
+    _, first_copy, copy_of, copies = _unique(lines.doc * n + _ids(words.keys))
     return {
         **_template_repeats(lines),
         "short_word_share": _safe_div(np.bincount(words.owner, weights=words.length <= 3, minlength=n), lines.n_tokens),
-        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[pair_of_token.reshape(-1)], minlength=n), lines.n_tokens),
+        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[pair_of_token], minlength=n), lines.n_tokens),
         "log_repeats": np.log1p((copies[copy_of] - 1).astype(np.float64)),
         "later_repeat": (first_copy[copy_of] != np.arange(n)).astype(np.float64),
     }

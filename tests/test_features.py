@@ -348,6 +348,15 @@ def test_template_punctuation_is_the_regex_sub(monkeypatch, piece):
     assert features._punctuation([]) == []
 
 
+def test_unique_is_numpy_unique():
+    """``_unique`` finds first occurrences with an unstable sort; it must give ``np.unique``'s four arrays."""
+    rng = np.random.default_rng(0)
+    for keys in [np.zeros(0, dtype=np.int64), np.array([7]), rng.integers(0, 3, 200), rng.integers(0, 5000, 20000)]:
+        expected = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        for got, want in zip(features._unique(keys), expected):
+            np.testing.assert_array_equal(got, want.reshape(-1))
+
+
 # ------------------------------------------------------------ window and shift helpers
 
 
