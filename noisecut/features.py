@@ -558,9 +558,20 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
-@functools.lru_cache(maxsize=1 << 16)  # words recur across documents: hash each once
-def _cue_bucket(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS
+_cue_bucket_of: dict[str, int] = {}  # words recur across documents: hash each once
+CUE_CACHE_WORDS = 1 << 17            # past this many words the cache starts again
+
+
+def _cue_buckets(vocabulary: list[str]) -> np.ndarray:
+    """Each word's bucket: CRC-32 of its UTF-8 modulo ``CUE_BUCKETS``.
+
+    A plain dict: an ``lru_cache`` hit cost more than the CRC-32 itself."""
+    global _cue_bucket_of
+    if len(_cue_bucket_of) > CUE_CACHE_WORDS:
+        _cue_bucket_of = {}  # a new dict rather than clear(): another thread may be reading this one
+    known = _cue_bucket_of
+    known.update({word: zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for word in vocabulary if word not in known})
+    return np.fromiter(map(known.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary))
 
 
 def cues(lines: Lines) -> dict[str, np.ndarray]:
@@ -571,7 +582,7 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     of any word list or language: the model learns which buckets matter.
     """
     n, words = lines.n, lines.words
-    bucket = np.fromiter(map(_cue_bucket, words.vocabulary), dtype=np.int64, count=len(words.vocabulary))
+    bucket = _cue_buckets(words.vocabulary)
     # the table is mostly zeros: count each (bucket, line) pair that occurs, by sorting, and divide only those
     cell = np.sort(bucket[words.ids] * n + words.owner)
     first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1]))) if len(cell) else np.zeros(0, dtype=np.int64)
