@@ -315,6 +315,13 @@ TRICKY_WORDS = [
 ]
 
 
+def test_regex_class_tables_cover_the_bmp_exactly():
+    word, space = features._regex_classes()
+    chars = [chr(c) for c in range(0x10000)]
+    assert word.tolist() == [c.isalnum() or c == "_" for c in chars]
+    assert space.tolist() == [c.isspace() for c in chars]
+
+
 def _regex_words(lowered: str):
     """``Words.of`` the plain way: ``re.findall(r"\\w+")`` on each line, a dict for the word ids."""
     tokens = [re.findall(r"\w+", line) for line in lowered.split("\n")]
