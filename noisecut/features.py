@@ -5,10 +5,12 @@ batch of whole documents (their lines one after another, with document
 offsets) and returns named columns, so a batch is a matrix and window
 features are array shifts and cumulative sums that stop at document
 boundaries, not loops over lines. Character statistics come from the
-batch's code points at once (class lookup tables, ``np.add.reduceat`` per
-line); tokenisation is one regex pass over the batch. A document's rows are
-the same whatever else is in its batch: ``featurize(texts)`` is the batch
-of one.
+batch's code points at once (one lookup table holding every class as a
+bit, ``np.add.reduceat`` per line); tokens are found on the code points too
+(``re``'s ``\\w`` as a table) and made into strings by ``str.split``: per-line
+and per-class Python calls, and the regex engine's per-character pace, cost
+more than the arithmetic. A document's rows are the same whatever else is in
+its batch: ``featurize(texts)`` is the batch of one.
 
 Nothing here assumes a language: "function words" are the words a document
 itself uses most, and the share of short words stands in for a stoplist.
