@@ -563,20 +563,11 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
-_cue_bucket_of: dict[str, int] = {}  # words recur across documents: hash each once
-CUE_CACHE_WORDS = 1 << 17            # past this many words the cache starts again
-
-
 def _cue_buckets(vocabulary: list[str]) -> np.ndarray:
-    """Each word's bucket: CRC-32 of its UTF-8 modulo ``CUE_BUCKETS``.
-
-    A plain dict: an ``lru_cache`` hit cost more than the CRC-32 itself."""
-    global _cue_bucket_of
-    if len(_cue_bucket_of) > CUE_CACHE_WORDS:
-        _cue_bucket_of = {}  # a new dict rather than clear(): another thread may be reading this one
-    known = _cue_bucket_of
-    known.update({word: zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for word in vocabulary if word not in known})
-    return np.fromiter(map(known.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary))
+    """Each word's bucket: CRC-32 of its UTF-8 modulo ``CUE_BUCKETS``, computed afresh for each
+    batch (looking words up in a cache, ``lru_cache`` or dict, cost more than the CRC-32 itself)."""
+    return np.fromiter((zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for word in vocabulary),
+                       dtype=np.int64, count=len(vocabulary))
 
 
 def cues(lines: Lines) -> dict[str, np.ndarray]:
