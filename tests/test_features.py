@@ -21,6 +21,7 @@ from noisecut.features import (
     featurize,
     shift,
     window_mean,
+    window_means,
 )
 from noisecut.labeled import LabeledDocument, parse
 
@@ -395,6 +396,18 @@ def test_window_mean_two_dimensional():
 
 def test_window_mean_single_row():
     np.testing.assert_allclose(window_mean(np.array([[7.0, 8.0]]), 3), [[7.0, 8.0]])
+
+
+def test_window_means_along_rows_are_the_plain_means_within_each_document():
+    rng = np.random.default_rng(1)
+    values = rng.random((3, 12))  # a row per feature, as ``context`` computes them
+    start = np.repeat([0, 5], [5, 7])
+    end = np.repeat([5, 12], [5, 7])
+    windows = [(1, 1), (3, None), (10, 0), (0, 10)]
+    for (width, ahead), means in zip(windows, window_means(values, windows, start, end)):
+        ahead = width if ahead is None else ahead
+        plain = [values[:, max(i - width, start[i]):min(i + ahead + 1, end[i])].mean(axis=1) for i in range(12)]
+        np.testing.assert_allclose(means, np.array(plain).T)
 
 
 def test_shift_exact_values():
