@@ -5,10 +5,12 @@ batch of whole documents (their lines one after another, with document
 offsets) and returns named columns, so a batch is a matrix and window
 features are array shifts and cumulative sums that stop at document
 boundaries, not loops over lines. Character statistics come from the
-batch's code points at once (class lookup tables, ``np.add.reduceat`` per
-line); tokenisation is one regex pass over the batch. A document's rows are
-the same whatever else is in its batch: ``featurize(texts)`` is the batch
-of one.
+batch's code points at once (one lookup table holding every class as a
+bit, ``np.add.reduceat`` per line); tokens are found on the code points too
+(``re``'s ``\\w`` as a table) and made into strings by ``str.split``: per-line
+and per-class Python calls, and the regex engine's per-character pace, cost
+more than the arithmetic. A document's rows are the same whatever else is in
+its batch: ``featurize(texts)`` is the batch of one.
 
 Nothing here assumes a language: "function words" are the words a document
 itself uses most, and the share of short words stands in for a stoplist.
@@ -23,7 +25,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
+from itertools import chain, count
 from typing import Sequence
 
 import numpy as np
@@ -40,12 +42,10 @@ WINDOWS = (1, 3, 10)     # context windows: mean over ±w lines
 ONE_SIDED = 10           # and over the w lines before / after: where a section starts or ends
 CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement") the model learns in any language
 
-_TOKEN_OR_BREAK = re.compile(r"\w+|\n")  # tokens, and the line breaks of a batch
 _NOT_WORD = re.compile(r"\W")
 _URL = re.compile(r"://|www\.")
 TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
 FEATURE_LINES = 4_000     # lines featurised together: past this, larger groups stop paying (CPU caches)
-_NOT_PUNCT = re.compile(r"[\w\s]+")
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
 BLOCK_GAPS = (0, 2)      # blocks allowing 0 and 2 other lines between prose lines
@@ -83,10 +83,37 @@ def _class_tables() -> dict[str, np.ndarray]:
 
 
 _CLASS = _class_tables()
+_CLASS_BIT = {name: np.uint16(1 << i) for i, name in enumerate(_CLASS)}  # 16 classes at most
+_CLASS_BITS = np.bitwise_or.reduce([np.where(_CLASS[name], bit, np.uint16(0)) for name, bit in _CLASS_BIT.items()])
 _TERMINAL = np.zeros(0x10000, dtype=bool)
 _TERMINAL[[ord(c) for c in TERMINAL]] = True
 _BULLET = np.zeros(0x10000, dtype=bool)
 _BULLET[[ord(c) for c in "-–—•*·>»|"]] = True
+
+
+@functools.lru_cache(maxsize=1)  # built at first use (5 ms): not every import featurises
+def _regex_classes() -> tuple[np.ndarray, np.ndarray]:
+    """What ``re``'s ``\\w`` (``str.isalnum()`` or "_") and ``\\s`` (``str.isspace()``) match over
+    the BMP, asked of ``re`` itself; unlike the looser classes above, these are exact."""
+    bmp = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+    def matched(pattern: str) -> np.ndarray:
+        marked = re.sub(pattern, lambda m: "\U00010000" * len(m.group()), bmp)  # an astral mark: no BMP character is one
+        return _code_points(marked) == 0x10000
+
+    return matched(r"\w+"), matched(r"\s+")
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _regex_word(code: np.ndarray) -> np.ndarray:
+    """Which code points ``re``'s ``\\w`` matches."""
+    word = _regex_classes()[0][code.astype(np.uint16)]  # astral code points wrap around: corrected next
+    astral = np.flatnonzero(code > 0xFFFF)  # rare: asked one by one
+    word[astral] = [chr(c).isalnum() for c in code[astral].tolist()]
+    return word
 
 
 def _pieces(text: str, size: int):
@@ -122,29 +149,57 @@ class Words:
 
         Read ``TOKENISE_CHARS`` characters at a time, so that a huge line's
         tokens never all exist as Python strings at once."""
-        index: dict[str, int] = {}
-        parts, keys = [], [""]
+        first_use: dict[str, int] = {}  # each word's first position among the tokens
+        position = np.int32 if len(lowered) < 2**31 else np.int64  # tokens are fewer than characters
+        firsts, owners, keys, seen = [], [], [], 0
+        open_line: list[str] = []  # the parts of the line the last piece ended inside
         for piece in _pieces(lowered, TOKENISE_CHARS):
-            flat = _TOKEN_OR_BREAK.findall(piece)
-            index.update((word, i) for i, word in enumerate((w for w in dict.fromkeys(flat) if w not in index), len(index)))
-            parts.append(np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat)))
-            piece_keys = " ".join(flat).split("\n")
-            keys[-1] = f"{keys[-1]} {piece_keys[0]}"  # a piece may end inside a line
-            keys.extend(piece_keys[1:])
-        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        line_break = index.pop("\n", None)
-        if line_break is None:
-            owner = np.zeros(len(ids), dtype=np.int32)
-        else:
-            is_break = ids == line_break
-            owner = np.cumsum(is_break, dtype=np.int32)[~is_break]
-            ids = ids[~is_break]
-            ids -= ids > line_break
-        vocabulary = list(index)
+            flat, owner, piece_keys = _tokens(piece)
+            # one dict operation per token: a word's first position, which also orders the vocabulary
+            firsts.append(np.fromiter(map(first_use.setdefault, flat, count(seen)), dtype=position, count=len(flat)))
+            seen += len(flat)
+            owners.append((owner + len(keys)).astype(np.int32))
+            open_line.append(piece_keys[0])
+            if len(piece_keys) > 1:
+                keys.append(" ".join(filter(None, open_line)))
+                keys.extend(piece_keys[1:-1])
+                open_line = [piece_keys[-1]]
+        keys.append(" ".join(filter(None, open_line)))
+        first = np.concatenate(firsts)
+        del firsts
+        is_first = np.zeros(len(first), dtype=bool)
+        is_first[first] = True
+        ids = np.cumsum(is_first, dtype=np.int32)  # first uses so far ...
+        ids -= 1
+        ids = ids[first]  # ... at a word's first use: its vocabulary index
+        owner = np.concatenate(owners)
+        vocabulary = list(first_use)
         length = np.fromiter(map(len, vocabulary), dtype=np.int32, count=len(vocabulary))
         numeric = np.fromiter(map(str.isdigit, vocabulary), dtype=bool, count=len(vocabulary))
-        keys = [" ".join(key.split()) if "  " in key else key.strip(" ") for key in keys]  # tokens hold no spaces
         return cls(vocabulary, ids, owner, length[ids], numeric[ids], keys)
+
+
+def _tokens(text: str) -> tuple[list[str], np.ndarray, list[str]]:
+    """The ``\\w+`` tokens of ``text`` (lines joined by "\\n"), the line each is on, and each
+    line's tokens joined by one space.
+
+    Found on the code points rather than by ``re.findall``: the regex engine
+    spent more time per character than everything else in ``Words.of``. The
+    text is cut down to its tokens, one space between two tokens of a line
+    and the line breaks; ``str.split`` then makes the token strings.
+    """
+    code = _code_points(text)
+    word = _regex_word(code)
+    starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+    owner = np.searchsorted(np.flatnonzero(code == 10), starts)  # line breaks before each token
+    keep = word | (code == 10)
+    keep[starts[1:][owner[1:] == owner[:-1]] - 1] = True  # the character before a token that follows another on its line ...
+    kept, space = code[keep], ~word[keep]
+    del code, word, keep  # a piece with no place to cut is one huge token: hold as little as possible
+    space &= kept != 10
+    kept[space] = 32  # ... becomes the one space between them
+    kept = kept.tobytes().decode("utf-32-le", "surrogatepass")
+    return kept.split(), owner, kept.split("\n")
 
 
 @dataclass
@@ -215,9 +270,11 @@ class Lines:
     def code(self) -> np.ndarray:
         """The batch's code points, lines concatenated without separators, astral ones as U+FFFF
         (an index into the class tables; 16 bits: a 50 MB line costs 100 MB here)."""
-        code = np.frombuffer("".join(self.stripped).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        bmp = code.astype(np.uint16)
-        bmp[code > 0xFFFF] = 0xFFFF
+        text = "".join(self.stripped)
+        bmp = np.empty(len(text), dtype=np.uint16)
+        for start in range(0, len(text), TOKENISE_CHARS):  # 32-bit code points for a piece at a time only
+            code = np.frombuffer(text[start:start + TOKENISE_CHARS].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            np.minimum(code, 0xFFFF, out=bmp[start:start + len(code)], casting="unsafe")
         return bmp
 
     @cached_property
@@ -230,9 +287,16 @@ class Lines:
         """One past each line's last code point in ``code``."""
         return np.cumsum(self.line_lengths)
 
+    @cached_property
+    def classes(self) -> np.ndarray:
+        """Each code point's classes, as bits of ``_CLASS_BIT`` (16 bits per code point, like ``code``)."""
+        return _CLASS_BITS[self.code]
+
     def is_(self, name: str) -> np.ndarray:
-        """Code-point mask of a character class from ``_CLASS`` (a table lookup: a byte per code point)."""
-        return _CLASS[name][self.code]
+        """Code-point mask of a character class from ``_CLASS`` (a byte per code point).
+
+        A bit test on ``classes``: one table lookup serves every class (a lookup per class cost twice the counting)."""
+        return (self.classes & _CLASS_BIT[name]) != 0
 
     def before(self, mask: np.ndarray, edge: bool) -> np.ndarray:
         """mask[i - 1] on the same line; ``edge`` at a line's first code point."""
@@ -253,7 +317,8 @@ class Lines:
 
     def per_line(self, mask: np.ndarray) -> np.ndarray:
         """Count the True entries of a code-point mask per line."""
-        return np.add.reduceat(mask, self.char_starts, dtype=np.int64).astype(np.float64)  # lines are never empty
+        sums = np.int32 if len(mask) < 2**31 else np.int64  # int32 sums run about 1.5x as fast
+        return np.add.reduceat(mask, self.char_starts, dtype=sums).astype(np.float64)  # lines are never empty
 
     # -- lines within their documents --------------------------------------
 
@@ -271,9 +336,9 @@ class Lines:
         total = np.concatenate([[0.0], np.cumsum(values)])
         return total[:-1] - total[self.start]
 
-    def window_mean(self, values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
-        """Mean over lines i-width..i+ahead of the line's document (``ahead`` defaults to ``width``)."""
-        return window_mean(values, width, ahead, self.start, self.end)
+    def window_means(self, rows: np.ndarray, windows: Sequence[tuple[int, int | None]]) -> list[np.ndarray]:
+        """Means over lines i-width..i+ahead of the line's document, for each (width, ahead), along the last axis."""
+        return window_means(rows, windows, self.start, self.end)
 
     def shift(self, values: np.ndarray, by: int) -> np.ndarray:
         """values[i - by] within the line's document, zeros past its edges."""
@@ -284,6 +349,21 @@ def _ids(keys: Sequence[str]) -> np.ndarray:
     """Each key's index among the distinct keys (in order of first occurrence)."""
     index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+
+
+def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_index=True, return_inverse=True, return_counts=True)``, the same
+    arrays in half the time: np.unique sorts stably to find first occurrences; an unstable sort
+    and the smallest position in each run of equal keys find the same ones."""
+    perm = np.argsort(keys)
+    ordered = keys[perm]
+    opens = np.ones(len(keys), dtype=bool)
+    opens[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(opens)
+    inverse = np.empty(len(keys), dtype=np.intp)
+    inverse[perm] = np.cumsum(opens) - 1
+    first = np.minimum.reduceat(perm, starts) if len(keys) else perm
+    return ordered[starts], first, inverse, np.diff(np.append(starts, len(keys)))
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -398,20 +478,17 @@ def vocabulary(lines: Lines) -> dict[str, np.ndarray]:
         frequent = np.zeros(len(uses), dtype=bool)
         frequent[np.argsort(-uses, kind="stable")[:FREQUENT_WORDS]] = True
     else:
-        pairs, first_use, pair_of_token, uses = np.unique(
-            lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids, return_index=True, return_inverse=True, return_counts=True)
+        pairs, first_use, pair_of_token, uses = _unique(lines.doc[words.owner] * max(len(words.vocabulary), 1) + words.ids)
         pair_doc = pairs // max(len(words.vocabulary), 1)
         order = np.lexsort((first_use, -uses, pair_doc))
         rank = np.arange(len(order)) - np.searchsorted(pair_doc[order], pair_doc[order])
         frequent = np.zeros(len(pairs), dtype=bool)
         frequent[order[rank < FREQUENT_WORDS]] = True
-    _, first_copy, copy_of, copies = np.unique(
-        lines.doc * n + _ids(words.keys), return_index=True, return_inverse=True, return_counts=True)
-    copy_of = copy_of.reshape(-1)
+    _, first_copy, copy_of, copies = _unique(lines.doc * n + _ids(words.keys))
     return {
         **_template_repeats(lines),
         "short_word_share": _safe_div(np.bincount(words.owner, weights=words.length <= 3, minlength=n), lines.n_tokens),
-        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[pair_of_token.reshape(-1)], minlength=n), lines.n_tokens),
+        "frequent_word_share": _safe_div(np.bincount(words.owner, weights=frequent[pair_of_token], minlength=n), lines.n_tokens),
         "log_repeats": np.log1p((copies[copy_of] - 1).astype(np.float64)),
         "later_repeat": (first_copy[copy_of] != np.arange(n)).astype(np.float64),
     }
@@ -425,7 +502,7 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
     words, n_tokens = lines.words, lines.n_tokens.astype(np.int64)
     short = (n_tokens > 0) & (n_tokens <= TEMPLATE_TOKENS)
     punct = np.zeros(lines.n, dtype=np.int64)
-    punct[short] = _ids([_NOT_PUNCT.sub("", lines.stripped[i]) for i in np.flatnonzero(short)])
+    punct[short] = _ids(_punctuation([lines.stripped[i] for i in np.flatnonzero(short)]))
     out = {}
     for name, token in (("first", lines.first_token), ("last", lines.first_token + n_tokens - 1)):
         repeats = np.zeros(lines.n)
@@ -436,6 +513,18 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
             repeats[short] = np.bincount(template)[template] - 1
         out[f"log_template_{name}"] = np.log1p(repeats)
     return out
+
+
+def _punctuation(texts: list[str]) -> list[str]:
+    """Each text without its ``\\w`` and ``\\s`` characters (``re.sub(r"[\\w\\s]+", "", text)``; no text
+    holds a "\\n"), all texts at once on their code points: a regex call per line cost more."""
+    joined, kept = "\n".join(texts), []
+    for start in range(0, len(joined), TOKENISE_CHARS):  # a character at a time, so any cut will do
+        code = _code_points(joined[start:start + TOKENISE_CHARS])
+        drop = _regex_word(code)
+        drop |= _regex_classes()[1][code.astype(np.uint16)] & (code <= 0xFFFF) & (code != 10)
+        kept.append(code[~drop].tobytes().decode("utf-32-le", "surrogatepass"))
+    return "".join(kept).split("\n") if texts else []
 
 
 def topic(lines: Lines) -> dict[str, np.ndarray]:
@@ -474,9 +563,11 @@ def topic(lines: Lines) -> dict[str, np.ndarray]:
     }
 
 
-@functools.lru_cache(maxsize=1 << 16)  # words recur across documents: hash each once
-def _cue_bucket(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS
+def _cue_buckets(vocabulary: list[str]) -> np.ndarray:
+    """Each word's bucket: CRC-32 of its UTF-8 modulo ``CUE_BUCKETS``, computed afresh for each
+    batch (looking words up in a cache, ``lru_cache`` or dict, cost more than the CRC-32 itself)."""
+    return np.fromiter((zlib.crc32(word.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for word in vocabulary),
+                       dtype=np.int64, count=len(vocabulary))
 
 
 def cues(lines: Lines) -> dict[str, np.ndarray]:
@@ -487,9 +578,15 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     of any word list or language: the model learns which buckets matter.
     """
     n, words = lines.n, lines.words
-    bucket = np.fromiter(map(_cue_bucket, words.vocabulary), dtype=np.int64, count=len(words.vocabulary))
-    table = np.bincount(bucket[words.ids] * n + words.owner, minlength=n * CUE_BUCKETS)
-    table = table.reshape(CUE_BUCKETS, n) / np.maximum(lines.n_tokens, 1)  # a row per bucket: columns of the matrix
+    bucket = _cue_buckets(words.vocabulary)
+    # the table is mostly zeros: count each (bucket, line) pair that occurs, by sorting, and divide only those
+    cell = np.sort(bucket[words.ids] * n + words.owner)
+    first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1]))) if len(cell) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(first, len(cell)))
+    cell = cell[first]
+    table = np.zeros(CUE_BUCKETS * n)
+    table[cell] = counts / np.maximum(lines.n_tokens, 1)[cell % n]
+    table = table.reshape(CUE_BUCKETS, n)  # a row per bucket: columns of the matrix
     return {f"cue_{b}": table[b] for b in range(CUE_BUCKETS)}
 
 
@@ -565,13 +662,23 @@ def window_mean(values: np.ndarray, width: int, ahead: int | None = None,
                 start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
     """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``), along axis 0,
     clipped at each row's document: rows ``start[i]:end[i]`` (default: all rows are one document)."""
-    n = len(values)
-    padded = np.concatenate([np.zeros((1,) + values.shape[1:]), np.cumsum(values, axis=0)])
+    return window_means(values.T, [(width, ahead)], start, end)[0].T
+
+
+def window_means(values: np.ndarray, windows: Sequence[tuple[int, int | None]],
+                 start: np.ndarray | None = None, end: np.ndarray | None = None) -> list[np.ndarray]:
+    """``window_mean`` for each (width, ahead) of ``windows``, but along the *last* axis (a row
+    per feature, as the feature matrix is filled), all from one cumulative sum."""
+    n = values.shape[-1]
+    padded = np.zeros(values.shape[:-1] + (n + 1,))
+    np.cumsum(values, axis=-1, out=padded[..., 1:])
     index = np.arange(n)
-    low = np.maximum(index - width, 0 if start is None else start)
-    high = np.minimum(index + (width if ahead is None else ahead) + 1, n if end is None else end)
-    span = (high - low).reshape((-1,) + (1,) * (values.ndim - 1))
-    return (padded[high] - padded[low]) / span
+    means = []
+    for width, ahead in windows:
+        low = np.maximum(index - width, 0 if start is None else start)
+        high = np.minimum(index + (width if ahead is None else ahead) + 1, n if end is None else end)
+        means.append((padded[..., high] - padded[..., low]) / (high - low))
+    return means
 
 
 def shift(values: np.ndarray, by: int, start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
@@ -593,17 +700,18 @@ def shift(values: np.ndarray, by: int, start: np.ndarray | None = None, end: np.
 
 def context(lines: Lines, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same features on neighbouring lines: previous, next, centred and one-sided window means."""
-    values = np.column_stack([base[name] for name in CONTEXT_OF])
-    blocks = {"prev": lines.shift(values, 1), "next": lines.shift(values, -1)}
-    blocks.update({f"win{width}": lines.window_mean(values, width) for width in WINDOWS})
-    blocks.update({f"back{ONE_SIDED}": lines.window_mean(values, ONE_SIDED, 0), f"ahead{ONE_SIDED}": lines.window_mean(values, 0, ONE_SIDED)})
-    blocks = {kind: np.ascontiguousarray(block.T) for kind, block in blocks.items()}  # a row per feature: contiguous columns
+    rows = np.array([base[name] for name in CONTEXT_OF])  # a row per feature: each a contiguous column of the matrix
+    blocks = {"prev": lines.shift(rows.T, 1).T, "next": lines.shift(rows.T, -1).T}  # shift keeps the layout
+    windows = {f"win{width}": (width, width) for width in WINDOWS}
+    windows.update({f"back{ONE_SIDED}": (ONE_SIDED, 0), f"ahead{ONE_SIDED}": (0, ONE_SIDED)})
+    blocks.update(zip(windows, lines.window_means(rows, list(windows.values()))))
     return {f"{kind}_{name}": block[j] for kind, block in blocks.items() for j, name in enumerate(CONTEXT_OF)}
 
 
 def batch_feature_dict(docs: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
     """All feature families for a batch of documents, each given as its non-blank lines; rows one document after another."""
     lines = Lines.of(docs)
+    lines.words  # tokenised before the code-point arrays exist: a huge line's peaks do not add up
     base: dict[str, np.ndarray] = {}
     for family in (characters, shape, patterns, vocabulary, topic):
         base.update(family(lines))

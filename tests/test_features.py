@@ -1,19 +1,27 @@
 """noisecut.features: shape and finiteness on odd text, specific features, array helpers."""
 from __future__ import annotations
 
+import re
+from itertools import chain
+
 import numpy as np
 import pytest
 
+from noisecut import features
 from noisecut.features import (
     CONTEXT_OF,
     CUE_BUCKETS,
     ONE_SIDED,
+    TOKENISE_CHARS,
     WINDOWS,
+    Lines,
+    Words,
     feature_dict,
     feature_names,
     featurize,
     shift,
     window_mean,
+    window_means,
 )
 from noisecut.labeled import LabeledDocument, parse
 
@@ -210,6 +218,13 @@ def test_cues_hash_the_same_word_to_the_same_column_in_any_document():
     assert row.sum() == pytest.approx(1.0) and np.count_nonzero(row) > 5  # a paragraph spreads over many
 
 
+def test_cue_buckets_are_the_crc32_of_each_word():
+    import zlib
+
+    words = ["reply", "share", "advertisement", "😀", "lone\udc80"]
+    assert features._cue_buckets(words).tolist() == [zlib.crc32(w.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for w in words]
+
+
 def test_template_repeats_see_comment_headers_with_different_names():
     texts = ["Anna says:", ARTICLE[1], "Ben says:", ARTICLE[2], "Chris says:", "Anna", "Chris says"]
     d = feature_dict(texts)
@@ -284,6 +299,79 @@ def test_rows_of_a_document_do_not_depend_on_other_documents():
     np.testing.assert_array_equal(first.x[first.document == 1], second.x[second.document == 1])
 
 
+# ------------------------------------------------------------ tokeniser
+
+TRICKY_WORDS = [
+    "İstanbul ıi ßẞ ﬁne ǅemal",                   # lowering changes the length; "i̇" has a combining dot (not \\w)
+    "snake_case __init__ x_1 ٣٤ Ⅻ² ½ ௰",           # "_" and numeric characters are \\w
+    "tabs\tand\x1cfile\x1dseparators\x85next\u2028line\u3000wide",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀emoji😀 𠀋ideograph 𝟘𝟙",              # astral word and non-word characters
+    "tag\U000e0041\U000e0020\U000e0009chars",           # astral, neither word nor space: "A", " ", "\\t" in the low 16 bits
+    "  spaced   out  ,  words  ",
+    "...",
+]
+
+
+def test_regex_class_tables_cover_the_bmp_exactly():
+    word, space = features._regex_classes()
+    chars = [chr(c) for c in range(0x10000)]
+    assert word.tolist() == [c.isalnum() or c == "_" for c in chars]
+    assert space.tolist() == [c.isspace() for c in chars]
+
+
+def _regex_words(lowered: str):
+    """``Words.of`` the plain way: ``re.findall(r"\\w+")`` on each line, a dict for the word ids."""
+    tokens = [re.findall(r"\w+", line) for line in lowered.split("\n")]
+    vocabulary = list(dict.fromkeys(chain.from_iterable(tokens)))
+    index = {word: i for i, word in enumerate(vocabulary)}
+    ids = [index[word] for word in chain.from_iterable(tokens)]
+    owner = [line for line, words in enumerate(tokens) for _ in words]
+    return vocabulary, ids, owner, [" ".join(words) for words in tokens]
+
+
+def _assert_words_are_regex_words(lines, monkeypatch, piece):
+    monkeypatch.setattr(features, "TOKENISE_CHARS", piece)
+    lowered = Lines.of([lines]).joined.lower()
+    words = Words.of(lowered)
+    vocabulary, ids, owner, keys = _regex_words(lowered)
+    assert words.vocabulary == vocabulary
+    assert words.ids.tolist() == ids
+    assert words.owner.tolist() == owner
+    assert words.keys == keys
+    assert words.length.tolist() == [len(vocabulary[i]) for i in ids]
+    assert words.numeric.tolist() == [vocabulary[i].isdigit() for i in ids]
+
+
+@pytest.mark.parametrize("piece", [TOKENISE_CHARS, 7, 1])  # small pieces: lines cut across pieces
+def test_tokens_are_the_regex_words(monkeypatch, piece):
+    """The tokeniser works on code points; it must find exactly ``re``'s ``\\w+`` tokens."""
+    _assert_words_are_regex_words(ARTICLE + [OFF_TOPIC, TWEET] + ODD_LINES + TRICKY_WORDS, monkeypatch, piece)
+
+
+def test_tokens_of_the_seeds_are_the_regex_words(seeds_dir, monkeypatch):
+    for path in sorted(seeds_dir.glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines() if line.strip()]
+        _assert_words_are_regex_words(lines, monkeypatch, 1000)
+
+
+@pytest.mark.parametrize("piece", [TOKENISE_CHARS, 3])
+def test_template_punctuation_is_the_regex_sub(monkeypatch, piece):
+    """Template punctuation is cut out on code points; it must be ``re.sub(r"[\\w\\s]+", "")`` of each line."""
+    monkeypatch.setattr(features, "TOKENISE_CHARS", piece)
+    lines = ARTICLE + [OFF_TOPIC, TWEET, "Re: Hello (Score:5, Funny)", "", "\uffff\U0001f600", "\x1c\x85"] + ODD_LINES + TRICKY_WORDS
+    assert features._punctuation(lines) == [re.sub(r"[\w\s]+", "", line) for line in lines]
+    assert features._punctuation([]) == []
+
+
+def test_unique_is_numpy_unique():
+    """``_unique`` finds first occurrences with an unstable sort; it must give ``np.unique``'s four arrays."""
+    rng = np.random.default_rng(0)
+    for keys in [np.zeros(0, dtype=np.int64), np.array([7]), rng.integers(0, 3, 200), rng.integers(0, 5000, 20000)]:
+        expected = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        for got, want in zip(features._unique(keys), expected):
+            np.testing.assert_array_equal(got, want.reshape(-1))
+
+
 # ------------------------------------------------------------ window and shift helpers
 
 
@@ -308,6 +396,18 @@ def test_window_mean_two_dimensional():
 
 def test_window_mean_single_row():
     np.testing.assert_allclose(window_mean(np.array([[7.0, 8.0]]), 3), [[7.0, 8.0]])
+
+
+def test_window_means_along_rows_are_the_plain_means_within_each_document():
+    rng = np.random.default_rng(1)
+    values = rng.random((3, 12))  # a row per feature, as ``context`` computes them
+    start = np.repeat([0, 5], [5, 7])
+    end = np.repeat([5, 12], [5, 7])
+    windows = [(1, 1), (3, None), (10, 0), (0, 10)]
+    for (width, ahead), means in zip(windows, window_means(values, windows, start, end)):
+        ahead = width if ahead is None else ahead
+        plain = [values[:, max(i - width, start[i]):min(i + ahead + 1, end[i])].mean(axis=1) for i in range(12)]
+        np.testing.assert_allclose(means, np.array(plain).T)
 
 
 def test_shift_exact_values():
