@@ -220,7 +220,7 @@ def side_by_side(texts: list[str], baseline: Path | None, model: str | None, sec
         pages.write_text(json.dumps(texts), encoding="utf-8")
         runs = {"noisecut (this checkout)": (REPO, "clean", model)}
         if baseline:
-            name = str(baseline) if baseline_model == model else f"{baseline}, {baseline_model or 'shipped model'}"
+            name = str(baseline) if baseline_model == model else f"{baseline}, model {Path(baseline_model or 'default').name}"
             runs[f"noisecut ({name})"] = (baseline, "clean", baseline_model)
         runs["C4 line rules"] = (REPO, "c4", model)
         figures: dict[str, list[dict]] = {name: [] for name in runs}
