@@ -44,7 +44,8 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     assert weight_of["A page of l3s-gn1 with one sentence."] == 1.0
     assert weight_of["Our shop opens at nine on weekdays."] == 5.0
     assert seen["summary"]["extra_folders"] == [{"folder": str(mine), "documents": 1, "weight": 5.0}]
-    for bad in (["--extra", str(tmp_path / "nowhere")], ["--extra", f"{mine}=heavy"], ["--weight", "cleaneval=2"]):
+    for bad in (["--extra", str(tmp_path / "nowhere")], ["--extra", f"{mine}=heavy"], ["--weight", "cleaneval=2"],
+                ["--distill", "0.5"], ["--distill-from", str(mine), "--distill", "2"], ["--distill-from", str(mine)]):
         with pytest.raises(SystemExit) as stop:
             train_default.main(["--corpus", str(corpus), "--splits", "train", *bad])
         assert stop.value.code == 2

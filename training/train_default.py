@@ -108,6 +108,7 @@ def folder_weight(value: str) -> tuple[str, float]:
 
 
 def main(argv=None) -> int:
+    from noisecut.errors import NoiseCutError
     from noisecut.model import Model
     from noisecut.train import fit, save_estimators
 
@@ -141,6 +142,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):
         parser.error("--distill is a share between 0 and 1, and needs --distill-from")
+    try:  # before the corpus is read: a wrong path fails at once
+        teacher = Model.load(args.distill_from) if args.distill_from else None
+    except NoiseCutError as error:
+        parser.error(f"--distill-from: {error}")
     missing = [folder for folder, _ in args.extra if not Path(folder).is_dir()]
     if missing:
         parser.error(f"--extra {missing[0]}: no such folder")
@@ -173,7 +178,6 @@ def main(argv=None) -> int:
         "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
     }
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
-    teacher = Model.load(args.distill_from) if args.distill_from else None
     model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
                             data_summary=summary, sequence=not args.window, members=args.members,
                             teacher=teacher, distill=args.distill)
