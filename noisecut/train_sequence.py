@@ -128,7 +128,7 @@ def fit_sequence(
     ``teacher`` (a sequence ``noisecut.model.Model``, e.g. an averaged ensemble): distil it. Each
     line's loss is then ``distill`` times the cross-entropy against the teacher's probabilities
     (every line, labeled or not) plus ``1 - distill`` times the one against its label: one
-    network learns what the ensemble's members agree on, at a third of its cleaning cost."""
+    network learns what the ensemble's members agree on, at a third of its GRU's cost."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
@@ -156,9 +156,10 @@ def fit_sequence(
         runs.append({"seed": seed + member, **run})
     summary = {"hidden": hidden, "projection": projection, "epochs": epochs,
                "validation_documents": len(validation), "members": runs}
-    if teacher is not None:
+    if teacher is not None:  # the teacher's F1 on the same held-out sites (which it may have trained on)
+        teacher_f1 = np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])
         summary["distilled_from"] = {"name": teacher.meta.get("name"), "sha256": teacher.meta.get("sha256"),
-                                     "weight": distill, "held_out_f1": round(float(np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])), 4)}
+                                     "weight": distill, "teacher_validation_f1": round(float(teacher_f1), 4)}
     return SequenceStage.average(stages), summary
 
 
