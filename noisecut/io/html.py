@@ -9,10 +9,10 @@ rendering, see the README's results) or ``inscriptis``, the two renderers
 the training corpus is built with (``training/render.py``), and the lines
 are cleaned like any text. The renderers come with ``noisecut[html]``.
 
-Readers decode a page and hand it on as a ``PendingPage`` when asked to
-render later (``noisecut clean`` does): the cleaning renders it, in the
-``-j`` worker processes when there are several, so rendering scales with
-them; otherwise (``read_page``) they render it at once.
+Asked to render later (``noisecut clean`` does), a reader hands a page on
+decoded but not rendered, as a ``PendingPage``: ``parallel.clean_documents``
+renders it where it cleans it, in the ``-j`` worker processes when there
+are several, so rendering scales with them.
 """
 from __future__ import annotations
 
@@ -225,9 +225,10 @@ class PendingPage:
     def render(self) -> Document | None:
         """Rendered here: the document, or None once the renderer's failure is reported."""
         try:
-            return self.finish(render(self.html, self.renderer))
+            rendered = render(self.html, self.renderer)
         except UnrenderableHTML as error:
-            return self.finish(error)
+            rendered = error
+        return self.finish(rendered)
 
     def finish(self, rendered: str | UnrenderableHTML) -> Document | None:
         """The document of the page's ``rendered`` text (rendered here or in a worker); None after reporting the renderer's error."""
