@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from noisecut import Cleaner  # noqa: E402
-from noisecut.io.html import RENDERERS, render_document  # noqa: E402
+from noisecut.io.html import RENDERERS, UnrenderableHTML, render_document  # noqa: E402
 from training.datasets import ALL_NAMES, iter_pages  # noqa: E402
 from training.splits import split_of  # noqa: E402
 
@@ -56,17 +56,26 @@ def main(argv=None) -> int:
     print(f"{len(pages)} test-split pages, {sum(map(len, pages)) / len(pages) / 1024:.0f} KiB each on average")
     for name in RENDERERS:
         started = time.perf_counter()
-        docs = [render_document(data, renderer_name=name) for data in pages]
+        docs = [doc for data in pages if (doc := _rendered(data, name)) is not None]
         rendering = time.perf_counter() - started
         started = time.perf_counter()
         for doc in docs:
             cleaner.clean_document(doc)
         cleaning = time.perf_counter() - started
-        print(f"{name:11} render {rendering / len(pages) * 1000:5.1f} ms/page   clean {cleaning / len(pages) * 1000:5.1f} ms/page"
-              f"   render/clean {rendering / cleaning:.2f}")
+        failed = f"   ({len(pages) - len(docs)} pages not rendered)" if len(docs) < len(pages) else ""
+        print(f"{name:11} render {rendering / len(pages) * 1000:5.1f} ms/page   clean {cleaning / len(docs) * 1000:5.1f} ms/page"
+              f"   render/clean {rendering / len(pages) / (cleaning / len(docs)):.2f}{failed}")
     if args.commands:
         command_rates(pages, args.model, args.baseline, args.rounds)
     return 0
+
+
+def _rendered(data: bytes, renderer: str):
+    """The page's document, None when the renderer fails on it (``noisecut clean`` reports it as a bad record)."""
+    try:
+        return render_document(data, renderer_name=renderer)
+    except UnrenderableHTML:
+        return None
 
 
 JOBS = (1, 2)
