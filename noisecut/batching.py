@@ -29,7 +29,6 @@ batch.
 """
 from __future__ import annotations
 
-from itertools import islice
 from typing import Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
@@ -69,9 +68,21 @@ def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, do
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive items in lists of ``size`` (the last one shorter): the tasks sent to workers."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
+    """Consecutive items in lists of ``size`` (the last one shorter): the tasks sent to workers.
+
+    As with ``batches``, if reading the next item fails, the items read before it come out before the error."""
+    chunk: list[T] = []
+    try:
+        for item in items:
+            chunk.append(item)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    except Exception:
+        if chunk:
+            yield chunk
+        raise
+    if chunk:
         yield chunk
 
 

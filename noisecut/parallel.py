@@ -25,7 +25,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain
 from typing import Callable, Iterable, Iterator, Optional
 
 from .batching import batches, chunks
@@ -104,24 +104,48 @@ def clean_documents(
     """``(doc, cleaned, labels)`` for each document, in order; ``jobs`` None or 0: every core.
 
     The factory is called once here first (a bad model fails before any
-    worker starts) and once in each worker.
+    worker starts) and once in each worker. Pages still to be rendered
+    (``io.html.PendingPage``) are rendered where they are cleaned: here, or
+    in the workers; one the renderer fails on is reported in its place in
+    the input and left out. If reading the next document fails, the
+    documents read before it are cleaned and handed on before the error.
     """
+    from .io.html import render_pages
+
     jobs = jobs or available_cores()
     cleaner = factory()
     docs = iter(docs)
     if jobs > 1:
-        head = list(islice(docs, IN_PROCESS_BELOW))
+        head, docs = _read_ahead(docs, IN_PROCESS_BELOW)
         if len(head) < IN_PROCESS_BELOW:  # a small input: starting workers would take longer
             jobs = 1
         docs = chain(head, docs)
     if jobs == 1:
-        for batch in batches(docs):
+        for batch in batches(render_pages(docs)):
             for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
                 yield (doc, *result)
         return
     with_html = cleaner.model.reads_markup  # only a markup-reading model needs the pages in the workers
     del cleaner
     yield from _pooled(docs, factory, jobs, output, chunk, with_html)
+
+
+def _read_ahead(docs: Iterator, n: int) -> tuple[list, Iterator]:
+    """The first ``n`` items, and the rest; when reading fails, those read before and then the error."""
+    head: list = []
+    try:
+        for doc in docs:
+            head.append(doc)
+            if len(head) == n:
+                break
+    except Exception as error:  # noqa: BLE001 - raised again, after the documents read before it
+        return head, _raise(error)
+    return head, docs
+
+
+def _raise(error: Exception) -> Iterator:
+    raise error
+    yield  # a generator: raises when it is read
 
 
 # -- the worker side ----------------------------------------------------------
@@ -135,14 +159,35 @@ def _init_worker(factory: CleanerFactory) -> None:
     _cleaner = factory()
 
 
-def _clean_chunk(payloads: list[tuple], output: Output) -> list[Result]:
+def _clean_chunk(payloads: list[tuple], output: Output) -> list[tuple]:
     return clean_payloads(_cleaner, payloads, output)
 
 
-def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[Result]:
-    """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor)."""
-    return clean_batch(cleaner, [Document(lines, ends, bom, id=id, meta=site, html=html)
-                                 for lines, ends, bom, html, id, site in payloads], output)
+def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[tuple[str | None, Labels, object]]:
+    """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor): ``(text, labels, rendered)`` each.
+
+    A page sent to be rendered is rendered here: ``rendered`` is its text (the parent
+    makes its lines of it), or the renderer's ``UnrenderableHTML`` (then text and labels
+    are None); None for a document sent as lines."""
+    from .io.html import UnrenderableHTML, render
+
+    docs, rendered = [], []
+    for lines, ends, bom, html, id, site, renderer in payloads:
+        if renderer is None:
+            docs.append(Document(lines, ends, bom, id=id, meta=site, html=html))
+            rendered.append(None)
+            continue
+        try:
+            text = render(html, renderer)
+        except UnrenderableHTML as error:
+            rendered.append(error)
+            continue
+        doc = Document.from_text(text, id, site)
+        doc.html = html
+        docs.append(doc)
+        rendered.append(text)
+    results = iter(clean_batch(cleaner, docs, output))
+    return [(None, None, r) if isinstance(r, UnrenderableHTML) else (*next(results), r) for r in rendered]
 
 
 # -- the parent side ----------------------------------------------------------
@@ -150,9 +195,14 @@ def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> l
 def payload(doc: Document, with_html: bool = False) -> tuple:
     """What a worker needs of ``doc`` to clean it (its page too, ``with_html``, for a model that reads
     markup; its id and URL fields: an error message names it, site memory finds its site,
-    ``sites.site_of``); the rest of ``meta`` stays with the parent."""
+    ``sites.site_of``); the rest of ``meta`` stays with the parent. A ``PendingPage`` goes as its
+    page and renderer, rendered by the worker."""
+    from .io.html import PendingPage
+
     site = {field: doc.meta[field] for field in URL_FIELDS if field in (doc.meta or {})}
-    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None, doc.id, site
+    if isinstance(doc, PendingPage):
+        return None, None, None, doc.html, doc.id, site, doc.renderer
+    return doc.lines, doc.ends, doc.bom, doc.html if with_html else None, doc.id, site, None
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
@@ -161,8 +211,18 @@ def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     in_flight: deque = deque()
     window = jobs * CHUNKS_PER_WORKER + 1
+    read = chunks(docs, chunk)
     try:
-        for batch in chunks(docs, chunk):
+        while True:
+            try:
+                batch = next(read, None)
+            except Exception:
+                # what was read before the error comes out first (a page there the renderer failed on is reported first)
+                while in_flight:
+                    yield from _results(*in_flight.popleft())
+                raise
+            if batch is None:
+                break
             in_flight.append((batch, pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output)))
             if len(in_flight) >= window:
                 yield from _results(*in_flight.popleft())
@@ -180,5 +240,15 @@ def _results(batch: list[Document], future) -> Iterator[tuple[Document, str, Lab
             f"a worker process died while cleaning documents {batch[0].id} to {batch[-1].id} "
             "(killed, or out of memory?)"
         ) from None
-    for doc, (text, labels) in zip(batch, results):
+    yield from finished(batch, results)
+
+
+def finished(batch: list, results: list[tuple]) -> Iterator[tuple[Document, str, Labels]]:
+    """A chunk's documents with the results ``clean_payloads`` gave them; a page rendered by the worker gets
+    its lines here, one the renderer failed on is reported (``PendingPage.finish``) and left out."""
+    for doc, (text, labels, rendered) in zip(batch, results):
+        if rendered is not None:
+            doc = doc.finish(rendered)
+            if doc is None:
+                continue
         yield doc, text, labels

@@ -10,6 +10,7 @@ import builtins
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -412,6 +413,100 @@ def test_a_page_the_renderer_fails_on_is_a_bad_record(tmp_path, monkeypatch):
         list(read_jsonl(src, RecordErrors(), html_field="html"))
     errors = RecordErrors("skip", lambda message: None)
     assert list(read_jsonl(src, errors, html_field="html")) == [] and errors.skipped == 1
+
+
+# ------------------------------------------------------------------ -j 2: pages rendered in the worker processes
+
+# inscriptis refuses this page ("Unicode strings with encoding declaration are not supported"): a real renderer
+# failure, which also happens in a worker process (a monkeypatched renderer would not reach one)
+UNRENDERABLE = '<?xml\nversion="1.0" encoding="utf-8"?>\n'
+BROKEN = 3  # the page the renderer fails on
+PAGES_FOR_WORKERS = 70  # over parallel.IN_PROCESS_BELOW: -j 2 starts workers
+
+
+def pages_input(kind: str, tmp_path: Path) -> tuple[Path, list[str], str]:
+    """An input of ``kind`` holding generated pages, one of them unrenderable; its options; the report of that page."""
+    from noisecut.parallel import IN_PROCESS_BELOW
+
+    assert PAGES_FOR_WORKERS > IN_PROCESS_BELOW
+    pages = [page(title=f"Council meeting number {n}", body=BODY[n % 3:] + BODY[:n % 3]) for n in range(PAGES_FOR_WORKERS)]
+    pages[BROKEN] = UNRENDERABLE + pages[BROKEN]
+    failure = "HTML not rendered (inscriptis: ValueError: Unicode strings with encoding declaration are not supported."
+    if kind == "dir":
+        src = tmp_path / "pages"
+        src.mkdir()
+        for n, html in enumerate(pages):
+            (src / f"p{n:03d}.html").write_text(html)
+        (src / "p001 notes.txt").write_text("Menu | Home\n" + "\n".join(BODY) + "\n")  # plain text among the pages
+        return src, [], f"{src / f'p{BROKEN:03d}.html'}: record 1: {failure}"
+    if kind == "jsonl":
+        src = tmp_path / "pages.jsonl"
+        lines = [json.dumps({"id": f"p{n}", "url": f"https://example.com/{n}", "html": html}) for n, html in enumerate(pages)]
+        # a bad record read after the bad page (in the next chunk): the page is still the one reported
+        lines.insert(PAGES_FOR_WORKERS - 2, "{not json")
+        src.write_text("\n".join(lines) + "\n")
+        return src, ["--html-field", "html", "--labels-field", "labels"], f"{src}: record {BROKEN + 1}: {failure}"
+    pytest.importorskip("warcio")
+    src = tmp_path / "crawl.warc.gz"
+    write_warc(src, [(f"https://example.com/{n}", "text/html; charset=utf-8", html.encode()) for n, html in enumerate(pages)])
+    return src, [], f"{src}: record {BROKEN + 2}: {failure}"  # record 1 is the warcinfo
+
+
+def without_rate(stderr: str) -> list[str]:
+    """The lines of stderr, sorted, the rate left out of the summary."""
+    return sorted(re.sub(r", [0-9.]+ docs/s$", "", line) for line in stderr.splitlines())
+
+
+@pytest.mark.parametrize("kind", ["dir", "jsonl", "warc"])
+def test_two_workers_render_the_pages_and_give_the_output_of_one_process(run, tmp_path, monkeypatch, kind):
+    """-j 2: the pages are rendered in the workers (the parent's renderer is broken for that run), and the output,
+    the report of a page the renderer fails on and the records skipped are -j 1's, under both --on-error modes."""
+    from noisecut.io import html as html_module
+
+    src, options, report = pages_input(kind, tmp_path)
+    args = [src, "--renderer", "inscriptis", *options]
+    out = tmp_path / ("out/" if kind == "dir" else "out.jsonl")
+    extra = [["--explain"]] if kind == "dir" else []
+
+    def both(jobs: str) -> dict:
+        got = {mode: run(*args, "--on-error", mode, "-j", jobs) for mode in ("stop", "skip")}
+        got["extra"] = [run(*args, *more, "--on-error", "skip", "-j", jobs).stdout_bytes for more in extra]
+        got["file stop"] = run(*args, "-o", out, "-j", jobs)
+        got["file stop written"] = sorted(p.name for p in tmp_path.glob("out*/*")) if kind == "dir" else out.exists()
+        got["file skip"] = run(*args, "-o", out, "--on-error", "skip", "-j", jobs)
+        files = sorted(out.rglob("*")) if kind == "dir" else [out]
+        got["file skip written"] = [(p.name, p.read_bytes()) for p in files]
+        if kind == "dir":
+            import shutil
+
+            shutil.rmtree(out)
+        else:
+            out.unlink()
+        return got
+
+    one = both("1")
+
+    def parent_renders(html, name="html_text"):
+        raise AssertionError("a page was rendered in the parent process")
+
+    monkeypatch.setattr(html_module, "render", parent_renders)
+    two = both("2")
+    for got in (one, two):
+        for stopped in (got["stop"], got["file stop"]):
+            assert stopped.exit_code == 1 and len(stopped.stderr.splitlines()) == 1 and stopped.stderr.startswith(f"Error: {report}")
+        assert got["skip"].exit_code == 0 and f"skipped {report}" in got["skip"].stderr
+        documents = PAGES_FOR_WORKERS + (0 if kind == "dir" else -1)  # a directory: a text file too
+        assert got["skip"].stdout.strip() and f"cleaned {documents} documents" in got["skip"].stderr
+    assert one["stop"].stderr == two["stop"].stderr and one["file stop"].stderr == two["file stop"].stderr
+    assert one["stop"].stdout_bytes == two["stop"].stdout_bytes  # what came before the bad page
+    assert one["skip"].stdout_bytes == two["skip"].stdout_bytes and one["extra"] == two["extra"]
+    # the same notes: with -j 2 a page's comes when its results do, after notes of records read later
+    assert without_rate(one["skip"].stderr) == without_rate(two["skip"].stderr)
+    skipped = 2 if kind == "jsonl" else 1
+    assert f", {skipped} record{'s' if skipped > 1 else ''} skipped" in two["skip"].stderr
+    assert one["file stop written"] == two["file stop written"]  # a file: none; a directory: the pages before the bad one
+    assert two["file stop written"] == (["p000.txt", "p001 notes.txt", "p001.txt", "p002.txt"] if kind == "dir" else False)
+    assert one["file skip written"] == two["file skip written"]
 
 
 # ------------------------------------------------------------------ real pages

@@ -150,6 +150,25 @@ def test_input_is_read_ahead_boundedly(model_dir, texts):
     assert sum(1 for _ in results) == 299
 
 
+@pytest.mark.parametrize("read", [10, IN_PROCESS_BELOW + 2 * CHUNK_DOCS + 5], ids=["before-workers", "in-workers"])
+def test_documents_read_before_a_reading_error_come_out_first(model_dir, texts, read):
+    """A reader that fails after ``read`` documents (a bad record under --on-error stop): with -j 2 as with
+    -j 1, those documents are cleaned and handed on in order, then the error comes."""
+    docs = corpus(texts, read)
+
+    def stream():
+        yield from docs
+        raise NoiseCutError("data.jsonl: record 99: invalid JSON")
+
+    spec = CleanerSpec(str(model_dir))
+    for jobs in (1, 2):
+        got = []
+        with pytest.raises(NoiseCutError, match="record 99: invalid JSON"):
+            for doc, text, _ in clean_documents(stream(), spec, jobs=jobs):
+                got.append((doc.id, text))
+        assert got == [(d.id, text) for d, text, _ in clean_documents(docs, spec, jobs=1)], jobs
+
+
 @pytest.mark.parametrize("die", [False, True], ids=["worker-raises", "worker-dies"])
 def test_failing_worker_leaves_no_output(model_dir, texts, tmp_path, die):
     docs = corpus(texts, 2 * IN_PROCESS_BELOW)

@@ -189,6 +189,8 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
 
 
 def _ray_results(ray, batch, ref):
+    from ..parallel import finished
+
     try:
         results = ray.get(ref)
     except ray.exceptions.RayActorError:
@@ -197,8 +199,7 @@ def _ray_results(ray, batch, ref):
         ) from None
     except ray.exceptions.RayError as error:
         _raise_user_error(error)
-    for doc, (text, labels) in zip(batch, results):
-        yield doc, text, labels
+    yield from finished(batch, results)
 
 
 def actor_cpus(concurrency: int, cluster_cpus: float) -> float:

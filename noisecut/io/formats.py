@@ -114,8 +114,10 @@ def output_format(output: str | Path | None, given: str | None, inputs: Iterable
 
 
 def open_reader(path: str | Path, fmt: str, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT, warc_stats=None,
-                renderer: str = RENDERER_DEFAULT, html_field: str | None = None) -> Iterator[Document]:
-    """The documents of one input; HTML is rendered by ``renderer``, records' ``html_field`` (if given) is HTML."""
+                renderer: str = RENDERER_DEFAULT, html_field: str | None = None, render_later: bool = False) -> Iterator[Document]:
+    """The documents of one input; HTML is rendered by ``renderer``, records' ``html_field`` (if given) is HTML.
+
+    ``render_later``: pages come as ``html.PendingPage``s, for ``parallel.clean_documents`` to render (in its workers)."""
     if fmt == "text":
         from .text import read_text
 
@@ -123,23 +125,23 @@ def open_reader(path: str | Path, fmt: str, errors: RecordErrors, text_field: st
     if fmt == "html":
         from .text import read_html
 
-        return read_html(path, errors, renderer)
+        return read_html(path, errors, renderer, render_later)
     if fmt == "dir":
         from .text import read_directory
 
-        return read_directory(path, errors, renderer)
+        return read_directory(path, errors, renderer, render_later)
     if fmt == "jsonl":
         from .jsonl import read_jsonl
 
-        return read_jsonl(path, errors, text_field, html_field, renderer)
+        return read_jsonl(path, errors, text_field, html_field, renderer, render_later)
     if fmt == "parquet":
         from .parquet import read_parquet
 
-        return read_parquet(path, errors, text_field, html_field, renderer)
+        return read_parquet(path, errors, text_field, html_field, renderer, render_later)
     if fmt in ("wet", "warc"):
         from .warc import read_warc
 
-        return read_warc(path, errors, warc_stats, renderer)
+        return read_warc(path, errors, warc_stats, renderer, render_later)
     raise ValueError(f"unknown input format {fmt!r}")
 
 

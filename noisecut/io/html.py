@@ -2,18 +2,24 @@
 
 Every reader that meets HTML (an ``.html`` file, a directory of them, HTML
 sniffed on stdin or in a text file, an HTML field of JSONL/Parquet records,
-the HTML responses of a WARC file) goes through ``render_document``: the
+the HTML responses of a WARC file) goes through ``read_page``: the
 bytes are decoded as a browser would (``decode_html``), rendered to lines
 by ``html_text`` (the default: the shipped model scores best on its
 rendering, see the README's results) or ``inscriptis``, the two renderers
 the training corpus is built with (``training/render.py``), and the lines
 are cleaned like any text. The renderers come with ``noisecut[html]``.
+
+Asked to render later (``noisecut clean`` does), a reader hands a page on
+decoded but not rendered, as a ``PendingPage``: ``parallel.clean_documents``
+renders it where it cleans it, in the ``-j`` worker processes when there
+are several, so rendering scales with them.
 """
 from __future__ import annotations
 
 import codecs
 import re
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 from ..document import Document
 from ..errors import NoiseCutError
@@ -190,3 +196,65 @@ def render_document(page: bytes | str, id: str | None = None, meta: dict | None 
     doc = Document.from_text(render(html, renderer_name), id, meta)
     doc.html = html
     return doc
+
+
+@dataclass
+class PendingPage:
+    """A page read but not rendered yet: what a reader gives for a page with ``render_later``.
+
+    ``document`` is what it becomes (its id and meta, a record's fields; no
+    lines yet); ``report`` tells the reader's ``RecordErrors`` when the renderer
+    fails. ``parallel.clean_documents`` renders it: in this process
+    (``render_pages``), or in a worker process with ``jobs > 1``, where
+    rendering costs about as much as cleaning.
+    """
+
+    document: Document
+    html: str
+    renderer: str
+    report: Callable[[str], None]
+
+    @property
+    def id(self) -> str | None:
+        return self.document.id
+
+    @property
+    def meta(self) -> dict:
+        return self.document.meta
+
+    def render(self) -> Document | None:
+        """Rendered here: the document, or None once the renderer's failure is reported."""
+        try:
+            rendered = render(self.html, self.renderer)
+        except UnrenderableHTML as error:
+            rendered = error
+        return self.finish(rendered)
+
+    def finish(self, rendered: str | UnrenderableHTML) -> Document | None:
+        """The document of the page's ``rendered`` text (rendered here or in a worker); None after reporting the renderer's error."""
+        if isinstance(rendered, UnrenderableHTML):
+            self.report(str(rendered))
+            return None
+        lines, doc = Document.from_text(rendered), self.document
+        doc.lines, doc.ends, doc.bom, doc.html = lines.lines, lines.ends, lines.bom, self.html
+        return doc
+
+
+def read_page(document: Document, page: bytes | str, renderer_name: str, report: Callable[[str], None],
+              render_later: bool = False, http_charset: str | None = None) -> Document | PendingPage | None:
+    """What a reader gives for a page: ``document`` (id and meta, no lines) with the lines ``page`` renders to,
+    or None once ``report`` is told the renderer failed; ``render_later``: a ``PendingPage``, rendered by the cleaning.
+
+    Bytes are decoded here (``decode_html``, ``http_charset``: a WARC response's); rendering is the expensive part."""
+    html = page if isinstance(page, str) else decode_html(page, http_charset)
+    pending = PendingPage(document, html, renderer_name, report)
+    return pending if render_later else pending.render()
+
+
+def render_pages(docs: Iterable[Document | PendingPage]) -> Iterator[Document]:
+    """The documents in order, each ``PendingPage`` rendered here as it comes (one the renderer fails on is reported and left out)."""
+    for doc in docs:
+        if isinstance(doc, PendingPage):
+            doc = doc.render()
+        if doc is not None:
+            yield doc

@@ -22,8 +22,8 @@ BOM = b"\xef\xbb\xbf"
 
 
 def read_jsonl(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT,
-               html_field: str | None = None, renderer: str = RENDERER_DEFAULT) -> Iterator[Record]:
-    """Each line's object as a ``Record`` of ``text_field`` (or of ``html_field`` rendered); bad lines go to ``errors``."""
+               html_field: str | None = None, renderer: str = RENDERER_DEFAULT, render_later: bool = False) -> Iterator[Record]:
+    """Each line's object as a ``Record`` of ``text_field`` (or of ``html_field`` rendered; ``render_later``: to be); bad lines go to ``errors``."""
     name = str(path)
     with open_input(path) as f:
         number = 0
@@ -35,7 +35,7 @@ def read_jsonl(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FI
                     continue
                 record = _parse(line, name, number, errors)
                 if record is not None:
-                    record = read_record(record, text_field, html_field, renderer, name, number, errors)
+                    record = read_record(record, text_field, html_field, renderer, name, number, errors, render_later)
                 if record is not None:
                     yield record
         except READ_ERRORS as error:

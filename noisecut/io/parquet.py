@@ -58,8 +58,8 @@ def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT, html_
 
 
 def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_FIELD_DEFAULT,
-                 html_field: str | None = None, renderer: str = RENDERER_DEFAULT) -> Iterator[Record]:
-    """Each row as a ``Record`` of ``text_field`` (or of ``html_field`` rendered); a null text goes to ``errors``."""
+                 html_field: str | None = None, renderer: str = RENDERER_DEFAULT, render_later: bool = False) -> Iterator[Record]:
+    """Each row as a ``Record`` of ``text_field`` (or of ``html_field`` rendered; ``render_later``: to be); a null text goes to ``errors``."""
     pa = _pyarrow()
     name = str(path)
     parquet_schema(path, text_field, html_field)
@@ -68,7 +68,7 @@ def read_parquet(path: str | Path, errors: RecordErrors, text_field: str = TEXT_
         for batch in open_parquet(path).iter_batches(batch_size=READ_BATCH_ROWS):
             for row in batch.to_pylist():
                 number += 1
-                record = read_record(row, text_field, html_field, renderer, name, number, errors)
+                record = read_record(row, text_field, html_field, renderer, name, number, errors, render_later)
                 if record is not None:
                     yield record
     except (pa.ArrowException, OSError, OverflowError, ValueError) as error:

@@ -143,8 +143,9 @@ def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -
     from .warc import WarcStats
 
     errors, warc_stats, stats = RecordErrors(config.on_error, log), WarcStats(), CleanStats()
+    render_later = config.engine == "local"  # pages are rendered where they are cleaned: in the -j workers
     docs = chain.from_iterable(
-        open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field)
+        open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field, render_later)
         for source, fmt in zip(sources, formats)
     )
     if config.on_error == "skip" and MARKUP in model_inputs(read_meta(config.model)):

@@ -11,6 +11,7 @@ record has none); the HTML field is passed through like any other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from ..document import Document
 
@@ -35,13 +36,9 @@ class Record(Document):
         return doc
 
     @classmethod
-    def from_html_record(cls, record: dict, html_field: str, text_field: str, source: str, number: int, renderer: str) -> "Record":
-        """``record[html_field]`` (a page, str or bytes) rendered to text; raises ``html.UnrenderableHTML``."""
-        from .html import render_document
-
+    def to_render(cls, record: dict, text_field: str, source: str, number: int) -> "Record":
+        """The document of a record whose text is to be rendered from its HTML field: its meta and fields, no lines yet."""
         doc = cls.from_record({**record, text_field: ""}, text_field, source, number)
-        rendered = render_document(record[html_field], doc.id, renderer_name=renderer)
-        doc.lines, doc.ends, doc.bom, doc.html = rendered.lines, rendered.ends, rendered.bom, rendered.html
         doc.fields = tuple(record)
         return doc
 
@@ -67,9 +64,11 @@ def text_problem(record, text_field: str, option: str = TEXT_OPTION) -> str | No
     return None
 
 
-def read_record(record: dict, text_field: str, html_field: str | None, renderer: str, source: str, number: int, errors) -> Record | None:
-    """The ``Record`` of a JSONL or Parquet row (its HTML rendered when ``html_field``), or None after telling ``errors``."""
-    from .html import UnrenderableHTML
+def read_record(record: dict, text_field: str, html_field: str | None, renderer: str, source: str, number: int, errors,
+                render_later: bool = False):
+    """The ``Record`` of a JSONL or Parquet row (its HTML rendered when ``html_field``; ``render_later``: a
+    ``html.PendingPage`` of it), or None after telling ``errors``."""
+    from .html import read_page
 
     problem = text_problem(record, html_field, HTML_OPTION) if html_field else text_problem(record, text_field)
     if problem:
@@ -77,11 +76,8 @@ def read_record(record: dict, text_field: str, html_field: str | None, renderer:
         return None
     if not html_field:
         return Record.from_record(record, text_field, source, number)
-    try:
-        return Record.from_html_record(record, html_field, text_field, source, number, renderer)
-    except UnrenderableHTML as error:
-        errors(source, number, str(error))
-        return None
+    document = Record.to_render(record, text_field, source, number)
+    return read_page(document, record[html_field], renderer, partial(errors, source, number), render_later)
 
 
 def output_record(doc: Document, text: str, text_field: str, labels_field: str | None = None, labels: list | None = None) -> dict:

@@ -2,20 +2,21 @@
 
 Bytes are read and written as they are (``Document.from_bytes`` keeps
 invalid UTF-8 byte for byte). A text file may be gzip'd; it is recognised by
-its first bytes. An HTML file is rendered to text (``html.render_document``);
+its first bytes. An HTML file is rendered to text (``html.read_page``);
 in a directory output its cleaned text is ``NAME.txt``.
 """
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 from ..document import Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, open_output
-from .html import RENDERER_DEFAULT, UnrenderableHTML, is_html_file, is_html_name, render_document
+from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
 
 TEXT_SUFFIX = ".txt"  # what a directory's documents are called (and its HTML pages' cleaned texts)
 
@@ -31,24 +32,26 @@ def _read_all(path: str | Path, errors: RecordErrors) -> bytes | None:
             return None
 
 
-def read_text(path: str | Path, errors: RecordErrors) -> Iterator[Document]:
-    """The whole file (``-``: stdin) as one document whose ``id`` is the path."""
+def read_text(path: str | Path, errors: RecordErrors, id: str | None = None) -> Iterator[Document]:
+    """The whole file (``-``: stdin) as one document whose ``id`` is the path (or ``id``)."""
     name = str(path)
     data = _read_all(path, errors)
     if data is not None:
-        yield Document.from_bytes(data, name, {"id": name})
+        ident = name if id is None else id
+        yield Document.from_bytes(data, ident, {"id": ident})
 
 
-def read_html(path: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
-    """The page in the file (``-``: stdin), rendered to text, as one document whose ``id`` is the path."""
+def read_html(path: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT, render_later: bool = False,
+              id: str | None = None) -> Iterator[Document | PendingPage]:
+    """The page in the file (``-``: stdin), rendered to text (``render_later``: to be), as one document whose ``id`` is the path (or ``id``)."""
     name = str(path)
     data = _read_all(path, errors)
     if data is None:
         return
-    try:
-        yield render_document(data, name, {"id": name}, renderer)
-    except UnrenderableHTML as error:
-        errors(name, 1, str(error))
+    ident = name if id is None else id
+    doc = read_page(Document([], [], id=ident, meta={"id": ident}), data, renderer, partial(errors, name, 1), render_later)
+    if doc is not None:
+        yield doc
 
 
 def directory_files(root: str | Path) -> Iterator[Path]:
@@ -60,17 +63,18 @@ def directory_files(root: str | Path) -> Iterator[Path]:
                 yield Path(parent) / name
 
 
-def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
+def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDERER_DEFAULT,
+                   render_later: bool = False) -> Iterator[Document | PendingPage]:
     """Each file under ``root`` as a document whose ``id`` is its path relative to ``root`` (with ``/``).
 
-    HTML files, and ``.txt`` files that start like a page, are rendered."""
+    HTML files, and ``.txt`` files that start like a page, are rendered (``render_later``: to be)."""
     root = Path(root)
     for path in directory_files(root):
         rel = path.relative_to(root).as_posix()
-        html = is_html_file(path.name, head(path))
-        for doc in (read_html(path, errors, renderer) if html else read_text(path, errors)):
-            doc.id, doc.meta = rel, {"id": rel}
-            yield doc
+        if is_html_file(path.name, head(path)):
+            yield from read_html(path, errors, renderer, render_later, id=rel)
+        else:
+            yield from read_text(path, errors, id=rel)
 
 
 def check_output_names(root: str | Path) -> None:

@@ -2,7 +2,7 @@
 
 Read: WET ``conversion`` records (the extracted text), and in a WARC the
 ``response`` and ``resource`` records whose content type is ``text/plain``
-(cleaned as they are) or HTML (rendered to text by ``html.render_document``,
+(cleaned as they are) or HTML (rendered to text by ``html.read_page``,
 in the charset of the HTTP header, else of the page's ``<meta>``; without a
 Content-Type, a payload that starts like a page). Other records (images,
 scripts, PDFs ...) are skipped and counted. Each document's ``meta`` is ``url``, ``warc-record-id``
@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 from email.message import Message
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -29,7 +30,7 @@ from .. import __version__
 from ..document import Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, is_stdio, open_input, open_output
-from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, UnrenderableHTML, looks_like_html, render_document
+from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, PendingPage, looks_like_html, read_page
 from .text import Write
 
 TEXT_TYPES = ("text/plain",)  # the payloads cleaned as they are
@@ -99,8 +100,8 @@ class WarcStats:
 
 
 def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = None,
-              renderer: str = RENDERER_DEFAULT) -> Iterator[Document]:
-    """The text and HTML records of a WET or WARC file (plain or gzip'd, stdin too) as documents."""
+              renderer: str = RENDERER_DEFAULT, render_later: bool = False) -> Iterator[Document]:
+    """The text and HTML records of a WET or WARC file (plain or gzip'd, stdin too) as documents (``render_later``: HTML as ``html.PendingPage``s)."""
     ArchiveIterator, ArchiveLoadFailed, _ = _warcio()
     name = str(path)
     stats = stats or WarcStats()
@@ -113,7 +114,7 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                 if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
                     errors.unreadable(name, number, "truncated record (its headers end without a Content-Length)")
                     return
-                doc = _document(record, name, number, errors, stats, renderer)
+                doc = _document(record, name, number, errors, stats, renderer, render_later)
                 if doc is not None:
                     yield doc
             if counted.total > records.offset:
@@ -126,7 +127,8 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
             errors.unreadable(name, number + 1, f"unreadable ({error})")
 
 
-def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str) -> Document | None:
+def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str,
+              render_later: bool = False) -> Document | PendingPage | None:
     headers = record.rec_headers
     if record.rec_type == CONVERSION:
         content_type, media = headers.get_header("Content-Type"), TEXT_TYPES[0]
@@ -151,11 +153,8 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     record_id = headers.get_header("WARC-Record-ID")
     meta = {"url": headers.get_header("WARC-Target-URI"), "warc-record-id": record_id, "date": headers.get_header("WARC-Date")}
     if media in HTML_MEDIA_TYPES:
-        try:
-            return render_document(payload, record_id or f"{name}:{number}", meta, renderer, _declared_charset(content_type))
-        except UnrenderableHTML as error:
-            errors(name, number, str(error))
-            return None
+        document = Document([], [], id=record_id or f"{name}:{number}", meta=meta)
+        return read_page(document, payload, renderer, partial(errors, name, number), render_later, _declared_charset(content_type))
     charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
     text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
     return Document.from_text(text, record_id or f"{name}:{number}", meta)
