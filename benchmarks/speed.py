@@ -206,7 +206,10 @@ def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: 
                          env=env, capture_output=True, text=True, cwd=pages.parent)  # not the cwd: "-c" puts it first on sys.path
     if out.returncode != 0:
         raise SystemExit(f"benchmark worker ({mode}, {checkout}) failed: {out.stderr[-2000:]}")
-    return json.loads(out.stdout.splitlines()[-1])
+    figures = json.loads(out.stdout.splitlines()[-1])
+    if not Path(figures["noisecut"]).resolve().is_relative_to(checkout.resolve()):
+        raise SystemExit(f"benchmark worker imported {figures['noisecut']}, not the checkout {checkout}")
+    return figures
 
 
 def side_by_side(texts: list[str], baseline: Path | None, model: str | None, seconds: float, rounds: int,
@@ -220,7 +223,7 @@ def side_by_side(texts: list[str], baseline: Path | None, model: str | None, sec
         pages.write_text(json.dumps(texts), encoding="utf-8")
         runs = {"noisecut (this checkout)": (REPO, "clean", model)}
         if baseline:
-            name = str(baseline) if baseline_model == model else f"{baseline}, model {Path(baseline_model or 'default').name}"
+            name = str(baseline) if baseline_model == model else f"{baseline}, model {Path(baseline_model).name}"
             runs[f"noisecut ({name})"] = (baseline, "clean", baseline_model)
         runs["C4 line rules"] = (REPO, "c4", model)
         figures: dict[str, list[dict]] = {name: [] for name in runs}
@@ -300,6 +303,8 @@ def main() -> None:
     for name in ("model", "baseline_model"):  # the timed workers run in a temporary directory
         if getattr(args, name) and Path(getattr(args, name)).is_dir():
             setattr(args, name, str(Path(getattr(args, name)).resolve()))
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
     quick = args.quick
     n_pages = args.pages or (60 if quick else 300)
     min_seconds = 1.0 if quick else 3.0

@@ -155,8 +155,8 @@ class Cleaner:
             return None
         texts = [doc.lines[i] for i in doc.content_indices()]
         used = "used" if site.recognises(texts) else "not used"
-        return (f"site expert {used}: {site.shared_lines(texts)} of its {len(site.fingerprint)} fingerprint lines are on this page "
-                f"(it needs {site.threshold})")
+        return (f"site expert {used}: this page has {site.shared_lines(texts)} of its {len(site.fingerprint)} "
+                f"fingerprint lines (it needs {site.threshold})")
 
 
 def explain_table(results: list[LineResult], note: str | None = None) -> str:

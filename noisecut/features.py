@@ -44,7 +44,7 @@ CUE_BUCKETS = 128        # hashed words: lexical cues ("reply", "advertisement")
 
 _NOT_WORD = re.compile(r"\W")
 _URL = re.compile(r"://|www\.")
-TOKENISE_CHARS = 1 << 20  # characters tokenised at a time (bounds the memory of a huge line's tokens)
+TOKENISE_CHARS = 1 << 20  # characters tokenised (or made code points) at a time: bounds a huge line's memory
 FEATURE_LINES = 4_000     # lines featurised together: past this, larger groups stop paying (CPU caches)
 TEMPLATE_TOKENS = 15     # lines up to this long can be instances of a repeated template
 PROSE_TOKENS, PROSE_CHARS = 8, 80  # a line of prose, for blocks
@@ -273,7 +273,7 @@ class Lines:
         text = "".join(self.stripped)
         bmp = np.empty(len(text), dtype=np.uint16)
         for start in range(0, len(text), TOKENISE_CHARS):  # 32-bit code points for a piece at a time only
-            code = np.frombuffer(text[start:start + TOKENISE_CHARS].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            code = _code_points(text[start:start + TOKENISE_CHARS])
             np.minimum(code, 0xFFFF, out=bmp[start:start + len(code)], casting="unsafe")
         return bmp
 

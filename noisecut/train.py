@@ -149,6 +149,8 @@ def fit(
     classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
     labels = tuple(parse_label(c) for c in classes)
     estimators: dict = {}
+    if distill is not None and teacher is None:
+        raise NoiseCutError("distill weighs a teacher's probabilities: give the teacher too")
     if sequence:
         from .train_sequence import DISTILL_WEIGHT, fit_sequence
 

@@ -128,10 +128,15 @@ def fit_sequence(
     ``teacher`` (a sequence ``noisecut.model.Model``, e.g. an averaged ensemble): distil it. Each
     line's loss is then ``distill`` times the cross-entropy against the teacher's probabilities
     (every line, labeled or not) plus ``1 - distill`` times the one against its label: one
-    network learns what the ensemble's members agree on, at a third of its GRU's cost."""
+    network learns what the ensemble's members agree on, at about half its GRU time (README, Speed).
+    A class the teacher lacks gets no probability from it: with ``distill`` 1 it is never learnt."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
+    if not 0 <= distill <= 1:
+        raise NoiseCutError(f"distill is a share from 0 to 1, not {distill}")
+    if teacher is not None:
+        check_teacher(teacher, classes)  # before featurising the corpus
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
     if teacher is not None:
@@ -163,18 +168,40 @@ def fit_sequence(
     return SequenceStage.average(stages), summary
 
 
-def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str]) -> list[np.ndarray]:
-    """The teacher model's probabilities for each document's feature rows, as columns of ``classes``."""
-    if teacher.sequence is None or teacher.sequence.inputs != x[0].shape[1]:
-        raise NoiseCutError("the teacher must be a sequence model reading the same inputs as the model trained")
-    names = [label.value for label in teacher.labels]
-    missing = sorted(set(names) - set(classes))
+def check_teacher(teacher, classes: Sequence[str]) -> None:
+    """Refuse a teacher that is no sequence model or predicts labels the training documents lack."""
+    if teacher.sequence is None:
+        raise NoiseCutError("the teacher must be a sequence model (window stages cannot be distilled from)")
+    missing = sorted({label.value for label in teacher.labels} - set(classes))
     if missing:
         raise NoiseCutError(f"the teacher predicts label(s) {', '.join(missing)} that the training documents lack")
-    columns = [names.index(c) if c in names else None for c in classes]
-    out = []
-    for p in (teacher.sequence.predict_proba(rows) for rows in x):
-        out.append(np.stack([p[:, j] if j is not None else np.zeros(len(p)) for j in columns], axis=1).astype(np.float32))
+
+
+def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str], group_lines: int = 8_000) -> list[np.ndarray]:
+    """The teacher model's probabilities for each document's feature rows, as columns of ``classes``;
+    documents go through its sequence stage together, about ``group_lines`` lines at a time."""
+    if teacher.sequence.inputs != x[0].shape[1]:
+        raise NoiseCutError(f"the teacher reads {teacher.sequence.inputs} inputs per line, the model trained {x[0].shape[1]}")
+    names = [label.value for label in teacher.labels]
+    columns = np.array([names.index(c) if c in names else len(names) for c in classes])  # len(names): a zero column
+    out: list[np.ndarray] = []
+
+    def flush(group: list[np.ndarray]) -> None:
+        offsets = np.concatenate([[0], np.cumsum([len(rows) for rows in group])])
+        p = teacher.sequence.predict_proba(np.vstack(group), offsets)
+        p = np.hstack([p, np.zeros((len(p), 1))])[:, columns].astype(np.float32)
+        out.extend(p[a:b] for a, b in zip(offsets[:-1], offsets[1:]))
+
+    group: list[np.ndarray] = []
+    lines = 0
+    for rows in x:
+        group.append(rows)
+        lines += len(rows)
+        if lines >= group_lines:
+            flush(group)
+            group, lines = [], 0
+    if group:
+        flush(group)
     return out
 
 
@@ -199,7 +226,8 @@ def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int
             else:  # every line has the teacher's target; a labeled one has its label's too
                 distilled = -(soft.reshape(-1, classes) * torch.log_softmax(logits, -1)).sum(-1)
                 losses = distill_weight * distilled + (1 - distill_weight) * losses
-                loss = (losses * w.reshape(-1)).sum() / w.sum().clamp(min=1e-9)
+                share = distill_weight + (1 - distill_weight) * (y.reshape(-1) >= 0)  # of a line's weight with targets
+                loss = (losses * w.reshape(-1)).sum() / (w.reshape(-1) * share).sum().clamp(min=1e-9)
             optimiser.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)

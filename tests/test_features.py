@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from itertools import chain
 
 import numpy as np
@@ -19,6 +20,7 @@ from noisecut.features import (
     feature_dict,
     feature_names,
     featurize,
+    featurize_batch,
     shift,
     window_mean,
     window_means,
@@ -495,3 +497,22 @@ def test_position_in_characters_and_lines(hand):
     np.testing.assert_allclose(hand["log_core_distance"], np.log1p([2, 1, 0, 1]))  # the core is line 2
     # no core line (12+ tokens ending a sentence): the distance is the line count
     np.testing.assert_allclose(feature_dict(HAND[:2] + HAND[3:])["log_core_distance"], np.log1p([3, 3, 3]))
+
+
+def test_small_pieces_give_the_same_feature_matrix(monkeypatch):
+    """Tokens, code points and template punctuation are made a piece at a time (bounding a huge line's
+    memory); pieces that cut lines and words anywhere must give exactly the whole batch's matrix."""
+    docs = [ARTICLE + [OFF_TOPIC, TWEET], ODD_LINES + TRICKY_WORDS + ARTICLE[:2]]
+    whole = featurize_batch(docs)
+    monkeypatch.setattr(features, "TOKENISE_CHARS", 7)
+    np.testing.assert_array_equal(featurize_batch(docs), whole)
+
+
+def test_cue_table_is_the_share_of_each_lines_tokens_in_each_bucket():
+    lines = Lines.of([ARTICLE + [OFF_TOPIC, TWEET] + TRICKY_WORDS])
+    words, table = lines.words, features.cues(lines)
+    buckets = [zlib.crc32(w.encode("utf-8", "surrogatepass")) % CUE_BUCKETS for w in words.vocabulary]
+    for line in range(lines.n):
+        tokens = [buckets[i] for i, owner in zip(words.ids, words.owner) if owner == line]
+        for b in range(features.CUE_BUCKETS):
+            assert table[f"cue_{b}"][line] == (tokens.count(b) / len(tokens) if tokens else 0.0)

@@ -345,6 +345,8 @@ def test_distilled_network_follows_its_teacher_not_the_labels(sequence_model, la
     assert student.meta["estimator"]["distilled_from"]["weight"] == 1.0
     labels_only, _ = fit(swapped, sequence=True, teacher=sequence_model, distill=0.0)
     assert not kept(labels_only)[3]  # the swapped labels alone teach it to drop the paragraph
+    no_teacher, _ = fit(swapped, sequence=True)  # a share of 0 is training on the labels, exactly
+    np.testing.assert_array_equal(labels_only.sequence.out_w, no_teacher.sequence.out_w)
 
 
 def test_distilling_refuses_a_teacher_with_labels_the_documents_lack(sequence_model, labeled_docs):

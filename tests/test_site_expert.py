@@ -132,10 +132,11 @@ def test_batched_windowed_and_parallel_cleaning_route_as_one_document_alone(mode
     assert alone == expected
     assert [explain_table(r) for r in cleaner.classify_many(docs)] == alone
     pooled = clean_documents(docs, CleanerSpec(str(tmp_path / "m")), jobs=2, output=Output(explain=True), chunk=8)
-    notes = [f"# site expert {'used: 4' if n % 3 else 'not used: 1'} of its 4 fingerprint lines are on this page (it needs 2)\n"
-             for n in range(len(docs))]  # --explain says which stage cleaned the page
+    notes = [f"# site expert {'used: this page has 4' if n % 3 else 'not used: this page has 1'} of its 4 fingerprint lines "
+             "(it needs 2)\n" for n in range(len(docs))]  # --explain says which stage cleaned the page
     assert [text for _, text, _ in pooled] == [note + table for note, table in zip(notes, alone)]
     assert Cleaner(base).site_note(docs[0]) is None
+    assert cleaner.explain("\n".join(text_of(page(GAZETTE, 1))).encode()).decode() == notes[1] + alone[1]
     # a document read in windows is routed as a whole: its template lines are all in its last window
     story = text_of(page(GAZETTE, 1))[1:4] * 30
     long = story + GAZETTE

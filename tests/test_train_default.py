@@ -1,5 +1,9 @@
 """training.train_default: --datasets keeps only the folders named; --extra and --weight reach training."""
+from pathlib import Path
+
 from training.train_default import corpus_documents
+
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "default"
 
 
 def test_corpus_documents_keep_only_the_datasets_asked_for(tmp_path):
@@ -31,8 +35,8 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     class Trained(Exception):
         pass
 
-    def fake_fit(docs, weights, data_summary, **_):
-        seen.update(lines=[d.doc.lines[-1] for d in docs], weights=weights, summary=data_summary)
+    def fake_fit(docs, weights, data_summary, teacher=None, distill=None, **_):
+        seen.update(lines=[d.doc.lines[-1] for d in docs], weights=weights, summary=data_summary, teacher=teacher, distill=distill)
         raise Trained
 
     monkeypatch.setattr(noisecut.train, "fit", fake_fit)
@@ -44,8 +48,13 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     assert weight_of["A page of l3s-gn1 with one sentence."] == 1.0
     assert weight_of["Our shop opens at nine on weekdays."] == 5.0
     assert seen["summary"]["extra_folders"] == [{"folder": str(mine), "documents": 1, "weight": 5.0}]
+    assert seen["teacher"] is None and seen["distill"] is None
+    with pytest.raises(Trained):
+        train_default.main(["--corpus", str(corpus), "--splits", "train", "--distill-from", str(SHIPPED), "--distill", "0.25"])
+    assert seen["teacher"].meta["name"] == "default" and seen["distill"] == 0.25
     for bad in (["--extra", str(tmp_path / "nowhere")], ["--extra", f"{mine}=heavy"], ["--weight", "cleaneval=2"],
-                ["--distill", "0.5"], ["--distill-from", str(mine), "--distill", "2"], ["--distill-from", str(mine)]):
+                ["--distill", "0.5"], ["--distill-from", str(SHIPPED), "--distill", "2"], ["--distill-from", str(mine)],
+                ["--distill-from", str(SHIPPED), "--window"]):
         with pytest.raises(SystemExit) as stop:
             train_default.main(["--corpus", str(corpus), "--splits", "train", *bad])
         assert stop.value.code == 2

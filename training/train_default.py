@@ -111,6 +111,7 @@ def main(argv=None) -> int:
     from noisecut.errors import NoiseCutError
     from noisecut.model import Model
     from noisecut.train import fit, save_estimators
+    from noisecut.train_sequence import DISTILL_WEIGHT
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
@@ -135,17 +136,20 @@ def main(argv=None) -> int:
                              "model learns on every line, beside the labels (use with --members 1)")
     parser.add_argument("--distill", type=float, default=None, metavar="WEIGHT",
                         help="with --distill-from: share of each line's loss on the teacher's probabilities, the "
-                             "rest on its label (default 1: the teacher's alone)")
+                             f"rest on its label (default {DISTILL_WEIGHT:g})")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
     args = parser.parse_args(argv)
     if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):
         parser.error("--distill is a share between 0 and 1, and needs --distill-from")
-    try:  # before the corpus is read: a wrong path fails at once
+    try:  # before the corpus is read: a wrong teacher fails at once
         teacher = Model.load(args.distill_from) if args.distill_from else None
     except NoiseCutError as error:
         parser.error(f"--distill-from: {error}")
+    if teacher is not None and (args.window or teacher.sequence is None or teacher.reads_markup):
+        parser.error("--distill-from takes a sequence model that reads text (as the shipped one), "
+                     "and trains a sequence model (no --window)")
     missing = [folder for folder, _ in args.extra if not Path(folder).is_dir()]
     if missing:
         parser.error(f"--extra {missing[0]}: no such folder")
@@ -178,9 +182,13 @@ def main(argv=None) -> int:
         "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
     }
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
-    model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
-                            data_summary=summary, sequence=not args.window, members=args.members,
-                            teacher=teacher, distill=args.distill)
+    try:
+        model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
+                                data_summary=summary, sequence=not args.window, members=args.members,
+                                teacher=teacher, distill=args.distill)
+    except NoiseCutError as error:
+        print(f"train_default: error: {error}", file=sys.stderr)
+        return 1
     model.meta["name"] = "default"
     model.save(args.output)
     save_estimators(estimators, args.output)
