@@ -225,7 +225,11 @@ def test_readme_troubleshooting_lists_the_messages_docs_troubleshooting_explains
 
 ERROR_CALLS = {"NoiseCutError", "UsageError", "ClickException", "LabeledFormatError", "BadParameter"}
 # raised only through the Python API, never by the command line
-API_ONLY = {"markup features need lxml: pip install 'noisecut[html]", "members must be at least 1, not"}
+API_ONLY = {"markup features need lxml: pip install 'noisecut[html]", "members must be at least 1, not",
+            # distillation: reached through fit() and python -m training.train_default, never the noisecut command
+            "distill weighs a teacher's probabilities: give the teacher too", "only a sequence model can be distilled from a teacher",
+            "distill is a share from 0 to 1, not", "the teacher must be a sequence model (window stages cannot be distilled from",
+            "that the training documents lack", "inputs per line, the model trained"}
 
 
 def raised_messages(path: Path) -> list[tuple[int, str]]:
