@@ -73,3 +73,14 @@ def test_readme_loop_runs_as_written(tmp_path):
     assert result.stdout.count("text level") >= 2  # the shipped model and the fine-tuned one, on mine/check
     assert "The council in Kelvale voted on Tuesday" in result.stdout  # page.txt cleaned
     assert "Home | News | Sport" not in result.stdout
+
+
+def test_adapt_eval_ceiling_scores_the_lines_labeled_to_keep_against_the_gold():
+    from noisecut.labeled import parse
+    from training.adapt_eval import label_scores
+
+    page = parse("# id: p1\nnav\tHome | News\nbody\tThe ferry runs again on Thursday morning.\nlegal\t(c) 2025\n")
+    short = parse("# id: p2\nbody\tThe ferry runs again.\nrelated\tMore on the ferry strike\n")
+    golds = {"p1": "The ferry runs again on Thursday morning.", "p2": "The ferry runs again on Thursday morning."}
+    scores = label_scores([page, short], golds)
+    assert scores[0] == 1.0 and 0.5 < scores[1] < 1.0  # the second page's body line misses half the gold's words
