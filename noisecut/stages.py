@@ -141,9 +141,17 @@ class SequenceStage:
         document d being rows ``offsets[d]:offsets[d + 1]``."""
         blocks = self._blocks
         offsets = np.asarray([0, len(x)] if offsets is None else offsets, dtype=np.int64)
-        z = standardise(np.asarray(x, dtype=np.float32), blocks.mean, blocks.scale)
-        projected = np.maximum(z @ blocks.proj_w + blocks.proj_b, 0)
-        logits = np.hstack([projected, self.run(projected, offsets, blocks)]) @ blocks.out_w + blocks.out_b
+        z = np.array(x, dtype=np.float32)  # standardised in place: a copy of x less
+        z -= blocks.mean
+        z /= blocks.scale
+        np.clip(z, -CLIP, CLIP, out=z)
+        projected = z @ blocks.proj_w
+        projected += blocks.proj_b
+        np.maximum(projected, 0, out=projected)
+        p = projected.shape[1]  # the output reads [projections | states]: two products, no joined copy
+        logits = projected @ blocks.out_w[:p]
+        logits += self.run(projected, offsets, blocks) @ blocks.out_w[p:]
+        logits += blocks.out_b
         return softmax(logits.astype(np.float64))
 
     def run(self, projected: np.ndarray, offsets: np.ndarray, blocks: "MemberBlocks") -> np.ndarray:
@@ -198,8 +206,10 @@ class SequenceStage:
             new *= 0.5
             new += candidate
             state = new
-        per_direction = [out[d * m:(d + 1) * m][:, slots[d]].transpose(1, 0, 2).reshape(n, m * h) for d in range(2)]
-        return np.hstack(per_direction)
+        states = np.empty((n, 2, m, h), dtype=np.float32)
+        for d in range(2):
+            states[:, d] = out[d * m:(d + 1) * m][:, slots[d]].transpose(1, 0, 2)
+        return states.reshape(n, 2 * m * h)
 
     @classmethod
     def average(cls, members: list["SequenceStage"]) -> "SequenceStage":
