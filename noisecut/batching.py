@@ -70,20 +70,8 @@ def batches(docs: Iterable[T], size=lambda doc: (len(doc.lines), sum(map(len, do
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive items in lists of ``size`` (the last one shorter): the tasks sent to workers.
 
-    As with ``batches``, if reading the next item fails, the items read before it come out before the error."""
-    chunk: list[T] = []
-    try:
-        for item in items:
-            chunk.append(item)
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-    except Exception:
-        if chunk:
-            yield chunk
-        raise
-    if chunk:
-        yield chunk
+    ``batches`` counting items, so the items read before a reading error come out before it."""
+    return batches(items, size=lambda _: (1, 0), lines=size)
 
 
 def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,

@@ -153,10 +153,9 @@ class Cleaner:
         site = self.model.site
         if site is None:
             return None
-        texts = [doc.lines[i] for i in doc.content_indices()]
-        used = "used" if site.recognises(texts) else "not used"
-        return (f"site expert {used}: this page has {site.shared_lines(texts)} of its {len(site.fingerprint)} "
-                f"fingerprint lines (it needs {site.threshold})")
+        shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
+        return (f"site expert {'used' if site.admits(shared) else 'not used'}: this page has {shared} of its "
+                f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})")
 
 
 def explain_table(results: list[LineResult], note: str | None = None) -> str:

@@ -579,11 +579,8 @@ def cues(lines: Lines) -> dict[str, np.ndarray]:
     """
     n, words = lines.n, lines.words
     bucket = _cue_buckets(words.vocabulary)
-    # the table is mostly zeros: count each (bucket, line) pair that occurs, by sorting, and divide only those
-    cell = np.sort(bucket[words.ids] * n + words.owner)
-    first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1]))) if len(cell) else np.zeros(0, dtype=np.int64)
-    counts = np.diff(np.append(first, len(cell)))
-    cell = cell[first]
+    # the table is mostly zeros: count each (bucket, line) pair that occurs and divide only those
+    cell, counts = np.unique(bucket[words.ids] * n + words.owner, return_counts=True)
     table = np.zeros(CUE_BUCKETS * n)
     table[cell] = counts / np.maximum(lines.n_tokens, 1)[cell % n]
     table = table.reshape(CUE_BUCKETS, n)  # a row per bucket: columns of the matrix

@@ -111,8 +111,12 @@ class SiteExpert:
         """The distinct fingerprint lines a document needs to be routed to the expert."""
         return max(self.min_lines, math.ceil(self.min_share * len(self.fingerprint)))
 
+    def admits(self, shared: int) -> bool:
+        """Is a document with ``shared`` distinct fingerprint lines one of the site's pages?"""
+        return len(self.fingerprint) > 0 and shared >= self.threshold
+
     def recognises(self, texts: Sequence[str]) -> bool:
-        return len(self.fingerprint) > 0 and self.shared_lines(texts) >= self.threshold
+        return self.admits(self.shared_lines(texts))
 
     def meta(self) -> dict:
         return {"min_lines": self.min_lines, "min_share": self.min_share, "fingerprint_lines": len(self.fingerprint),

@@ -116,10 +116,11 @@ def clean_documents(
     cleaner = factory()
     docs = iter(docs)
     if jobs > 1:
-        head, docs = _read_ahead(docs, IN_PROCESS_BELOW)
+        read = chunks(docs, IN_PROCESS_BELOW)  # a reading error comes after the documents read before it
+        head = next(read, [])
         if len(head) < IN_PROCESS_BELOW:  # a small input: starting workers would take longer
             jobs = 1
-        docs = chain(head, docs)
+        docs = chain(head, chain.from_iterable(read))
     if jobs == 1:
         for batch in batches(render_pages(docs)):
             for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
@@ -128,24 +129,6 @@ def clean_documents(
     with_html = cleaner.model.reads_markup  # only a markup-reading model needs the pages in the workers
     del cleaner
     yield from _pooled(docs, factory, jobs, output, chunk, with_html)
-
-
-def _read_ahead(docs: Iterator, n: int) -> tuple[list, Iterator]:
-    """The first ``n`` items, and the rest; when reading fails, those read before and then the error."""
-    head: list = []
-    try:
-        for doc in docs:
-            head.append(doc)
-            if len(head) == n:
-                break
-    except Exception as error:  # noqa: BLE001 - raised again, after the documents read before it
-        return head, _raise(error)
-    return head, docs
-
-
-def _raise(error: Exception) -> Iterator:
-    raise error
-    yield  # a generator: raises when it is read
 
 
 # -- the worker side ----------------------------------------------------------

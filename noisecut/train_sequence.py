@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .batching import MODEL_LINES, batches
 from .errors import NoiseCutError
 from .features import featurize
 from .labeled import LabeledDocument
@@ -177,7 +178,7 @@ def check_teacher(teacher, classes: Sequence[str]) -> None:
         raise NoiseCutError(f"the teacher predicts label(s) {', '.join(missing)} that the training documents lack")
 
 
-def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str], group_lines: int = 8_000) -> list[np.ndarray]:
+def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str], group_lines: int = MODEL_LINES) -> list[np.ndarray]:
     """The teacher model's probabilities for each document's feature rows, as columns of ``classes``;
     documents go through its sequence stage together, about ``group_lines`` lines at a time."""
     if teacher.sequence.inputs != x[0].shape[1]:
@@ -185,23 +186,11 @@ def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str], 
     names = [label.value for label in teacher.labels]
     columns = np.array([names.index(c) if c in names else len(names) for c in classes])  # len(names): a zero column
     out: list[np.ndarray] = []
-
-    def flush(group: list[np.ndarray]) -> None:
+    for group in batches(x, size=lambda rows: (len(rows), 0), lines=group_lines):
         offsets = np.concatenate([[0], np.cumsum([len(rows) for rows in group])])
         p = teacher.sequence.predict_proba(np.vstack(group), offsets)
         p = np.hstack([p, np.zeros((len(p), 1))])[:, columns].astype(np.float32)
         out.extend(p[a:b] for a, b in zip(offsets[:-1], offsets[1:]))
-
-    group: list[np.ndarray] = []
-    lines = 0
-    for rows in x:
-        group.append(rows)
-        lines += len(rows)
-        if lines >= group_lines:
-            flush(group)
-            group, lines = [], 0
-    if group:
-        flush(group)
     return out
 
 
