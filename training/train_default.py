@@ -110,7 +110,7 @@ def folder_weight(value: str) -> tuple[str, float]:
 def main(argv=None) -> int:
     from noisecut.errors import NoiseCutError
     from noisecut.model import Model
-    from noisecut.train import fit, save_estimators
+    from noisecut.train import SEED, fit, save_estimators
     from noisecut.train_sequence import DISTILL_WEIGHT
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -131,6 +131,7 @@ def main(argv=None) -> int:
                         help="also train on a short excerpt of this share of the corpus documents, "
                              f"its lines weighted {CROP_WEIGHT} (default {CROP_SHARE})")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the first member's seed; the others count up from it (default {SEED})")
     parser.add_argument("--distill-from", type=Path, default=None, metavar="MODEL",
                         help="a sequence model (e.g. the shipped three-network ensemble) whose probabilities the new "
                              "model learns on every line, beside the labels (use with --members 1)")
@@ -185,7 +186,7 @@ def main(argv=None) -> int:
     try:
         model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
                                 data_summary=summary, sequence=not args.window, members=args.members,
-                                teacher=teacher, distill=args.distill)
+                                teacher=teacher, distill=args.distill, seed=args.seed)
     except NoiseCutError as error:
         print(f"train_default: error: {error}", file=sys.stderr)
         return 1
