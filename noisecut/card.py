@@ -53,7 +53,7 @@ def model_card(meta: dict) -> str:
             seed = f"seed {member['seed']}, " if "seed" in member else ""
             lines += ["", f"Member {number} of {len(members)} ({seed}epoch {member.get('chosen_epoch')} kept):", ""]
             lines += [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}"
-                      for h in member["history"]]
+                      for h in member.get("history", [])]
     lines += ["", "## Held-out scores", ""]
     scores = meta.get("scores") or {}
     if not scores:

@@ -57,10 +57,12 @@ from .markup import FEATURES as MARKUP_FEATURES, MARKUP_VERSION
 from .sites import line_hashes
 from .stages import SequenceStage, Stage
 
-# Format 2 added the sequence stage. A window model is still written as format 1,
-# so older noisecut releases keep reading it.
-WINDOW_FORMAT, SEQUENCE_FORMAT = 1, 2
-READABLE_FORMATS = (WINDOW_FORMAT, SEQUENCE_FORMAT)
+# Format 2 added the sequence stage, format 3 a sequence stage whose members keep
+# their own standardisation (``SequenceStage.average`` of models trained on other
+# corpora). A model is written in the oldest format that holds it, so older
+# noisecut releases keep reading it.
+WINDOW_FORMAT, SEQUENCE_FORMAT, MEMBER_STANDARDISATION_FORMAT = 1, 2, 3
+READABLE_FORMATS = (WINDOW_FORMAT, SEQUENCE_FORMAT, MEMBER_STANDARDISATION_FORMAT)
 ARRAYS = "model.npz"
 META = "model.json"
 CARD = "MODEL_CARD.md"
@@ -216,6 +218,13 @@ class Model:
 
     # -- persistence -----------------------------------------------------
 
+    @property
+    def format_version(self) -> int:
+        if self.sequence is None:
+            return WINDOW_FORMAT
+        stages = self.stages().values()
+        return MEMBER_STANDARDISATION_FORMAT if any(stage.mean.ndim == 2 for stage in stages) else SEQUENCE_FORMAT
+
     def save(self, directory: str | Path) -> Path:
         """Write ``model.npz``, ``model.json`` and ``MODEL_CARD.md`` (atomically, each)."""
         directory = Path(directory)
@@ -233,7 +242,7 @@ class Model:
         if self.site is not None:
             meta["site_gate"] = self.site.meta()
         meta.update(
-            format_version=SEQUENCE_FORMAT if self.sequence is not None else WINDOW_FORMAT,
+            format_version=self.format_version,
             feature_version=FEATURE_VERSION,
             noisecut_version=meta.get("noisecut_version", __version__),
             labels=[label.value for label in self.labels],
@@ -268,7 +277,7 @@ class Model:
         directory = model_dir(directory)
         meta = _read_meta(directory)
         if meta.get("format_version") not in READABLE_FORMATS:
-            raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads formats {' and '.join(map(str, READABLE_FORMATS))})")
+            raise NoiseCutError(f"{directory}: model format {meta.get('format_version')} is not supported (this noisecut reads formats {', '.join(map(str, READABLE_FORMATS))})")
         if meta.get("feature_version") != FEATURE_VERSION:
             raise NoiseCutError(
                 f"{directory}: model was trained on feature version {meta.get('feature_version')}, "
@@ -316,7 +325,7 @@ class Model:
         context = probability_context(np.zeros((1, len(self.labels)))).shape[1]
         for name, stage in self.stages().items():
             width = n_features + context if name == "stage2" else n_features
-            widths = {len(stage.mean), len(stage.scale), stage.inputs}
+            widths = {stage.mean.shape[-1], stage.scale.shape[-1], stage.inputs}
             if widths != {width} or stage.outputs != len(self.labels):
                 computed = f"{width} ({len(feature_names())} text + {len(MARKUP_FEATURES)} markup features)" if self.reads_markup else str(width)
                 raise NoiseCutError(f"{source}: {name} expects {sorted(widths)} inputs, this noisecut computes {computed} "

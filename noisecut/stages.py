@@ -91,6 +91,10 @@ class SequenceStage:
 
     ``ih_w`` (2, P, 3H), ``hh_w`` (2, H, 3H), ``ih_b`` and ``hh_b`` (2, 3H):
     index 0 is the forward direction, 1 the backward one.
+    ``mean`` and ``scale`` are (F,), one standardisation for every projection
+    column, or (G, F): the P projection columns in G equal groups, group g
+    standardised by row g (members trained on different corpora, put side by
+    side by ``average``).
     """
 
     mean: np.ndarray
@@ -106,6 +110,10 @@ class SequenceStage:
 
     def __post_init__(self):
         p, h = self.proj_w.shape[1], self.hidden
+        groups = len(self.mean) if self.mean.ndim == 2 else 1
+        if self.mean.shape != self.scale.shape or self.mean.ndim not in (1, 2) or p % groups:
+            raise ValueError(f"sequence stage standardisation of shape {self.mean.shape} and {self.scale.shape} "
+                             f"does not fit {p} projection columns")
         expected = {"ih_w": (2, p, 3 * h), "ih_b": (2, 3 * h), "hh_w": (2, h, 3 * h), "hh_b": (2, 3 * h),
                     "proj_b": (p,), "out_w": (p + 2 * h, self.out_w.shape[-1]), "out_b": (self.out_w.shape[-1],)}
         for name, shape in expected.items():
@@ -141,11 +149,14 @@ class SequenceStage:
         document d being rows ``offsets[d]:offsets[d + 1]``."""
         blocks = self._blocks
         offsets = np.asarray([0, len(x)] if offsets is None else offsets, dtype=np.int64)
-        z = np.array(x, dtype=np.float32)  # standardised in place: a copy of x less
-        z -= blocks.mean
-        z /= blocks.scale
-        np.clip(z, -CLIP, CLIP, out=z)
-        projected = z @ blocks.proj_w
+        parts = []
+        for mean, scale, proj_w in blocks.standardisations:
+            z = np.array(x, dtype=np.float32)  # standardised in place: a copy of x less
+            z -= mean
+            z /= scale
+            np.clip(z, -CLIP, CLIP, out=z)
+            parts.append(z @ proj_w)
+        projected = parts[0] if len(parts) == 1 else np.hstack(parts)
         projected += blocks.proj_b
         np.maximum(projected, 0, out=projected)
         p = projected.shape[1]  # the output reads [projections | states]: two products, no joined copy
@@ -212,42 +223,64 @@ class SequenceStage:
         return states.reshape(n, 2 * m * h)
 
     @classmethod
-    def average(cls, members: list["SequenceStage"]) -> "SequenceStage":
-        """One stage whose output logits are the mean of the members' logits.
+    def average(cls, members: list["SequenceStage"], weights: Sequence[float] | None = None) -> "SequenceStage":
+        """One stage whose output logits are the mean of the members' logits (weighted by ``weights``).
 
         Members trained from different seeds err on different lines, so their
         mean is steadier than any one of them. Side by side (projections
         concatenated, GRU weights block-diagonal) they make a plain, wider
-        ``SequenceStage``: cleaning and the model format need nothing new, and
-        one step still advances every member at once. Members must share the
-        standardisation (``mean``, ``scale``)."""
+        ``SequenceStage``: cleaning needs nothing new, and one step still
+        advances every member at once. Members that do not share their
+        standardisation (trained on other corpora) keep theirs, one row per
+        group of projection columns."""
         if not members:
             raise ValueError("no sequence stages to average")
+        weights = np.full(len(members), 1 / len(members)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if len(weights) != len(members) or (weights <= 0).any():
+            raise ValueError("average takes one positive weight per member")
+        weights = weights / weights.sum()
         first = members[0]
-        for other in members[1:]:
-            if not (np.array_equal(other.mean, first.mean) and np.array_equal(other.scale, first.scale)):
-                raise ValueError("sequence stages to average must share their standardisation")
-            if other.outputs != first.outputs:
-                raise ValueError("sequence stages to average must have the same labels")
+        if any(other.outputs != first.outputs for other in members[1:]):
+            raise ValueError("sequence stages to average must have the same labels")
+        if all(m.standardised_as(first) for m in members[1:]):
+            mean, scale = first.mean, first.scale
+        else:
+            mean, scale = _side_by_side([m.standardisation_groups() for m in members])
         widths = [(m.proj_w.shape[1], m.hidden) for m in members]
         p_total, h_total = sum(p for p, _ in widths), sum(h for _, h in widths)
         ih_w, ih_b = np.zeros((2, p_total, 3 * h_total)), np.zeros((2, 3 * h_total))
         hh_w, hh_b = np.zeros((2, h_total, 3 * h_total)), np.zeros((2, 3 * h_total))
         out_w = np.zeros((p_total + 2 * h_total, first.outputs))
         p0 = h0 = 0
-        for m, (p, h) in zip(members, widths):
+        for m, w, (p, h) in zip(members, weights, widths):
             for g in range(3):  # gate g of this member: its slice of the wide gate g
                 wide, own = slice(g * h_total + h0, g * h_total + h0 + h), slice(g * h, (g + 1) * h)
                 ih_w[:, p0:p0 + p, wide], ih_b[:, wide] = m.ih_w[:, :, own], m.ih_b[:, own]
                 hh_w[:, h0:h0 + h, wide], hh_b[:, wide] = m.hh_w[:, :, own], m.hh_b[:, own]
             # the output reads [projections | forward states | backward states]
-            out_w[p0:p0 + p] = m.out_w[:p]
-            out_w[p_total + h0:p_total + h0 + h] = m.out_w[p:p + h]
-            out_w[p_total + h_total + h0:p_total + h_total + h0 + h] = m.out_w[p + h:]
+            out_w[p0:p0 + p] = w * m.out_w[:p]
+            out_w[p_total + h0:p_total + h0 + h] = w * m.out_w[p:p + h]
+            out_w[p_total + h_total + h0:p_total + h_total + h0 + h] = w * m.out_w[p + h:]
             p0, h0 = p0 + p, h0 + h
-        return cls(first.mean, first.scale,
+        return cls(mean, scale,
                    np.hstack([m.proj_w for m in members]), np.concatenate([m.proj_b for m in members]),
-                   ih_w, ih_b, hh_w, hh_b, out_w / len(members), np.mean([m.out_b for m in members], axis=0))
+                   ih_w, ih_b, hh_w, hh_b, out_w, weights @ np.array([m.out_b for m in members]))
+
+    def standardised_as(self, other: "SequenceStage") -> bool:
+        return np.array_equal(self.mean, other.mean) and np.array_equal(self.scale, other.scale)
+
+    def standardisation_groups(self) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """The standardisation as runs of projection columns: (mean, scale, columns) for each
+        run of consecutive columns standardised alike."""
+        mean, scale = np.atleast_2d(self.mean), np.atleast_2d(self.scale)
+        width = self.proj_w.shape[1] // len(mean)
+        runs = []
+        for g in range(len(mean)):
+            if runs and np.array_equal(runs[-1][0], mean[g]) and np.array_equal(runs[-1][1], scale[g]):
+                runs[-1] = (mean[g], scale[g], runs[-1][2] + width)
+            else:
+                runs.append((mean[g], scale[g], width))
+        return runs
 
     def split(self, members: int) -> list["SequenceStage"]:
         """The inverse of ``average`` for ``members`` equally wide members: averaging them gives
@@ -257,14 +290,19 @@ class SequenceStage:
         if members < 1 or p_total % members or h_total % members:
             raise ValueError(f"a sequence stage {p_total} wide with {h_total} hidden units is not {members} equal members")
         p, h = p_total // members, h_total // members
+        runs = self.standardisation_groups()
+        run_of_column = np.repeat(np.arange(len(runs)), [columns for _, _, columns in runs])
         out = []
         for m in range(members):
             projection, hidden = slice(m * p, (m + 1) * p), slice(m * h, (m + 1) * h)
+            if run_of_column[m * p] != run_of_column[(m + 1) * p - 1]:
+                raise ValueError(f"member {m + 1} of {members} would straddle two standardisations")
+            mean, scale, _ = runs[run_of_column[m * p]]
             gates = np.concatenate([np.arange(g * h_total + m * h, g * h_total + (m + 1) * h) for g in range(3)])
             out_w = np.vstack([self.out_w[projection], self.out_w[p_total + m * h:p_total + (m + 1) * h],
                                self.out_w[p_total + h_total + m * h:p_total + h_total + (m + 1) * h]])
             out.append(SequenceStage(
-                self.mean, self.scale, self.proj_w[:, projection].copy(), self.proj_b[projection].copy(),
+                mean.copy(), scale.copy(), self.proj_w[:, projection].copy(), self.proj_b[projection].copy(),
                 self.ih_w[:, projection][:, :, gates].copy(), self.ih_b[:, gates].copy(),
                 self.hh_w[:, hidden][:, :, gates].copy(), self.hh_b[:, gates].copy(),
                 out_w * members, self.out_b.copy()))
@@ -296,10 +334,8 @@ class MemberBlocks:
 
     members: int
     hidden: int              # per member
-    mean: np.ndarray
-    scale: np.ndarray
-    proj_w: np.ndarray       # (features, P): all members' projections, side by side
-    proj_b: np.ndarray
+    standardisations: list   # (mean, scale, projection (features, columns)) per run of columns standardised alike
+    proj_b: np.ndarray       # (P,): all members' projections side by side
     input_w: np.ndarray      # (2 directions, members, P / members, 3 x hidden)
     input_b: np.ndarray      # (2, members, 3 x hidden): input bias plus the reset and update gates' recurrent bias
     recurrent_w: np.ndarray  # (2 x members, hidden, 3 x hidden), direction-major
@@ -328,7 +364,11 @@ class MemberBlocks:
         recurrent_w *= 0.5
         new_b = new_b * 0.5
         f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
-        return cls(m, h, f32(stage.mean), f32(stage.scale), f32(stage.proj_w), f32(stage.proj_b), f32(input_w),
+        standardisations, start = [], 0
+        for mean, scale, columns in stage.standardisation_groups():
+            standardisations.append((f32(mean), f32(scale), f32(stage.proj_w[:, start:start + columns])))
+            start += columns
+        return cls(m, h, standardisations, f32(stage.proj_b), f32(input_w),
                    f32(input_b), f32(recurrent_w), f32(new_b), f32(stage.out_w), f32(stage.out_b))
 
 
@@ -349,3 +389,13 @@ def _members(stage: "SequenceStage") -> int:
         if not (ih_blocks[off_block].any() or hh_blocks[off_block].any()):
             return m
     return 1
+
+
+def _side_by_side(groups: list[list[tuple[np.ndarray, np.ndarray, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """The (G, F) standardisation of stages put side by side, each run of columns (``standardisation_groups``)
+    keeping its own: G equal groups of projection columns, as wide as every run allows."""
+    runs = [run for stage in groups for run in stage]
+    width = math.gcd(*(columns for _, _, columns in runs))
+    mean = np.vstack([np.tile(m, (columns // width, 1)) for m, _, columns in runs])
+    scale = np.vstack([np.tile(s, (columns // width, 1)) for _, s, columns in runs])
+    return mean, scale

@@ -171,7 +171,7 @@ def fit(
         model = Model(labels, export_stage(estimators["stage1"], classes), stage2)
         estimator = {"kind": "window", "hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed}
     model.meta = {
-        **_versions(),
+        **versions(),
         "estimator": estimator,
         "feature_version": FEATURE_VERSION,
         "training": {**summary, **(data_summary or {})},
@@ -183,7 +183,7 @@ def fit(
     return model, estimators
 
 
-def _versions() -> dict:
+def versions() -> dict:
     """The versions a model card records of what trained it."""
     import sklearn
 
@@ -226,7 +226,7 @@ def fit_from(
     import torch
 
     meta = {key: value for key, value in base_model.meta.items() if key not in ("sha256", "scores", "presets", "name")}
-    meta.update(_versions(), torch_version=torch.__version__)
+    meta.update(versions(), torch_version=torch.__version__)
     meta["training"] = {
         **label_summary(docs),
         "fine_tuned_from": {"name": base_model.meta.get("name"), "sha256": base_model.meta.get("sha256"),

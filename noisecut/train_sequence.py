@@ -362,12 +362,14 @@ if torch is not None:
     class Ensemble(nn.Module):
         """Members side by side; the output is the mean of their logits, as ``SequenceStage.average``'s."""
 
-        def __init__(self, nets: list["BiGRU"]):
+        def __init__(self, nets: list["BiGRU"], inputs: list[slice] | None = None):
+            """``inputs``: each member's columns of ``x`` (members standardised apart), default all."""
             super().__init__()
             self.members = nn.ModuleList(nets)
+            self.inputs = inputs or [slice(None)] * len(nets)
 
         def forward(self, x, lengths=None):
-            return torch.stack([net(x, lengths) for net in self.members]).mean(0)
+            return torch.stack([net(x[..., columns], lengths) for net, columns in zip(self.members, self.inputs)]).mean(0)
 
 
 def base_members(model) -> int:
@@ -416,7 +418,15 @@ def fine_tune(
     replayed = [i for i in range(len(own), len(data.x))]
     if not own:
         raise NoiseCutError("no labeled lines to train on")
-    standardised = [torch.from_numpy(standardise(x, stage.mean, stage.scale).astype(np.float32)) for x in data.x]
+    # each distinct standardisation of the members once, side by side; a member reads its own columns
+    distinct: list[SequenceStage] = []
+    inputs = []
+    for member in members:
+        i = next((i for i, d in enumerate(distinct) if member.standardised_as(d)), len(distinct))
+        distinct += [member] if i == len(distinct) else []
+        inputs.append(slice(i * stage.inputs, (i + 1) * stage.inputs))
+    standardised = [torch.from_numpy(np.hstack([standardise(x, d.mean, d.scale) for d in distinct]).astype(np.float32))
+                    for x in data.x]
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
     rng = random.Random(seed)
     shuffled = own[:]
@@ -431,7 +441,7 @@ def fine_tune(
             net = BiGRU(stage.inputs, len(classes), member.hidden, member.proj_w.shape[1], DROPOUT)
             import_stage(net, member)
             nets.append(net)
-        ensemble = Ensemble(nets)
+        ensemble = Ensemble(nets, inputs)
         tuned_parameters = []
         for name, p in ensemble.named_parameters():  # "members.K.<name>"
             p.requires_grad_(name.split(".", 2)[2].startswith(TUNE_PARTS[tune]))
@@ -488,7 +498,7 @@ def fine_tune(
         history, steps = [], FINE_TUNE_EVAL_EVERY * 2
     ensemble, _, _ = run(own, steps, []) if steps else (None, None, None)
     result = stage if ensemble is None else SequenceStage.average(
-        [export(net, stage.mean, stage.scale) for net in ensemble.members])
+        [export(net, member.mean, member.scale) for net, member in zip(ensemble.members, members)])
     summary = {"documents": len(own), "replay_documents": len(replayed), "anchor": anchor,
                "tune": tune, "learning_rate": learning_rate, "held_out_documents": len(held), "steps": steps,
                "history": history}

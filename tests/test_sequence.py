@@ -77,10 +77,28 @@ def test_averaged_stage_outputs_the_mean_of_its_members_logits():
     np.testing.assert_allclose(averaged.predict_proba(x), expected, atol=1e-6)  # the GRU loop is float32
 
 
+def test_members_standardised_apart_average_to_the_weighted_mean_of_their_logits():
+    """Models trained on other corpora keep their own standardisation side by side."""
+    a, b, c = (_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4, 5))
+    b.mean, b.scale = a.mean, a.scale  # a and b as two members of one model, c trained apart
+    weights = [0.25, 0.25, 0.5]
+    averaged = SequenceStage.average([SequenceStage.average([a, b]), c], weights=[0.5, 0.5])
+    assert averaged.mean.shape == (3, 20)  # one row per group of projection columns
+    assert [columns for _, _, columns in averaged.standardisation_groups()] == [24, 12]
+    x = np.random.default_rng(6).normal(scale=3.0, size=(25, 20))
+    expected = softmax(sum(w * np.log(m.predict_proba(x)) for m, w in zip((a, b, c), weights)))
+    np.testing.assert_allclose(averaged.predict_proba(x), expected, atol=1e-6)
+    parts = averaged.split(3)  # each member gets its own standardisation back
+    assert [p.standardised_as(c) for p in parts] == [False, False, True] and parts[0].standardised_as(a)
+    np.testing.assert_allclose(SequenceStage.average(parts).predict_proba(x), averaged.predict_proba(x), atol=1e-12)
+    with pytest.raises(ValueError, match="straddle two standardisations"):
+        SequenceStage.average([a, c]).split(1)
+
+
 def test_averaging_refuses_members_that_do_not_fit_together():
     members = [_random_stage(features=20, classes=4, seed=seed)[1] for seed in (3, 4)]
-    with pytest.raises(ValueError, match="standardisation"):
-        SequenceStage.average(members)
+    with pytest.raises(ValueError, match="one positive weight per member"):
+        SequenceStage.average(members, weights=[1.0])
     other_labels = _random_stage(features=20, classes=3, seed=3)[1]
     with pytest.raises(ValueError, match="same labels"):
         SequenceStage.average([members[0], other_labels])
@@ -184,11 +202,25 @@ def test_padded_batch_gives_each_document_its_own_result():
         torch.testing.assert_close(out[0], net(long[None])[0], atol=1e-5, rtol=0)
 
 
+def _standardised_apart(model) -> Model:
+    """``model``'s stage beside a copy standardised otherwise (as a model trained on another corpus)."""
+    s = model.sequence
+    other = SequenceStage(s.mean + 0.5, s.scale * 2.0, s.proj_w, s.proj_b, s.ih_w, s.ih_b, s.hh_w, s.hh_b, s.out_w, s.out_b)
+    return Model(model.labels, sequence=SequenceStage.average([s, other]),
+                 meta={"estimator": {"kind": "sequence", "members": model.meta["estimator"]["members"] * 2}})
+
+
 def test_format_versions(sequence_model, model_dir, tmp_path):
-    """A sequence model is format 2; a window model stays format 1, which older releases read."""
+    """A sequence model is format 2 (3 when its members keep their own standardisation); a window
+    model stays format 1: each is written in the oldest format that holds it, which older releases read."""
     sequence_model.save(tmp_path / "seq")
     assert Model.load(tmp_path / "seq").meta["format_version"] == 2
     assert Model.load(model_dir).meta["format_version"] == 1
+    apart = _standardised_apart(sequence_model)
+    apart.save(tmp_path / "apart")
+    loaded = Model.load(tmp_path / "apart")
+    assert loaded.meta["format_version"] == 3 and loaded.sequence.mean.shape == (2, len(feature_names()))
+    np.testing.assert_array_equal(loaded.predict_proba(PAGE), apart.predict_proba(PAGE))
 
 
 def test_broken_gru_arrays_are_a_clear_error(sequence_model):
@@ -271,6 +303,16 @@ def test_fine_tuning_learns_what_a_few_pages_teach_and_the_anchor_restrains_it(s
     assert moved(anchored) < moved(free) or not summary["steps"]
     np.testing.assert_array_equal(free.mean, sequence_model.sequence.mean)  # the base's standardisation
     np.testing.assert_array_equal(free.hh_w, sequence_model.sequence.hh_w)  # tune "output": the GRU is as before
+
+
+def test_fine_tuning_members_standardised_apart_keeps_each_ones_standardisation(sequence_model):
+    apart = _standardised_apart(sequence_model)
+    tuned, summary = train_sequence.fine_tune(apart, _site_pages(), anchor=0.0, learning_rate=1e-2, max_steps=10,
+                                              progress=False)
+    np.testing.assert_array_equal(tuned.mean, apart.sequence.mean)
+    np.testing.assert_array_equal(tuned.hh_w, apart.sequence.hh_w)  # tune "output": the GRU is as before
+    if summary["steps"]:
+        assert _caption_keep(Model(apart.labels, sequence=tuned)) > _caption_keep(apart) + 0.05
 
 
 def test_fine_tuning_everything_moves_the_gru(sequence_model):
@@ -356,3 +398,23 @@ def test_distilling_refuses_a_teacher_with_labels_the_documents_lack(sequence_mo
                                              for label in d.labels], d.meta) for d in labeled_docs]
     with pytest.raises(NoiseCutError, match="teacher predicts label"):
         fit(body_or_noise, sequence=True, teacher=sequence_model)
+
+
+def test_average_models_writes_the_weighted_mean_of_models_trained_apart(sequence_model, model_dir, tmp_path, capsys):
+    from training import average_models
+
+    sequence_model.save(tmp_path / "a")
+    s = sequence_model.sequence
+    other = Model(sequence_model.labels, meta=dict(sequence_model.meta), sequence=SequenceStage(
+        s.mean + 0.5, s.scale * 2.0, s.proj_w, s.proj_b, s.ih_w, s.ih_b, s.hh_w, s.hh_b, s.out_w * -1.0, s.out_b))
+    other.save(tmp_path / "b")
+    assert average_models.main([str(tmp_path / "a"), str(tmp_path / "b"), "--weights", "3,1",
+                                "--output", str(tmp_path / "mean")]) == 0
+    mean = Model.load(tmp_path / "mean")
+    expected = softmax(0.75 * np.log(sequence_model.predict_proba(PAGE)) + 0.25 * np.log(other.predict_proba(PAGE)))
+    np.testing.assert_allclose(mean.predict_proba(PAGE), expected, atol=1e-6)
+    assert [m["weight"] for m in mean.meta["training"]["averaged_models"]] == [0.75, 0.25]
+    assert len(mean.meta["estimator"]["members"]) == 2 and "averaged_models" in model_card(mean.meta)
+    with pytest.raises(SystemExit):
+        average_models.main([str(tmp_path / "a"), str(model_dir), "--output", str(tmp_path / "no")])
+    assert "only sequence models" in capsys.readouterr().err and not (tmp_path / "no").exists()
