@@ -153,6 +153,8 @@ class Cleaner:
         site = self.model.site
         if site is None:
             return None
+        if not len(site.fingerprint):
+            return "site expert not used: its labeled pages share no lines, so no page is recognised as theirs"
         shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
         return (f"site expert {'used' if site.admits(shared) else 'not used'}: this page has {shared} of its "
                 f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})")

@@ -136,6 +136,9 @@ def test_batched_windowed_and_parallel_cleaning_route_as_one_document_alone(mode
              "(it needs 2)\n" for n in range(len(docs))]  # --explain says which stage cleaned the page
     assert [text for _, text, _ in pooled] == [note + table for note, table in zip(notes, alone)]
     assert Cleaner(base).site_note(docs[0]) is None
+    no_template = Model(base.labels, sequence=base.sequence, site=SiteExpert(everywhere.sequence, []))
+    assert Cleaner(no_template).site_note(docs[0]) == ("site expert not used: its labeled pages share no lines, "
+                                                       "so no page is recognised as theirs")
     assert cleaner.explain("\n".join(text_of(page(GAZETTE, 1))).encode()).decode() == notes[1] + alone[1]
     # a document read in windows is routed as a whole: its template lines are all in its last window
     story = text_of(page(GAZETTE, 1))[1:4] * 30
