@@ -37,9 +37,9 @@ def seed_path(number: str) -> Path:
     return next(SHARED_SEEDS.glob(f"{number}_*.txt"))
 
 
-@pytest.fixture(scope="module")
-def cleaner():
-    return Cleaner()  # the shipped model
+@pytest.fixture(scope="module", params=[None, "accurate"], ids=["default", "accurate"])
+def cleaner(request):
+    return Cleaner(request.param)  # a shipped model: the default, and -m accurate
 
 
 @pytest.mark.parametrize("number", sorted(MUST_DROP))
