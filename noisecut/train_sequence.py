@@ -422,8 +422,10 @@ def fine_tune(
     distinct: list[SequenceStage] = []
     inputs = []
     for member in members:
-        i = next((i for i, d in enumerate(distinct) if member.standardised_as(d)), len(distinct))
-        distinct += [member] if i == len(distinct) else []
+        i = next((i for i, d in enumerate(distinct) if member.standardised_as(d)), None)
+        if i is None:
+            i = len(distinct)
+            distinct.append(member)
         inputs.append(slice(i * stage.inputs, (i + 1) * stage.inputs))
     standardised = [torch.from_numpy(np.hstack([standardise(x, d.mean, d.scale) for d in distinct]).astype(np.float32))
                     for x in data.x]
