@@ -245,7 +245,7 @@ class SequenceStage:
         if all(m.standardised_as(first) for m in members[1:]):
             mean, scale = first.mean, first.scale
         else:
-            mean, scale = _side_by_side([m.standardisation_groups() for m in members])
+            mean, scale = _side_by_side([run for m in members for run in m.standardisation_groups()])
         widths = [(m.proj_w.shape[1], m.hidden) for m in members]
         p_total, h_total = sum(p for p, _ in widths), sum(h for _, h in widths)
         ih_w, ih_b = np.zeros((2, p_total, 3 * h_total)), np.zeros((2, 3 * h_total))
@@ -391,10 +391,9 @@ def _members(stage: "SequenceStage") -> int:
     return 1
 
 
-def _side_by_side(groups: list[list[tuple[np.ndarray, np.ndarray, int]]]) -> tuple[np.ndarray, np.ndarray]:
-    """The (G, F) standardisation of stages put side by side, each run of columns (``standardisation_groups``)
-    keeping its own: G equal groups of projection columns, as wide as every run allows."""
-    runs = [run for stage in groups for run in stage]
+def _side_by_side(runs: list[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The (G, F) standardisation of runs of projection columns (``standardisation_groups``) side by side,
+    each keeping its own: G equal groups of columns, as wide as every run allows."""
     width = math.gcd(*(columns for _, _, columns in runs))
     mean = np.vstack([np.tile(m, (columns // width, 1)) for m, _, columns in runs])
     scale = np.vstack([np.tile(s, (columns // width, 1)) for _, s, columns in runs])
