@@ -149,26 +149,23 @@ def _clean_chunk(payloads: list[tuple], output: Output) -> list[tuple]:
 def clean_payloads(cleaner: Cleaner, payloads: list[tuple], output: Output) -> list[tuple[str | None, Labels, object]]:
     """``clean_batch`` of documents sent to a worker as ``payload``s (here, or to a Ray actor): ``(text, labels, rendered)`` each.
 
-    A page sent to be rendered is rendered here: ``rendered`` is its text (the parent
-    makes its lines of it), or the renderer's ``UnrenderableHTML`` (then text and labels
-    are None); None for a document sent as lines."""
-    from .io.html import UnrenderableHTML, render
+    A page sent to be rendered is rendered here: ``rendered`` is a ``Document`` of its lines
+    (the parent's ``PendingPage.finish`` takes them as they are), or the renderer's
+    ``UnrenderableHTML`` (then text and labels are None); None for a document sent as lines."""
+    from .io.html import UnrenderableHTML, render_document
 
     docs, rendered = [], []
     for lines, ends, bom, html, id, site, renderer in payloads:
         if renderer is None:
-            docs.append(Document(lines, ends, bom, id=id, meta=site, html=html))
-            rendered.append(None)
-            continue
-        try:
-            text = render(html, renderer)
-        except UnrenderableHTML as error:
-            rendered.append(error)
-            continue
-        doc = Document.from_text(text, id, site)
-        doc.html = html
+            doc = Document(lines, ends, bom, id=id, meta=site, html=html)
+        else:
+            try:
+                doc = render_document(html, id, site, renderer)
+            except UnrenderableHTML as error:
+                rendered.append(error)
+                continue
         docs.append(doc)
-        rendered.append(text)
+        rendered.append(None if renderer is None else Document(doc.lines, doc.ends, doc.bom))  # the lines, not the page again
     results = iter(clean_batch(cleaner, docs, output))
     return [(None, None, r) if isinstance(r, UnrenderableHTML) else (*next(results), r) for r in rendered]
 

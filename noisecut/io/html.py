@@ -225,18 +225,19 @@ class PendingPage:
     def render(self) -> Document | None:
         """Rendered here: the document, or None once the renderer's failure is reported."""
         try:
-            rendered = render(self.html, self.renderer)
+            rendered = render_document(self.html, renderer_name=self.renderer)
         except UnrenderableHTML as error:
             rendered = error
         return self.finish(rendered)
 
-    def finish(self, rendered: str | UnrenderableHTML) -> Document | None:
-        """The document of the page's ``rendered`` text (rendered here or in a worker); None after reporting the renderer's error."""
+    def finish(self, rendered: Document | UnrenderableHTML) -> Document | None:
+        """The document with the lines of the page ``rendered`` (here or in a worker: ``render_document``);
+        None after reporting the renderer's error."""
         if isinstance(rendered, UnrenderableHTML):
             self.report(str(rendered))
             return None
-        lines, doc = Document.from_text(rendered), self.document
-        doc.lines, doc.ends, doc.bom, doc.html = lines.lines, lines.ends, lines.bom, self.html
+        doc = self.document
+        doc.lines, doc.ends, doc.bom, doc.html = rendered.lines, rendered.ends, rendered.bom, self.html
         return doc
 
 
