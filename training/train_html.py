@@ -68,7 +68,7 @@ def read_pages(paths: list[Path], markup: bool):
 
 
 def main(argv=None) -> int:
-    from noisecut.train import fit
+    from noisecut.train import SEED, fit
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
@@ -79,6 +79,7 @@ def main(argv=None) -> int:
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the first member's seed; the others count up from it (default {SEED})")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -98,9 +99,10 @@ def main(argv=None) -> int:
         "hand_labeled_documents": 0,
         "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
         "recipe": "python -m training.train_html" + (" --markup" if args.markup else "")
-                  + f" --splits {args.splits} --pages {args.pages} --members {args.members}",
+                  + f" --splits {args.splits} --pages {args.pages} --members {args.members}"
+                  + (f" --seed {args.seed}" if args.seed != SEED else ""),
     }
-    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members)
+    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed)
     model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
     model.meta["name"] = args.output.name
     model.save(args.output)
