@@ -84,3 +84,34 @@ def test_adapt_eval_ceiling_scores_the_lines_labeled_to_keep_against_the_gold():
     golds = {"p1": "The ferry runs again on Thursday morning.", "p2": "The ferry runs again on Thursday morning."}
     scores = label_scores([page, short], golds)
     assert scores[0] == 1.0 and 0.5 < scores[1] < 1.0  # the second page's body line misses half the gold's words
+
+
+def test_adapt_eval_split_dev_reads_the_dev_sites_and_judges_no_target(tmp_path, capsys):
+    from training.adapt_eval import main
+
+    def write_site(split: str, site: str, pages: int, towns: list[str]) -> None:
+        folder = tmp_path / "corpus" / split / "mysite" / "html_text"
+        folder.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "root" / "mysite" / "GoldStandard").mkdir(parents=True, exist_ok=True)
+        for n in range(pages):
+            name = f"{site.split('.')[0]}{n}"
+            body = [f"{towns[n]} council backs plan for the harbour", f"The council in {towns[n]} voted on Tuesday to "
+                    f"rebuild the harbour wall, and work is due to start in the spring once the contracts are signed."]
+            rows = [("nav", "Home | News | Sport | Contact"), ("title", body[0]), ("body", body[1]),
+                    ("share", "Share this story"), ("legal", f"© 2025 {site}. All rights reserved.")]
+            (folder / f"{name}.lines").write_text(
+                f"# id: mysite/{name}\n# dataset: mysite\n# name: {name}\n# site: {site}\n"
+                + "".join(f"{label}\t{text}\n" for label, text in rows), encoding="utf-8")
+            (tmp_path / "root" / "mysite" / "GoldStandard" / f"{name}.txt").write_text("\n".join(body) + "\n", encoding="utf-8")
+
+    write_site("dev", "coast.example", 8, TOWNS + ["Tollbridge"])
+    write_site("dev", "hills.example", 2, TOWNS)
+    write_site("test", "valley.example", 8, TOWNS + ["Tollbridge"])  # another split's site: no column
+    assert main(["--corpus", str(tmp_path / "corpus"), "--root", str(tmp_path / "root"), "--split", "dev",
+                 "--max-steps", "5", "--no-replay"]) == 0
+    captured = capsys.readouterr()
+    assert "coast.example (mysite) (3)" in captured.out and "other dev sites (2)" in captured.out
+    assert "valley.example" not in captured.out
+    assert "target:" not in captured.out and "dev split (the targets are judged on test)" in captured.out
+    # the shipped model trained on train + dev: the figures say they are not held out
+    assert "trained on the dev split's pages" in captured.err
