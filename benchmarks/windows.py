@@ -39,7 +39,8 @@ def main() -> None:
     lines = [line for p in chosen for line in render("html_text", read_html(p)).splitlines() if line.strip()]
     lines = lines[:args.lines] if args.lines else lines
     cleaner = Cleaner()
-    model, columns, threshold = cleaner.model, cleaner._keep_columns, cleaner.policy.threshold
+    model, threshold = cleaner.model, cleaner.policy.threshold
+    columns = model.columns(cleaner.policy.keep)
     whole = model.predict_proba_batch([lines])[0]
     windows = windowed(model, lines)
     kept_whole, kept_windows = whole[:, columns].sum(1) >= threshold, windows[:, columns].sum(1) >= threshold
