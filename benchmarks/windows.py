@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from noisecut.batching import WINDOW_LINES, WINDOW_OVERLAP, windowed  # noqa: E402
 from noisecut.cleaner import Cleaner  # noqa: E402
+from noisecut.policy import select  # noqa: E402
 from training.datasets import DATASETS, iter_pages, read_html  # noqa: E402
 from training.render import render  # noqa: E402
 from training.splits import split_of  # noqa: E402
@@ -39,11 +40,11 @@ def main() -> None:
     lines = [line for p in chosen for line in render("html_text", read_html(p)).splitlines() if line.strip()]
     lines = lines[:args.lines] if args.lines else lines
     cleaner = Cleaner()
-    model, threshold = cleaner.model, cleaner.policy.threshold
-    columns = model.columns(cleaner.policy.keep)
+    model, policy = cleaner.model, cleaner.policy
+    columns = model.columns(policy.keep)
     whole = model.predict_proba_batch([lines])[0]
     windows = windowed(model, lines)
-    kept_whole, kept_windows = whole[:, columns].sum(1) >= threshold, windows[:, columns].sum(1) >= threshold
+    kept_whole, kept_windows = (select(lines, p[:, columns].sum(axis=1), policy) for p in (whole, windows))
     print("$ " + " ".join([sys.executable, *sys.argv]))
     print(f"{len(chosen)} pages joined: {len(lines)} non-blank lines, windows of {WINDOW_LINES} lines with "
           f"{WINDOW_OVERLAP} lines of context on each side")

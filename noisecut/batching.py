@@ -23,8 +23,8 @@ bounded whatever the input:
   document-level features (position, repeats, shared words) see the window,
   not the whole document, and the GRU can carry a state over thousands of
   lines (``benchmarks/windows.py``: 400 test-split pages joined into one
-  document of 30,000 lines, 119 lines kept or dropped otherwise than by the
-  whole-document pass, which keeps 847).
+  document of 30,000 lines, 118 lines kept or dropped otherwise than by the
+  whole-document pass, which keeps 843).
 
 ``chunks`` cuts a stream into lists of a fixed number of items: the tasks
 that ``-j`` workers, Ray actors and the datatrove step each clean as one
