@@ -1,14 +1,13 @@
-"""The README's HTML model table from two ``training.evaluate --json`` summaries of the same pages.
+"""The README's HTML model table from ``training.evaluate --json`` summaries of the same pages.
 
     python -m training.evaluate --split test --renderers html_text --model /tmp/text --json text.json
     python -m training.evaluate --split test --renderers html_text --model /tmp/html --json html.json --no-html-baselines
-    python -m training.html_table text.json html.json [shipped.json]
+    python -m training.html_table text.json html.json [more.json ...] [--columns "text-only,HTML model,..."]
 
 Rows: overall, the older seven folders, the newer four (from the two: every
-row is a mean over documents), and each wcxb page type; columns: the
-text-only model, the HTML model, trafilatura on the HTML (from the first
-summary, which must have been run with the HTML baselines); a third summary
-(the shipped model, trained otherwise) adds a column.
+row is a mean over documents), and each wcxb page type; columns: one per
+summary (the first, the text-only model, must have been run with the HTML
+baselines), then trafilatura on the HTML from the first summary.
 """
 from __future__ import annotations
 
@@ -49,12 +48,15 @@ def rows(text: dict, *others: dict) -> list[tuple]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("text", type=Path, help="summary of the text-only model (with the HTML baselines)")
-    parser.add_argument("html", type=Path, help="summary of the HTML model")
-    parser.add_argument("shipped", type=Path, nargs="?", help="summary of the shipped HTML model (optional)")
+    parser.add_argument("html", type=Path, nargs="+", help="summaries of HTML models")
+    parser.add_argument("--columns", help="a name for each summary, comma-separated (default: text-only, HTML model, ...)")
     args = parser.parse_args(argv)
-    paths = [args.text, args.html] + ([args.shipped] if args.shipped else [])
+    paths = [args.text, *args.html]
     tables = [json.loads(path.read_text()) for path in paths]
-    columns = ["text-only", "HTML model"] + (["shipped HTML model"] if args.shipped else []) + ["trafilatura (HTML)"]
+    names = args.columns.split(",") if args.columns else ["text-only"] + [f"HTML model {i}" for i in range(1, len(args.html) + 1)]
+    if len(names) != len(paths):
+        parser.error(f"--columns names {len(names)} columns for {len(paths)} summaries")
+    columns = [*names, "trafilatura (HTML)"]
     print("| rows | docs | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 2))
     for name, documents, *scores in rows(*tables):
         print(f"| {name} | {documents} | " + " | ".join(f"{score:.3f}" for score in scores) + " |")
