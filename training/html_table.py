@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("text", type=Path, help="summary of the text-only model (with the HTML baselines)")
     parser.add_argument("html", type=Path, nargs="+", help="summaries of HTML models")
-    parser.add_argument("--columns", help="a name for each summary, comma-separated (default: text-only, HTML model, ...)")
+    parser.add_argument("--columns", help="a name for each summary, comma-separated (default: text-only, HTML model 1, HTML model 2, ...)")
     args = parser.parse_args(argv)
     paths = [args.text, *args.html]
     tables = [json.loads(path.read_text()) for path in paths]
