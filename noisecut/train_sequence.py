@@ -94,20 +94,39 @@ if torch is not None:
         def __init__(self, features: int, classes: int, hidden: int, projection: int, dropout: float):
             super().__init__()
             self.proj = nn.Linear(features, projection)
-            self.gru = nn.GRU(projection, hidden, batch_first=True, bidirectional=True)
+            # Two one-way GRUs rather than nn.GRU(bidirectional=True) on packed sequences: the backward
+            # one reads each document reversed within its own length, so in both directions a padded
+            # batch's padding only follows a document's lines and needs no packing, which runs 3x
+            # slower on CPU. Same parameters as the bidirectional GRU, drawn in the same order.
+            self.gru_forward = nn.GRU(projection, hidden, batch_first=True)
+            self.gru_backward = nn.GRU(projection, hidden, batch_first=True)
             self.out = nn.Linear(projection + 2 * hidden, classes)
             self.drop = nn.Dropout(dropout)
 
         def forward(self, x, lengths=None):
-            """``lengths``: each padded document's real length. Packing keeps the padding out of
-            the GRU, so the backward state starts at a document's last line, as in inference."""
+            """``lengths``: each padded document's real length (default: all of ``x``). The backward
+            state starts at a document's last line, as in inference; states at padding are meaningless."""
             projected = self.drop(torch.relu(self.proj(self.drop(x))))
-            if lengths is None:
-                states, _ = self.gru(projected)
-            else:
-                packed = nn.utils.rnn.pack_padded_sequence(projected, lengths, batch_first=True, enforce_sorted=False)
-                states, _ = nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True, total_length=x.shape[1])
+            reverse = _reversed_within(lengths, x.shape[0], x.shape[1])
+            forward_states, _ = self.gru_forward(projected)
+            backward_states, _ = self.gru_backward(_lines_at(projected, reverse))
+            states = torch.cat([forward_states, _lines_at(backward_states, reverse)], -1)
             return self.out(self.drop(torch.cat([projected, states], -1)))
+
+
+def _reversed_within(lengths, documents: int, length: int):
+    """(documents, length) line indices that reverse each document within its own length and
+    leave its padding in place; the same indices undo it."""
+    position = torch.arange(length).expand(documents, length)
+    if lengths is None:
+        return position.flip(1)
+    reverse = lengths[:, None] - 1 - position
+    return torch.where(reverse >= 0, reverse, position)
+
+
+def _lines_at(x, index):
+    """``x[d, index[d, t]]`` for each document ``d`` and line ``t``."""
+    return torch.gather(x, 1, index[..., None].expand(-1, -1, x.shape[-1]))
 
 
 def fit_sequence(
@@ -311,7 +330,7 @@ def _held_out(net, indices, data: Sequences, standardised, keep_columns) -> tupl
 def export(net: "BiGRU", mean: np.ndarray, scale: np.ndarray) -> SequenceStage:
     """The trained network as the arrays ``SequenceStage`` evaluates."""
     s = {k: v.detach().double().numpy() for k, v in net.state_dict().items()}
-    both = lambda name: np.stack([s[f"gru.{name}_l0"], s[f"gru.{name}_l0_reverse"]])  # noqa: E731
+    both = lambda name: np.stack([s[f"gru_forward.{name}_l0"], s[f"gru_backward.{name}_l0"]])  # noqa: E731
     return SequenceStage(
         mean.astype(np.float64), scale.astype(np.float64),
         s["proj.weight"].T.copy(), s["proj.bias"],
@@ -350,11 +369,11 @@ def import_stage(net: "BiGRU", stage: SequenceStage) -> None:
         "proj.weight": stage.proj_w.T, "proj.bias": stage.proj_b,
         "out.weight": stage.out_w.T, "out.bias": stage.out_b,
     }
-    for suffix, d in (("", 0), ("_reverse", 1)):
-        arrays[f"gru.weight_ih_l0{suffix}"] = stage.ih_w[d].T
-        arrays[f"gru.bias_ih_l0{suffix}"] = stage.ih_b[d]
-        arrays[f"gru.weight_hh_l0{suffix}"] = stage.hh_w[d].T
-        arrays[f"gru.bias_hh_l0{suffix}"] = stage.hh_b[d]
+    for gru, d in (("gru_forward", 0), ("gru_backward", 1)):
+        arrays[f"{gru}.weight_ih_l0"] = stage.ih_w[d].T
+        arrays[f"{gru}.bias_ih_l0"] = stage.ih_b[d]
+        arrays[f"{gru}.weight_hh_l0"] = stage.hh_w[d].T
+        arrays[f"{gru}.bias_hh_l0"] = stage.hh_b[d]
     net.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in arrays.items()})
 
 
