@@ -254,6 +254,26 @@ def test_split_is_the_inverse_of_average():
         averaged.split(5)
 
 
+def test_members_run_together_give_the_averaged_stage_per_document():
+    """Fine-tuning runs its members' GRUs as one block-diagonal GRU over a padded batch: each
+    document's mean logits are what the averaged numpy stage gives that document alone."""
+    rng = np.random.default_rng(9)
+    mean, scale = rng.normal(size=10), rng.uniform(0.5, 2.0, size=10)
+    nets = []
+    for seed, hidden in ((10, 8), (11, 5)):  # members of different widths
+        torch.manual_seed(seed)
+        nets.append(BiGRU(10, 3, hidden=hidden, projection=12, dropout=0.0).eval())
+    averaged = SequenceStage.average([export(net, mean, scale) for net in nets])
+    docs = [rng.normal(scale=3.0, size=(n, 10)) for n in (7, 3, 5)]
+    batch = torch.zeros(3, 7, 10)
+    for row, x in enumerate(docs):
+        batch[row, :len(x)] = torch.from_numpy(np.clip((x - mean) / scale, -CLIP, CLIP).astype(np.float32))
+    with torch.no_grad():
+        logits = train_sequence.Ensemble(nets)(batch, torch.tensor([7, 3, 5]))
+    for row, x in enumerate(docs):
+        np.testing.assert_allclose(torch.softmax(logits[row, :len(x)], -1).numpy(), averaged.predict_proba(x), atol=1e-5)
+
+
 def test_import_stage_inverts_export():
     net, stage = _random_stage(features=20, classes=4, seed=8)
     copy = BiGRU(20, 4, hidden=8, projection=12, dropout=0.0).eval()
