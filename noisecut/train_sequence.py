@@ -114,12 +114,17 @@ def run_together(nets: list, inputs: list, lengths=None) -> list:
     six GRUs). The backward GRUs read each document reversed within its own length, so their
     state starts at its last line, as in inference, and padding only ever follows a document's
     lines: no packing, which runs 3x slower. States at padding are meaningless."""
-    projected = [net.drop(torch.relu(net.proj(net.drop(x)))) for net, x in zip(nets, inputs)]
+    projected, dropped = [], []
+    for net, x in zip(nets, inputs):
+        projected.append(net.drop(torch.relu(net.proj(net.drop(x)))))
+        # the output layer's dropout as a mask drawn now: the random draws then come in the order
+        # of one network run after another, so training is the same as each network run alone
+        dropped.append(net.drop(x.new_ones(*x.shape[:2], net.out.in_features)))
     reverse = _reversed_within(lengths, *inputs[0].shape[:2])
     grus = [gru for net in nets for gru in (net.gru_forward, net.gru_backward)]
     sequences = [s for p in projected for s in (p, _lines_at(p, reverse))]
     states = _block_gru(grus, torch.cat(sequences, -1)).split([gru.hidden_size for gru in grus], -1)
-    return [net.out(net.drop(torch.cat([p, states[2 * k], _lines_at(states[2 * k + 1], reverse)], -1)))
+    return [net.out(torch.cat([p, states[2 * k], _lines_at(states[2 * k + 1], reverse)], -1) * dropped[k])
             for k, (net, p) in enumerate(zip(nets, projected))]
 
 
