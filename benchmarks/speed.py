@@ -201,11 +201,16 @@ print(json.dumps({"docs": passes * len(texts), "lines": passes * lines, "wall": 
 
 def worker(mode: str, pages: Path, seconds: float, model: str | None, checkout: Path = REPO) -> dict:
     """Run ``_WORKER`` with ``checkout`` first on the path (training/ comes from this checkout)."""
-    env = checkout_env(checkout)
-    out = subprocess.run([sys.executable, "-c", _WORKER, mode, str(pages), str(seconds), model or ""],
-                         env=env, capture_output=True, text=True, cwd=pages.parent)  # not the cwd: "-c" puts it first on sys.path
+    return run_worker(_WORKER, [mode, pages, seconds, model or ""], checkout, pages.parent)
+
+
+def run_worker(script: str, args: list, checkout: Path, cwd: Path) -> dict:
+    """Run ``script`` (``python -c``) with ``args`` and ``checkout``'s noisecut first on the path; its
+    last line of output is a JSON object naming the ``noisecut`` module it imported, which is checked."""
+    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=checkout_env(checkout),
+                         capture_output=True, text=True, cwd=cwd)  # not the checkout: "-c" puts the cwd first on sys.path
     if out.returncode != 0:
-        raise SystemExit(f"benchmark worker ({mode}, {checkout}) failed: {out.stderr[-2000:]}")
+        raise SystemExit(f"benchmark worker ({args[0]}, {checkout}) failed: {out.stderr[-2000:]}")
     figures = json.loads(out.stdout.splitlines()[-1])
     if not Path(figures["noisecut"]).resolve().is_relative_to(checkout.resolve()):
         raise SystemExit(f"benchmark worker imported {figures['noisecut']}, not the checkout {checkout}")

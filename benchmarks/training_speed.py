@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # training/ is not installed
 
-from benchmarks.speed import checkout_env  # noqa: E402
+from benchmarks.speed import run_worker  # noqa: E402
 from training.build_corpus import DEFAULT_OUT  # noqa: E402
 
 # One timed run: argv is mode, corpus, split, site or page count, steps. Prints one JSON line.
@@ -63,17 +62,6 @@ print(json.dumps({**figures, "noisecut": noisecut.__file__}))
 """
 
 
-def worker(checkout: Path, *args) -> dict:
-    out = subprocess.run([sys.executable, "-c", _WORKER, *map(str, args)], env=checkout_env(checkout),
-                         capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if out.returncode != 0:
-        raise SystemExit(f"benchmark worker ({args[0]}, {checkout}) failed: {out.stderr[-2000:]}")
-    figures = json.loads(out.stdout.splitlines()[-1])
-    if not Path(figures["noisecut"]).resolve().is_relative_to(checkout.resolve()):
-        raise SystemExit(f"benchmark worker imported {figures['noisecut']}, not the checkout {checkout}")
-    return figures
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT", help="another noisecut checkout to time alternating with this one")
@@ -92,7 +80,8 @@ def main() -> None:
         runs: dict[str, list[dict]] = {name: [] for name in checkouts}
         for _ in range(args.rounds):
             for name, checkout in checkouts.items():
-                runs[name].append(worker(checkout, mode, args.corpus, args.split, what, args.steps))
+                runs[name].append(run_worker(_WORKER, [mode, args.corpus, args.split, what, args.steps], checkout,
+                                              Path(tempfile.gettempdir())))
         seconds = {name: statistics.median(r["seconds"] for r in rs) for name, rs in runs.items()}
         first = runs["this checkout"][0]
         label = (f"fine-tune {what} ({first['lines']} lines, {first['steps']} steps)" if mode == "fine-tune"
