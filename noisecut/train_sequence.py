@@ -110,10 +110,10 @@ def run_together(nets: list, inputs: list, lengths=None) -> list:
     """Each ``BiGRU``'s logits for its input (padded documents of ``lengths`` lines, default all).
 
     Every GRU of every network runs as one GRU with block-diagonal weights: on CPU the time goes
-    to the loop over lines, so one wide step beats several narrow ones (3x for three networks'
-    six GRUs). The backward GRUs read each document reversed within its own length, so their
-    state starts at its last line, as in inference, and padding only ever follows a document's
-    lines: no packing, which runs 3x slower. States at padding are meaningless."""
+    to the loop over lines, so one wide step beats several narrow ones. The backward GRUs read
+    each document reversed within its own length, so their state starts at its last line, as in
+    inference, and padding only ever follows a document's lines: no packed sequences, which ran
+    3x slower. States at padding are meaningless. (README, Speed: the figures.)"""
     projected, dropped = [], []
     for net, x in zip(nets, inputs):
         projected.append(net.drop(torch.relu(net.proj(net.drop(x)))))
