@@ -7,9 +7,10 @@ alternating, so the ratio holds on a busy machine:
     python benchmarks/training_speed.py --baseline BEFORE                 # fine-tune + train, 2 rounds
     python benchmarks/training_speed.py --sites paulocoelhoblog.com --steps 20 --pages 0
 
-Fine-tuning: ``train --from``'s defaults on the shipped model (five pages of
-each ``--sites`` site from the corpus split, as ``training.adapt_eval``
-picks them; ``labeled/`` replayed; at most ``--steps`` steps). Training: one
+Fine-tuning: the shipped model tuned as ``train --from`` tunes it (every
+parameter, no anchor; at most ``--steps`` steps) on five pages of each
+``--sites`` site from the corpus split, as ``training.adapt_eval`` picks
+them, with ``labeled/`` replayed beside them (``train --from --replay``). Training: one
 epoch of one sequence network over ``--pages`` train-split pages. Needs the
 sequence extra and the corpus (``python -m training.build_corpus``).
 """
