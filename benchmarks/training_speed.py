@@ -10,9 +10,10 @@ alternating, so the ratio holds on a busy machine:
 Fine-tuning: the shipped model tuned as ``train --from`` tunes it (every
 parameter, no anchor; at most ``--steps`` steps) on five pages of each
 ``--sites`` site from the corpus split, as ``training.adapt_eval`` picks
-them, with ``labeled/`` replayed beside them (``train --from --replay``). Training: one
-epoch of one sequence network over ``--pages`` train-split pages. Needs the
-sequence extra and the corpus (``python -m training.build_corpus``).
+them, with ``labeled/`` replayed beside them (``train --from --replay``).
+Training: one epoch of one sequence network over ``--pages`` train-split
+pages. Needs the sequence extra and the corpus (``python -m
+training.build_corpus``).
 """
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ from noisecut.labeled import read_all
 mode, corpus, split, what, steps = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 if mode == "fine-tune":
     from noisecut.model import Model
-    from training.adapt_eval import site_columns
+    from training.adapt_eval import LABELED_PAGES, MIN_PAGES, site_columns
     from training.train_default import LABELED
-    columns = site_columns(read_all(sorted((corpus / split).glob("*/html_text/*.lines"))), 8, 5, 0)
+    columns = site_columns(read_all(sorted((corpus / split).glob("*/html_text/*.lines"))), MIN_PAGES, LABELED_PAGES, 0)
     five = next(train for site, (train, _) in columns.items() if site.startswith(what))
     model, replay = Model.load(), read_all([LABELED])
     train_sequence.fine_tune(model, five[:2], replay, max_steps=1, progress=False)  # imports and first-step set-up
