@@ -18,7 +18,6 @@ training.build_corpus``).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile

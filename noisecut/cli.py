@@ -21,6 +21,7 @@ from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
 from .model import GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
+from .parallel import available_cores
 from .policy import THRESHOLD_DEFAULT
 from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
@@ -138,8 +139,8 @@ def main():
 )
 @click.option(
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
-    help="Format of every input (default: from each name: .jsonl[.gz], .ndjson, .json, .parquet, .wet[.gz], .warc[.gz], "
-    ".html[.gz], .htm, .txt, a directory; a .txt file, anything else and stdin are html when they start with "
+    help="Format of every input (default: from each name: .jsonl, .ndjson, .json, .parquet, .wet, .warc, "
+    ".html, .htm, .xhtml, .shtml, .txt (each but .parquet also .gz), a directory; a .txt file, anything else and stdin are html when they start with "
     "<!doctype html or <html, else text, refused when their first line is a JSON object). "
     "`-I html` renders each input as a page; `-I text` cleans markup as text. E.g. `-I jsonl -` reads JSONL from stdin.",
 )
@@ -191,7 +192,7 @@ def main():
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
                    "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
-@click.option("--address", default=None, help="Ray cluster address for --engine ray (default: start a local cluster). E.g. --address auto.")
+@click.option("--address", default=None, help="Ray cluster address for --engine ray (default: a running cluster if Ray finds one, RAY_ADDRESS or `ray start`, else a new local one). E.g. --address auto.")
 @click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
               help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
                    "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
@@ -461,7 +462,7 @@ def label(file, output, renderer, model):
                    "(HTML, <h1>-<h6> headings), wcxb, googletrends. Default: the shared benchmark folders' own formats, "
                    "plain for any other folder. E.g. --gold-format cleaneval.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="At most N pages per folder.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores", metavar="N",
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=available_cores(), show_default="all cores", metavar="N",
               help="Pages rendered and aligned at once (worker processes).")
 @user_errors
 def import_gold(root, output, datasets, renderers, split, gold_format, limit, jobs):

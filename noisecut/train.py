@@ -1,8 +1,9 @@
 """Learning: labeled documents -> window stages (scikit-learn) or a sequence
 stage (PyTorch, ``train_sequence.py``) -> exported model.
 
-Imports scikit-learn and joblib (slow to import); the cleaning path never
-imports this module. Feature extraction is the same ``features.featurize``
+scikit-learn and joblib (slow to import) are imported inside the functions
+that need them, so importing this module (the CLI does, for its defaults)
+stays cheap. Feature extraction is the same ``features.featurize``
 that cleaning uses, so the two flows cannot drift apart.
 """
 from __future__ import annotations

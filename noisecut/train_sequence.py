@@ -375,7 +375,7 @@ FINE_TUNE_MAX_STEPS = 60         # optimiser steps at most
 FINE_TUNE_EVAL_EVERY = 5         # steps between looks at the held-out pages
 FINE_TUNE_PATIENCE = 3           # looks without improvement before stopping
 FINE_TUNE_HOLD_OUT = 0.2         # of the user's pages, held out to choose the step count (at least 1 of 2+)
-# parameters tuned, as name prefixes: "output" (the default) re-weights the same line and context
+# parameters tuned, as name prefixes: "output" (the default with --everywhere) re-weights the same line and context
 # states, the GRU stays as it was; "all" moves the projection and the GRU too (adapts more, and
 # cleans other sites worse: the README's figures)
 TUNE_PARTS = {"output": ("out.",), "all": ("",)}

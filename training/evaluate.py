@@ -36,6 +36,7 @@ from pathlib import Path
 
 from noisecut.cleaner import Cleaner
 from noisecut.labels import KEEP_DEFAULT, Label
+from noisecut.policy import THRESHOLD_DEFAULT
 from noisecut.evaluate import keep_scores
 from noisecut.scoring import PRF, mean_scores, text_scores
 
@@ -122,7 +123,7 @@ def score_page(task) -> list[dict]:
 
 
 def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
-             keep=KEEP_DEFAULT, threshold=0.5, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
+             keep=KEEP_DEFAULT, threshold=THRESHOLD_DEFAULT, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
     per_dataset: dict[str, list] = defaultdict(list)
     for page in iter_pages(root, datasets or ALL_NAMES):
         if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
@@ -222,7 +223,7 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", default=None)
     parser.add_argument("--limit", type=int, default=None, help="pages per dataset")
     parser.add_argument("--keep", default="", help="extra labels to keep, comma-separated")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=THRESHOLD_DEFAULT)
     parser.add_argument("--no-html-baselines", action="store_true")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="also write the summary table as JSON")

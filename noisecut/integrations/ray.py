@@ -136,13 +136,13 @@ def clean_with_ray(
     return output
 
 
-def ray_engine(address: str | None = None, quiet: bool = False, actors: int | None = None):
+def ray_engine(address: str | None = None, quiet: bool = False):
     """An engine for ``noisecut.io.clean_stream``: the documents are cleaned by Ray actors.
 
     This is ``noisecut clean --engine ray``. Reading and writing stay in this
     process, with the readers and writers of the local engine, so both
     engines take the same inputs and write the same output, byte for byte;
-    Ray does the cleaning. ``jobs`` (or ``actors``) is the number of actors,
+    Ray does the cleaning. ``jobs`` is the number of actors,
     each holding one ``Cleaner`` (None or 0: one per CPU of the cluster).
     The model is loaded here and its arrays travel to the actors, so the
     cluster's machines need noisecut but not the model files. At most
@@ -168,7 +168,7 @@ def ray_engine(address: str | None = None, quiet: bool = False, actors: int | No
         model = Model.load(spec.model)  # a bad model fails before Ray starts
         connect(address, quiet)
         cpus = ray.cluster_resources().get("CPU", 1.0)
-        size = actors or jobs or max(1, int(cpus))
+        size = jobs or max(1, int(cpus))
         Actor = ray.remote(num_cpus=min(1.0, cpus / size))(_Cleaning)  # more actors than CPUs still fit
         model_ref = ray.put(model)
         pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]

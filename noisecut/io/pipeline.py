@@ -53,7 +53,7 @@ class CleanConfig:
     no_dedupe: bool = False
     explain: bool = False
     engine: str = "local"              # or "ray": clean on a Ray cluster; reading and writing stay here
-    address: str | None = None         # the Ray cluster (None: the one this process is in, else a local one)
+    address: str | None = None         # the Ray cluster (None: a running one if Ray finds one, else a new local one)
     site_memory: str | Path | None = None  # a file written by `noisecut sites` (``sites.py``)
 
     def cleaner(self) -> CleanerSpec:
@@ -128,9 +128,9 @@ def clean_stream(
     return stats.documents - start
 
 
-def clean_files(config: CleanConfig, log: Callable[[str], None] | None = None) -> CleanStats:
+def clean_files(config: CleanConfig) -> CleanStats:
     """Read ``config.files``, clean them, write ``config.output``: the ``noisecut clean`` command."""
-    log = log or _log
+    log = _log
     started = time.perf_counter()
     sources = [str(source) for source in config.files] or [STDIO]
     _check_sources(sources)
