@@ -189,27 +189,32 @@ def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output
             with_html: bool = False) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
-    in_flight: deque = deque()
-    window = jobs * CHUNKS_PER_WORKER + 1
-    read = chunks(docs, chunk)
     try:
-        while True:
-            try:
-                batch = next(read, None)
-            except Exception:
-                # what was read before the error comes out first (a page there the renderer failed on is reported first)
-                while in_flight:
-                    yield from _results(*in_flight.popleft())
-                raise
-            if batch is None:
-                break
-            in_flight.append((batch, pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output)))
-            if len(in_flight) >= window:
-                yield from _results(*in_flight.popleft())
-        while in_flight:
-            yield from _results(*in_flight.popleft())
+        yield from in_order(chunks(docs, chunk), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
+                            _results, jobs * CHUNKS_PER_WORKER + 1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_order(batches: Iterator[list], submit: Callable, collect: Callable, window: int) -> Iterator:
+    """``collect(batch, submit(batch))`` for each of ``batches``, in input order, with at most ``window``
+    batches submitted and not collected (bounded memory). A reading error comes after the results of what
+    was read before it (a page there that the renderer failed on is reported first). Both engines use it."""
+    in_flight: deque = deque()
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception:
+            while in_flight:
+                yield from collect(*in_flight.popleft())
+            raise
+        if batch is None:
+            break
+        in_flight.append((batch, submit(batch)))
+        if len(in_flight) >= window:
+            yield from collect(*in_flight.popleft())
+    while in_flight:
+        yield from collect(*in_flight.popleft())
 
 
 def _results(batch: list[Document], future) -> Iterator[tuple[Document, str, Labels]]:

@@ -145,6 +145,27 @@ class TestRay:
         with pytest.raises(NoiseCutError, match="no such model"):
             clean_with_ray(pd.DataFrame({"text": ["x"]}), model=tmp_path / "missing")
 
+    def test_documents_read_before_a_reading_error_come_out_first(self, model_dir, frame, expected):
+        """As with the local engine (test_parallel): a reader that fails after two chunks and a bit (a bad
+        record under --on-error stop) has the documents read before it cleaned and handed on, in order,
+        then the error; so stdout gets the same documents from both engines."""
+        from noisecut.document import Document
+        from noisecut.integrations.ray import ray_engine
+        from noisecut.parallel import CHUNK_DOCS, CleanerSpec, Output
+
+        texts = (list(frame["text"]) * 3)[:2 * CHUNK_DOCS + 5]
+        answers = (expected * 3)[:len(texts)]
+
+        def stream():
+            yield from (Document.from_text(text, str(i)) for i, text in enumerate(texts))
+            raise NoiseCutError("data.jsonl: record 99: invalid JSON")
+
+        got = []
+        with pytest.raises(NoiseCutError, match="record 99: invalid JSON"):
+            for doc, text, _ in ray_engine(quiet=True)(stream(), CleanerSpec(str(model_dir)), 2, Output()):
+                got.append((doc.id, text))
+        assert got == [(str(i), answer) for i, answer in enumerate(answers)]
+
     def test_cli_engine_ray_writes_what_the_local_engine_writes(self, model_dir, frame, tmp_path):
         from click.testing import CliRunner
 

@@ -33,9 +33,10 @@ keep them as bytes.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import re
-from collections import deque
 from pathlib import Path
 from typing import Iterable
 
@@ -151,7 +152,7 @@ def ray_engine(address: str | None = None, quiet: bool = False):
     log lines off stderr.
     """
     from ..batching import chunks
-    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, payload
+    from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, in_order, payload
 
     ray = _import_ray()
 
@@ -172,15 +173,11 @@ def ray_engine(address: str | None = None, quiet: bool = False):
         Actor = ray.remote(num_cpus=min(1.0, cpus / size))(_Cleaning)  # more actors than CPUs still fit
         model_ref = ray.put(model)
         pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
-        in_flight: deque = deque()
-        window = size * CHUNKS_PER_WORKER
+        actors = itertools.cycle(pool)
         try:
-            for n, batch in enumerate(chunks(docs, CHUNK_DOCS)):
-                in_flight.append((batch, pool[n % size].clean.remote([payload(d, model.reads_markup) for d in batch], output)))
-                if len(in_flight) >= window:
-                    yield from _ray_results(ray, *in_flight.popleft())
-            while in_flight:
-                yield from _ray_results(ray, *in_flight.popleft())
+            yield from in_order(chunks(docs, CHUNK_DOCS),
+                                lambda batch: next(actors).clean.remote([payload(d, model.reads_markup) for d in batch], output),
+                                functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER)
         finally:
             for actor in pool:
                 ray.kill(actor)
