@@ -124,19 +124,30 @@ def score_page(task) -> list[dict]:
 
 def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
              keep=KEEP_DEFAULT, threshold=THRESHOLD_DEFAULT, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
+    tasks = [(p, tuple(renderers), html_baselines) for p in split_pages(split, datasets, limit, root)]
+    records = run_pages(score_page, tasks, jobs, _init, (model, keep, threshold))
+    return sorted(records, key=lambda r: (r["page"], r["renderer"]))
+
+
+def split_pages(split: str, datasets=None, limit: int | None = None, root=DATASETS) -> list:
+    """The pages of ``split`` in ``datasets`` (default all eleven folders), at most ``limit`` per folder."""
     per_dataset: dict[str, list] = defaultdict(list)
     for page in iter_pages(root, datasets or ALL_NAMES):
         if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
             per_dataset[page.dataset].append(page)
-    pages = [page for group in per_dataset.values() for page in group]
-    tasks = [(p, tuple(renderers), html_baselines) for p in pages]
-    records = []
-    with Pool(jobs, initializer=_init, initargs=(model, keep, threshold)) as pool:
-        for i, result in enumerate(pool.imap_unordered(score_page, tasks, chunksize=2), 1):
-            records.extend(result)
+    return [page for group in per_dataset.values() for page in group]
+
+
+def run_pages(score, tasks: list, jobs: int, initializer, initargs: tuple) -> list:
+    """``score(task)`` (a list of results per page) for every task in ``jobs`` processes, results pooled
+    in the order they finish, with a page count on a terminal."""
+    results = []
+    with Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+        for i, result in enumerate(pool.imap_unordered(score, tasks, chunksize=2), 1):
+            results.extend(result)
             if sys.stderr.isatty():
                 print(f"\r{i}/{len(tasks)} pages", end="", file=sys.stderr)
-    return sorted(records, key=lambda r: (r["page"], r["renderer"]))
+    return results
 
 
 def row_names(record: dict) -> list[str]:

@@ -24,8 +24,6 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
-from multiprocessing import Pool
 
 import numpy as np
 
@@ -35,10 +33,9 @@ from noisecut.model import Model, default_model_dir
 from noisecut.policy import PRESETS, Policy, select
 from noisecut.scoring import text_scores
 
-from .evaluate import trained_splits
-from .datasets import ALL_NAMES, DATASETS, gold_text, iter_pages, read_html
+from .evaluate import run_pages, split_pages, trained_splits
+from .datasets import DATASETS, gold_text, read_html
 from .render import RENDERERS, rendered_document
-from .splits import split_of
 
 GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 BETAS = {"precision": 0.5, "recall": 2.0}  # preset -> beta of the F-score it maximises
@@ -79,17 +76,9 @@ def score_page(task) -> list[list[tuple[float, float]]]:
 
 def grid_scores(split="dev", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None, jobs=2, root=DATASETS) -> dict:
     """Mean precision, recall, F1, F0.5 and F2 over documents at each threshold of ``GRID``."""
-    per_dataset: dict[str, list] = defaultdict(list)
-    for page in iter_pages(root, datasets or ALL_NAMES):  # mixed across datasets, page types, languages
-        if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
-            per_dataset[page.dataset].append(page)
-    tasks = [(page, tuple(renderers)) for pages in per_dataset.values() for page in pages]
-    rows = []
-    with Pool(jobs, initializer=_init, initargs=(model,)) as pool:
-        for i, result in enumerate(pool.imap_unordered(score_page, tasks, chunksize=2), 1):
-            rows.extend(result)
-            if sys.stderr.isatty():
-                print(f"\r{i}/{len(tasks)} pages", end="", file=sys.stderr)
+    # mixed across datasets, page types, languages
+    tasks = [(page, tuple(renderers)) for page in split_pages(split, datasets, limit, root)]
+    rows = run_pages(score_page, tasks, jobs, _init, (model,))
     if not rows:
         raise SystemExit(f"no {split} pages found under {root}")
     pr = np.array(rows)  # documents x thresholds x (precision, recall)
