@@ -655,11 +655,10 @@ CONTEXT_OF = (
 )
 
 
-def window_mean(values: np.ndarray, width: int, ahead: int | None = None,
-                start: np.ndarray | None = None, end: np.ndarray | None = None) -> np.ndarray:
-    """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``), along axis 0,
-    clipped at each row's document: rows ``start[i]:end[i]`` (default: all rows are one document)."""
-    return window_means(values.T, [(width, ahead)], start, end)[0].T
+def window_mean(values: np.ndarray, width: int, ahead: int | None = None) -> np.ndarray:
+    """Mean over lines i-width..i+ahead (``ahead`` defaults to ``width``), along axis 0, clipped at the
+    first and last rows (one document's lines)."""
+    return window_means(values.T, [(width, ahead)])[0].T
 
 
 def window_means(values: np.ndarray, windows: Sequence[tuple[int, int | None]],
