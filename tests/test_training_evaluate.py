@@ -75,3 +75,31 @@ def test_model_card_shows_recorded_reports_as_sections():
     card = model_card({"name": "m", "reports": {"Calibration (dev split)": "| bin | lines |\n|---|---|\n| 0.0-0.1 | 3 |\n"}})
     assert "\n## Calibration (dev split)\n\n| bin | lines |\n|---|---|\n| 0.0-0.1 | 3 |\n" in card
     assert card.index("## Held-out scores") < card.index("## Calibration") < card.index("## Use")
+
+
+def test_compare_reads_what_evaluate_writes_and_resamples_whole_sites(tmp_path):
+    from training import compare
+
+    def documents(name, f1_of_site):
+        records = []
+        for site in ("one.com", "two.com"):
+            for i in range(4):
+                r = record("dragnet_data", f1=f1_of_site[site])
+                r.update(page=f"dragnet_data/{site}-{i}", site=site)
+                records.append(r)
+        evaluate.write_documents(records, tmp_path / name)
+        return compare.read_documents(tmp_path / name, "noisecut")
+
+    a = documents("a.jsonl", {"one.com": 0.8, "two.com": 0.8})
+    b = documents("b.jsonl", {"one.com": 1.0, "two.com": 0.8})  # one site gains 0.2, the other nothing
+    rows = {r["row"]: r for r in compare.compare(a, b)}
+    overall = rows[evaluate.OVERALL]
+    assert (overall["documents"], overall["sites"]) == (8, 2)
+    assert overall["difference"] == pytest.approx(0.1)
+    # whole sites are drawn: two.com twice (a quarter of the draws) gives 0, one.com twice 0.2
+    assert (overall["low"], overall["high"]) == (pytest.approx(0.0), pytest.approx(0.2))
+    c = documents("c.jsonl", {"one.com": 0.9, "two.com": 0.9})  # the same gain everywhere: no spread
+    steady = {r["row"]: r for r in compare.compare(a, c)}[evaluate.OVERALL]
+    assert (steady["low"], steady["high"]) == (pytest.approx(0.1), pytest.approx(0.1))
+    with pytest.raises(ValueError, match="line 1: .*system 'trafilatura_html'"):
+        compare.read_documents(tmp_path / "a.jsonl", "trafilatura_html")

@@ -161,7 +161,7 @@ def row_names(record: dict) -> list[str]:
     return names
 
 
-def _row_order(name: str) -> tuple:
+def row_order(name: str) -> tuple:
     kind = name.split(":")[0]
     order = {OVERALL: 0, OLDER: 1, "dataset": 2, "type": 3, "language": 4, "renderer": 5}
     position = ALL_NAMES.index(name.split(":")[1]) if kind == "dataset" and name.split(":")[1] in ALL_NAMES else 0
@@ -175,7 +175,7 @@ def summarize(records: list[dict]) -> dict:
         for name in row_names(r):
             groups[name].append(r)
     table = {}
-    for name, rows in sorted(groups.items(), key=lambda kv: _row_order(kv[0])):
+    for name, rows in sorted(groups.items(), key=lambda kv: row_order(kv[0])):
         systems = rows[0]["scores"].keys()
         row = {s: mean_scores(PRF(**r["scores"][s]) for r in rows).as_dict() for s in systems}
         pairs = [p for r in rows for p in r["line_pairs"]]
@@ -187,6 +187,14 @@ def summarize(records: list[dict]) -> dict:
             row["snippets"] = snippet_rates(snippet_rows)
         table[name] = row
     return table
+
+
+def write_documents(records: list[dict], path: Path) -> None:
+    """One JSON line per document: its page, site, the table rows it counts in and each system's F1."""
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps({"page": r["page"], "renderer": r["renderer"], "site": r["site"], "rows": row_names(r),
+                                "f1": {system: score["f1"] for system, score in r["scores"].items()}}) + "\n")
 
 
 def snippet_rates(per_document: list[dict]) -> dict:
@@ -238,6 +246,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-html-baselines", action="store_true")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None, help="also write the summary table as JSON")
+    parser.add_argument("--documents", type=Path, default=None, metavar="FILE",
+                        help="also write each document's rows and F1 per system as JSONL (for python -m training.compare)")
     parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
     args = parser.parse_args(argv)
     keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
@@ -255,6 +265,8 @@ def main(argv=None) -> int:
     print(f"\n{len(records)} documents, {time.perf_counter() - start:.0f} s; text-level bag-of-tokens F1 averaged over documents", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
+    if args.documents:
+        write_documents(records, args.documents)
     if args.record:
         record_scores(args.model, args.split, table)
     return 0
