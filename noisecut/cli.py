@@ -139,9 +139,9 @@ def main():
 )
 @click.option(
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
-    help="Format of every input (default: from each name: .jsonl, .ndjson, .json, .parquet, .wet, .warc, "
-    ".html, .htm, .xhtml, .shtml, .txt (each but .parquet also .gz), a directory; a .txt file, anything else and stdin are html when they start with "
-    "<!doctype html or <html, else text, refused when their first line is a JSON object). "
+    help="Format of every input (default: from each name: .jsonl, .ndjson, .json, .parquet, .wet, .warc, .html, "
+    ".htm, .xhtml, .shtml, .txt (each but .parquet also .gz), a directory; a .txt file, anything else and stdin "
+    "are html when they start with <!doctype html or <html, else text, refused when their first line is a JSON object). "
     "`-I html` renders each input as a page; `-I text` cleans markup as text. E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
@@ -192,7 +192,9 @@ def main():
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
                    "here as with `local`, so the output is the same. E.g. --engine ray -o clean.jsonl data.jsonl.")
-@click.option("--address", default=None, help="Ray cluster address for --engine ray (default: a running cluster if Ray finds one, RAY_ADDRESS or `ray start`, else a new local one). E.g. --address auto.")
+@click.option("--address", default=None,
+              help="Ray cluster address for --engine ray (default: a running cluster if Ray finds one, RAY_ADDRESS or "
+                   "`ray start`, else a new local one). E.g. --address auto.")
 @click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
               help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
                    "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
