@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # training/ is not installed
 
 from benchmarks.speed import run_worker  # noqa: E402
+from noisecut.train_sequence import FINE_TUNE_MAX_STEPS  # noqa: E402
 from training.build_corpus import DEFAULT_OUT  # noqa: E402
 
 # One timed run: argv is mode, corpus, split, site or page count, steps. Prints one JSON line.
@@ -69,7 +70,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT, help=f"the corpus (default {DEFAULT_OUT})")
     parser.add_argument("--split", default="test", help="the split the fine-tuned sites come from (default test)")
     parser.add_argument("--sites", nargs="*", default=["paulocoelhoblog.com", "cnn.com"], help="sites to fine-tune on (a prefix of adapt_eval's site column)")
-    parser.add_argument("--steps", type=int, default=60, help="fine-tuning steps at most (default 60, train --from's)")
+    parser.add_argument("--steps", type=int, default=FINE_TUNE_MAX_STEPS,
+                        help=f"fine-tuning steps at most (default {FINE_TUNE_MAX_STEPS}, train --from's)")
     parser.add_argument("--pages", type=int, default=200, help="train-split pages for one training epoch (0: skip; default 200)")
     parser.add_argument("--rounds", type=int, default=2, help="alternated runs of each measurement (default 2)")
     args = parser.parse_args()

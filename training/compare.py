@@ -69,8 +69,9 @@ def compare(a: dict, b: dict, rounds: int = ROUNDS) -> list[dict]:
     table = []
     for row, keys in sorted(by_row.items(), key=lambda kv: row_order(kv[0])):
         fa, fb = np.array([a[k]["f1"] for k in keys]), np.array([b[k]["f1"] for k in keys])
-        low, high = site_bootstrap(fa, fb, [a[k]["site"] for k in keys], rounds)
-        table.append({"row": row, "documents": len(keys), "sites": len({a[k]["site"] for k in keys}),
+        sites = [a[k]["site"] for k in keys]
+        low, high = site_bootstrap(fa, fb, sites, rounds)
+        table.append({"row": row, "documents": len(keys), "sites": len(set(sites)),
                       "a": float(fa.mean()), "b": float(fb.mean()), "difference": float((fb - fa).mean()),
                       "low": low, "high": high})
     return table
