@@ -8,7 +8,7 @@ from noisecut.labels import Label
 from training.align import align, tokens
 from training.datasets import (DATASETS, NAMES, OLDER_ENCODINGS, Page, cleaneval_gold, dragnet_gold, decode,
                                fix_mojibake, host, iter_pages)
-from training.render import RENDERERS, render
+from training.render import HELD_OUT_RENDERERS, RENDERERS, render
 from training.splits import OLD_SITE_NAMES, split_of_site
 
 B, N = Label.BODY, Label.NOISE
@@ -89,7 +89,22 @@ def test_renderers_one_paragraph_per_line(name):
     assert not any("color:red" in line or "var x" in line for line in lines)
 
 
-@pytest.mark.parametrize("name", list(RENDERERS))
+def test_held_out_renderers_write_the_text_their_own_way():
+    lines = {name: [line.strip() for line in render(name, HTML).splitlines() if line.strip()] for name in HELD_OUT_RENDERERS}
+    for name, rendered in lines.items():
+        assert "The council approved the & budget." in rendered, name
+        assert not any("color:red" in line or "var x" in line for line in rendered), name
+    assert "• Home" in lines["resiliparse"] and "Second paragraph here." in lines["resiliparse"]
+    assert lines["bs4"][-3:] == ["Second", "paragraph", "here."]  # a line at every tag, inline ones too
+    assert "# Harbour budget" in lines["markdown"] and "Second **paragraph** here." in lines["markdown"]
+
+
+def test_an_unknown_renderer_is_named_not_rendered_empty():
+    with pytest.raises(ValueError, match="unknown renderer.*typo.*never trained on, resiliparse"):
+        render("typo", HTML)
+
+
+@pytest.mark.parametrize("name", list(RENDERERS) + list(HELD_OUT_RENDERERS))
 @pytest.mark.parametrize("html", ["", "<<<>>>", "\x00\x01garbage", "<p>" * 3000, "<html><body></body></html>"])
 def test_renderers_never_raise(name, html):
     assert isinstance(render(name, html), str)

@@ -20,6 +20,13 @@ def test_snippet_counts_count_with_found_and_without_absent():
     assert evaluate.snippet_counts("", {"with": ["x"]}) == [0, 1, 0, 0]
 
 
+def test_an_unknown_renderer_stops_the_run_with_the_known_ones_named(capsys):
+    with pytest.raises(SystemExit) as stop:
+        evaluate.main(["--renderers", "html_text,html_txt", "--limit", "1"])
+    assert stop.value.code == 2
+    assert "unknown renderer(s) html_txt: use inscriptis" in capsys.readouterr().err
+
+
 def test_language_groups():
     assert [evaluate.language_group(code) for code in ("en", "EN-us", "zh", "zh-Hans", "de", "", "ja")] == \
         ["English", "English", "Chinese", "Chinese", "other", "other", "other"]

@@ -35,7 +35,7 @@ from noisecut.scoring import text_scores
 
 from .evaluate import run_pages, split_pages, trained_splits
 from .datasets import DATASETS, gold_text, read_html
-from .render import RENDERERS, rendered_document
+from .render import RENDERERS, check_renderers, rendered_document
 
 GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 BETAS = {"precision": 0.5, "recall": 2.0}  # preset -> beta of the F-score it maximises
@@ -113,7 +113,10 @@ def main(argv=None) -> int:
     if args.record_into and not args.model:
         parser.error("--record-into records what --model chose: name the --model it was chosen with")
     start = time.perf_counter()
-    renderers = args.renderers.split(",")
+    try:
+        renderers = check_renderers(args.renderers.split(","))
+    except ValueError as error:
+        parser.error(str(error))
     result = grid_scores(args.split, args.model, renderers, args.datasets.split(",") if args.datasets else None,
                          args.limit, args.jobs)
     table = result["table"]
