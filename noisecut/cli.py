@@ -200,7 +200,7 @@ def main():
                    "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
 def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
-    """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt and .html files; none or `-`: stdin).
+    """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt, .md and .html files; none or `-`: stdin).
 
     Kept lines come out byte for byte as they went in, in order; blank lines
     between kept lines stay. HTML (pages, WARC responses, --html-field) is
@@ -218,7 +218,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
       noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
       noisecut clean --precision page.txt                # or --recall: the model's presets
       cat page.txt | noisecut clean --explain
-      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt and .html files
+      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt, .md and .html files
       noisecut clean page.html                           # render, then clean (pip install 'noisecut[html]')
       curl -s https://example.com/ | noisecut clean      # HTML on stdin is recognised
       noisecut clean crawl.warc.gz -o clean.jsonl        # HTML responses rendered and cleaned
@@ -258,7 +258,7 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
 
     Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
-    directory of .txt and .html files; HTML is rendered by --renderer, as
+    directory of .txt, .md and .html files; HTML is rendered by --renderer, as
     `clean` renders it). A document's site is the host of its `url` field (a WET
     or WARC record's URI), else the directory of its file. Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in

@@ -453,8 +453,8 @@ def test_inputs_without_documents_are_an_error_with_no_output(run, tmp_path, cas
     if case == "empty-directory":
         src = tmp_path / "pages"
         (src / "sub").mkdir(parents=True)
-        (src / "notes.md").write_text("not a .txt file\n")
-        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt or .html files in this directory"
+        (src / "notes.rst").write_text("not a text file noisecut reads in a directory\n")
+        out, args, message = tmp_path / "out" / "clean", (), f"{src}: no .txt, .md or .html files in this directory"
     else:
         src = tmp_path / {"empty-jsonl": "d.jsonl", "warcinfo-only": "c.wet.gz", "every-record-skipped": "d.jsonl"}[case]
         if case == "warcinfo-only":

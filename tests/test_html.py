@@ -182,7 +182,7 @@ def test_html_directory_mirrors_to_txt_files(run, cleaner, tmp_path):
     (src / "sub" / "b.htm.gz").write_bytes(gzip.compress(page(title="Library opens on Sundays").encode()))
     (src / "c.txt").write_text(plain)
     (src / "d.txt").write_text(page(title="Sniffed"))  # named .txt, but a page
-    (src / "notes.md").write_text("not read")
+    (src / "notes.rst").write_text("not read")
     out = tmp_path / "out"
     result = run(src, "-o", f"{out}/")
     assert result.exit_code == 0, result.stderr
@@ -213,7 +213,7 @@ def test_a_directory_of_only_html_files_is_not_empty(run, tmp_path):
     (src / "a.html").write_text(page())
     assert run(src).exit_code == 0
     (src / "a.html").unlink()
-    assert refused(run(src), "no .txt or .html files in this directory; nothing to clean")
+    assert refused(run(src), "no .txt, .md or .html files in this directory; nothing to clean")
 
 
 # ------------------------------------------------------------------ records

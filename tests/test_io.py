@@ -129,7 +129,7 @@ def test_directory_mirrors_txt_files_at_the_same_relative_paths(tmp_path, cleane
         rel = ["x.txt", "a/y.txt", "a/b/z.txt"][i % 3].replace(".txt", f"{i}.txt")
         (src / rel).write_text(text, encoding="utf-8", newline="")
         expected[rel] = cleaner.clean(text).encode("utf-8")
-    (src / "notes.md").write_text("not a .txt file")
+    (src / "notes.rst").write_text("not a text file noisecut reads")
     (src / ".draft.txt").write_text("hidden")
     (src / ".hidden" / "h.txt").write_text("hidden")
     docs = list(read_directory(src, RecordErrors()))

@@ -158,9 +158,13 @@ def render_resiliparse(html: str) -> str:
 
 def render_bs4(html: str) -> str:
     """BeautifulSoup's ``get_text("\\n")``, as naive scrapers do: a line at every tag, inline ones too."""
-    from bs4 import BeautifulSoup
+    import warnings
 
-    soup = BeautifulSoup(html, "lxml")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():  # a page served as XHTML is parsed as HTML, as a scraper would
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
     for element in soup(["script", "style", "noscript", "template"]):
         element.decompose()
     return soup.get_text("\n", strip=True)

@@ -79,7 +79,7 @@ def input_format(path: str | Path, given: str | None = None) -> str:
             )
         return named or "text"
     if given == "dir" and not is_dir:
-        raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt and .html files)")
+        raise NoiseCutError(f"{path}: not a directory (--input-format dir reads a directory of .txt, .md and .html files)")
     if given != "dir" and is_dir:
         raise NoiseCutError(f"{path}: is a directory (pass files, or --input-format dir)")
     if given == "parquet" and is_stdio(path):

@@ -234,7 +234,7 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
 
     for source, fmt in zip(sources, formats):
         if fmt == "dir" and next(directory_files(source), None) is None:
-            raise NoiseCutError(f"{source}: no .txt or .html files in this directory; nothing to clean")
+            raise NoiseCutError(f"{source}: no .txt, .md or .html files in this directory; nothing to clean")
     if config.html_field and not set(formats) & {"jsonl", "parquet"}:
         raise NoiseCutError("--html-field names a field of JSONL or Parquet records; none of the inputs is")
     if config.html_field or "html" in formats:

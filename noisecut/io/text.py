@@ -1,4 +1,4 @@
-"""Plain text: a file is a document; a directory of ``.txt`` (and ``.html``) files mirrors into another.
+"""Plain text: a file is a document; a directory of ``.txt``, ``.md`` (and ``.html``) files mirrors into another.
 
 Bytes are read and written as they are (``Document.from_bytes`` keeps
 invalid UTF-8 byte for byte). A text file may be gzip'd; it is recognised by
@@ -19,6 +19,7 @@ from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, ope
 from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
 
 TEXT_SUFFIX = ".txt"  # what a directory's documents are called (and its HTML pages' cleaned texts)
+TEXT_SUFFIXES = (TEXT_SUFFIX, ".md", ".markdown")  # a directory's text files; Markdown's clean into their own names
 
 Write = Callable[..., None]  # write(doc, text, labels=None)
 
@@ -55,11 +56,11 @@ def read_html(path: str | Path, errors: RecordErrors, renderer: str = RENDERER_D
 
 
 def directory_files(root: str | Path) -> Iterator[Path]:
-    """The ``.txt`` and HTML files under ``root``, in a stable order; hidden files and directories are left out."""
+    """The text (``TEXT_SUFFIXES``) and HTML files under ``root``, in a stable order; hidden files and directories are left out."""
     for parent, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if (name.endswith(TEXT_SUFFIX) or is_html_name(name)) and not name.startswith("."):
+            if (name.endswith(TEXT_SUFFIXES) or is_html_name(name)) and not name.startswith("."):
                 yield Path(parent) / name
 
 

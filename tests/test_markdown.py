@@ -1,0 +1,81 @@
+"""Markdown input: the model reads each line's plain view, the output keeps the line as it came."""
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from noisecut.cli import main
+
+from noisecut.cleaner import Cleaner
+from noisecut.features import featurize
+from noisecut.markdown import is_markdown, plain_view
+
+
+@pytest.mark.parametrize("line, view", [
+    ("* [Home](https://example.org/)", "* Home"),
+    ("Read [the report](http://a.example/r?id=1) now, **today**.", "Read the report now, today."),
+    ("## Results", "Results"),
+    ("1\\. First step", "1. First step"),
+    ("![Harbour at dawn](https://img.example/1.jpg) Photo: J. Smith", "Harbour at dawn Photo: J. Smith"),
+    ("***Breaking:*** the vote", "*Breaking:* the vote"),
+    # marks that are not Markdown's stay
+    ("#1 hit of the summer", "#1 hit of the summer"),
+    ("_________________", "_________________"),
+    ("Saved in C:\\Users\\me\\notes.txt", "Saved in C:\\Users\\me\\notes.txt"),
+    ("A plain sentence (with brackets) [1].", "A plain sentence (with brackets) [1]."),
+    # a line the view would leave blank stays as it is
+    ("![](https://img.example/2.png)", "![](https://img.example/2.png)"),
+])
+def test_plain_view(line, view):
+    assert plain_view(line) == view
+
+
+def test_a_document_is_markdown_from_two_lines_with_links():
+    assert is_markdown(["* [Home](/)", "text", "Read [more](https://example.org/more)"])
+    assert not is_markdown(["* [Home](/)", "# 6: a comment counter", "__init__ runs first", "See [1] (2019)."])
+
+
+def test_plain_text_is_read_as_it_is():
+    plain = ["# 6: Great post, thanks!", "_________________", "**Note** the one link: [docs](https://example.org/)"]
+    assert not is_markdown(plain)
+    assert not np.array_equal(featurize(plain), featurize([plain_view(line) for line in plain]))
+
+
+def test_a_markdown_line_has_the_features_of_its_plain_text():
+    markdown = ["# Harbour budget", "* [Home](https://example.org/)",
+                "The [council](https://example.org/c/) approved the **budget** on Tuesday."]
+    plain = ["Harbour budget", "* Home", "The council approved the budget on Tuesday."]
+    assert np.array_equal(featurize(markdown), featurize(plain))
+
+
+MARKDOWN_PAGE = """# Harbour council approves the new budget
+
+  * [Home](https://example.org/)
+  * [News](https://example.org/news/)
+  * [Sport](https://example.org/sport/)
+
+The [harbour council](https://example.org/council/) approved the budget for next year on Tuesday evening, after a debate that ran for more than four hours and ended with a narrow vote.
+
+Members said the money for the [new ferry terminal](https://example.org/ferry/) would come from the sale of the old warehouse site, which has stood empty since the fishing company moved out in 2019.
+
+The mayor told reporters that work on the terminal could start in the spring if the [regional government](https://example.org/region/) signs off on the plans before the end of the year.
+
+[Share on Facebook](https://facebook.com/share?u=x) [Share on X](https://x.com/share?u=x)
+"""
+
+
+def test_markdown_body_with_links_is_kept_verbatim_and_the_link_lists_dropped():
+    kept = Cleaner().clean(MARKDOWN_PAGE).splitlines()
+    body = [line for line in MARKDOWN_PAGE.splitlines() if len(line) > 150]
+    assert [line for line in kept if line.strip()] == body  # links and all, as they came
+    assert not any("[Home]" in line or "Share on" in line for line in kept)
+
+
+def test_a_directory_of_markdown_files_cleans_into_their_own_names(tmp_path):
+    src, dst = tmp_path / "crawl", tmp_path / "clean"
+    (src / "news").mkdir(parents=True)
+    (src / "news" / "budget.md").write_text(MARKDOWN_PAGE, encoding="utf-8")
+    (src / "notes.txt").write_text(MARKDOWN_PAGE.replace("Harbour", "Bay"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["clean", str(src), "-o", str(dst)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob("*") if p.is_file()) == ["news/budget.md", "notes.txt"]
+    assert (dst / "news" / "budget.md").read_text(encoding="utf-8") == Cleaner().clean(MARKDOWN_PAGE)
