@@ -17,10 +17,14 @@ from typing import Sequence
 
 MARKDOWN_LINK_LINES = 2  # lines with a Markdown link that make a document Markdown
 
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")    # [text](target) and ![alt](target) -> text, alt
+# Linear-time patterns (each repeat starts with a character the one before cannot match): a long line is one pass.
+_TEXT = r"([^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*)"  # link text, one level of [brackets]: "[[1]](#cite)"
+_TARGET = r"\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"       # (target), one level of (parentheses): "(/wiki/Foo_(bar))"
+_IMAGE = re.compile(r"(?<!\\)!\[" + _TEXT + r"\]" + _TARGET)  # ![alt](src) -> alt, first: "[![Logo](src)](url)"
+_LINK = re.compile(r"(?<!\\)\[" + _TEXT + r"\]" + _TARGET)    # [text](target) -> text
 _HEADING = re.compile(r"^\s*#{1,6}\s+")                # "## Title" -> "Title"; "#1" and "#tag" stay
-_BOLD = re.compile(r"(\*\*|__)(?=[^\s*_])(.+?)(?<=[^\s*_])\1")  # **text**, __text__ -> text
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")  # html2text's "1\." -> "1."
+_BOLD = re.compile(r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*|(?<!\w)__(?=[^\s_])([^_\n]+?)(?<=[^\s_])__(?!\w)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")   # html2text's "1\." -> "1."
 
 
 def is_markdown(lines: Sequence[str]) -> bool:
@@ -36,8 +40,16 @@ def is_markdown(lines: Sequence[str]) -> bool:
 
 def plain_view(line: str) -> str:
     """``line`` without Markdown's link targets and marks; a line that would be left
-    blank (an image alone) stays as it is."""
-    view = _ESCAPE.sub(r"\1", _BOLD.sub(r"\2", _HEADING.sub("", _LINK.sub(r"\1", line))))
+    blank (an image without alt text) stays as it is."""
+    view = line  # each pattern runs only where its mark is (most lines have one kind at most)
+    if "](" in view:
+        view = _LINK.sub(r"\1", _IMAGE.sub(r"\1", view) if "![" in view else view)
+    if "#" in view:
+        view = _HEADING.sub("", view)
+    if "**" in view or "__" in view:
+        view = _BOLD.sub(lambda bold: bold.group(1) or bold.group(2), view)
+    if "\\" in view:
+        view = _ESCAPE.sub(r"\1", view)
     return view if view.strip() else line
 
 

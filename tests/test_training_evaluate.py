@@ -20,11 +20,28 @@ def test_snippet_counts_count_with_found_and_without_absent():
     assert evaluate.snippet_counts("", {"with": ["x"]}) == [0, 1, 0, 0]
 
 
-def test_an_unknown_renderer_stops_the_run_with_the_known_ones_named(capsys):
+def stopped(main, argv, capsys) -> str:
+    """What ``main(argv)`` says as it stops with a usage error (exit 2)."""
     with pytest.raises(SystemExit) as stop:
-        evaluate.main(["--renderers", "html_text,html_txt", "--limit", "1"])
+        main(argv)
     assert stop.value.code == 2
-    assert "unknown renderer(s) html_txt: use inscriptis" in capsys.readouterr().err
+    return capsys.readouterr().err
+
+
+def test_an_unknown_renderer_stops_the_run_with_the_known_ones_named(capsys):
+    err = stopped(evaluate.main, ["--renderers", "html_text,html_txt", "--limit", "1"], capsys)
+    assert "unknown renderer(s) html_txt: use inscriptis" in err
+
+
+def test_record_refuses_renderers_kept_out_of_training(capsys):
+    err = stopped(evaluate.main, ["--renderers", "html_text,markdown", "--record"], capsys)
+    assert "--record writes the test table of the corpus renderers; leave out --renderers markdown" in err
+
+
+def test_presets_name_an_unknown_renderer(capsys):
+    from training import presets
+
+    assert "unknown renderer(s) inscripts" in stopped(presets.main, ["--renderers", "inscripts"], capsys)
 
 
 def test_language_groups():

@@ -35,7 +35,7 @@ from noisecut.scoring import text_scores
 
 from .evaluate import run_pages, split_pages, trained_splits
 from .datasets import DATASETS, gold_text, read_html
-from .render import RENDERERS, check_renderers, rendered_document
+from .render import RENDERERS, rendered_document, renderer_names
 
 GRID = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 BETAS = {"precision": 0.5, "recall": 2.0}  # preset -> beta of the F-score it maximises
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="dev", choices=("train", "dev"), help="never test: presets are tuning")
     parser.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    parser.add_argument("--renderers", default=",".join(RENDERERS))
+    parser.add_argument("--renderers", type=renderer_names, default=",".join(RENDERERS))
     parser.add_argument("--datasets", default=None)
     parser.add_argument("--limit", type=int, default=None, help="pages per dataset (a sample)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
@@ -113,11 +113,7 @@ def main(argv=None) -> int:
     if args.record_into and not args.model:
         parser.error("--record-into records what --model chose: name the --model it was chosen with")
     start = time.perf_counter()
-    try:
-        renderers = check_renderers(args.renderers.split(","))
-    except ValueError as error:
-        parser.error(str(error))
-    result = grid_scores(args.split, args.model, renderers, args.datasets.split(",") if args.datasets else None,
+    result = grid_scores(args.split, args.model, args.renderers, args.datasets.split(",") if args.datasets else None,
                          args.limit, args.jobs)
     table = result["table"]
     print("| threshold | precision | recall | F1 | F0.5 | F2 |\n|---|---|---|---|---|---|")
@@ -125,10 +121,10 @@ def main(argv=None) -> int:
         print(f"| {t:.2f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['f0.5']:.3f} | {row['f2']:.3f} |")
     chosen = choose(table)
     print(f"\npresets: {json.dumps(chosen)}; {result['documents']} documents ({result['pages']} pages x "
-          f"{len(renderers)} renderers), {time.perf_counter() - start:.0f} s", file=sys.stderr)
+          f"{len(args.renderers)} renderers), {time.perf_counter() - start:.0f} s", file=sys.stderr)
     if args.record or args.record_into:
         how = (f"{args.split} split, {result['pages']} pages"
-               f"{f' (at most {args.limit} per dataset)' if args.limit else ''} x renderers {', '.join(renderers)}; "
+               f"{f' (at most {args.limit} per dataset)' if args.limit else ''} x renderers {', '.join(args.renderers)}; "
                f"threshold with the best mean text-level F0.5 (precision) and F2 (recall), grid {GRID[0]}-{GRID[-1]} "
                f"step 0.05 (python -m training.presets)")
         if args.record_into:

@@ -10,6 +10,7 @@ measures how a model carries over to text made by tools it has not seen.
 """
 from __future__ import annotations
 
+import argparse
 import re
 from copy import deepcopy
 from typing import Callable, Iterable
@@ -186,22 +187,26 @@ HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def check_renderers(names: Iterable[str]) -> list[str]:
-    """``names`` as a list; ValueError naming the known renderers for any other name."""
-    names = list(names)
-    unknown = [name for name in names if name not in RENDERERS and name not in HELD_OUT_RENDERERS]
+ALL_RENDERERS = {**RENDERERS, **HELD_OUT_RENDERERS}
+
+
+def renderer_names(text: str) -> list[str]:
+    """``--renderers``' argparse type: comma-separated names, each one of ``ALL_RENDERERS``."""
+    names = text.split(",")
+    unknown = [name for name in names if name not in ALL_RENDERERS]
     if unknown:
-        raise ValueError(f"unknown renderer(s) {', '.join(unknown)}: use {', '.join(RENDERERS)} "
-                         f"or, never trained on, {', '.join(HELD_OUT_RENDERERS)}")
+        raise argparse.ArgumentTypeError(f"unknown renderer(s) {', '.join(unknown)}: use {', '.join(RENDERERS)} "
+                                         f"or, never trained on, {', '.join(HELD_OUT_RENDERERS)}")
     return names
 
 
 def render(name: str, html: str) -> str:
     """Run one renderer; a page it fails on gives "" (a missing package or an unknown name raises)."""
-    function = RENDERERS.get(name) or HELD_OUT_RENDERERS.get(check_renderers([name])[0])
+    if name not in ALL_RENDERERS:
+        raise ValueError(f"unknown renderer {name!r}")
     try:
-        return function(html) or ""
-    except ImportError:
+        return ALL_RENDERERS[name](html) or ""
+    except ImportError:  # a missing package is not a page the renderer fails on
         raise
     except Exception:  # noqa: BLE001 - third-party parsers on arbitrary HTML
         return ""

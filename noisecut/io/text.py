@@ -18,8 +18,8 @@ from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, open_output
 from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
 
-TEXT_SUFFIX = ".txt"  # what a directory's documents are called (and its HTML pages' cleaned texts)
-TEXT_SUFFIXES = (TEXT_SUFFIX, ".md", ".markdown")  # a directory's text files; Markdown's clean into their own names
+TEXT_SUFFIX = ".txt"  # what an HTML page of a directory is cleaned into
+TEXT_SUFFIXES = (TEXT_SUFFIX, ".md", ".markdown")  # a directory's text files (any case), cleaned into their own names
 
 Write = Callable[..., None]  # write(doc, text, labels=None)
 
@@ -60,7 +60,7 @@ def directory_files(root: str | Path) -> Iterator[Path]:
     for parent, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if (name.endswith(TEXT_SUFFIXES) or is_html_name(name)) and not name.startswith("."):
+            if (name.lower().endswith(TEXT_SUFFIXES) or is_html_name(name)) and not name.startswith("."):
                 yield Path(parent) / name
 
 
@@ -68,7 +68,7 @@ def read_directory(root: str | Path, errors: RecordErrors, renderer: str = RENDE
                    render_later: bool = False) -> Iterator[Document | PendingPage]:
     """Each file under ``root`` as a document whose ``id`` is its path relative to ``root`` (with ``/``).
 
-    HTML files, and ``.txt`` files that start like a page, are rendered (``render_later``: to be)."""
+    HTML files, and text files that start like a page, are rendered (``render_later``: to be)."""
     root = Path(root)
     for path in directory_files(root):
         rel = path.relative_to(root).as_posix()
