@@ -252,9 +252,9 @@ def main(argv=None) -> int:
     parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
     args = parser.parse_args(argv)
     keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
-    if args.record and set(args.renderers) & set(HELD_OUT_RENDERERS):
-        parser.error("--record writes the test table of the corpus renderers; leave out --renderers "
-                     f"{','.join(sorted(set(args.renderers) & set(HELD_OUT_RENDERERS)))}")
+    held_out = [name for name in args.renderers if name in HELD_OUT_RENDERERS]
+    if args.record and held_out:
+        parser.error(f"--record writes the test table of the corpus renderers; leave out --renderers {','.join(held_out)}")
     if args.split in trained_splits(args.model):
         if args.record:
             parser.error(f"the model was trained on the {args.split} split: its scores there are not results")
