@@ -205,8 +205,9 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     Kept lines come out byte for byte as they went in, in order; blank lines
     between kept lines stay. HTML (pages, WARC responses, --html-field) is
     first rendered to lines of text (--renderer); its kept lines come out as
-    the renderer wrote them. Records keep their other fields and their
-    order. Inputs stream through in bounded memory, and a file output
+    the renderer wrote them. Markdown is judged by its plain text (a link
+    by its words) and comes out as it went in. Records keep their other
+    fields and their order. Inputs stream through in bounded memory, and a file output
     appears only when everything was written (never half a file, not
     after an error, Ctrl-C or a crashed worker). The output may not be one
     of the inputs.
