@@ -1,11 +1,10 @@
-"""Markdown input: the model reads each line's plain view, the output keeps the line as it came."""
+"""Markdown input: the features read a Markdown document's plain view, the output keeps its lines as they came."""
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from noisecut.cli import main
-
 from noisecut.cleaner import Cleaner
+from noisecut.cli import main
 from noisecut.features import featurize
 from noisecut.markdown import is_markdown, plain_view
 
