@@ -202,10 +202,11 @@ def renderer_names(text: str) -> list[str]:
 
 def render(name: str, html: str) -> str:
     """Run one renderer; a page it fails on gives "" (a missing package or an unknown name raises)."""
-    if name not in ALL_RENDERERS:
+    function = ALL_RENDERERS.get(name)
+    if function is None:
         raise ValueError(f"unknown renderer {name!r}")
     try:
-        return ALL_RENDERERS[name](html) or ""
+        return function(html) or ""
     except ImportError:  # a missing package is not a page the renderer fails on
         raise
     except Exception:  # noqa: BLE001 - third-party parsers on arbitrary HTML

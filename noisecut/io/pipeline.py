@@ -130,7 +130,6 @@ def clean_stream(
 
 def clean_files(config: CleanConfig) -> CleanStats:
     """Read ``config.files``, clean them, write ``config.output``: the ``noisecut clean`` command."""
-    log = _log
     started = time.perf_counter()
     sources = [str(source) for source in config.files] or [STDIO]
     _check_sources(sources)
@@ -142,7 +141,7 @@ def clean_files(config: CleanConfig) -> CleanStats:
 
     from .warc import WarcStats
 
-    errors, warc_stats, stats = RecordErrors(config.on_error, log), WarcStats(), CleanStats()
+    errors, warc_stats, stats = RecordErrors(config.on_error, _log), WarcStats(), CleanStats()
     render_later = config.engine == "local"  # pages are rendered where they are cleaned: in the -j workers
     docs = chain.from_iterable(
         open_reader(source, fmt, errors, config.text_field, warc_stats, config.renderer, config.html_field, render_later)
@@ -159,11 +158,11 @@ def clean_files(config: CleanConfig) -> CleanStats:
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
     stats.skipped, stats.not_text, stats.seconds = errors.skipped, warc_stats.not_text, time.perf_counter() - started
     if stats.not_text and not config.quiet:
-        log(f"left out {stats.not_text} WARC records that are neither plain text nor HTML")
+        _log(f"left out {stats.not_text} WARC records that are neither plain text nor HTML")
     if stats.skipped and config.quiet:
-        log(f"skipped {_plural(stats.skipped, 'record')}")
+        _log(f"skipped {_plural(stats.skipped, 'record')}")
     if not config.quiet:
-        log(stats.summary())
+        _log(stats.summary())
     return stats
 
 
