@@ -219,7 +219,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
       noisecut clean -m models/default -t 0.7 --no-dedupe page.txt
       noisecut clean --precision page.txt                # or --recall: the model's presets
       cat page.txt | noisecut clean --explain
-      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt, .md and .html files
+      noisecut clean pages/ -o cleaned/                  # mirror a directory of .txt, .md and .html files (also .gz)
       noisecut clean page.html                           # render, then clean (pip install 'noisecut[html]')
       curl -s https://example.com/ | noisecut clean      # HTML on stdin is recognised
       noisecut clean crawl.warc.gz -o clean.jsonl        # HTML responses rendered and cleaned

@@ -154,6 +154,21 @@ def test_directory_mirror(run, cleaner, texts, tmp_path):
     assert sorted(r["id"] for r in as_jsonl) == sorted(names)
 
 
+def test_directory_reads_gzipped_text_files_and_writes_them_gzipped(run, cleaner, texts, tmp_path):
+    # crawl dumps come as NAME.txt.gz: read, not skipped, and cleaned into a gzip'd file of the same name
+    src, dst = tmp_path / "pages", tmp_path / "clean"
+    src.mkdir()
+    (src / "a.txt.gz").write_bytes(gzip.compress(texts[0].encode()))
+    (src / "b.MD.GZ").write_bytes(gzip.compress(texts[1].encode()))
+    (src / "c.txt").write_text(texts[2], encoding="utf-8", newline="")
+    result = run(src, "-o", dst)
+    assert result.exit_code == 0 and only_summary(result.stderr, 3)
+    assert sorted(p.name for p in dst.iterdir()) == ["a.txt.gz", "b.MD.GZ", "c.txt"]
+    assert gzip.decompress((dst / "a.txt.gz").read_bytes()).decode() == cleaner.clean(texts[0])
+    assert gzip.decompress((dst / "b.MD.GZ").read_bytes()).decode() == cleaner.clean(texts[1])
+    assert (dst / "c.txt").read_text(encoding="utf-8") == cleaner.clean(texts[2])
+
+
 def test_wet_round_trip_and_to_jsonl(run, cleaner, texts, tmp_path):
     pytest.importorskip("warcio")
     from warcio.archiveiterator import ArchiveIterator

@@ -2,8 +2,9 @@
 
 Bytes are read and written as they are (``Document.from_bytes`` keeps
 invalid UTF-8 byte for byte). A text file may be gzip'd; it is recognised by
-its first bytes. An HTML file is rendered to text (``html.read_page``);
-in a directory output its cleaned text is ``NAME.txt``.
+its first bytes. In a directory, ``NAME.txt.gz`` (``.md.gz`` ...) is read too
+and cleaned into a gzip'd file of its own name. An HTML file is rendered to
+text (``html.read_page``); in a directory output its cleaned text is ``NAME.txt``.
 """
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from typing import Callable, Iterator
 
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from .files import READ_ERRORS, RecordErrors, atomic_open, head, open_input, open_output
+from .files import READ_ERRORS, RecordErrors, head, open_input, open_output
 from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
 
 TEXT_SUFFIX = ".txt"  # what an HTML page of a directory is cleaned into
-TEXT_SUFFIXES = (TEXT_SUFFIX, ".md", ".markdown")  # a directory's text files (any case), cleaned into their own names
+TEXT_SUFFIXES = (TEXT_SUFFIX, ".md", ".markdown")  # a directory's text files (any case, each also .gz), cleaned into their own names
 
 Write = Callable[..., None]  # write(doc, text, labels=None)
 
@@ -55,12 +56,17 @@ def read_html(path: str | Path, errors: RecordErrors, renderer: str = RENDERER_D
         yield doc
 
 
+def is_text_name(name: str) -> bool:
+    """Whether a directory's file name says text (``notes.txt``, ``README.md.gz``)."""
+    return name.lower().removesuffix(".gz").endswith(TEXT_SUFFIXES)
+
+
 def directory_files(root: str | Path) -> Iterator[Path]:
     """The text (``TEXT_SUFFIXES``) and HTML files under ``root``, in a stable order; hidden files and directories are left out."""
     for parent, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if (name.lower().endswith(TEXT_SUFFIXES) or is_html_name(name)) and not name.startswith("."):
+            if (is_text_name(name) or is_html_name(name)) and not name.startswith("."):
                 yield Path(parent) / name
 
 
@@ -125,7 +131,8 @@ def text_writer(path: str | Path | None) -> Iterator[Write]:
 
 @contextmanager
 def directory_writer(root: str | Path) -> Iterator[Write]:
-    """Each document to ``root/<doc.id>`` (an HTML page's to ``NAME.txt``), written atomically: a file is there whole or not at all."""
+    """Each document to ``root/<doc.id>`` (an HTML page's to ``NAME.txt``; gzip'd for a ``.gz`` name), written atomically:
+    a file is there whole or not at all."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise NoiseCutError(f"{root}: exists and is not a directory")
@@ -136,7 +143,7 @@ def directory_writer(root: str | Path) -> Iterator[Write]:
             raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
         target = root.joinpath(*output_name(rel).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_open(target) as f:
+        with open_output(target, compress=target.name.lower().endswith(".gz")) as f:  # NAME.txt.gz stays gzip'd
             f.write(encode(text))
 
     yield write
