@@ -259,7 +259,7 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     """Count how often each line recurs on its site's pages, for `clean --site-memory`.
 
     Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
-    directory of .txt, .md and .html files; HTML is rendered by --renderer, as
+    directory of .txt, .md and .html files, each also .gz; HTML is rendered by --renderer, as
     `clean` renders it). A document's site is the host of its `url` field (a WET
     or WARC record's URI), else the directory of its file. Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
