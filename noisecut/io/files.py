@@ -59,6 +59,11 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
         raise
 
 
+def is_gzip_name(path: str | Path) -> bool:
+    """Whether an output's name asks for gzip (``.gz``, any case, as the format guesser reads names)."""
+    return Path(str(path)).name.lower().endswith(".gz")
+
+
 @contextmanager
 def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
     """stdout for ``None`` or ``-``, else an atomic file; gzip when ``compress`` (default: a ``.gz`` name)."""
@@ -73,7 +78,7 @@ def open_output(path: str | Path | None, compress: bool | None = None) -> Iterat
     if path.is_dir():
         raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
     if compress is None:
-        compress = path.name.endswith(".gz")
+        compress = is_gzip_name(path)
     with atomic_open(path) as f:
         if not compress:
             yield f

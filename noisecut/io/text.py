@@ -143,7 +143,7 @@ def directory_writer(root: str | Path) -> Iterator[Write]:
             raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
         target = root.joinpath(*output_name(rel).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open_output(target, compress=target.name.lower().endswith(".gz")) as f:  # NAME.txt.gz stays gzip'd
+        with open_output(target) as f:  # NAME.txt.gz stays gzip'd
             f.write(encode(text))
 
     yield write

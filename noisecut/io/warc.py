@@ -29,7 +29,7 @@ from typing import Iterator
 from .. import __version__
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from .files import READ_ERRORS, RecordErrors, is_stdio, open_input, open_output
+from .files import READ_ERRORS, RecordErrors, is_gzip_name, is_stdio, open_input, open_output
 from .html import HTML_MEDIA_TYPES, RENDERER_DEFAULT, PendingPage, looks_like_html, read_page
 from .text import Write
 
@@ -164,7 +164,7 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
 def wet_writer(path: str | Path | None) -> Iterator[Write]:
     """A WET file: a ``warcinfo`` record, then one ``conversion`` record per document."""
     _, _, WARCWriter = _warcio()
-    compress = not is_stdio(path) and str(path).endswith(".gz")
+    compress = not is_stdio(path) and is_gzip_name(path)
     with open_output(path, compress=False) as f:
         writer = WARCWriter(f, gzip=compress)
         filename = "-" if is_stdio(path) else Path(path).name
