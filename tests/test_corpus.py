@@ -281,6 +281,38 @@ def test_training_reads_train_and_dev_but_never_test(tmp_path):
         corpus_documents(tmp_path, ("train", " dev"))
 
 
+def test_train_folds_cut_the_train_buckets_into_runs():
+    import argparse
+
+    from training.splits import TRAIN_BUCKETS, Fold, bucket, fold_arg, train_fold
+
+    sites = [site for site in (f"site{i}.example" for i in range(300)) if bucket(site) < TRAIN_BUCKETS]
+    for n in (2, 3):
+        by_fold = [[bucket(site) for site in sites if Fold(k, n).holds(site)] for k in range(n)]
+        assert sum(map(len, by_fold)) == len(sites) and all(by_fold)  # every train site in one fold, none empty
+        assert all(max(by_fold[k]) < min(by_fold[k + 1]) for k in range(n - 1))  # runs of buckets
+    assert [train_fold(site, 2) for site in ("site3", "site7", "site2")] == [0, 0, 1]  # buckets 30, 2, 42
+    assert fold_arg("1/3") == Fold(1, 3) and str(Fold(1, 3)) == "1/3"
+    for bad in ("2/2", "-1/2", "1", "a/b"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            fold_arg(bad)
+
+
+def test_evaluation_knows_a_left_out_fold_is_held_out(tmp_path, capsys):
+    from noisecut.model import Model
+    from training.evaluate import held_out, main
+    from training.splits import Fold
+
+    model = Model.load(None)
+    model.meta["training"].update(split="train (training/splits.py); test never seen", left_out_fold="1/2")
+    model.save(tmp_path / "m")
+    assert held_out("train", tmp_path / "m", Fold(1, 2)) and held_out("dev", tmp_path / "m")
+    assert not held_out("train", tmp_path / "m", Fold(0, 2)) and not held_out("train", tmp_path / "m")
+    with pytest.raises(SystemExit):  # a fold is part of the train split
+        main(["--split", "dev", "--fold", "1/2", "--model", str(tmp_path / "m")])
+    assert "--fold scores part of the train split" in capsys.readouterr().err
+
+
 def test_evaluation_knows_which_splits_a_model_trained_on(tmp_path):
     from noisecut.model import Model
     from training.evaluate import main, trained_splits

@@ -44,7 +44,7 @@ from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
-from .splits import split_of
+from .splits import Fold, fold_arg, split_of
 
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
@@ -123,8 +123,10 @@ def score_page(task) -> list[dict]:
 
 
 def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
-             keep=KEEP_DEFAULT, threshold=THRESHOLD_DEFAULT, html_baselines=True, jobs=2, root=DATASETS) -> list[dict]:
-    tasks = [(p, tuple(renderers), html_baselines) for p in split_pages(split, datasets, limit, root)]
+             keep=KEEP_DEFAULT, threshold=THRESHOLD_DEFAULT, html_baselines=True, jobs=2, root=DATASETS,
+             fold: Fold | None = None) -> list[dict]:
+    pages = [p for p in split_pages(split, datasets, limit, root) if fold is None or fold.holds(p.site)]
+    tasks = [(p, tuple(renderers), html_baselines) for p in pages]
     records = run_pages(score_page, tasks, jobs, _init, (model, keep, threshold))
     return sorted(records, key=lambda r: (r["page"], r["renderer"]))
 
@@ -250,18 +252,23 @@ def main(argv=None) -> int:
     parser.add_argument("--documents", type=Path, default=None, metavar="FILE",
                         help="also write each document's rows and F1 per system as JSONL (for python -m training.compare)")
     parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
+    parser.add_argument("--fold", type=fold_arg, default=None, metavar="K/N",
+                        help="cross-validation: with --split train, only the sites of fold K of N (a model "
+                             "trained with --leave-out-fold K/N has not seen them)")
     args = parser.parse_args(argv)
+    if args.fold and (args.split != "train" or args.record):
+        parser.error("--fold scores part of the train split: use it with --split train, without --record")
     keep = KEEP_DEFAULT | {Label(k) for k in args.keep.split(",") if k}
-    held_out = [name for name in args.renderers if name in HELD_OUT_RENDERERS]
-    if args.record and held_out:
-        parser.error(f"--record writes the test table of the corpus renderers; leave out --renderers {','.join(held_out)}")
-    if args.split in trained_splits(args.model):
+    unseen_renderers = [name for name in args.renderers if name in HELD_OUT_RENDERERS]
+    if args.record and unseen_renderers:
+        parser.error(f"--record writes the test table of the corpus renderers; leave out --renderers {','.join(unseen_renderers)}")
+    if not held_out(args.split, args.model, args.fold):
         if args.record:
             parser.error(f"the model was trained on the {args.split} split: its scores there are not results")
         print(f"warning: the model was trained on the {args.split} split; these are not held-out scores", file=sys.stderr)
     start = time.perf_counter()
     records = evaluate(args.split, args.model, args.renderers, args.datasets.split(",") if args.datasets else None,
-                       args.limit, keep, args.threshold, not args.no_html_baselines, args.jobs)
+                       args.limit, keep, args.threshold, not args.no_html_baselines, args.jobs, fold=args.fold)
     if not records:
         parser.error(f"no {args.split} pages found under {DATASETS} for the datasets asked for")
     table = summarize(records)
@@ -276,12 +283,25 @@ def main(argv=None) -> int:
     return 0
 
 
+def held_out(split: str, directory, fold: Fold | None = None) -> bool:
+    """Whether the model in ``directory`` never trained on these pages: not on ``split``, or,
+    trained with ``--leave-out-fold``, not on that ``fold`` of the train split."""
+    if fold is not None and training_record(directory).get("left_out_fold") == str(fold):
+        return True
+    return split not in trained_splits(directory)
+
+
+def training_record(directory) -> dict:
+    """What a model's ``model.json`` says it was trained on (the shipped model when ``directory`` is None)."""
+    from noisecut.model import default_model_dir, read_meta
+
+    return read_meta(Path(directory or default_model_dir())).get("training", {})
+
+
 def trained_splits(directory) -> set[str]:
     """The corpus splits a model was trained on, as ``train_default`` records them
     ("train + dev (training/splits.py); ..."); none for a model trained otherwise."""
-    from noisecut.model import default_model_dir, read_meta
-
-    recorded = read_meta(Path(directory or default_model_dir())).get("training", {}).get("split", "")
+    recorded = training_record(directory).get("split", "")
     return set(recorded.split(" (")[0].split(" + ")) & {"train", "dev", "test"}
 
 

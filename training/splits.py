@@ -10,14 +10,17 @@ See SPLITS.md.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .datasets import DATASETS, iter_pages
 
 SPLITS = ("train", "dev", "test")
 TEST_ONLY = "htmltotext"
+TRAIN_BUCKETS = 65  # buckets 0-64 are train, 65-79 dev, 80-99 test
 
 
 # Sites that the hand-written suffix rule used before the public suffix list named
@@ -49,9 +52,44 @@ def split_of_site(dataset: str, site: str, test_sites: frozenset[str] = frozense
     if dataset == TEST_ONLY or site in test_sites:
         return "test"
     b = bucket(site)
-    return "train" if b < 65 else "dev" if b < 80 else "test"
+    return "train" if b < TRAIN_BUCKETS else "dev" if b < 80 else "test"
 
 
 def split_of(page, root: Path = DATASETS) -> str:
     """``"train"``, ``"dev"`` or ``"test"`` for a ``training.datasets.Page``."""
     return split_of_site(page.dataset, page.site, test_only_sites(Path(root)))
+
+
+def train_fold(site: str, folds: int) -> int:
+    """Which of ``folds`` parts of the train split a train site is in: its bucket range cut into
+    ``folds`` runs (2 folds: buckets 0-32 and 33-64). Cross-validation on the train split trains with
+    one fold left out and scores that fold: many more pages than dev to choose a recipe on."""
+    return bucket(site) * folds // TRAIN_BUCKETS
+
+
+class Fold(NamedTuple):
+    """Fold ``k`` of ``n`` of the train split (``k`` counted from 0), written ``K/N``."""
+    k: int
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.k}/{self.n}"
+
+    def holds(self, site: str) -> bool:
+        return train_fold(site, self.n) == self.k
+
+
+def fold_arg(value: str) -> Fold:
+    """A ``Fold`` from the command line's ``K/N``."""
+    try:
+        k, n = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a fold as K/N, e.g. 0/2") from None
+    if not 0 <= k < n:
+        raise argparse.ArgumentTypeError(f"{value!r}: K counts from 0 to N-1")
+    return Fold(k, n)
+
+
+def outside_fold(docs: list, fold: Fold) -> list:
+    """The corpus documents (``LabeledDocument``s of the train split) whose site is not in ``fold``."""
+    return [d for d in docs if not fold.holds(d.meta["site"])]
