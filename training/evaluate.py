@@ -44,7 +44,7 @@ from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
-from .splits import Fold, fold_arg, split_of
+from .splits import Fold, fold_arg, recorded_splits, split_of
 
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
@@ -301,8 +301,7 @@ def training_record(directory) -> dict:
 def trained_splits(directory) -> set[str]:
     """The corpus splits a model was trained on, as ``train_default`` records them
     ("train + dev (training/splits.py); ..."); none for a model trained otherwise."""
-    recorded = training_record(directory).get("split", "")
-    return set(recorded.split(" (")[0].split(" + ")) & {"train", "dev", "test"}
+    return recorded_splits(training_record(directory).get("split", ""))
 
 
 def record_scores(directory, split: str, table: dict) -> None:

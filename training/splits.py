@@ -60,6 +60,16 @@ def split_of(page, root: Path = DATASETS) -> str:
     return split_of_site(page.dataset, page.site, test_only_sites(Path(root)))
 
 
+def recorded_splits(record: str) -> set[str]:
+    """The splits a model card's ``split`` names ("train + dev (training/splits.py); test never seen")."""
+    return set(record.split(" (")[0].split(" + ")) & set(SPLITS)
+
+
+def split_record(splits) -> str:
+    """``recorded_splits``' inverse: what a model card says it trained on."""
+    return f"{' + '.join(s for s in SPLITS if s in set(splits))} (training/splits.py); test never seen"
+
+
 def train_fold(site: str, folds: int) -> int:
     """Which of ``folds`` parts of the train split a train site is in: its bucket range cut into
     ``folds`` runs (2 folds: buckets 0-32 and 33-64). Cross-validation on the train split trains with

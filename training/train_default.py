@@ -27,7 +27,7 @@ from pathlib import Path
 from noisecut.labeled import read_all
 
 from .build_corpus import DEFAULT_OUT
-from .splits import fold_arg, outside_fold
+from .splits import fold_arg, outside_fold, split_record
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = ROOT / "labeled"
@@ -188,7 +188,7 @@ def main(argv=None) -> int:
         "hand_weight": args.hand_weight,
         "extra_folders": [{"folder": folder, "documents": len(documents), "weight": weight}
                           for (folder, _), (documents, weight) in zip(args.extra, extra)],
-        "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
+        "split": split_record(splits),
     }
     if args.leave_out_fold:
         summary["left_out_fold"] = str(args.leave_out_fold)

@@ -27,7 +27,7 @@ from noisecut.model import MARKUP, TEXT
 
 from .build_corpus import DEFAULT_OUT
 from .build_markup import markup_path, read_markup
-from .splits import fold_arg, outside_fold
+from .splits import fold_arg, outside_fold, split_record
 from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
 
 OUTPUT = ROOT / "models" / "html"
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         "corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)),
         "renderers": [args.renderer],
         "hand_labeled_documents": 0,
-        "split": f"{' + '.join(splits)} (training/splits.py); test never seen",
+        "split": split_record(splits),
         "recipe": "python -m training.train_html" + (" --markup" if args.markup else "")
                   + f" --splits {args.splits} --pages {args.pages} --members {args.members}"
                   + (f" --seed {args.seed}" if args.seed != SEED else ""),
