@@ -1,6 +1,8 @@
 """The corpus builder: renderers, alignment to gold, splits, and a few real pages."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from noisecut.document import Document
@@ -281,36 +283,55 @@ def test_training_reads_train_and_dev_but_never_test(tmp_path):
         corpus_documents(tmp_path, ("train", " dev"))
 
 
-def test_train_folds_cut_the_train_buckets_into_runs():
+def test_train_folds_cut_the_train_buckets_into_runs(monkeypatch):
     import argparse
 
-    from training.splits import TRAIN_BUCKETS, Fold, bucket, fold_arg, train_fold
+    from training import splits
 
-    sites = [site for site in (f"site{i}.example" for i in range(300)) if bucket(site) < TRAIN_BUCKETS]
-    for n in (2, 3):
-        by_fold = [[bucket(site) for site in sites if Fold(k, n).holds(site)] for k in range(n)]
-        assert sum(map(len, by_fold)) == len(sites) and all(by_fold)  # every train site in one fold, none empty
-        assert all(max(by_fold[k]) < min(by_fold[k + 1]) for k in range(n - 1))  # runs of buckets
-    assert [train_fold(site, 2) for site in ("site3", "site7", "site2")] == [0, 0, 1]  # buckets 30, 2, 42
-    assert fold_arg("1/3") == Fold(1, 3) and str(Fold(1, 3)) == "1/3"
-    for bad in ("2/2", "-1/2", "1", "a/b"):
+    monkeypatch.setattr(splits, "bucket", int)  # a site named after its bucket
+    assert [splits.train_fold(str(b), 2) for b in (0, 32, 33, 64)] == [0, 0, 1, 1]  # as README and SPLITS.md say
+    assert [splits.train_fold(str(b), 3) for b in (0, 21, 22, 43, 44, 64)] == [0, 0, 1, 1, 2, 2]
+    assert splits.Fold(1, 2).holds("40") and not splits.Fold(1, 2).holds("20")
+    assert splits.fold_arg("1/3") == splits.Fold(1, 3) and str(splits.Fold(1, 3)) == "1/3"
+    for bad in ("2/2", "-1/2", "0/1", "0/0", "0/66", "1", "a/b"):
         with pytest.raises(argparse.ArgumentTypeError):
-            fold_arg(bad)
+            splits.fold_arg(bad)
+
+
+def test_model_cards_name_the_splits_and_fold_they_trained_on():
+    from training.splits import UNKNOWN, averaged_split_record, recorded_splits, split_record
+
+    for seen in (["train"], ["dev"], ["train", "dev"], ["dev", "train"]):
+        assert recorded_splits(split_record(seen)) == set(seen)
+    assert split_record(["dev", "train"]) == "train + dev (training/splits.py); test never seen"
+    fold = {"split": split_record(["train"]), "left_out_fold": "1/2"}
+    both = {"split": split_record(["train", "dev"])}
+    assert averaged_split_record([fold, both]) == both  # an average has seen what any of its models saw
+    assert averaged_split_record([fold, dict(fold)]) == fold  # and leaves out a fold all of them left out
+    assert averaged_split_record([fold, {"averaged_models": [{"training": both}]}]) == both  # averages of averages
+    assert averaged_split_record([fold, {"documents": 3}]) == {"split": UNKNOWN}  # a model that names no split
 
 
 def test_evaluation_knows_a_left_out_fold_is_held_out(tmp_path, capsys):
     from noisecut.model import Model
     from training.evaluate import held_out, main
-    from training.splits import Fold
+    from training.splits import Fold, UNKNOWN
 
     model = Model.load(None)
     model.meta["training"].update(split="train (training/splits.py); test never seen", left_out_fold="1/2")
     model.save(tmp_path / "m")
     assert held_out("train", tmp_path / "m", Fold(1, 2)) and held_out("dev", tmp_path / "m")
     assert not held_out("train", tmp_path / "m", Fold(0, 2)) and not held_out("train", tmp_path / "m")
-    with pytest.raises(SystemExit):  # a fold is part of the train split
-        main(["--split", "dev", "--fold", "1/2", "--model", str(tmp_path / "m")])
-    assert "--fold scores part of the train split" in capsys.readouterr().err
+    model.meta["training"]["split"] = UNKNOWN
+    model.save(tmp_path / "m")
+    assert not held_out("test", tmp_path / "m") and not held_out("train", tmp_path / "m", Fold(1, 2))
+    # models/accurate averages three models whose cards say train + dev; its own card names no split
+    accurate = Path(__file__).resolve().parent.parent / "models" / "accurate"
+    assert not held_out("dev", accurate) and held_out("test", accurate)
+    for bad in (["--split", "dev", "--fold", "1/2"], ["--split", "train", "--fold", "1/2", "--record"]):
+        with pytest.raises(SystemExit):  # a fold is part of the train split, and its scores no test figures
+            main([*bad, "--model", str(tmp_path / "m")])
+        assert "--fold scores part of the train split" in capsys.readouterr().err
 
 
 def test_evaluation_knows_which_splits_a_model_trained_on(tmp_path):

@@ -420,17 +420,6 @@ def test_distilling_refuses_a_teacher_with_labels_the_documents_lack(sequence_mo
         fit(body_or_noise, sequence=True, teacher=sequence_model)
 
 
-def test_an_averaged_model_records_every_split_its_models_saw():
-    from training.average_models import seen_by_any
-    from training.splits import split_record
-
-    fold_left_out = {"split": split_record(["train"]), "left_out_fold": "1/2"}
-    assert seen_by_any([fold_left_out, {"split": split_record(["dev", "train"])}]) == {"split": split_record(["train", "dev"])}
-    assert seen_by_any([fold_left_out, dict(fold_left_out)]) == fold_left_out
-    assert seen_by_any([{}, {"documents": 3}]) == {}  # models that name no corpus split
-    assert split_record(["dev", "train"]).startswith("train + dev (")
-
-
 def test_average_models_writes_the_weighted_mean_of_models_trained_apart(sequence_model, model_dir, tmp_path, capsys):
     from training import average_models
 

@@ -23,10 +23,11 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     from training import train_default
 
     corpus = tmp_path / "corpus"
-    for dataset in ("l3s-gn1", "wcxb-dev"):
+    for dataset, site in (("l3s-gn1", "site3"), ("wcxb-dev", "site2")):  # train folds 0 and 1 of 2 (buckets 30, 42)
         path = corpus / "train" / dataset / "html_text" / "a.lines"
         path.parent.mkdir(parents=True)
-        path.write_text(f"# dataset: {dataset}\nbody\tA page of {dataset} with one sentence.\n", encoding="utf-8")
+        path.write_text(f"# dataset: {dataset}\n# site: {site}\nbody\tA page of {dataset} with one sentence.\n",
+                        encoding="utf-8")
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "p.lines").write_text("nav\tHome | Shop\nbody\tOur shop opens at nine on weekdays.\n", encoding="utf-8")
@@ -52,9 +53,14 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     with pytest.raises(Trained):
         train_default.main(["--corpus", str(corpus), "--splits", "train", "--distill-from", str(SHIPPED), "--distill", "0.25"])
     assert seen["teacher"].meta["name"] == "default" and seen["distill"] == 0.25
+    with pytest.raises(Trained):
+        train_default.main(["--corpus", str(corpus), "--splits", "train", "--leave-out-fold", "0/2"])
+    assert seen["lines"][0] == "A page of wcxb-dev with one sentence." and seen["summary"]["left_out_fold"] == "0/2"
+    assert "A page of l3s-gn1 with one sentence." not in seen["lines"]
     for bad in (["--extra", str(tmp_path / "nowhere")], ["--extra", f"{mine}=heavy"], ["--weight", "cleaneval=2"],
                 ["--distill", "0.5"], ["--distill-from", str(SHIPPED), "--distill", "2"], ["--distill-from", str(mine)],
-                ["--distill-from", str(SHIPPED), "--window"]):
+                ["--distill-from", str(SHIPPED), "--window"], ["--leave-out-fold", "0/1"],
+                ["--splits", "train,dev", "--leave-out-fold", "0/2"], ["--leave-out-fold", "0/2", "--distill-from", str(SHIPPED)]):
         with pytest.raises(SystemExit) as stop:
             train_default.main(["--corpus", str(corpus), "--splits", "train", *bad])
         assert stop.value.code == 2

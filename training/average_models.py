@@ -23,7 +23,7 @@ from noisecut.model import Model, read_meta
 from noisecut.stages import SequenceStage
 from noisecut.train import versions
 
-from .splits import recorded_splits, split_record
+from .splits import averaged_split_record
 
 
 def average_models(directories: list[Path], weights: list[float] | None = None, name: str = "default") -> Model:
@@ -51,22 +51,11 @@ def average_models(directories: list[Path], weights: list[float] | None = None, 
                    "members": members},
         training={"documents": " and ".join(str(s["training"].get("documents", "?")) for s in sources),
                   "lines": " and ".join(str(s["training"].get("lines", "?")) for s in sources),
-                  **seen_by_any([s["training"] for s in sources]),
+                  **averaged_split_record([s["training"] for s in sources]),
                   "averaged_models": sources},
         inputs=list(models[0].inputs),
     )
     return Model(models[0].labels, sequence=SequenceStage.average([m.sequence for m in models], weights), meta=meta)
-
-
-def seen_by_any(trainings: list[dict]) -> dict:
-    """The corpus splits any of the models trained on, as ``train_default`` records them, and the
-    train fold all of them left out: what ``training.evaluate`` reads to tell held-out scores."""
-    seen = set().union(*(recorded_splits(t.get("split", "")) for t in trainings))
-    out = {"split": split_record(seen)} if seen else {}
-    folds = {t.get("left_out_fold") for t in trainings}
-    if len(folds) == 1 and None not in folds:
-        out["left_out_fold"] = folds.pop()
-    return out
 
 
 def main(argv=None) -> int:

@@ -44,7 +44,7 @@ from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
-from .splits import Fold, fold_arg, recorded_splits, split_of
+from .splits import UNKNOWN, Fold, averaged_split_record, fold_arg, recorded_splits, split_of
 
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
@@ -125,17 +125,18 @@ def score_page(task) -> list[dict]:
 def evaluate(split="test", model=None, renderers=tuple(RENDERERS), datasets=None, limit=None,
              keep=KEEP_DEFAULT, threshold=THRESHOLD_DEFAULT, html_baselines=True, jobs=2, root=DATASETS,
              fold: Fold | None = None) -> list[dict]:
-    pages = [p for p in split_pages(split, datasets, limit, root) if fold is None or fold.holds(p.site)]
-    tasks = [(p, tuple(renderers), html_baselines) for p in pages]
+    tasks = [(p, tuple(renderers), html_baselines) for p in split_pages(split, datasets, limit, root, fold)]
     records = run_pages(score_page, tasks, jobs, _init, (model, keep, threshold))
     return sorted(records, key=lambda r: (r["page"], r["renderer"]))
 
 
-def split_pages(split: str, datasets=None, limit: int | None = None, root=DATASETS) -> list:
-    """The pages of ``split`` in ``datasets`` (default all eleven folders), at most ``limit`` per folder."""
+def split_pages(split: str, datasets=None, limit: int | None = None, root=DATASETS, fold: Fold | None = None) -> list:
+    """The pages of ``split`` in ``datasets`` (default all eleven folders), at most ``limit`` per folder
+    (``fold``: only the sites of that fold of the train split)."""
     per_dataset: dict[str, list] = defaultdict(list)
     for page in iter_pages(root, datasets or ALL_NAMES):
-        if split_of(page, root) == split and len(per_dataset[page.dataset]) < (limit or 10**9):
+        if (split_of(page, root) == split and (fold is None or fold.holds(page.site))
+                and len(per_dataset[page.dataset]) < (limit or 10**9)):
             per_dataset[page.dataset].append(page)
     return [page for group in per_dataset.values() for page in group]
 
@@ -253,8 +254,8 @@ def main(argv=None) -> int:
                         help="also write each document's rows and F1 per system as JSONL (for python -m training.compare)")
     parser.add_argument("--record", action="store_true", help="write noisecut's scores into the model's card")
     parser.add_argument("--fold", type=fold_arg, default=None, metavar="K/N",
-                        help="cross-validation: with --split train, only the sites of fold K of N (a model "
-                             "trained with --leave-out-fold K/N has not seen them)")
+                        help="cross-validation: with --split train, only the sites of fold K of N, K from 0 (a "
+                             "model trained with --leave-out-fold K/N has not seen them)")
     args = parser.parse_args(argv)
     if args.fold and (args.split != "train" or args.record):
         parser.error("--fold scores part of the train split: use it with --split train, without --record")
@@ -286,16 +287,23 @@ def main(argv=None) -> int:
 def held_out(split: str, directory, fold: Fold | None = None) -> bool:
     """Whether the model in ``directory`` never trained on these pages: not on ``split``, or,
     trained with ``--leave-out-fold``, not on that ``fold`` of the train split."""
-    if fold is not None and training_record(directory).get("left_out_fold") == str(fold):
+    record = training_record(directory)
+    if record.get("split") == UNKNOWN:
+        return False
+    if fold is not None and record.get("left_out_fold") == str(fold):
         return True
-    return split not in trained_splits(directory)
+    return split not in recorded_splits(record.get("split", ""))
 
 
 def training_record(directory) -> dict:
-    """What a model's ``model.json`` says it was trained on (the shipped model when ``directory`` is None)."""
+    """What a model's card says it trained on (the shipped model when ``directory`` is None); for an
+    average of models whose card predates its own ``split``, what its models' cards say."""
     from noisecut.model import default_model_dir, read_meta
 
-    return read_meta(Path(directory or default_model_dir())).get("training", {})
+    record = read_meta(Path(directory or default_model_dir())).get("training", {})
+    if "split" not in record and "averaged_models" in record:
+        record = {**record, **averaged_split_record([s["training"] for s in record["averaged_models"]])}
+    return record
 
 
 def trained_splits(directory) -> set[str]:

@@ -20,7 +20,8 @@ from .datasets import DATASETS, iter_pages
 
 SPLITS = ("train", "dev", "test")
 TEST_ONLY = "htmltotext"
-TRAIN_BUCKETS = 65  # buckets 0-64 are train, 65-79 dev, 80-99 test
+TRAIN_BUCKETS, TEST_FROM = 65, 80  # buckets 0-64 are train, 65-79 dev, 80-99 test
+UNKNOWN = "unknown"  # a model card's split when what a model trained on is not known
 
 
 # Sites that the hand-written suffix rule used before the public suffix list named
@@ -52,7 +53,7 @@ def split_of_site(dataset: str, site: str, test_sites: frozenset[str] = frozense
     if dataset == TEST_ONLY or site in test_sites:
         return "test"
     b = bucket(site)
-    return "train" if b < TRAIN_BUCKETS else "dev" if b < 80 else "test"
+    return "train" if b < TRAIN_BUCKETS else "dev" if b < TEST_FROM else "test"
 
 
 def split_of(page, root: Path = DATASETS) -> str:
@@ -68,6 +69,21 @@ def recorded_splits(record: str) -> set[str]:
 def split_record(splits) -> str:
     """``recorded_splits``' inverse: what a model card says it trained on."""
     return f"{' + '.join(s for s in SPLITS if s in set(splits))} (training/splits.py); test never seen"
+
+
+def averaged_split_record(trainings: list[dict]) -> dict:
+    """What an average of models trained on ``trainings`` (their cards' ``training``) has seen: every
+    split any of them trained on, and a fold of the train split all of them left out. A model whose
+    split is not recorded (nor that of the models it averages) makes it ``UNKNOWN``."""
+    trainings = [{**t, **averaged_split_record([s["training"] for s in t["averaged_models"]])}
+                 if "split" not in t and "averaged_models" in t else t for t in trainings]
+    if any(t.get("split", UNKNOWN) == UNKNOWN for t in trainings):
+        return {"split": UNKNOWN}
+    out = {"split": split_record(set().union(*(recorded_splits(t["split"]) for t in trainings)))}
+    folds = {t.get("left_out_fold") for t in trainings}
+    if len(folds) == 1 and None not in folds:
+        out["left_out_fold"] = folds.pop()
+    return out
 
 
 def train_fold(site: str, folds: int) -> int:
@@ -95,11 +111,21 @@ def fold_arg(value: str) -> Fold:
         k, n = (int(part) for part in value.split("/"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r}: give a fold as K/N, e.g. 0/2") from None
+    if not 2 <= n <= TRAIN_BUCKETS:
+        raise argparse.ArgumentTypeError(f"{value!r}: N, the number of folds, is 2 to {TRAIN_BUCKETS}")
     if not 0 <= k < n:
         raise argparse.ArgumentTypeError(f"{value!r}: K counts from 0 to N-1")
     return Fold(k, n)
 
 
-def outside_fold(docs: list, fold: Fold) -> list:
-    """The corpus documents (``LabeledDocument``s of the train split) whose site is not in ``fold``."""
-    return [d for d in docs if not fold.holds(d.meta["site"])]
+def add_leave_out_fold(parser: argparse.ArgumentParser) -> None:
+    """A trainer's ``--leave-out-fold K/N`` (see ``leave_out_fold``)."""
+    parser.add_argument("--leave-out-fold", type=fold_arg, default=None, metavar="K/N",
+                        help="cross-validation: leave out the train sites of fold K of N, K from 0 (with --splits "
+                             "train; score them with evaluate --split train --fold K/N)")
+
+
+def leave_out_fold(docs: list, fold: Fold | None) -> list:
+    """The corpus documents (``LabeledDocument``s of the train split) whose site is not in ``fold``
+    (all of them without one)."""
+    return docs if fold is None else [d for d in docs if not fold.holds(d.meta["site"])]

@@ -27,7 +27,7 @@ from pathlib import Path
 from noisecut.labeled import read_all
 
 from .build_corpus import DEFAULT_OUT
-from .splits import fold_arg, outside_fold, split_record
+from .splits import add_leave_out_fold, leave_out_fold, split_record
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = ROOT / "labeled"
@@ -142,12 +142,12 @@ def main(argv=None) -> int:
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
-    parser.add_argument("--leave-out-fold", type=fold_arg, default=None, metavar="K/N",
-                        help="cross-validation: leave out the train sites of fold K of N (with --splits train; "
-                             "score them with evaluate --split train --fold K/N)")
+    add_leave_out_fold(parser)
     args = parser.parse_args(argv)
     if args.leave_out_fold and args.splits != "train":
         parser.error("--leave-out-fold cuts the train split: use it with --splits train")
+    if args.leave_out_fold and args.distill_from:
+        parser.error("--leave-out-fold with --distill-from: the teacher has seen the fold's sites")
     if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):
         parser.error("--distill is a share between 0 and 1, and needs --distill-from")
     try:  # before the corpus is read: a wrong teacher fails at once
@@ -165,8 +165,7 @@ def main(argv=None) -> int:
     splits = tuple(args.splits.split(","))
     corpus = corpus_documents(args.corpus, splits, pages=args.pages, renderers=args.renderers,
                               datasets=args.datasets and set(args.datasets.split(",")))
-    if args.leave_out_fold:
-        corpus = outside_fold(corpus, args.leave_out_fold)
+    corpus = leave_out_fold(corpus, args.leave_out_fold)
     dataset_weight = dict(args.weight)
     unknown = sorted(set(dataset_weight) - {d.meta.get("dataset") for d in corpus})
     if unknown:

@@ -27,7 +27,7 @@ from noisecut.model import MARKUP, TEXT
 
 from .build_corpus import DEFAULT_OUT
 from .build_markup import markup_path, read_markup
-from .splits import fold_arg, outside_fold, split_record
+from .splits import add_leave_out_fold, leave_out_fold, split_record
 from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
 
 OUTPUT = ROOT / "models" / "html"
@@ -81,9 +81,7 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
     parser.add_argument("--seed", type=int, default=SEED, help=f"the first member's seed; the others count up from it (default {SEED})")
-    parser.add_argument("--leave-out-fold", type=fold_arg, default=None, metavar="K/N",
-                        help="cross-validation: leave out the train sites of fold K of N (with --splits train; "
-                             "score them with evaluate --split train --fold K/N)")
+    add_leave_out_fold(parser)
     args = parser.parse_args(argv)
     if args.leave_out_fold and args.splits != "train":
         parser.error("--leave-out-fold cuts the train split: use it with --splits train")
@@ -97,10 +95,10 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if not paths:
         parser.error(f"no {args.renderer} pages with markup rows under {args.corpus}: run python -m training.build_markup")
-    docs = read_pages(paths, args.markup)
-    if args.leave_out_fold:
-        docs = outside_fold(docs, args.leave_out_fold)
-    print(f"{len(docs)} corpus documents ({left_out} left out without markup rows)", file=sys.stderr)
+    read = read_pages(paths, args.markup)
+    docs = leave_out_fold(read, args.leave_out_fold)
+    print(f"{len(docs)} corpus documents ({left_out} left out without markup rows"
+          + (f", {len(read) - len(docs)} in fold {args.leave_out_fold})" if args.leave_out_fold else ")"), file=sys.stderr)
     summary = {
         "corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)),
         "renderers": [args.renderer],
@@ -111,8 +109,7 @@ def main(argv=None) -> int:
                   + (f" --seed {args.seed}" if args.seed != SEED else ""),
     }
     if args.leave_out_fold:
-        summary["left_out_fold"] = str(args.leave_out_fold)
-        summary["recipe"] += f" --leave-out-fold {args.leave_out_fold}"
+        summary.update(left_out_fold=str(args.leave_out_fold), recipe=f"{summary['recipe']} --leave-out-fold {args.leave_out_fold}")
     model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed)
     model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
     model.meta["name"] = args.output.name
