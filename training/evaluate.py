@@ -44,7 +44,7 @@ from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
-from .splits import UNKNOWN, Fold, averaged_split_record, fold_arg, recorded_splits, split_of
+from .splits import UNKNOWN, Fold, fold_arg, recorded_splits, split_of, with_split
 
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
@@ -300,10 +300,7 @@ def training_record(directory) -> dict:
     average of models whose card predates its own ``split``, what its models' cards say."""
     from noisecut.model import default_model_dir, read_meta
 
-    record = read_meta(Path(directory or default_model_dir())).get("training", {})
-    if "split" not in record and "averaged_models" in record:
-        record = {**record, **averaged_split_record([s["training"] for s in record["averaged_models"]])}
-    return record
+    return with_split(read_meta(Path(directory or default_model_dir())).get("training", {}))
 
 
 def trained_splits(directory) -> set[str]:

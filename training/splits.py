@@ -75,8 +75,7 @@ def averaged_split_record(trainings: list[dict]) -> dict:
     """What an average of models trained on ``trainings`` (their cards' ``training``) has seen: every
     split any of them trained on, and a fold of the train split all of them left out. A model whose
     split is not recorded (nor that of the models it averages) makes it ``UNKNOWN``."""
-    trainings = [{**t, **averaged_split_record([s["training"] for s in t["averaged_models"]])}
-                 if "split" not in t and "averaged_models" in t else t for t in trainings]
+    trainings = [with_split(t) for t in trainings]
     if any(t.get("split", UNKNOWN) == UNKNOWN for t in trainings):
         return {"split": UNKNOWN}
     out = {"split": split_record(set().union(*(recorded_splits(t["split"]) for t in trainings)))}
@@ -84,6 +83,14 @@ def averaged_split_record(trainings: list[dict]) -> dict:
     if len(folds) == 1 and None not in folds:
         out["left_out_fold"] = folds.pop()
     return out
+
+
+def with_split(training: dict) -> dict:
+    """A card's ``training``; for an average whose card predates its own ``split``, with the split
+    (and fold) its models' cards say."""
+    if "split" in training or "averaged_models" not in training:
+        return training
+    return {**training, **averaged_split_record([s["training"] for s in training["averaged_models"]])}
 
 
 def train_fold(site: str, folds: int) -> int:
@@ -119,10 +126,15 @@ def fold_arg(value: str) -> Fold:
 
 
 def add_leave_out_fold(parser: argparse.ArgumentParser) -> None:
-    """A trainer's ``--leave-out-fold K/N`` (see ``leave_out_fold``)."""
+    """A trainer's ``--leave-out-fold K/N`` (see ``leave_out_fold``); check it with ``check_leave_out_fold``."""
     parser.add_argument("--leave-out-fold", type=fold_arg, default=None, metavar="K/N",
                         help="cross-validation: leave out the train sites of fold K of N, K from 0 (with --splits "
                              "train; score them with evaluate --split train --fold K/N)")
+
+
+def check_leave_out_fold(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.leave_out_fold and args.splits != "train":
+        parser.error("--leave-out-fold cuts the train split: use it with --splits train")
 
 
 def leave_out_fold(docs: list, fold: Fold | None) -> list:

@@ -27,7 +27,7 @@ from pathlib import Path
 from noisecut.labeled import read_all
 
 from .build_corpus import DEFAULT_OUT
-from .splits import add_leave_out_fold, leave_out_fold, split_record
+from .splits import add_leave_out_fold, check_leave_out_fold, leave_out_fold, split_record
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = ROOT / "labeled"
@@ -144,8 +144,7 @@ def main(argv=None) -> int:
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
     add_leave_out_fold(parser)
     args = parser.parse_args(argv)
-    if args.leave_out_fold and args.splits != "train":
-        parser.error("--leave-out-fold cuts the train split: use it with --splits train")
+    check_leave_out_fold(parser, args)
     if args.leave_out_fold and args.distill_from:
         parser.error("--leave-out-fold with --distill-from: the teacher has seen the fold's sites")
     if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):

@@ -27,7 +27,7 @@ from noisecut.model import MARKUP, TEXT
 
 from .build_corpus import DEFAULT_OUT
 from .build_markup import markup_path, read_markup
-from .splits import add_leave_out_fold, leave_out_fold, split_record
+from .splits import add_leave_out_fold, check_leave_out_fold, leave_out_fold, split_record
 from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
 
 OUTPUT = ROOT / "models" / "html"
@@ -83,8 +83,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help=f"the first member's seed; the others count up from it (default {SEED})")
     add_leave_out_fold(parser)
     args = parser.parse_args(argv)
-    if args.leave_out_fold and args.splits != "train":
-        parser.error("--leave-out-fold cuts the train split: use it with --splits train")
+    check_leave_out_fold(parser, args)
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))
@@ -97,8 +96,8 @@ def main(argv=None) -> int:
         parser.error(f"no {args.renderer} pages with markup rows under {args.corpus}: run python -m training.build_markup")
     read = read_pages(paths, args.markup)
     docs = leave_out_fold(read, args.leave_out_fold)
-    print(f"{len(docs)} corpus documents ({left_out} left out without markup rows"
-          + (f", {len(read) - len(docs)} in fold {args.leave_out_fold})" if args.leave_out_fold else ")"), file=sys.stderr)
+    in_fold = f", {len(read) - len(docs)} in fold {args.leave_out_fold}" if args.leave_out_fold else ""
+    print(f"{len(docs)} corpus documents ({left_out} left out without markup rows{in_fold})", file=sys.stderr)
     summary = {
         "corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)),
         "renderers": [args.renderer],
@@ -106,10 +105,11 @@ def main(argv=None) -> int:
         "split": split_record(splits),
         "recipe": "python -m training.train_html" + (" --markup" if args.markup else "")
                   + f" --splits {args.splits} --pages {args.pages} --members {args.members}"
-                  + (f" --seed {args.seed}" if args.seed != SEED else ""),
+                  + (f" --seed {args.seed}" if args.seed != SEED else "")
+                  + (f" --leave-out-fold {args.leave_out_fold}" if args.leave_out_fold else ""),
     }
     if args.leave_out_fold:
-        summary.update(left_out_fold=str(args.leave_out_fold), recipe=f"{summary['recipe']} --leave-out-fold {args.leave_out_fold}")
+        summary["left_out_fold"] = str(args.leave_out_fold)
     model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed)
     model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
     model.meta["name"] = args.output.name
