@@ -127,3 +127,22 @@ def test_compare_reads_what_evaluate_writes_and_resamples_whole_sites(tmp_path):
     assert (steady["low"], steady["high"]) == (pytest.approx(0.1), pytest.approx(0.1))
     with pytest.raises(ValueError, match="line 1: .*system 'trafilatura_html'"):
         compare.read_documents(tmp_path / "a.jsonl", "trafilatura_html")
+
+
+def test_compare_averages_the_draws_of_a_recipe_over_its_folds(tmp_path):
+    from training import compare
+
+    def fold(name, sites, f1):
+        records = [dict(record("dragnet_data", f1=f1), page=f"dragnet_data/{site}", site=site) for site in sites]
+        evaluate.write_documents(records, tmp_path / name)
+        return tmp_path / name
+
+    folds = (("one.com", "two.com"), ("three.com",))
+    seed0 = [fold(f"s0-{k}.jsonl", sites, 0.7) for k, sites in enumerate(folds)]
+    seed1 = [fold(f"s1-{k}.jsonl", sites, 0.9) for k, sites in enumerate(folds)]
+    both = compare.read_documents(seed0 + seed1, "noisecut")
+    assert sorted(page for page, _ in both) == ["dragnet_data/one.com", "dragnet_data/three.com", "dragnet_data/two.com"]
+    assert all(d["f1"] == pytest.approx(0.8) for d in both.values())
+    with pytest.raises(ValueError, match="dragnet_data/three.com .* in 1 of the files, other documents in 2"):
+        compare.read_documents(seed0 + seed1[:1], "noisecut")  # seed 1 scored on one fold only
+    assert compare.main([",".join(map(str, seed0)), ",".join(map(str, seed0 + seed1))]) == 0

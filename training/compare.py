@@ -4,6 +4,7 @@
     python -m training.evaluate --split test --renderers html_text --model B --documents b.jsonl
     python -m training.compare a.jsonl b.jsonl
     python -m training.compare b.jsonl b.jsonl --systems trafilatura_html,noisecut   # B against trafilatura
+    python -m training.compare a0.jsonl,a1.jsonl b0.jsonl,b1.jsonl   # two seeds of each recipe: their mean per page
 
 For each table row (overall, dataset, page type, language group, renderer):
 the documents both files scored, the mean F1 of each model, the difference
@@ -12,15 +13,19 @@ the documents both files scored, the mean F1 of each model, the difference
 spread). A difference whose interval holds 0 is not one these documents
 can tell from chance; and the interval holds only the documents' chance,
 not the training's: another seed of the same recipe moves a model too
-(README, The HTML model).
+(README, The HTML model). So each side may be several files, comma-separated:
+the folds of a cross-validation (each file its own pages) and the draws of
+a recipe (seeds: the same pages again), each page's F1 the mean of its
+draws; every page of a side must have the same number of draws.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -30,18 +35,30 @@ ROUNDS = 2000
 SYSTEMS = "noisecut,noisecut"  # the system read from A's file, and from B's
 
 
-def read_documents(path: Path, system: str) -> dict[tuple[str, str], dict]:
-    """(page, renderer) -> {"site", "rows", "f1"}: one model's F1 per document (``evaluate --documents``)."""
-    documents = {}
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            try:
-                record = json.loads(line)
-                documents[(record["page"], record["renderer"])] = {
-                    "site": record["site"], "rows": record["rows"], "f1": record["f1"][system]}
-            except (ValueError, KeyError, TypeError) as error:
-                raise ValueError(f"{path}: line {number}: not a document of training.evaluate --documents "
-                                 f"with system {system!r} ({error!r})") from None
+def read_documents(paths: Path | Sequence[Path], system: str) -> dict[tuple[str, str], dict]:
+    """(page, renderer) -> {"site", "rows", "f1"}: one model's F1 per document (``evaluate --documents``),
+    the mean over the files that score it (draws of one recipe), which must be as many for every document."""
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    documents, draws = {}, defaultdict(list)
+    for path in paths:
+        with path.open(encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                try:
+                    record = json.loads(line)
+                    key = (record["page"], record["renderer"])
+                    documents.setdefault(key, {"site": record["site"], "rows": record["rows"]})
+                    draws[key].append(float(record["f1"][system]))
+                except (ValueError, KeyError, TypeError) as error:
+                    raise ValueError(f"{path}: line {number}: not a document of training.evaluate --documents "
+                                     f"with system {system!r} ({error!r})") from None
+    counts = Counter(len(f1) for f1 in draws.values())
+    if len(counts) > 1:
+        fewest = min(counts)
+        key = next(key for key, f1 in draws.items() if len(f1) == fewest)
+        raise ValueError(f"{','.join(map(str, paths))}: {key[0]} ({key[1]}) is in {fewest} of the files, other documents in "
+                         f"{max(counts)}: give every draw of the recipe on the same pages")
+    for key, f1 in draws.items():
+        documents[key]["f1"] = sum(f1) / len(f1)
     return documents
 
 
@@ -77,10 +94,15 @@ def compare(a: dict, b: dict, rounds: int = ROUNDS) -> list[dict]:
     return table
 
 
+def paths(value: str) -> list[Path]:
+    return [Path(p) for p in value.split(",") if p]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("a", type=Path, help="documents of model A (training.evaluate --documents)")
-    parser.add_argument("b", type=Path, help="documents of model B, scored on the same split")
+    parser.add_argument("a", type=paths, help="documents of model A (training.evaluate --documents); several files, "
+                        "comma-separated: folds and draws (seeds) of one recipe, each page's F1 the mean of its draws")
+    parser.add_argument("b", type=paths, help="documents of model B, scored on the same split (files as for A)")
     parser.add_argument("--systems", default=SYSTEMS, metavar="A,B",
                         help=f"the system to read from each file (default {SYSTEMS}; the baselines too, e.g. trafilatura_html)")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"bootstrap rounds (default {ROUNDS})")
