@@ -86,43 +86,75 @@ def class_words(value: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=4096)
+def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int, ...]:
+    """The columns an element sets for its own text and everything inside it (depth and ``found`` aside)."""
+    columns = [_LINK] if tag == "a" and link else []
+    if tag in MAIN_TAGS or role in MAIN_ROLES:
+        columns.append(_MAIN)
+    column = _COLUMN.get(f"tag_{'heading' if tag in HEADINGS else tag}")
+    if column is not None:
+        columns.append(column)
+    return (*columns, *_word_columns(attributes)) if attributes.strip() else tuple(columns)
+
+
 class _Walk:
-    """The page's text without blank space, and for each character the row of what encloses it."""
+    """The page's text without blank space, and for each of its pieces the row of what encloses it."""
 
     def __init__(self, root, etree):
-        self.rows: list[np.ndarray] = []   # one per enclosing context (an element and its ancestors)
-        self.pieces: list[str] = []
+        self.parents: list[int] = []       # per enclosing context (an element): its parent's index, -1 for the root
+        self.depths: list[int] = []
+        self.own: list[tuple[int, ...]] = []  # the columns the element itself sets
+        self.pieces: list[str] = []        # the text in page order, a piece per element text or tail
         self.owners: list[int] = []        # the context of each piece
         self._walk(root, etree)
+        # blank space out of every piece in one pass (a piece never holds NUL: lxml refuses it), empty ones dropped
+        squeezed = _BLANK.sub("", "\0".join(self.pieces)).split("\0") if self.pieces else []
+        kept = [i for i, piece in enumerate(squeezed) if piece]
+        self.pieces, self.owners = [squeezed[i] for i in kept], [self.owners[i] for i in kept]
         self.text = "".join(self.pieces)
+        self.matrix = self._rows()
         lengths = np.fromiter((len(p) for p in self.pieces), dtype=np.int64, count=len(self.pieces))
-        self.char_rows = np.repeat(np.asarray(self.owners, dtype=np.int64), lengths)
-        self.matrix = np.vstack(self.rows) if self.rows else np.zeros((0, len(FEATURES)), np.float32)
+        self.piece_ends = np.cumsum(lengths)
+        self.piece_rows = self.matrix[np.asarray(self.owners, dtype=np.int64)].astype(np.float64)
+        # sum over the characters of pieces 0..k-1 of their rows: a span's sum is a difference plus its two ends
+        self.piece_sums = np.vstack([np.zeros((1, len(FEATURES))), np.cumsum(self.piece_rows * lengths[:, None], axis=0)])
 
-    def _context(self, element, parent: np.ndarray | None, depth: int) -> np.ndarray:
-        row = np.zeros(len(FEATURES), np.float32) if parent is None else parent.copy()
-        tag = element.tag.lower()
-        row[_FOUND] = 1.0
-        row[_DEPTH] = depth / DEPTH_SCALE
-        if tag == "a" and element.get("href") is not None:
-            row[_LINK] = 1.0
-        if tag in MAIN_TAGS or (element.get("role") or "").lower() in MAIN_ROLES:
-            row[_MAIN] = 1.0
-        column = _COLUMN.get(f"tag_{'heading' if tag in HEADINGS else tag}")
-        if column is not None:
-            row[column] = 1.0
-        attributes = element.get("class"), element.get("id")
-        if any(attributes):
-            row[list(_word_columns(f"{attributes[0] or ''} {attributes[1] or ''}"))] = 1.0
-        self.rows.append(row)
-        return row
+    def _rows(self) -> np.ndarray:
+        """Each context's row: its own columns and those of every element around it, its depth."""
+        n = len(self.parents)
+        rows = np.zeros((n, len(FEATURES)), np.float32)
+        if not n:
+            return rows
+        counts = np.fromiter(map(len, self.own), dtype=np.int64, count=n)
+        rows[np.repeat(np.arange(n), counts), np.fromiter((c for cs in self.own for c in cs), dtype=np.int64,
+                                                          count=int(counts.sum()))] = 1.0
+        parents, depths = np.asarray(self.parents, dtype=np.int64), np.asarray(self.depths, dtype=np.int64)
+        for depth in range(1, int(depths.max()) + 1):  # parents sit one level up, done the round before
+            at = np.flatnonzero(depths == depth)
+            rows[at] = np.maximum(rows[at], rows[parents[at]])
+        rows[:, _FOUND] = 1.0
+        rows[:, _DEPTH] = depths / DEPTH_SCALE
+        return rows
+
+    def mean(self, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The mean row over the characters of ``spans`` (start, end in ``text``)."""
+        total, size = np.zeros(len(FEATURES)), 0
+        for start, end in spans:
+            first, last = np.searchsorted(self.piece_ends, [start, end - 1], side="right")
+            if first == last:
+                total += self.piece_rows[first] * (end - start)
+            else:
+                total += (self.piece_rows[first] * (self.piece_ends[first] - start)
+                          + self.piece_sums[last] - self.piece_sums[first + 1]
+                          + self.piece_rows[last] * (end - self.piece_ends[last - 1]))
+            size += end - start
+        return total / size
 
     def _add(self, text: str | None, context: int) -> None:
         if text:
-            squeezed = _BLANK.sub("", text)
-            if squeezed:
-                self.pieces.append(squeezed)
-                self.owners.append(context)
+            self.pieces.append(text)
+            self.owners.append(context)
 
     def _walk(self, root, etree) -> None:
         stack: list[int] = []  # context index of each open element
@@ -131,13 +163,17 @@ class _Walk:
             if not isinstance(element.tag, str):
                 continue  # comments and processing instructions (their tails are lost with them; rare)
             if event == "start":
-                if element.tag.lower() in SKIP_TAGS:  # its end event still comes, and adds its tail
+                tag = element.tag.lower()
+                if tag in SKIP_TAGS:  # its end event still comes, and adds its tail
                     walker.skip_subtree()
                     stack.append(stack[-1])
                     continue
-                parent = self.rows[stack[-1]] if stack else None
-                self._context(element, parent, len(stack))
-                stack.append(len(self.rows) - 1)
+                get = element.get
+                self.own.append(_own_columns(tag, get("href") is not None, (get("role") or "").lower(),
+                                             f"{get('class') or ''} {get('id') or ''}"))
+                self.parents.append(stack[-1] if stack else -1)
+                self.depths.append(len(stack))
+                stack.append(len(self.depths) - 1)
                 self._add(element.text, stack[-1])
             else:
                 stack.pop()
@@ -177,8 +213,7 @@ def markup_features(html: str, lines: Sequence[str]) -> np.ndarray:
         if not spans:
             continue
         cursor = cursor_after
-        rows = np.concatenate([walk.char_rows[start:end] for start, end in spans])
-        out[i] = walk.matrix[rows].mean(axis=0)
+        out[i] = walk.mean(spans)
     return out
 
 
