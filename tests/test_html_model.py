@@ -125,6 +125,23 @@ def test_build_markup_writes_one_row_per_line_beside_each_lines_file(corpus):
     assert rows[body, FEATURES.index("in_main")] == 1 and rows[body, FEATURES.index("link_density")] == 0
 
 
+def test_evaluate_scores_the_line_labels_ceiling_beside_noisecut(corpus):
+    """The ceiling column keeps exactly the lines the aligned gold keeps: on these pages, the gold itself."""
+    from training import evaluate
+    from training.datasets import iter_pages
+
+    evaluate._init(None, evaluate.KEEP_DEFAULT, evaluate.THRESHOLD_DEFAULT)
+    pages = list(iter_pages(corpus[0], ["gen"], limit=3))
+    for page in pages:
+        [record] = evaluate.score_page((page, ("html_text",), False))
+        scores = record["scores"]
+        assert scores[evaluate.CEILING]["f1"] == pytest.approx(1.0)
+        assert scores["none"]["precision"] < 1.0  # the menu, the related stories and the footer: not gold
+    table = evaluate.format_table(evaluate.summarize([r for p in pages for r in evaluate.score_page((p, ("html_text",), False))]))
+    header = table.splitlines()[0]
+    assert header.index("c4_rules") < header.index(evaluate.CEILING) < header.index("noisecut line keep F1")  # last system
+
+
 def test_cross_validation_leaves_a_fold_of_the_train_sites_out(corpus, tmp_path):
     from training import train_html
 

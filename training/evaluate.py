@@ -6,7 +6,10 @@ and the HTML baselines read the original HTML. Every output is scored
 against the page's gold main content with bag-of-tokens precision, recall
 and F1 (``noisecut.scoring.text_scores``), averaged over documents (one
 document = one page as rendered by one renderer). Line-level keep/drop
-scores compare noisecut's decisions with the aligned gold labels.
+scores compare noisecut's decisions with the aligned gold labels, and the
+``line_labels`` column keeps exactly the lines those labels keep: what a
+perfect line classifier of that rendering would score, the ceiling of the
+noisecut column.
 
     python -m training.evaluate --split test               # the figures in the README
     python -m training.evaluate --split dev --model DIR    # a candidate trained with --splits train
@@ -40,7 +43,7 @@ from noisecut.policy import THRESHOLD_DEFAULT
 from noisecut.evaluate import keep_scores
 from noisecut.scoring import PRF, mean_scores, text_scores
 
-from .align import align
+from .align import MAIN, align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
@@ -49,6 +52,7 @@ from .splits import UNKNOWN, Fold, fold_arg, recorded_splits, split_of, with_spl
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
 HTML_SYSTEMS = tuple(BASELINES_HTML)
+CEILING = "line_labels"  # the aligned gold labels' own keep decisions
 
 _cleaner: Cleaner | None = None
 
@@ -113,6 +117,7 @@ def score_page(task) -> list[dict]:
         snippets = ({name: snippet_counts(out, page.meta) for name, out in {**outputs, **html_outputs, "gold": gold}.items()}
                     if has_snippets else {})
         gold_labels, _ = align(doc.lines, blocks) if doc.lines else ([], 0.0)
+        scores[CEILING] = text_scores(doc.join([i for i, g in enumerate(gold_labels) if g in MAIN]), gold)
         pairs = [(g, r.label) for g, r in zip(gold_labels, results) if g is not None and r.label is not None]
         records.append({
             "page": page.id, "dataset": page.dataset, "site": page.site, "lang": page.lang, "renderer": renderer,
@@ -211,7 +216,7 @@ def snippet_rates(per_document: list[dict]) -> dict:
 
 
 def format_table(table: dict) -> str:
-    systems = [s for s in (*TEXT_SYSTEMS, *HTML_SYSTEMS) if s in table[OVERALL]]
+    systems = [s for s in (*TEXT_SYSTEMS, *HTML_SYSTEMS, CEILING) if s in table[OVERALL]]
     precision_recall = [s for s in (NOISECUT, "trafilatura_html") if s in systems]  # where the F1 gap comes from
     header = "| rows | docs | " + " | ".join(systems) + " | noisecut line keep F1 | " + \
         " | ".join(f"{s} P / R" for s in precision_recall) + " |"
