@@ -1,8 +1,8 @@
 """What the markup features cost: CPU ms per page of ``markup_features``, this checkout against another one's.
 
 Both versions of ``noisecut/markup.py`` are loaded into one process and run
-alternating on the same test-split pages (every 8th, about 120 from every
-folder of ../shared/datasets, rendered with html_text once); each figure is
+alternating on the same test-split pages (every 8th of ../shared/datasets'
+test split, about 120 in all, rendered with html_text once); each figure is
 the best of ``--rounds``. It also says whether the two give the same rows
 (a speed-up of the same features must).
 

@@ -108,8 +108,10 @@ class _Walk:
         self.pieces: list[str] = []        # the text in page order, a piece per element text or tail
         self.owners: list[int] = []        # the context of each piece
         self._walk(root, etree)
-        # blank space out of every piece in one pass (a piece never holds NUL: lxml refuses it), empty ones dropped
+        # blank space out of every piece in one pass, empty ones dropped; a piece never holds NUL (libxml2 reads a
+        # raw NUL or &#0; as U+FFFD), so NUL keeps the pieces apart
         squeezed = _BLANK.sub("", "\0".join(self.pieces)).split("\0") if self.pieces else []
+        assert len(squeezed) == len(self.owners), "a NUL inside the page's text"
         kept = [i for i, piece in enumerate(squeezed) if piece]
         self.pieces, self.owners = [squeezed[i] for i in kept], [self.owners[i] for i in kept]
         self.text = "".join(self.pieces)

@@ -631,6 +631,25 @@ def test_damaged_pages_give_a_document(tmp_path, cut, insert, at, text, charset)
     assert len(list(read_html(path, RecordErrors()))) == 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(0, len(MARKUP_PAGE)), spans=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 60)), min_size=1, max_size=4))
+def test_a_lines_markup_row_is_the_mean_over_its_characters(cut, spans):
+    """The running sums over the text's pieces give what a mean over every character of the spans gives."""
+    from noisecut.markup import _lxml, _Walk, parse
+
+    root = parse(MARKUP_PAGE[:cut] + "</p></div>")
+    if root is None:
+        return
+    walk = _Walk(root, _lxml()[1])
+    size = len(walk.text)
+    spans = [(start % size, min(size, start % size + length)) for start, length in spans] if size else []
+    if not spans:
+        return
+    owners = np.repeat(np.asarray(walk.owners), [len(piece) for piece in walk.pieces])
+    characters = np.concatenate([np.arange(start, end) for start, end in spans])
+    np.testing.assert_allclose(walk.mean(spans), walk.matrix[owners[characters]].astype(np.float64).mean(axis=0), atol=1e-9)
+
+
 @DAMAGE
 @given(cut=st.integers(0, len(MARKUP_PAGE)), text=st.text(max_size=40), at=st.integers(0, len(MARKUP_PAGE)),
        lines=st.lists(st.text(max_size=30), max_size=5))

@@ -145,4 +145,6 @@ def test_compare_averages_the_draws_of_a_recipe_over_its_folds(tmp_path):
     assert all(d["f1"] == pytest.approx(0.8) for d in both.values())
     with pytest.raises(ValueError, match="dragnet_data/three.com .* in 1 of the files, other documents in 2"):
         compare.read_documents(seed0 + seed1[:1], "noisecut")  # seed 1 scored on one fold only
+    with pytest.raises(ValueError, match="given twice"):
+        compare.read_documents(seed0 + seed0[:1], "noisecut")
     assert compare.main([",".join(map(str, seed0)), ",".join(map(str, seed0 + seed1))]) == 0

@@ -37,8 +37,11 @@ SYSTEMS = "noisecut,noisecut"  # the system read from A's file, and from B's
 
 def read_documents(paths: Path | Sequence[Path], system: str) -> dict[tuple[str, str], dict]:
     """(page, renderer) -> {"site", "rows", "f1"}: one model's F1 per document (``evaluate --documents``),
-    the mean over the files that score it (draws of one recipe), which must be as many for every document."""
-    paths = [paths] if isinstance(paths, Path) else list(paths)
+    the mean over the files that score it (draws of one recipe), which must be as many for every document
+    (a fold missing from every draw is not seen: its pages are simply not compared)."""
+    paths = [Path(paths)] if isinstance(paths, (str, Path)) else list(paths)
+    if len(set(paths)) < len(paths):
+        raise ValueError(f"{','.join(map(str, paths))}: a file given twice would count its pages twice")
     documents, draws = {}, defaultdict(list)
     for path in paths:
         with path.open(encoding="utf-8") as f:
@@ -94,15 +97,15 @@ def compare(a: dict, b: dict, rounds: int = ROUNDS) -> list[dict]:
     return table
 
 
-def paths(value: str) -> list[Path]:
+def file_list(value: str) -> list[Path]:
     return [Path(p) for p in value.split(",") if p]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("a", type=paths, help="documents of model A (training.evaluate --documents); several files, "
+    parser.add_argument("a", type=file_list, help="documents of model A (training.evaluate --documents); several files, "
                         "comma-separated: folds and draws (seeds) of one recipe, each page's F1 the mean of its draws")
-    parser.add_argument("b", type=paths, help="documents of model B, scored on the same split (files as for A)")
+    parser.add_argument("b", type=file_list, help="documents of model B, scored on the same split (files as for A)")
     parser.add_argument("--systems", default=SYSTEMS, metavar="A,B",
                         help=f"the system to read from each file (default {SYSTEMS}; the baselines too, e.g. trafilatura_html)")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"bootstrap rounds (default {ROUNDS})")

@@ -7,9 +7,10 @@ against the page's gold main content with bag-of-tokens precision, recall
 and F1 (``noisecut.scoring.text_scores``), averaged over documents (one
 document = one page as rendered by one renderer). Line-level keep/drop
 scores compare noisecut's decisions with the aligned gold labels, and the
-``line_labels`` column keeps exactly the lines those labels keep: what a
-perfect line classifier of that rendering would score, the ceiling of the
-noisecut column.
+``line_labels`` column keeps exactly the lines whose aligned label noisecut
+would keep: what a line classifier that never errs against the alignment
+scores, the reference ceiling of the noisecut column on that rendering (up
+to the alignment: gold text on a line it left unaligned is lost to both).
 
     python -m training.evaluate --split test               # the figures in the README
     python -m training.evaluate --split dev --model DIR    # a candidate trained with --splits train
@@ -43,7 +44,7 @@ from noisecut.policy import THRESHOLD_DEFAULT
 from noisecut.evaluate import keep_scores
 from noisecut.scoring import PRF, mean_scores, text_scores
 
-from .align import MAIN, align
+from .align import align
 from .baselines import BASELINES_HTML, BASELINES_TEXT
 from .datasets import ALL_NAMES, DATASETS, NAMES, gold_blocks, gold_text, iter_pages, read_html
 from .render import HELD_OUT_RENDERERS, RENDERERS, rendered_document, renderer_names
@@ -52,7 +53,7 @@ from .splits import UNKNOWN, Fold, fold_arg, recorded_splits, split_of, with_spl
 NOISECUT = "noisecut"
 TEXT_SYSTEMS = (NOISECUT, *BASELINES_TEXT)
 HTML_SYSTEMS = tuple(BASELINES_HTML)
-CEILING = "line_labels"  # the aligned gold labels' own keep decisions
+CEILING = "line_labels"  # the aligned gold labels' own keep decisions: noisecut's reference ceiling
 
 _cleaner: Cleaner | None = None
 
@@ -117,7 +118,8 @@ def score_page(task) -> list[dict]:
         snippets = ({name: snippet_counts(out, page.meta) for name, out in {**outputs, **html_outputs, "gold": gold}.items()}
                     if has_snippets else {})
         gold_labels, _ = align(doc.lines, blocks) if doc.lines else ([], 0.0)
-        scores[CEILING] = text_scores(doc.join([i for i, g in enumerate(gold_labels) if g in MAIN]), gold)
+        keep = _cleaner.policy.keep
+        scores[CEILING] = text_scores(doc.join([i for i, g in enumerate(gold_labels) if g in keep]), gold)
         pairs = [(g, r.label) for g, r in zip(gold_labels, results) if g is not None and r.label is not None]
         records.append({
             "page": page.id, "dataset": page.dataset, "site": page.site, "lang": page.lang, "renderer": renderer,
