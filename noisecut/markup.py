@@ -69,11 +69,6 @@ _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 _FOUND, _DEPTH, _LINK, _MAIN = (_COLUMN[name] for name in ("found", "depth", "link_density", "in_main"))
 
 
-@lru_cache(maxsize=4096)  # pages repeat their class names on every item of a list
-def _word_columns(value: str) -> tuple[int, ...]:
-    return tuple(_COLUMN[f"word_{word}"] for word in sorted(class_words(value)))
-
-
 def class_words(value: str) -> set[str]:
     """The ``WORDS`` a class or id attribute value holds (``"site-footer navbar"`` -> footer, nav)."""
     found = set()
@@ -86,7 +81,7 @@ def class_words(value: str) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # pages repeat their tags and class names on every item of a list
 def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int, ...]:
     """The columns an element sets for its own text and everything inside it (depth and ``found`` aside)."""
     columns = [_LINK] if tag == "a" and link else []
@@ -95,7 +90,7 @@ def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int,
     column = _COLUMN.get(f"tag_{'heading' if tag in HEADINGS else tag}")
     if column is not None:
         columns.append(column)
-    return (*columns, *_word_columns(attributes)) if attributes.strip() else tuple(columns)
+    return (*columns, *(_COLUMN[f"word_{word}"] for word in sorted(class_words(attributes))))
 
 
 class _Walk:
