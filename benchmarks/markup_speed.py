@@ -18,13 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent.parent  # this checkout
+sys.path.insert(0, str(HERE))
 
 from noisecut.io.html import render  # noqa: E402
 from training.datasets import ALL_NAMES, iter_pages, read_html  # noqa: E402
 from training.splits import split_of  # noqa: E402
-
-HERE = Path(__file__).resolve().parent.parent
 
 
 def load(checkout: Path, name: str):

@@ -104,6 +104,7 @@ def score_page(task) -> list[dict]:
     html_outputs = {name: _run(name, BASELINES_HTML[name], html, page.lang) for name in (HTML_SYSTEMS if html_baselines else ())}
     from_html = {name: text_scores(out, gold) for name, out in html_outputs.items()}
     has_snippets = bool(page.meta.get("with") or page.meta.get("without"))
+    keep = _cleaner.policy.keep  # the labels the line_labels column keeps, as noisecut's column does
     records = []
     for renderer in renderers:
         doc = rendered_document(renderer, html)
@@ -118,7 +119,6 @@ def score_page(task) -> list[dict]:
         snippets = ({name: snippet_counts(out, page.meta) for name, out in {**outputs, **html_outputs, "gold": gold}.items()}
                     if has_snippets else {})
         gold_labels, _ = align(doc.lines, blocks) if doc.lines else ([], 0.0)
-        keep = _cleaner.policy.keep
         scores[CEILING] = text_scores(doc.join([i for i, g in enumerate(gold_labels) if g in keep]), gold)
         pairs = [(g, r.label) for g, r in zip(gold_labels, results) if g is not None and r.label is not None]
         records.append({
