@@ -48,13 +48,11 @@ def model_card(meta: dict) -> str:
         if key not in ("documents", "lines"):
             lines.append(f"- {key}: {json.dumps(value, sort_keys=True)}")
     if members:
-        lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept "
-                  "(trained on every site, without that F1: the last epoch is kept)."]
+        lines += ["", "## Training epochs", "", "F1 on sites held out of training, used to choose the epoch kept."]
         for number, member in enumerate(members, 1):
             seed = f"seed {member['seed']}, " if "seed" in member else ""
             lines += ["", f"Member {number} of {len(members)} ({seed}epoch {member.get('chosen_epoch')} kept):", ""]
-            lines += [f"- epoch {h['epoch']}: loss {h['loss']}"
-                      + (f", held-out F1 {h['validation_f1']}" if "validation_f1" in h else "")
+            lines += [f"- epoch {h['epoch']}: loss {h['loss']}, held-out F1 {h['validation_f1']}"
                       for h in member.get("history", [])]
     lines += ["", "## Held-out scores", ""]
     scores = meta.get("scores") or {}

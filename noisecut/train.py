@@ -142,13 +142,10 @@ def fit(
     members: int = 1,
     teacher: Model | None = None,
     distill: float | None = None,
-    validation_share: float | None = None,
 ) -> tuple[Model, dict]:
     """Train on labeled documents; returns the exported model and the scikit-learn estimators
     (none for a sequence model, which PyTorch trains: ``train_sequence.py``). ``teacher``: a
-    sequence model to distil into this one (``train_sequence.fit_sequence``; weight ``distill``).
-    ``validation_share``: of the sites, held out to choose a sequence network's epoch (default
-    ``train_sequence.VALIDATION_SHARE``; 0 trains on every site and keeps the last epoch)."""
+    sequence model to distil into this one (``train_sequence.fit_sequence``; weight ``distill``)."""
     summary = label_summary(docs)
     classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
     labels = tuple(parse_label(c) for c in classes)
@@ -156,11 +153,10 @@ def fit(
     if distill is not None and teacher is None:
         raise NoiseCutError("distill weighs a teacher's probabilities: give the teacher too")
     if sequence:
-        from .train_sequence import DISTILL_WEIGHT, VALIDATION_SHARE, fit_sequence
+        from .train_sequence import DISTILL_WEIGHT, fit_sequence
 
         stage, details = fit_sequence(docs, weights, classes, members=members, seed=seed, teacher=teacher,
-                                      distill=DISTILL_WEIGHT if distill is None else distill,
-                                      validation_share=VALIDATION_SHARE if validation_share is None else validation_share)
+                                      distill=DISTILL_WEIGHT if distill is None else distill)
         model = Model(labels, sequence=stage)
         estimator = {"kind": "sequence", **details, "seed": seed}
     else:

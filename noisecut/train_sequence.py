@@ -41,7 +41,7 @@ DROPOUT = 0.2
 LEARNING_RATE = 2e-3
 BATCH_DOCUMENTS = 16
 MAX_LINES = 1500         # a longer document trains on a random window of this many lines
-VALIDATION_SHARE = 0.1   # of the sites, held out to choose the epoch (0: every site trains, the last epoch is kept)
+VALIDATION_SHARE = 0.1   # of the sites, held out to choose the epoch
 SEED = 0
 DISTILL_WEIGHT = 1.0     # with a teacher: share of each line's loss on the teacher's probabilities (the rest: its label)
 
@@ -168,7 +168,6 @@ def fit_sequence(
     progress: bool = True,
     teacher=None,
     distill: float = DISTILL_WEIGHT,
-    validation_share: float = VALIDATION_SHARE,
 ) -> tuple[SequenceStage, dict]:
     """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
     their average as one exported stage (``SequenceStage.average``) and a training summary.
@@ -177,24 +176,19 @@ def fit_sequence(
     line's loss is then ``distill`` times the cross-entropy against the teacher's probabilities
     (every line, labeled or not) plus ``1 - distill`` times the one against its label: one
     network learns what the ensemble's members agree on, at about half its GRU time (README, Speed).
-    A class the teacher lacks gets no probability from it: with ``distill`` 1 it is never learnt.
-
-    ``validation_share``: the share of the sites held out to choose each network's epoch; with 0
-    every site trains and the last epoch is kept (the HTML model's recipe: README, The HTML model)."""
+    A class the teacher lacks gets no probability from it: with ``distill`` 1 it is never learnt."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
     if not 0 <= distill <= 1:
         raise NoiseCutError(f"distill is a share from 0 to 1, not {distill}")
-    if not 0 <= validation_share < 1:
-        raise NoiseCutError(f"validation_share is a share from 0 to below 1, not {validation_share}")
     if teacher is not None:
         check_teacher(teacher, classes)  # before featurising the corpus
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
     if teacher is not None:
         data.soft = teacher_probabilities(teacher, data.x, classes)
-    train, validation = _hold_out_sites(data, rng, validation_share)
+    train, validation = _hold_out_sites(data, rng)
     rows = np.vstack([data.x[i] for i in train])
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
@@ -215,11 +209,9 @@ def fit_sequence(
     summary = {"hidden": hidden, "projection": projection, "epochs": epochs,
                "validation_documents": len(validation), "members": runs}
     if teacher is not None:  # the teacher's F1 on the same held-out sites (which it may have trained on)
+        teacher_f1 = np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])
         summary["distilled_from"] = {"name": teacher.meta.get("name"), "sha256": teacher.meta.get("sha256"),
-                                     "weight": distill}
-        if validation:
-            teacher_f1 = np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])
-            summary["distilled_from"]["teacher_validation_f1"] = round(float(teacher_f1), 4)
+                                     "weight": distill, "teacher_validation_f1": round(float(teacher_f1), 4)}
     return SequenceStage.average(stages), summary
 
 
@@ -251,8 +243,7 @@ def teacher_probabilities(teacher, x: list[np.ndarray], classes: Sequence[str], 
 def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int], standardised,
            keep_columns: list[int], epochs: int, rng: random.Random, progress: str | None,
            distill_weight: float = DISTILL_WEIGHT) -> dict:
-    """Train one network in place; it ends with the weights of its best epoch on the held-out sites
-    (without held-out sites: of its last epoch)."""
+    """Train one network in place; it ends with the weights of its best epoch on the held-out sites."""
     classes = net.out.out_features
     optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE, weight_decay=1e-5)
     loss_fn = nn.CrossEntropyLoss(reduction="none", ignore_index=-1)
@@ -277,29 +268,23 @@ def _train(net: "BiGRU", data: Sequences, train: list[int], validation: list[int
             nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimiser.step()
             total += loss.item()
-        history.append({"epoch": epoch + 1, "loss": round(total, 3)})
-        # without held-out sites the epoch number stands for the score: the last epoch is kept
-        score = _validate(net, validation, data, standardised, keep_columns) if validation else float(epoch)
-        if validation:
-            history[-1]["validation_f1"] = round(score, 4)
+        score = _validate(net, validation, data, standardised, keep_columns)
+        history.append({"epoch": epoch + 1, "loss": round(total, 3), "validation_f1": round(score, 4)})
         if progress is not None:
-            print(f"sequence {progress}epoch {epoch + 1}/{epochs}: loss {total:.2f}"
-                  + (f", held-out F1 {score:.4f}" if validation else ""), file=sys.stderr)
+            print(f"sequence {progress}epoch {epoch + 1}/{epochs}: loss {total:.2f}, held-out F1 {score:.4f}",
+                  file=sys.stderr)
         if score > best[0]:
             best = (score, {k: v.detach().clone() for k, v in net.state_dict().items()}, epoch + 1)
     net.load_state_dict(best[1])
     return {"chosen_epoch": best[2], "history": history}
 
 
-def _hold_out_sites(data: Sequences, rng: random.Random, share: float = VALIDATION_SHARE) -> tuple[list[int], list[int]]:
-    """Document indices for training and for choosing the epoch, split by site (``share`` of the
-    sites held out, none for 0). Up-weighted (hand-labeled) documents are few and carry rare
-    labels: they always train."""
-    if share == 0:
-        return list(range(len(data.group))), []
+def _hold_out_sites(data: Sequences, rng: random.Random) -> tuple[list[int], list[int]]:
+    """Document indices for training and for choosing the epoch, split by site. Up-weighted
+    (hand-labeled) documents are few and carry rare labels: they always train."""
     groups = sorted({g for g, w in zip(data.group, data.weight) if w == 1.0})
     rng.shuffle(groups)
-    held = set(groups[:max(int(len(groups) * share), int(len(groups) >= 2))])
+    held = set(groups[:max(int(len(groups) * VALIDATION_SHARE), int(len(groups) >= 2))])
     train = [i for i, g in enumerate(data.group) if g not in held or data.weight[i] != 1.0]
     validation = [i for i, g in enumerate(data.group) if g in held and data.weight[i] == 1.0]
     return train, validation or train

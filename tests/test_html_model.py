@@ -147,11 +147,9 @@ def test_cross_validation_leaves_a_fold_of_the_train_sites_out(corpus, tmp_path)
 
     output = tmp_path / "fold0"
     assert train_html.main(["--corpus", str(corpus[1]), "--markup", "--splits", "train", "--leave-out-fold", "0/2",
-                            "--validation-share", "0", "--output", str(output)]) == 0
-    meta = Model.load(output).meta
-    training = meta["training"]
-    assert training["left_out_fold"] == "0/2" and "--validation-share 0 --leave-out-fold 0/2" in training["recipe"]
-    assert meta["estimator"]["validation_documents"] == 0  # every site of the other fold trained
+                            "--output", str(output)]) == 0
+    training = Model.load(output).meta["training"]
+    assert training["left_out_fold"] == "0/2" and "--leave-out-fold 0/2" in training["recipe"]
     # the fixture's 48 pages cycle through site0..site7; sites 3, 5 and 7 (buckets 30, 28, 2) are fold 0 of 2
     assert sum(training["corpus_documents"].values()) == 48 - 3 * 6
 

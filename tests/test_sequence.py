@@ -136,20 +136,6 @@ def test_sequence_model_metadata(sequence_model):
     assert 1 <= member["chosen_epoch"] <= meta["estimator"]["epochs"] == len(member["history"])
     assert f"Member 1 of 1 (seed 0, epoch {member['chosen_epoch']} kept)" in model_card(meta)
     assert meta["torch_version"] == torch.__version__
-    assert meta["estimator"]["validation_documents"] > 0 and "held-out F1" in model_card(meta)
-
-
-def test_without_held_out_sites_every_site_trains_and_the_last_epoch_is_kept(labeled_docs):
-    model, _ = fit(labeled_docs[:6], sequence=True, validation_share=0)
-    estimator = model.meta["estimator"]
-    (member,) = estimator["members"]
-    assert estimator["validation_documents"] == 0
-    assert member["chosen_epoch"] == estimator["epochs"] == len(member["history"])
-    assert not any("validation_f1" in epoch for epoch in member["history"])
-    card = model_card(model.meta)
-    assert f"epoch {estimator['epochs']} kept" in card and "held-out F1" not in card
-    with pytest.raises(NoiseCutError, match="validation_share"):
-        fit(labeled_docs[:2], sequence=True, validation_share=1)
 
 
 def test_sequence_model_round_trip(sequence_model, tmp_path):

@@ -2,7 +2,7 @@
 
     python -m training.build_corpus                    # once: render + align into the cache
     python -m training.build_markup                    # once: the markup rows beside each html_text page
-    python -m training.train_html --markup --members 3 --validation-share 0   # writes models/html (train + dev)
+    python -m training.train_html --markup             # writes models/html (train + dev)
     python -m training.train_html --markup --splits train --output /tmp/html-candidate
     python -m training.train_html --splits train --output /tmp/text-same-recipe   # its text-only twin
 
@@ -70,7 +70,6 @@ def read_pages(paths: list[Path], markup: bool):
 
 def main(argv=None) -> int:
     from noisecut.train import SEED, fit
-    from noisecut.train_sequence import VALIDATION_SHARE
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
@@ -82,14 +81,9 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", default=None, help="corpus folders to train on, comma-separated (default all)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="sequence networks to average, one per seed")
     parser.add_argument("--seed", type=int, default=SEED, help=f"the first member's seed; the others count up from it (default {SEED})")
-    parser.add_argument("--validation-share", type=float, default=VALIDATION_SHARE,
-                        help="of the sites, held out to choose each network's epoch; 0: every site trains and "
-                             f"the last epoch is kept, as models/html (default {VALIDATION_SHARE})")
     add_leave_out_fold(parser)
     args = parser.parse_args(argv)
     check_leave_out_fold(parser, args)
-    if not 0 <= args.validation_share < 1:
-        parser.error(f"--validation-share is a share from 0 to below 1, not {args.validation_share}")
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))
@@ -112,13 +106,11 @@ def main(argv=None) -> int:
         "recipe": "python -m training.train_html" + (" --markup" if args.markup else "")
                   + f" --splits {args.splits} --pages {args.pages} --members {args.members}"
                   + (f" --seed {args.seed}" if args.seed != SEED else "")
-                  + (f" --validation-share {args.validation_share:g}" if args.validation_share != VALIDATION_SHARE else "")
                   + (f" --leave-out-fold {args.leave_out_fold}" if args.leave_out_fold else ""),
     }
     if args.leave_out_fold:
         summary["left_out_fold"] = str(args.leave_out_fold)
-    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed,
-                   validation_share=args.validation_share)
+    model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed)
     model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
     model.meta["name"] = args.output.name
     model.save(args.output)
