@@ -13,7 +13,7 @@ the documents both files scored, the mean F1 of each model, the difference
 spread). A difference whose interval holds 0 is not one these documents
 can tell from chance; and the interval holds only the documents' chance,
 not the training's: another seed of the same recipe moves a model too
-(README, The HTML model). So each side may be several files, comma-separated:
+(docs/experiments.md, The HTML model). So each side may be several files, comma-separated:
 the folds of a cross-validation (each file its own pages) and the draws of
 a recipe (seeds: the same pages again), each page's F1 the mean of its
 draws; every page of a side must have the same number of draws.

@@ -37,7 +37,7 @@ RENDERERS_PER_PAGE = 4    # every rendering: the sequence stage learns what diff
 HAND_WEIGHT = 20.0        # weight of a hand-labeled line relative to a corpus line
 MEMBERS = 3               # sequence networks averaged (seeds 0, 1, 2): about +0.006 dev F1 over one
 CROP_SHARE = 0.0          # share of corpus documents that also train as a short crop (``short_crops``); off,
-                          # as the shipped model was trained: model 6 (--crops 0.5) did not earn its place (README)
+                          # as the shipped model was trained: model 6 (--crops 0.5) did not earn its place (docs/experiments.md)
 CROP_WEIGHT = 0.5         # weight of a crop's line; a weight other than 1 also keeps crops out of the held-out sites
 SPLITS = ("train", "dev")
 
