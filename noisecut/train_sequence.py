@@ -25,7 +25,7 @@ from .labels import KEEP_DEFAULT, Label
 from .scoring import text_scores
 from .policy import THRESHOLD_DEFAULT
 from .stages import SequenceStage, standardise
-from .train_data import training_group
+from .train_data import page_of, training_group
 
 try:
     import torch
@@ -477,11 +477,13 @@ def fine_tune(
     standardised = [torch.from_numpy(np.hstack([standardise(x, d.mean, d.scale) for d in distinct]).astype(np.float32))
                     for x in data.x]
     keep_columns = [i for i, c in enumerate(classes) if Label(c) in KEEP_DEFAULT]
-    rng = random.Random(seed)
-    shuffled = own[:]
-    rng.shuffle(shuffled)
-    held = shuffled[:max(int(len(own) * FINE_TUNE_HOLD_OUT), int(len(own) >= 2))]
-    tuned = [i for i in own if i not in held]
+    # held out by page: a page given in several renderings is held out whole
+    pages = [page_of(d, n) for n, d in enumerate(docs) if d.doc.content_indices()]
+    distinct_pages = list(dict.fromkeys(pages))
+    random.Random(seed).shuffle(distinct_pages)
+    held_pages = set(distinct_pages[:max(int(len(distinct_pages) * FINE_TUNE_HOLD_OUT), int(len(distinct_pages) >= 2))])
+    held = [i for i in own if pages[i] in held_pages]
+    tuned = [i for i in own if pages[i] not in held_pages]
 
     def run(train: list[int], steps: int, validation: list[int]) -> tuple[Ensemble, list[dict], int]:
         torch.manual_seed(seed)
@@ -549,6 +551,7 @@ def fine_tune(
     result = stage if ensemble is None else SequenceStage.average(
         [export(net, member.mean, member.scale) for net, member in zip(ensemble.members, members)])
     summary = {"documents": len(own), "replay_documents": len(replayed), "anchor": anchor,
-               "tune": tune, "learning_rate": learning_rate, "held_out_documents": len(held), "steps": steps,
+               "tune": tune, "learning_rate": learning_rate, "held_out_documents": len(held),
+               "held_out_pages": sorted(held_pages), "steps": steps,
                "history": history}
     return result, summary

@@ -117,12 +117,24 @@ def site_columns(docs: list[LabeledDocument], min_pages: int, labeled: int, seed
     return columns
 
 
-def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str = "test") -> Path:
+def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str = "test",
+                      renderers: list[str] = (RENDERER,)) -> Path:
     from .build_corpus import build
 
     splits = [split, "train"] if with_train else [split]
-    print(f"building the {' and '.join(splits)} split ({RENDERER}) in {out} ...", file=sys.stderr)
-    build(out, [RENDERER], None, None, jobs, only_splits=splits)
+    print(f"building the {' and '.join(splits)} split ({', '.join(renderers)}) in {out} ...", file=sys.stderr)
+    build(out, list(renderers), None, None, jobs, only_splits=splits)
+    return out
+
+
+def renderings(pages: list[LabeledDocument], others: dict[str, LabeledDocument], renderers: list[str]) -> list[LabeledDocument]:
+    """``pages`` (html_text) in each of ``renderers``, where the corpus has that rendering of the page."""
+    out = []
+    for renderer in renderers:
+        for page in pages:
+            found = page if renderer == RENDERER else others.get(f"{page.meta['dataset']}/{page.meta['name']}/{renderer}")
+            if found is not None:
+                out.append(found)
     return out
 
 
@@ -150,14 +162,21 @@ def main(argv=None) -> int:
     parser.add_argument("--scratch", action="store_true", help="also train from scratch (window stages and --sequence)")
     parser.add_argument("--details", type=Path, metavar="FILE",
                         help="write every page's scores and routes as JSON (to choose the gate's rule)")
+    parser.add_argument("--renderings", default=RENDERER, metavar="A,B",
+                        help=f"corpus renderers of the labeled pages to fine-tune on (the held-out pages are always {RENDERER}): "
+                             "one page rendered by several tools is more lines to learn from, as for a user who has the HTML")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for building the corpus")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="noisecut-adapt-") as scratch_dir:
-        corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0, args.split)
+        renderers = args.renderings.split(",")
+        corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0, args.split,
+                                                  sorted({RENDERER, *renderers}))
         docs = read_all(sorted((corpus / args.split).glob(f"*/{RENDERER}/*.lines")))
+        other_renderings = {doc.meta["id"]: doc for renderer in renderers if renderer != RENDERER
+                            for doc in read_all(sorted((corpus / args.split).glob(f"*/{renderer}/*.lines")))}
         train_pages = sorted((corpus / "train").glob(f"*/{RENDERER}/*.lines"))
         random.Random(args.seed).shuffle(train_pages)
         replay_train = read_all(train_pages[:args.replay_train]) if args.replay_train else []
@@ -195,7 +214,7 @@ def main(argv=None) -> int:
         rows["shipped model"][site] = float(np.mean(base_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
-        tuned = fit_from(None, five, replay, args.anchor, seed=args.seed, progress=False, tune=args.tune,
+        tuned = fit_from(None, renderings(five, other_renderings, renderers), replay, args.anchor, seed=args.seed, progress=False, tune=args.tune,
                          max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
@@ -235,7 +254,7 @@ def main(argv=None) -> int:
     tuning = tuned.meta["training"]["fine_tuning"] if columns else {}
     anchor, tune = tuning.get("anchor"), tuning.get("tune")
     replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
-    print(f"\n--from: anchor {anchor}, tune {tune}, replay {replayed or 'none'} ({len(replay)} documents); "
+    print(f"\n--from: labeled pages as {args.renderings}; anchor {anchor}, tune {tune}, replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
     gate = tuned.site.rule() if columns else ""
