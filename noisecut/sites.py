@@ -77,13 +77,18 @@ def fingerprint(pages: Sequence[Sequence[str]], size: int = FINGERPRINT_LINES,
 
 
 def site_fingerprint(docs) -> np.ndarray:
-    """``fingerprint`` of labeled pages ``docs`` (``LabeledDocument``): the lines they share. A single page has
-    no second one to compare with: its lines labeled as noise (not ``KEEP_DEFAULT``) stand in."""
-    if len(docs) == 1:
-        labeled = docs[0]
-        return fingerprint([[line for line, label in zip(labeled.doc.lines, labeled.labels)
+    """``fingerprint`` of labeled pages ``docs`` (``LabeledDocument``): the lines they share. Renderings of
+    one page (``train_data.page_of``) count as one page, or its own text would look like the template.
+    A single page has no second one to compare with: its lines labeled as noise (not ``KEEP_DEFAULT``) stand in."""
+    from .train_data import page_of
+
+    pages: dict[str, list] = {}
+    for number, labeled in enumerate(docs):
+        pages.setdefault(page_of(labeled, number), []).append(labeled)
+    if len(pages) == 1:
+        return fingerprint([[line for labeled in docs for line, label in zip(labeled.doc.lines, labeled.labels)
                              if label is not None and label not in KEEP_DEFAULT]])
-    return fingerprint([d.doc.lines for d in docs])
+    return fingerprint([[line for labeled in renderings for line in labeled.doc.lines] for renderings in pages.values()])
 
 
 def site_of(doc: Document) -> str:

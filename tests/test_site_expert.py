@@ -53,6 +53,20 @@ def random_stage(seed: int, projection: int = 6, hidden: int = 4) -> SequenceSta
                          rng.normal(size=(projection + 2 * hidden, c)), rng.normal(size=c))
 
 
+def test_renderings_of_one_page_count_as_one_page_in_the_fingerprint():
+    from noisecut.sites import line_hashes
+
+    def rendering(number: int, renderer: str):
+        rows = page(GAZETTE, number)
+        return parse(f"# id: p{number}/{renderer}\n# dataset: gazette\n# name: p{number}\n"
+                     + "".join(f"{label}\t{line}\n" for label, line in rows))
+
+    two_pages = [rendering(n, r) for n in range(2) for r in ("html_text", "inscriptis")]
+    np.testing.assert_array_equal(site_fingerprint(two_pages), line_hashes(GAZETTE))  # not each page's own story
+    one_page = [rendering(0, r) for r in ("html_text", "inscriptis")]  # one page: its noise lines, as a single rendering
+    np.testing.assert_array_equal(site_fingerprint(one_page), site_fingerprint(one_page[:1]))
+
+
 @pytest.fixture(scope="module")
 def stages():
     base = random_stage(0)
