@@ -484,7 +484,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
 
     \b
     Examples:
-      noisecut import-gold my-pages/ -o mine/ --split none --gold-format plain
+      noisecut import-gold my-pages/ -o mine/ --split none --gold-format plain --renderers html_text
       noisecut import-gold ../shared/datasets -o corpus/ --datasets dragnet_data --renderers html_text
     """
     build = _training_build()
