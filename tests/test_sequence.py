@@ -331,12 +331,10 @@ def test_fine_tuning_holds_out_a_page_with_all_its_renderings(sequence_model):
     renderings = []
     for page in _site_pages():
         page.meta.update(dataset="coastdaily", name=page.meta["id"])
-        renderings.append(page)
         # the same page as another renderer gives it: the menu a line per item
-        lines = [part for line in page.doc.lines for part in (line.split(" | ") if " | " in line else [line])]
-        labels = [label for line, label in zip(page.doc.lines, page.labels) for _ in (line.split(" | ") if " | " in line else [line])]
-        renderings.append(parse(f"# id: {page.meta['id']}/menu-lines\n# dataset: coastdaily\n# name: {page.meta['id']}\n"
-                                + "".join(f"{label.value}\t{line}\n" for label, line in zip(labels, lines))))
+        rows = [(label.value, part) for line, label in zip(page.doc.lines, page.labels) for part in line.split(" | ")]
+        renderings += [page, parse(f"# id: {page.meta['id']}/menu-lines\n# dataset: coastdaily\n# name: {page.meta['id']}\n"
+                                   + "".join(f"{label}\t{line}\n" for label, line in rows))]
     _, summary = train_sequence.fine_tune(sequence_model, renderings, anchor=0.0, max_steps=5, progress=False)
     assert summary["documents"] == 10 and summary["held_out_documents"] == 2
     assert len(summary["held_out_pages"]) == 1  # one page of five, both its renderings

@@ -214,8 +214,8 @@ def main(argv=None) -> int:
         rows["shipped model"][site] = float(np.mean(base_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
-        tuned = fit_from(None, renderings(five, other_renderings, renderers), replay, args.anchor, seed=args.seed, progress=False, tune=args.tune,
-                         max_steps=args.max_steps, learning_rate=args.learning_rate)
+        tuned = fit_from(None, renderings(five, other_renderings, renderers), replay, args.anchor, seed=args.seed,
+                         progress=False, tune=args.tune, max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
         everywhere = Model(tuned.labels, sequence=tuned.site.sequence, meta=tuned.meta)
@@ -254,7 +254,8 @@ def main(argv=None) -> int:
     tuning = tuned.meta["training"]["fine_tuning"] if columns else {}
     anchor, tune = tuning.get("anchor"), tuning.get("tune")
     replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
-    print(f"\n--from: labeled pages as {args.renderings}; anchor {anchor}, tune {tune}, replay {replayed or 'none'} ({len(replay)} documents); "
+    print(f"\n--from: labeled pages as {args.renderings}; anchor {anchor}, tune {tune}, "
+          f"replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")
     gate = tuned.site.rule() if columns else ""
