@@ -7,7 +7,7 @@ features are array shifts and cumulative sums that stop at document
 boundaries, not loops over lines. Character statistics come from the
 batch's code points at once (one lookup table holding every class as a
 bit, ``np.add.reduceat`` per line); tokens are found on the code points too
-(``re``'s ``\\w`` as a table, and the combining marks that continue a word) and made into strings by ``str.split``: per-line
+(``re``'s ``\\w`` as a table) and made into strings by ``str.split``: per-line
 and per-class Python calls, and the regex engine's per-character pace, cost
 more than the arithmetic. A document's rows are the same whatever else is in
 its batch: ``featurize(texts)`` is the batch of one.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,10 +35,7 @@ from .markdown import plain_lines
 
 FEATURE_VERSION = 2
 
-# sentence ends of many scripts: Latin, CJK (fullwidth), Arabic and Urdu, Devanagari and Bengali dandas,
-# Armenian, Ethiopic, Myanmar, Tibetan, Khmer
-SENTENCE_ENDS = ".!?。！？．؟۔।॥։።။།។"
-TERMINAL = frozenset(SENTENCE_ENDS + "…\"'”’»)")  # a line ending in one of these reads as a sentence
+TERMINAL = frozenset(".!?。！？؟…\"'”’»)")  # a line ending in one of these reads as a sentence
 FREQUENT_WORDS = 20      # a document's most frequent words stand in for its function words
 CONTENT_WORD_LENGTH = 4  # words this long or longer carry the topic
 LONG_LINE_TOKENS = 12    # lines this long are likely body: the topic reference
@@ -76,7 +72,7 @@ def _class_tables() -> dict[str, np.ndarray]:
         "ascii_punct": span(33, 47) | span(58, 64) | span(91, 96) | span(123, 126),
         "symbol": span(0xA1, 0xBF) | span(0x2000, 0x2BFF) | span(0xE000, 0xF8FF) | span(0xFFF0, 0xFFFF),
         "cjk": span(0x3040, 0x30FF) | span(0x4E00, 0x9FFF) | span(0xAC00, 0xD7AF),
-        "sentence_end": chars(SENTENCE_ENDS),
+        "sentence_end": chars(".!?。！？؟"),
         "comma": chars(",，、;；"),
         "separator": chars("|»›·•"),
         "copyright": chars("©®™"),
@@ -109,33 +105,16 @@ def _regex_classes() -> tuple[np.ndarray, np.ndarray]:
     return matched(r"\w+"), matched(r"\s+")
 
 
-@functools.lru_cache(maxsize=1)
-def _combining_marks() -> np.ndarray:
-    """Which BMP code points are combining marks (Unicode categories Mn, Mc, Me)."""
-    return np.array([unicodedata.category(chr(c)).startswith("M") for c in range(0x10000)])
-
-
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _regex_word(code: np.ndarray) -> np.ndarray:
-    """Which code points are word characters: what ``re``'s ``\\w`` matches, and the combining marks
-    that follow one (``\\w`` leaves marks out, which would cut Devanagari, Bengali, Tamil, Thai ...
-    words at every vowel sign, or "i̇" at its dot; a mark after a non-word, as an emoji's variation
-    selector, stays out)."""
-    small = code.astype(np.uint16)  # astral code points wrap around: corrected next
-    word, mark = _regex_classes()[0][small], _combining_marks()[small]
+    """Which code points ``re``'s ``\\w`` matches."""
+    word = _regex_classes()[0][code.astype(np.uint16)]  # astral code points wrap around: corrected next
     astral = np.flatnonzero(code > 0xFFFF)  # rare: asked one by one
-    if len(astral):
-        chars = [chr(c) for c in code[astral].tolist()]
-        word[astral] = [c.isalnum() for c in chars]
-        mark[astral] = [unicodedata.category(c).startswith("M") for c in chars]
-    while True:  # a run of marks joins the word before it, one mark per pass
-        joins = mark[1:] & word[:-1] & ~word[1:]
-        if not joins.any():
-            return word
-        word[1:] |= joins
+    word[astral] = [chr(c).isalnum() for c in code[astral].tolist()]
+    return word
 
 
 def _pieces(text: str, size: int):
@@ -144,8 +123,6 @@ def _pieces(text: str, size: int):
     while len(text) - start > size:
         cut = start + size
         boundary = _NOT_WORD.search(text, cut)
-        while boundary is not None and unicodedata.category(boundary.group()).startswith("M"):  # a mark: in a word
-            boundary = _NOT_WORD.search(text, boundary.end())
         if boundary is None:
             break
         yield text[start:boundary.start()]
@@ -204,7 +181,7 @@ class Words:
 
 
 def _tokens(text: str) -> tuple[list[str], np.ndarray, list[str]]:
-    """The word tokens (``_regex_word``) of ``text`` (lines joined by "\\n"), the line each is on, and each
+    """The ``\\w+`` tokens of ``text`` (lines joined by "\\n"), the line each is on, and each
     line's tokens joined by one space.
 
     Found on the code points rather than by ``re.findall``: the regex engine
@@ -540,19 +517,13 @@ def _template_repeats(lines: Lines) -> dict[str, np.ndarray]:
 
 
 def _punctuation(texts: list[str]) -> list[str]:
-    """Each text without its word characters (``_regex_word``) and ``\\s`` characters (no text holds a
-    "\\n"), all texts at once on their code points: a regex call per line cost more."""
+    """Each text without its ``\\w`` and ``\\s`` characters (``re.sub(r"[\\w\\s]+", "", text)``; no text
+    holds a "\\n"), all texts at once on their code points: a regex call per line cost more."""
     joined, kept = "\n".join(texts), []
-    for start in range(0, len(joined), TOKENISE_CHARS):
-        # a mark at the cut continues the word before it: read back to the last character that is no mark
-        back = start
-        while back > 0 and unicodedata.category(joined[back - 1]).startswith("M"):
-            back -= 1
-        back = max(back - 1, 0)
-        code = _code_points(joined[back:start + TOKENISE_CHARS])
+    for start in range(0, len(joined), TOKENISE_CHARS):  # a character at a time, so any cut will do
+        code = _code_points(joined[start:start + TOKENISE_CHARS])
         drop = _regex_word(code)
         drop |= _regex_classes()[1][code.astype(np.uint16)] & (code <= 0xFFFF) & (code != 10)
-        code, drop = code[start - back:], drop[start - back:]
         kept.append(code[~drop].tobytes().decode("utf-32-le", "surrogatepass"))
     return "".join(kept).split("\n") if texts else []
 
