@@ -45,6 +45,13 @@ class LabeledDocument:
         return self.meta.get("id") or self.doc.id
 
 
+def page_of(labeled: LabeledDocument, number: int) -> str:
+    """Which page document ``number`` of a list is: one page's renderings share this key (the corpus's
+    and ``import-gold``'s dataset and name), any other document has its own."""
+    name = labeled.meta.get("name")
+    return f"{labeled.meta.get('dataset', '')}/{name}" if name else labeled.id or str(number)
+
+
 def parse(text: str, source: str = "<string>") -> LabeledDocument:
     meta: dict = {}
     lines: list[str] = []

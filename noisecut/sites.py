@@ -31,7 +31,7 @@ import numpy as np
 from .document import Document
 from .errors import NoiseCutError
 from .labels import KEEP_DEFAULT
-from .train_data import page_of
+from .labeled import page_of
 
 MEMORY_VERSION = 1
 DEPTH = 2
@@ -79,7 +79,7 @@ def fingerprint(pages: Sequence[Sequence[str]], size: int = FINGERPRINT_LINES,
 
 def site_fingerprint(docs) -> np.ndarray:
     """``fingerprint`` of labeled pages ``docs`` (``LabeledDocument``): the lines they share. Renderings of
-    one page (``train_data.page_of``) count as one page, or its own text would look like the template.
+    one page (``labeled.page_of``) count as one page, or its own text would look like the template.
     A single page has no second one to compare with: its lines labeled as noise (not ``KEEP_DEFAULT``) stand in."""
     pages: dict[str, list] = {}
     for number, labeled in enumerate(docs):

@@ -23,12 +23,6 @@ def training_group(labeled: LabeledDocument, number: int) -> str:
     return labeled.meta.get("site") or labeled.id or str(number)
 
 
-def page_of(labeled: LabeledDocument, number: int) -> str:
-    """One page's renderings share this (the corpus's and ``import-gold``'s dataset and name), else the document."""
-    name = labeled.meta.get("name")
-    return f"{labeled.meta.get('dataset', '')}/{name}" if name else labeled.id or str(number)
-
-
 def label_summary(docs: Sequence[LabeledDocument]) -> dict:
     """Documents, labeled lines and lines per label: what a model was trained on."""
     counts: dict[str, int] = {}

@@ -20,12 +20,12 @@ import numpy as np
 from .batching import MODEL_LINES, batches
 from .errors import NoiseCutError
 from .features import featurize
-from .labeled import LabeledDocument
+from .labeled import LabeledDocument, page_of
 from .labels import KEEP_DEFAULT, Label
 from .scoring import text_scores
 from .policy import THRESHOLD_DEFAULT
 from .stages import SequenceStage, standardise
-from .train_data import page_of, training_group
+from .train_data import training_group
 
 try:
     import torch

@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -118,7 +119,7 @@ def site_columns(docs: list[LabeledDocument], min_pages: int, labeled: int, seed
 
 
 def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str = "test",
-                      renderers: list[str] = (RENDERER,)) -> Path:
+                      renderers: Sequence[str] = (RENDERER,)) -> Path:
     from .build_corpus import build
 
     splits = [split, "train"] if with_train else [split]
