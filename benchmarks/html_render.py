@@ -1,8 +1,9 @@
 """What rendering HTML input costs beside cleaning it: ms per page for each renderer, same pages, same process.
 
 Reads test-split pages of ../shared/datasets (needs the training extras),
-cleans with the shipped model (or --model: with ``--model html`` cleaning
-includes computing the markup features). ``--commands``: also the docs/s of
+cleans as ``noisecut clean`` does with no model named (the HTML model: cleaning
+includes computing the markup features), or with ``--model`` (several, comma-separated,
+are timed alternately on the same renderings). ``--commands``: also the docs/s of
 ``noisecut clean -j 1`` and ``-j 2`` on a directory of those pages (written to
 a temporary directory), for this checkout and, with ``--baseline CHECKOUT``,
 another one (e.g. the code before pages were rendered in the workers), runs
@@ -11,6 +12,7 @@ summary line gives it.
 
     python benchmarks/html_render.py              # 120 pages
     python benchmarks/html_render.py --pages 300
+    python benchmarks/html_render.py --model default,html   # the text model against the HTML one, alternated
     nice -n 10 python benchmarks/html_render.py --pages 300 --commands --baseline ../before
 """
 from __future__ import annotations
@@ -36,7 +38,9 @@ from training.splits import split_of  # noqa: E402
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=120)
-    parser.add_argument("--model", default=None)
+    parser.add_argument("--model", default=None,
+                        help="model directory or shipped name (default: none named, as `noisecut clean` with no -m: "
+                        "the HTML model on pages); comma-separated: each timed on the same renderings, alternated")
     parser.add_argument("--commands", action="store_true", help="also time `noisecut clean -j 1` and `-j 2` on a directory of the pages")
     parser.add_argument("--baseline", default=None, help="another noisecut checkout timed beside this one (with --commands)")
     parser.add_argument("--rounds", type=int, default=3, help="alternated runs of each command (with --commands)")
@@ -51,22 +55,30 @@ def main(argv=None) -> int:
     if not pages:
         print("no pages: ../shared/datasets is absent", file=sys.stderr)
         return 1
-    cleaner = Cleaner(args.model)
-    cleaner.clean_document(render_document(b"<html><body><p>warm up</p></body></html>"))  # a page: -m html reads markup
+    models = args.model.split(",") if args.model else [None]
+    cleaners = {model or "none named": Cleaner(model) for model in models}
+    for cleaner in cleaners.values():
+        cleaner.clean_document(render_document(b"<html><body><p>warm up</p></body></html>"))  # a page: -m html reads markup
     print(f"{len(pages)} test-split pages, {sum(map(len, pages)) / len(pages) / 1024:.0f} KiB each on average")
     for name in RENDERERS:
         started = time.perf_counter()
         docs = [doc for data in pages if (doc := _rendered(data, name)) is not None]
         rendering = time.perf_counter() - started
-        started = time.perf_counter()
-        for doc in docs:
-            cleaner.clean_document(doc)
-        cleaning = time.perf_counter() - started
+        cleaning = {model: [] for model in cleaners}
+        for _ in range(args.rounds if len(cleaners) > 1 else 1):  # alternated: a busy machine slows each alike
+            for model, cleaner in cleaners.items():
+                started = time.perf_counter()
+                for doc in docs:
+                    cleaner.clean_document(doc)
+                cleaning[model].append(time.perf_counter() - started)
         failed = f"   ({len(pages) - len(docs)} pages not rendered)" if len(docs) < len(pages) else ""
-        print(f"{name:11} render {rendering / len(pages) * 1000:5.1f} ms/page   clean {cleaning / len(docs) * 1000:5.1f} ms/page"
-              f"   render/clean {rendering / len(pages) / (cleaning / len(docs)):.2f}{failed}")
+        for model, seconds in cleaning.items():
+            best = min(seconds)
+            print(f"{name:11} render {rendering / len(pages) * 1000:5.1f} ms/page   clean {best / len(docs) * 1000:5.1f} ms/page"
+                  f"   render/clean {rendering / len(pages) / (best / len(docs)):.2f}{failed}"
+                  + (f"   (model: {model})" if len(cleaners) > 1 else ""))
     if args.commands:
-        command_rates(pages, args.model, args.baseline, args.rounds)
+        command_rates(pages, models[0], args.baseline, args.rounds)
     return 0
 
 

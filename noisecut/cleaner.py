@@ -5,7 +5,10 @@
 ``clean_documents``, ``classify_many``) go through the model in batches
 (``batching.py``), each with the result it gets alone. A model that reads
 markup (``models/html``) gets each document's markup rows beside its lines
-(``markup.document_markup``): documents rendered from HTML only.
+(``markup.document_markup``): documents rendered from HTML only. With no
+model named, documents rendered from HTML go to the shipped HTML model and
+text to the default one (``_Route``: a model and its policy), each batch
+split between them.
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ from . import batching
 from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .markup import document_markup
-from .model import Model
+from .errors import NoiseCutError
+from .model import MODEL_ENV, Model, shipped_model_dir
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
 from .sites import SiteMemory, demote_document
 
@@ -63,45 +67,62 @@ class Cleaner:
         threshold: float | str = THRESHOLD_DEFAULT,
         dedupe: bool = True,
         site_memory=None,
+        page_model: Model | str | Path | None = None,
     ):
-        """``model``: a ``Model``, a model directory, or None for the shipped model.
+        """``model``: a ``Model``, a model directory or shipped model name, or None for the shipped models:
+        ``default`` for text, ``html`` for documents that keep the HTML page they were rendered from
+        (``io.html.render_document``), unless $NOISECUT_MODEL names one model for both.
+        ``page_model``: the model for those documents when it is not ``model`` (Ray's actors are given both).
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
-        (``"precision"``, ``"recall"``: see its model card).
+        (``"precision"``, ``"recall"``: see its model card; each model its own).
         ``dedupe``: drop later exact repeats of kept lines.
         ``site_memory``: a ``sites.SiteMemory`` or its file (``noisecut sites``): drop lines that recur
         on most of their site's pages unless the model is confident (``sites.py``).
         Wrong types raise TypeError, wrong values ValueError, each naming what is allowed.
         """
-        if not (model is None or isinstance(model, (Model, str, os.PathLike))):
-            raise TypeError(f"model takes a Model, a model directory or None (the shipped model), not {type(model).__name__}")
+        for name, value in (("model", model), ("page_model", page_model)):
+            if not (value is None or isinstance(value, (Model, str, os.PathLike))):
+                raise TypeError(f"{name} takes a Model, a model directory or None (the shipped model), not {type(value).__name__}")
         if not isinstance(dedupe, (bool, np.bool_)):
             raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
         keep = check_keep(keep)
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self.policy = Policy(keep, check_threshold(threshold, self.model.meta.get("presets")), bool(dedupe))
-        self._keep_columns = self.model.columns(self.policy.keep)
+        if page_model is None and model is None:
+            page_model = shipped_page_model()
+        if page_model is None:
+            self.page_model = self.model
+        else:
+            self.page_model = page_model if isinstance(page_model, Model) else Model.load(page_model)
+        self._text = _Route(self.model, keep, threshold, bool(dedupe))
+        self._pages = self._text if self.page_model is self.model else _Route(self.page_model, keep, threshold, bool(dedupe))
+        self.policy = self._text.policy
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 
-    def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, Decision]]:
-        """Each document with its decision, in order; the model reads them in batches (``batching.py``)."""
+    @property
+    def reads_markup(self) -> bool:
+        """Whether a document's page must come with it (to a worker): the model for pages reads their markup."""
+        return self.page_model.reads_markup
+
+    def _route(self, doc: Document) -> "_Route":
+        return self._pages if doc.html is not None or doc.markup is not None else self._text
+
+    def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
+        """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""
         for batch in batching.batches(docs):
-            contents = [doc.content_indices() for doc in batch]
-            texts = [[doc.lines[i] for i in content] for doc, content in zip(batch, contents)]
-            markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(batch, contents)]
-                      if self.model.reads_markup else None)
-            for doc, content, lines, p in zip(batch, contents, texts, batching.probabilities(self.model, texts, markup=markup)):
-                keep_score = p[:, self._keep_columns].sum(axis=1)
-                if self.site_memory is not None:
-                    keep_score = demote_document(self.site_memory, doc, lines, keep_score)
-                kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
-                yield doc, Decision(content, p, keep_score, kept)
+            routes = [self._route(doc) for doc in batch]
+            decisions: list = [None] * len(batch)
+            for route in {id(r): r for r in routes}.values():
+                picked = [i for i, r in enumerate(routes) if r is route]
+                for i, decision in zip(picked, route.decide([batch[i] for i in picked], self.site_memory)):
+                    decisions[i] = decision
+            yield from zip(batch, routes, decisions)
 
     def clean_documents(self, docs: Iterable[Document]) -> Iterator[str]:
         """The cleaned text of each document, in order (read lazily, a batch at a time)."""
-        for doc, decision in self._decide(docs):
+        for doc, _, decision in self._decide(docs):
             yield doc.join(keep_with_blanks(doc, decision.kept_indices()))
 
     def clean_document(self, doc: Document) -> str:
@@ -129,16 +150,16 @@ class Cleaner:
 
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
-        in_keep = np.zeros(len(self.model.labels), dtype=bool)
-        in_keep[self._keep_columns] = True
-        for doc, decision in self._decide(docs):
+        for doc, route, decision in self._decide(docs):
             content, p, keep_score, kept = decision
+            in_keep = np.zeros(len(route.model.labels), dtype=bool)
+            in_keep[route.keep_columns] = True
             results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
-            on_keep_side = kept | (keep_score >= self.policy.threshold)
+            on_keep_side = kept | (keep_score >= route.policy.threshold)
             masked = np.where(on_keep_side[:, None] == in_keep[None, :], p, -1.0)
             best = masked.argmax(axis=1) if len(content) else []
             for row, i in enumerate(content):
-                results[i] = LineResult(i, doc.lines[i], self.model.labels[best[row]], float(p[row, best[row]]), float(keep_score[row]), False)
+                results[i] = LineResult(i, doc.lines[i], route.model.labels[best[row]], float(p[row, best[row]]), float(keep_score[row]), False)
             for i in keep_with_blanks(doc, decision.kept_indices()):
                 results[i].kept = True
             yield results
@@ -150,7 +171,7 @@ class Cleaner:
 
     def site_note(self, doc: Document) -> str | None:
         """For a model with a site expert (``noisecut train --from``): whether ``doc`` goes through it, and why."""
-        site = self.model.site
+        site = self._route(doc).model.site
         if site is None:
             return None
         if not len(site.fingerprint):
@@ -158,6 +179,39 @@ class Cleaner:
         shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
         return (f"site expert {'used' if site.admits(shared) else 'not used'}: this page has {shared} of its "
                 f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})")
+
+
+class _Route:
+    """One model with the policy as it resolves for it (a preset threshold is the model's own)."""
+
+    def __init__(self, model: Model, keep: frozenset, threshold: float | str, dedupe: bool):
+        self.model = model
+        self.policy = Policy(keep, check_threshold(threshold, model.meta.get("presets")), dedupe)
+        self.keep_columns = model.columns(keep)
+
+    def decide(self, docs: list[Document], site_memory: SiteMemory | None) -> Iterator[Decision]:
+        contents = [doc.content_indices() for doc in docs]
+        texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
+        markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(docs, contents)]
+                  if self.model.reads_markup else None)
+        for doc, content, lines, p in zip(docs, contents, texts, batching.probabilities(self.model, texts, markup=markup)):
+            keep_score = p[:, self.keep_columns].sum(axis=1)
+            if site_memory is not None:
+                keep_score = demote_document(site_memory, doc, lines, keep_score)
+            kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
+            yield Decision(content, p, keep_score, kept)
+
+
+def shipped_page_model() -> Model | None:
+    """The model for HTML pages when none is named: the shipped HTML model, unless $NOISECUT_MODEL
+    names one model for everything (or this install has no HTML model: then the text model)."""
+    if os.environ.get(MODEL_ENV):
+        return None
+    try:
+        directory = shipped_model_dir("html")
+    except NoiseCutError:  # not in this install
+        return None
+    return Model.load(directory)
 
 
 def explain_table(results: list[LineResult], note: str | None = None) -> str:

@@ -126,7 +126,7 @@ def clean_documents(
             for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
                 yield (doc, *result)
         return
-    with_html = cleaner.model.reads_markup  # only a markup-reading model needs the pages in the workers
+    with_html = cleaner.reads_markup  # only a markup-reading model needs the pages in the workers
     del cleaner
     yield from _pooled(docs, factory, jobs, output, chunk, with_html)
 

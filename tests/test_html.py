@@ -513,8 +513,8 @@ def test_two_workers_render_the_pages_and_give_the_output_of_one_process(run, tm
 
 
 def test_real_pages_equal_rendering_with_training_render_then_cleaning(tmp_path):
-    """On test-split pages of ../shared/datasets, `noisecut clean page.html` (default model and renderer)
-    equals training/render.py's rendering of the page, cleaned as a text file."""
+    """On test-split pages of ../shared/datasets, `noisecut clean -m default page.html` (the text model,
+    default renderer) equals training/render.py's rendering of the page, cleaned as a text file."""
     needs_shared(SHARED / "datasets", "../shared/datasets")
     pytest.importorskip("trafilatura", reason="training/render.py needs the training extras")
     from training.datasets import iter_pages, read_html
@@ -532,7 +532,7 @@ def test_real_pages_equal_rendering_with_training_render_then_cleaning(tmp_path)
         assert text.strip(), p.id
         as_text = tmp_path / "page.txt"
         as_text.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        from_html = runner.invoke(main, ["clean", "-q", str(p.html_path)], catch_exceptions=False)
+        from_html = runner.invoke(main, ["clean", "-q", "-m", "default", str(p.html_path)], catch_exceptions=False)
         from_text = runner.invoke(main, ["clean", "-q", str(as_text)], catch_exceptions=False)
         assert from_html.exit_code == 0 and from_text.exit_code == 0
         assert from_html.stdout_bytes == from_text.stdout_bytes, p.id

@@ -354,19 +354,73 @@ def test_shipped_models_by_name(tmp_path, monkeypatch):
     assert model_dir("html") == Path("html")
 
 
+SHIPPED_HTML = Path(__file__).resolve().parents[1] / "models" / "html"
+needs_shipped_html = pytest.mark.skipif(not (SHIPPED_HTML / "model.json").exists(), reason="no models/html in this checkout")
+
+
 def test_shipped_models_by_name_on_the_command_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
     html, article, aside = fresh_pages(1, seed=8)[0]
     (tmp_path / "page.html").write_text(html, encoding="utf-8")
     runner = CliRunner()
-    plain = runner.invoke(main, ["clean", "-q", "page.html"], catch_exceptions=False)
     named = runner.invoke(main, ["clean", "-q", "-m", "default", "page.html"], catch_exceptions=False)
-    assert plain.exit_code == named.exit_code == 0 and named.stdout == plain.stdout and article[0] in plain.stdout
+    assert named.exit_code == 0 and named.stdout == Cleaner("default").clean_document(render_document(html))
     result = runner.invoke(main, ["clean", "-q", "-m", "html", "page.html"], catch_exceptions=False)
-    if (Path(__file__).resolve().parents[1] / "models" / "html" / "model.json").exists():
+    if (SHIPPED_HTML / "model.json").exists():
         assert result.exit_code == 0 and article[0] in result.stdout
     else:
         assert result.exit_code == 1 and "no 'html' model ships with this noisecut" in result.stderr
+
+
+def probabilities_of(cleaner: Cleaner, doc: Document) -> list[float]:
+    return [r.keep_score for r in cleaner.classify(doc) if r.label is not None]
+
+
+@needs_shipped_html
+def test_with_no_model_named_pages_go_to_the_html_model_and_text_to_the_default(monkeypatch):
+    """``Cleaner()``: a document rendered from a page gets the shipped HTML model's verdicts, a text the
+    default model's, also in one batch; ``-m default`` (or any named model) reads both as text did before."""
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    html, article, _ = fresh_pages(1, seed=5)[0]
+    page, text = render_document(html), Document.from_text("\n".join(BODY_TEXT) + "\nShare this article\n")
+    auto, shipped_html, default = Cleaner(), Cleaner("html"), Cleaner("default")
+    assert auto.page_model.reads_markup and not auto.model.reads_markup and auto.reads_markup
+    assert probabilities_of(auto, page) == probabilities_of(shipped_html, page) != probabilities_of(default, page)
+    assert probabilities_of(auto, text) == probabilities_of(default, text)
+    assert list(auto.clean_documents([page, text, page])) == [shipped_html.clean_document(page), default.clean_document(text),
+                                                               shipped_html.clean_document(page)]
+    assert not default.reads_markup and probabilities_of(default, page) == probabilities_of(Cleaner(page_model="default"), page)
+
+
+def test_a_model_named_by_noisecut_model_cleans_pages_and_text_alike(model_dir, model, monkeypatch):
+    monkeypatch.setenv("NOISECUT_MODEL", str(model_dir))
+    page = render_document(fresh_pages(1, seed=6)[0][0])
+    cleaner = Cleaner()
+    assert cleaner.page_model is cleaner.model and not cleaner.reads_markup
+    assert cleaner.clean_document(page) == Cleaner(model).clean_document(page)
+
+
+@needs_shipped_html
+def test_a_mixed_directory_with_no_model_named_in_one_process_and_in_workers(tmp_path, monkeypatch):
+    """Pages through the HTML model and text files through the default one, -j 1 and -j 2 alike
+    (the workers get each page with its lines)."""
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    pages = fresh_pages(70, seed=12)  # over IN_PROCESS_BELOW: workers start
+    for n, (html, _, _) in enumerate(pages):
+        (folder / f"p{n:02d}.html").write_text(html, encoding="utf-8")
+    text = "Home | News | Sport\n" + "\n".join(BODY_TEXT) + "\n"
+    (folder / "notes.txt").write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = runner.invoke(main, ["clean", "-q", "-j", jobs, str(folder), "-o", str(out)], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        assert (out / "p00.txt").read_text(encoding="utf-8") == Cleaner("html").clean_document(render_document(pages[0][0]))
+        assert (out / "notes.txt").read_text(encoding="utf-8") == Cleaner("default").clean(text)
+    assert sorted(p.read_bytes() for p in (tmp_path / "out1").iterdir()) == sorted(p.read_bytes() for p in (tmp_path / "out2").iterdir())
 
 
 def test_plain_text_message_is_documented():

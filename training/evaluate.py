@@ -60,7 +60,7 @@ _cleaner: Cleaner | None = None
 
 def _init(model, keep, threshold):
     global _cleaner
-    _cleaner = Cleaner(model, keep=keep, threshold=threshold)
+    _cleaner = Cleaner(model or "default", keep=keep, threshold=threshold)  # the text model: pages too
 
 
 LANGUAGE_GROUPS = {"en": "English", "zh": "Chinese"}  # every other language: "other"

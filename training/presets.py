@@ -45,7 +45,7 @@ _cleaner: Cleaner | None = None
 
 def _init(model):
     global _cleaner
-    _cleaner = Cleaner(model)
+    _cleaner = Cleaner(model or "default")  # the text model: pages too
 
 
 def f_beta(precision: float, recall: float, beta: float) -> float:

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
 
     cleaner = Cleaner()
     start = time.perf_counter()
-    decided = [cleaner._decide(doc.doc) for doc in docs]
+    decided = [decision for _, _, decision in cleaner._decide(doc.doc for doc in docs)]
     cleaning = time.perf_counter() - start
     start = time.perf_counter()
     shares = [memory.shares(doc.meta.get("site", ""), [doc.doc.lines[i] for i in content])

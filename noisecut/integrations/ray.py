@@ -157,26 +157,27 @@ def ray_engine(address: str | None = None, quiet: bool = False):
     ray = _import_ray()
 
     class _Cleaning:
-        def __init__(self, model, keep, threshold, dedupe):
+        def __init__(self, model, page_model, keep, threshold, dedupe):
             from ..cleaner import Cleaner
 
-            self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe)
+            self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe, page_model=page_model)
 
         def clean(self, payloads, output):
             return clean_payloads(self.cleaner, payloads, output)
 
     def engine(docs, spec, jobs, output):
-        model = Model.load(spec.model)  # a bad model fails before Ray starts
+        cleaner = spec()  # a bad model fails before Ray starts
         connect(address, quiet)
         cpus = ray.cluster_resources().get("CPU", 1.0)
         size = jobs or max(1, int(cpus))
         Actor = ray.remote(num_cpus=min(1.0, cpus / size))(_Cleaning)  # more actors than CPUs still fit
-        model_ref = ray.put(model)
-        pool = [Actor.remote(model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
+        model_ref = ray.put(cleaner.model)
+        page_model_ref = None if cleaner.page_model is cleaner.model else ray.put(cleaner.page_model)
+        pool = [Actor.remote(model_ref, page_model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
         actors = itertools.cycle(pool)
         try:
             yield from in_order(chunks(docs, CHUNK_DOCS),
-                                lambda batch: next(actors).clean.remote([payload(d, model.reads_markup) for d in batch], output),
+                                lambda batch: next(actors).clean.remote([payload(d, cleaner.reads_markup) for d in batch], output),
                                 functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER)
         finally:
             for actor in pool:
