@@ -11,7 +11,9 @@ silently:
   changed: re-pin it on purpose with ``python -m training.gate --pin``);
 * the gate measures one score per renderer, per dataset, overall and over
   the seven older folders alone (``f1_older_seven``, what ``f1_overall``
-  measured before the four newer folders joined the sample), and the
+  measured before the four newer folders joined the sample), and one for
+  HTML input as ``noisecut clean page.html`` cleans it (``f1_pages``: the
+  html_text renderings with their page, so the shipped HTML model), and the
   measured keys must be exactly the floor keys (a renderer or dataset that
   stops being measured fails, it is not skipped);
 * every change of the floors is appended to ``history`` with a reason; a
@@ -51,6 +53,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from noisecut.cleaner import Cleaner
+from noisecut.document import Document
+from noisecut.io.html import RENDERER_DEFAULT
 from noisecut.model import MODEL_ENV
 from noisecut.scoring import mean_scores, text_scores
 
@@ -73,6 +77,7 @@ class Rendering:
     renderer: str
     text: str
     gold: str
+    html: str = ""  # the page (for PAGES_KEY)
 
 
 def sample(root: Path = DATASETS) -> list[Page]:
@@ -88,7 +93,7 @@ def render_sample(pages) -> list[Rendering]:
     renderings = []
     for page in pages:
         html, gold = read_html(page), gold_text(page)
-        renderings += [Rendering(page, name, render(name, html), gold) for name in RENDERERS]
+        renderings += [Rendering(page, name, render(name, html), gold, html) for name in RENDERERS]
     return renderings
 
 
@@ -107,12 +112,14 @@ def fingerprint(renderings) -> str:
 
 
 OLDER_KEY = "f1_older_seven"  # the seven older folders alone: the overall floor before issue 13 added four
+PAGES_KEY = "f1_pages"  # HTML input: the default renderer's lines with their page, as `noisecut clean page.html` has them
 
 
 def score_keys(renderers=RENDERERS, datasets=ALL_NAMES) -> set[str]:
-    """The keys ``measure`` reports: overall, the older seven, one per renderer, one per dataset."""
+    """The keys ``measure`` reports: overall, the older seven, one per renderer, one per dataset, HTML input."""
     older = {OLDER_KEY} if set(datasets) & set(NAMES) else set()
-    return {"f1_overall"} | older | {f"f1_{name}" for name in renderers} | {f"f1_{name}" for name in datasets}
+    pages = {PAGES_KEY} if RENDERER_DEFAULT in renderers else set()
+    return {"f1_overall"} | older | pages | {f"f1_{name}" for name in renderers} | {f"f1_{name}" for name in datasets}
 
 
 def shipped_model_check() -> None:
@@ -123,7 +130,8 @@ def shipped_model_check() -> None:
 
 
 def measure(renderings, model=None) -> dict[str, float]:
-    """Mean text-level F1 of noisecut over the sample: overall, the older seven, per renderer and per dataset."""
+    """Mean text-level F1 of noisecut over the sample: overall, the older seven, per renderer and per dataset
+    (the text model: texts), and on HTML input (``PAGES_KEY``: the model for pages)."""
     if model is None:
         shipped_model_check()
     cleaner = Cleaner(model)
@@ -134,6 +142,10 @@ def measure(renderings, model=None) -> dict[str, float]:
             groups[key].append(score)
         if r.page.dataset in NAMES:
             groups[OLDER_KEY].append(score)
+        if r.renderer == RENDERER_DEFAULT:
+            page = Document.from_text(r.text)
+            page.html = r.html  # as io.html.render_document keeps it
+            groups[PAGES_KEY].append(text_scores(cleaner.clean_document(page), r.gold))
     return {key: round(mean_scores(scores).f1, 4) for key, scores in groups.items()}
 
 
