@@ -206,7 +206,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     between kept lines stay. HTML (pages, WARC responses, --html-field) is
     first rendered to lines of text (--renderer); its kept lines come out as
     the renderer wrote them. Unless -m names a model, HTML is cleaned by the
-    HTML model (reads the markup too: about 1.6 times the time per page of
+    HTML model (reads the markup too: about 1.5 times the time per page of
     the text model, `-m default`) and text by the default one. Markdown is judged by its plain text (a link
     by its words) and comes out as it went in. Records keep their other
     fields and their order. Inputs stream through in bounded memory, and a file output

@@ -54,6 +54,10 @@ _BLANK = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[*+o\u2022-]|\d+\.|[a-z]\.)\s+")  # bullets and numbers inscriptis writes
 _COLUMNS = re.compile(r"\s{2,}")  # inscriptis lays table cells side by side
 _TOKEN = re.compile(r"[^0-9a-z]+")
+# every WORD of three letters or more inside a lowercased class/id value, overlapping ones too (none is a prefix
+# of another, so each start matches at most one); these are letters only, so a match never crosses a token
+_LONG_WORDS = re.compile("(?=(" + "|".join(re.escape(w) for w in WORDS if len(w) > 2) + "))")
+_SHORT_WORDS = tuple(w for w in WORDS if len(w) <= 2)
 
 
 def _lxml():
@@ -71,13 +75,11 @@ _FOUND, _DEPTH, _LINK, _MAIN = (_COLUMN[name] for name in ("found", "depth", "li
 
 def class_words(value: str) -> set[str]:
     """The ``WORDS`` a class or id attribute value holds (``"site-footer navbar"`` -> footer, nav)."""
-    found = set()
-    for token in _TOKEN.split(value.lower()):
-        if not token:
-            continue
-        for word in WORDS:
-            if (word in token) if len(word) > 2 else token in (word, word + "s"):
-                found.add(word)
+    value = value.lower()
+    found = set(_LONG_WORDS.findall(value))
+    for word in _SHORT_WORDS:
+        if word in value:
+            found.update(word for token in _TOKEN.split(value) if token in (word, word + "s"))
     return found
 
 
@@ -180,12 +182,13 @@ class _Walk:
 
 def parse(html: str):
     """The page's lxml tree (None for a page without markup lxml can read)."""
-    lxml_html, etree = _lxml()
+    _, etree = _lxml()
     if not html or not html.strip():
         return None
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    # lxml.etree's own parser: lxml.html's builds the same tree but calls back into Python for every element
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        return lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+        return etree.fromstring(html.encode("utf-8", "replace"), parser=parser)  # None for an empty document
     except (etree.ParserError, ValueError):
         return None
 

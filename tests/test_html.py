@@ -603,6 +603,16 @@ def test_class_words():
     assert class_words("site-footer navbar") == {"footer", "nav"}
     assert "ad" not in class_words("header") and class_words("ads-slot") == {"ad"}
     assert class_words("commentList sidebar_right") == {"comment", "sidebar"}
+    assert class_words("contentry-mainav AD") == {"content", "entry", "main", "nav", "ad"}  # overlapping words too
+
+
+def class_words_by_token(value: str) -> set[str]:
+    """The definition, a token and a word at a time: a word of three letters or more inside a token,
+    a shorter one as the whole token or its plural."""
+    from noisecut.markup import WORDS
+
+    tokens = [t for t in re.split(r"[^0-9a-z]+", value.lower()) if t]
+    return {w for t in tokens for w in WORDS if (w in t if len(w) > 2 else t in (w, w + "s"))}
 
 
 # ------------------------------------------------------------------ damaged pages
@@ -612,6 +622,15 @@ from hypothesis import strategies as st  # noqa: E402
 
 DAMAGE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PAGE_BYTES = page().encode()
+
+
+@DAMAGE
+@given(value=st.lists(st.sampled_from(["nav", "ad", "ads", "main", "entry", "content", "sidebar", "-", "_", " ", "x",
+                                       "AD", "Ä", "K", "\u212a", "3", "advert", "headerbanner"]), max_size=12).map("".join))
+def test_class_words_match_their_definition(value):
+    from noisecut.markup import class_words
+
+    assert class_words(value) == class_words_by_token(value)
 
 
 @DAMAGE
