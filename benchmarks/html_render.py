@@ -41,7 +41,8 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None,
                         help="model directory or shipped name (default: none named, as `noisecut clean` with no -m: "
                         "the HTML model on pages); comma-separated: each timed on the same renderings, alternated")
-    parser.add_argument("--commands", action="store_true", help="also time `noisecut clean -j 1` and `-j 2` on a directory of the pages")
+    parser.add_argument("--commands", action="store_true",
+                        help="also time `noisecut clean -j 1` and `-j 2` on a directory of the pages (with the first --model)")
     parser.add_argument("--baseline", default=None, help="another noisecut checkout timed beside this one (with --commands)")
     parser.add_argument("--rounds", type=int, default=3, help="alternated runs of each command (with --commands)")
     args = parser.parse_args(argv)

@@ -88,26 +88,38 @@ class Cleaner:
             raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
         keep = check_keep(keep)
         self.model = model if isinstance(model, Model) else Model.load(model)
-        if page_model is None and model is None:
-            page_model = shipped_page_model()
-        if page_model is None:
-            self.page_model = self.model
-        else:
-            self.page_model = page_model if isinstance(page_model, Model) else Model.load(page_model)
         self._text = _Route(self.model, keep, threshold, bool(dedupe))
-        self._pages = self._text if self.page_model is self.model else _Route(self.page_model, keep, threshold, bool(dedupe))
         self.policy = self._text.policy
+        self._pages: _Route | None = None  # with no model named: the shipped HTML model's, made for the first page
+        if page_model is not None:
+            self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), keep, threshold, bool(dedupe))
+        elif model is not None:
+            self._pages = self._text
+        self._route_options = (keep, threshold, bool(dedupe))
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 
     @property
-    def reads_markup(self) -> bool:
-        """Whether a document's page must come with it (to a worker): the model for pages reads their markup."""
-        return self.page_model.reads_markup
+    def page_model(self) -> Model:
+        """The model for documents that keep their HTML page (``model`` unless they differ)."""
+        return self._page_route().model
+
+    @property
+    def needs_pages(self) -> bool:
+        """Whether a document must come with its page (to a worker): pages go to a model of their own,
+        or the model reads their markup."""
+        pages = self._page_route()
+        return pages is not self._text or pages.model.reads_markup
+
+    def _page_route(self) -> "_Route":
+        if self._pages is None:  # loaded when needed: a Cleaner that only meets text never loads it
+            html_model = shipped_page_model()
+            self._pages = self._text if html_model is None else _Route(html_model, *self._route_options)
+        return self._pages
 
     def _route(self, doc: Document) -> "_Route":
-        return self._pages if doc.html is not None or doc.markup is not None else self._text
+        return self._page_route() if doc.html is not None or doc.markup is not None else self._text
 
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
         """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""

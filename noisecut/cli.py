@@ -78,7 +78,8 @@ threshold_option = click.option(
 
 
 def threshold_options(command):
-    """``--threshold`` or one of the model's presets (``--precision``, ``--recall``); the command gets the number."""
+    """``--threshold`` or one of the model's presets (``--precision``, ``--recall``); the command gets the number,
+    or the preset's name, which each model resolves to its own (with no -m, HTML and text get different models)."""
 
     @functools.wraps(command)
     def wrapper(*args, threshold, precision, recall, **kwargs):
@@ -93,7 +94,7 @@ def threshold_options(command):
     return threshold_option(wrapper)
 
 
-def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
+def _threshold(threshold: float, precision: bool, recall: bool, model) -> float | str:
     from .model import read_meta
     from .policy import check_threshold
 
@@ -103,7 +104,8 @@ def _threshold(threshold: float, precision: bool, recall: bool, model) -> float:
     if len(presets) > 1 or _given("threshold"):
         raise click.UsageError("--threshold, --precision and --recall are mutually exclusive: pick one")
     try:
-        return check_threshold(presets[0], read_meta(model).get("presets"))
+        check_threshold(presets[0], read_meta(model).get("presets"))  # refused here, before any input is read
+        return presets[0]
     except NoiseCutError as error:
         raise click.ClickException(str(error)) from None
     except ValueError:
@@ -205,7 +207,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     Kept lines come out byte for byte as they went in, in order; blank lines
     between kept lines stay. HTML (pages, WARC responses, --html-field) is
     first rendered to lines of text (--renderer); its kept lines come out as
-    the renderer wrote them. Unless -m names a model, HTML is cleaned by the
+    the renderer wrote them. Unless -m (or $NOISECUT_MODEL) names a model, HTML is cleaned by the
     HTML model (reads the markup too: about 1.5 times the time per page of
     the text model, `-m default`) and text by the default one. Markdown is judged by its plain text (a link
     by its words) and comes out as it went in. Records keep their other

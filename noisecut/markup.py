@@ -60,13 +60,12 @@ _LONG_WORDS = re.compile("(?=(" + "|".join(re.escape(w) for w in WORDS if len(w)
 _SHORT_WORDS = tuple(w for w in WORDS if len(w) <= 2)
 
 
-def _lxml():
+def _etree():
     try:
-        import lxml.html
         from lxml import etree
     except ImportError:
         raise NoiseCutError("markup features need lxml: pip install 'noisecut[html]'") from None
-    return lxml.html, etree
+    return etree
 
 
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
@@ -182,7 +181,7 @@ class _Walk:
 
 def parse(html: str):
     """The page's lxml tree (None for a page without markup lxml can read)."""
-    _, etree = _lxml()
+    etree = _etree()
     if not html or not html.strip():
         return None
     # lxml.etree's own parser: lxml.html's builds the same tree but calls back into Python for every element
@@ -199,7 +198,7 @@ def markup_features(html: str, lines: Sequence[str]) -> np.ndarray:
     root = parse(html)
     if root is None:
         return out
-    _, etree = _lxml()
+    etree = _etree()
     walk = _Walk(root, etree)
     cursor = 0
     for i, line in enumerate(lines):

@@ -51,7 +51,7 @@ class CleanerSpec:
 
     model: str | None = None
     keep: frozenset[Label] = KEEP_DEFAULT
-    threshold: float = THRESHOLD_DEFAULT
+    threshold: float | str = THRESHOLD_DEFAULT  # or a preset's name: each model resolves it (``Cleaner``)
     dedupe: bool = True
     site_memory: str | None = None  # a file written by `noisecut sites`
 
@@ -126,7 +126,7 @@ def clean_documents(
             for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
                 yield (doc, *result)
         return
-    with_html = cleaner.reads_markup  # only a markup-reading model needs the pages in the workers
+    with_html = cleaner.needs_pages  # pages go to the workers only for a model of their own or one reading markup
     del cleaner
     yield from _pooled(docs, factory, jobs, output, chunk, with_html)
 

@@ -654,12 +654,12 @@ def test_damaged_pages_give_a_document(tmp_path, cut, insert, at, text, charset)
 @given(cut=st.integers(0, len(MARKUP_PAGE)), spans=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 60)), min_size=1, max_size=4))
 def test_a_lines_markup_row_is_the_mean_over_its_characters(cut, spans):
     """The running sums over the text's pieces give what a mean over every character of the spans gives."""
-    from noisecut.markup import _lxml, _Walk, parse
+    from noisecut.markup import _etree, _Walk, parse
 
     root = parse(MARKUP_PAGE[:cut] + "</p></div>")
     if root is None:
         return
-    walk = _Walk(root, _lxml()[1])
+    walk = _Walk(root, _etree())
     size = len(walk.text)
     spans = [(start % size, min(size, start % size + length)) for start, length in spans] if size else []
     if not spans:

@@ -385,19 +385,55 @@ def test_with_no_model_named_pages_go_to_the_html_model_and_text_to_the_default(
     html, article, _ = fresh_pages(1, seed=5)[0]
     page, text = render_document(html), Document.from_text("\n".join(BODY_TEXT) + "\nShare this article\n")
     auto, shipped_html, default = Cleaner(), Cleaner("html"), Cleaner("default")
-    assert auto.page_model.reads_markup and not auto.model.reads_markup and auto.reads_markup
+    assert auto.page_model.reads_markup and not auto.model.reads_markup and auto.needs_pages
     assert probabilities_of(auto, page) == probabilities_of(shipped_html, page) != probabilities_of(default, page)
     assert probabilities_of(auto, text) == probabilities_of(default, text)
     assert list(auto.clean_documents([page, text, page])) == [shipped_html.clean_document(page), default.clean_document(text),
                                                                shipped_html.clean_document(page)]
-    assert not default.reads_markup and probabilities_of(default, page) == probabilities_of(Cleaner(page_model="default"), page)
+    assert not default.needs_pages and probabilities_of(default, page) == probabilities_of(Cleaner(page_model="default"), page)
+
+
+@needs_shipped_html
+def test_the_html_model_is_loaded_for_the_first_page_only(monkeypatch):
+    import noisecut.cleaner
+
+    loads = []
+    real = noisecut.cleaner.shipped_page_model
+    monkeypatch.setattr(noisecut.cleaner, "shipped_page_model", lambda: loads.append(1) or real())
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    cleaner = Cleaner()
+    cleaner.clean("\n".join(BODY_TEXT) + "\n")
+    assert loads == []
+    pages = [render_document(html) for html, _, _ in fresh_pages(2, seed=7)]
+    assert list(cleaner.clean_documents(pages)) == list(Cleaner("html").clean_documents(pages)) and loads == [1]
+
+
+@needs_shipped_html
+def test_a_preset_is_each_models_own_with_no_model_named(tmp_path, monkeypatch):
+    """`--precision`/`--recall` with no -m: pages get the HTML model's preset threshold, text the default model's."""
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    html_presets, text_presets = Model.load("html").meta["presets"], Model.load("default").meta["presets"]
+    for preset in ("precision", "recall"):
+        auto = Cleaner(threshold=preset)
+        assert auto._page_route().policy.threshold == html_presets[preset] != text_presets[preset] == auto.policy.threshold
+    html = fresh_pages(1, seed=9)[0][0]  # a page the HTML model cleans differently at the text model's preset
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    text = "Home | News\n" + "\n".join(BODY_TEXT) + "\n"
+    (tmp_path / "page.txt").write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    page_out = runner.invoke(main, ["clean", "-q", "--precision", str(tmp_path / "page.html")], catch_exceptions=False)
+    text_out = runner.invoke(main, ["clean", "-q", "--precision", str(tmp_path / "page.txt")], catch_exceptions=False)
+    page = render_document(html)
+    assert page_out.stdout == Cleaner("html", threshold=html_presets["precision"]).clean_document(page)
+    assert page_out.stdout != Cleaner("html", threshold=text_presets["precision"]).clean_document(page)
+    assert text_out.stdout == Cleaner("default", threshold=text_presets["precision"]).clean(text)
 
 
 def test_a_model_named_by_noisecut_model_cleans_pages_and_text_alike(model_dir, model, monkeypatch):
     monkeypatch.setenv("NOISECUT_MODEL", str(model_dir))
     page = render_document(fresh_pages(1, seed=6)[0][0])
     cleaner = Cleaner()
-    assert cleaner.page_model is cleaner.model and not cleaner.reads_markup
+    assert cleaner.page_model is cleaner.model and not cleaner.needs_pages
     assert cleaner.clean_document(page) == Cleaner(model).clean_document(page)
 
 

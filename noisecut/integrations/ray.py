@@ -177,7 +177,7 @@ def ray_engine(address: str | None = None, quiet: bool = False):
         actors = itertools.cycle(pool)
         try:
             yield from in_order(chunks(docs, CHUNK_DOCS),
-                                lambda batch: next(actors).clean.remote([payload(d, cleaner.reads_markup) for d in batch], output),
+                                lambda batch: next(actors).clean.remote([payload(d, cleaner.needs_pages) for d in batch], output),
                                 functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER)
         finally:
             for actor in pool:

@@ -49,7 +49,7 @@ class CleanConfig:
     quiet: bool = False
     model: str | Path | None = None
     keep: frozenset[Label] = field(default=KEEP_DEFAULT)
-    threshold: float = THRESHOLD_DEFAULT
+    threshold: float | str = THRESHOLD_DEFAULT  # or a preset's name: each model resolves it (``Cleaner``)
     no_dedupe: bool = False
     explain: bool = False
     engine: str = "local"              # or "ray": clean on a Ray cluster; reading and writing stay here
