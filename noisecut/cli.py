@@ -406,7 +406,10 @@ def evaluate(labeled, model, keep, threshold):
     lines labeled with a kept label (bag-of-tokens precision, recall and F1,
     averaged over documents). Then the line level (scikit-learn's report):
     per-label precision, recall and F1 with the macro average over the labels
-    that have gold lines, the keep/drop decision, and a confusion table.
+    that have gold lines, the keep/drop decision, and a confusion table. A
+    file with its page's markup rows beside it (`import-gold` writes them for
+    html_text renderings) is a page: with no -m the HTML model scores it, as
+    `clean` cleans the page.
 
     \b
     Examples:
@@ -483,7 +486,9 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     `meta.jsonl`. Every page is rendered to text by several HTML-to-text
     tools, each rendered line is aligned to the gold text and labeled, and the
     labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
-    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines). Runs the
+    (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines), html_text's with
+    the page's markup rows beside them (NAME.markup.vN.npy: `evaluate` then
+    scores them with the HTML model, as `clean` cleans the page). Runs the
     training/ scripts of a clone of noisecut (they are not in the wheel),
     with the training extras: pip install -e '.[training]'.
 

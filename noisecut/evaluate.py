@@ -21,8 +21,9 @@ from typing import Iterable, Sequence
 
 from .cleaner import Cleaner
 from .errors import NoiseCutError
-from .labeled import LabeledDocument, read_all
+from .labeled import LabeledDocument, find, read
 from .labels import KEEP_DEFAULT, LABELS, Label
+from .markup import read_rows
 from .policy import THRESHOLD_DEFAULT
 from .scoring import PRF, mean_scores, text_scores
 
@@ -41,7 +42,7 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                      threshold: float | str = THRESHOLD_DEFAULT) -> Evaluation:
     """Clean and classify every labeled document under ``paths`` with ``model`` (default: the shipped one)."""
     cleaner = Cleaner(model, keep=keep, threshold=threshold)
-    docs = [labeled for labeled in read_all(paths) if any(label is not None for label in labeled.labels)]
+    docs = [labeled for labeled in map(_with_page_rows, find(paths)) if any(label is not None for label in labeled.labels)]
     if not docs:
         raise NoiseCutError("no labeled lines to evaluate on (expected *.lines files)")
     gold, predicted, scores = [], [], []
@@ -52,6 +53,14 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                 gold.append(label)
                 predicted.append(result.label)
     return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, cleaner.policy.threshold)
+
+
+def _with_page_rows(path: Path) -> LabeledDocument:
+    """A labeled file, with the markup rows of its page when they sit beside it (``noisecut import-gold``
+    writes them for html_text renderings): then it is a page, cleaned as ``noisecut clean page.html`` would."""
+    labeled = read(path)
+    labeled.doc.markup = read_rows(path, len(labeled.doc.lines))
+    return labeled
 
 
 def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:

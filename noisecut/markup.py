@@ -232,6 +232,39 @@ def document_markup(doc, content: Sequence[int], model_name: str = "") -> np.nda
     return rows[np.asarray(content, dtype=np.int64)]
 
 
+ROWS_SUFFIX = f".markup.v{MARKUP_VERSION}.npy"  # the version in the name: rows of another version are never read
+
+
+def rows_path(lines_path) -> "Path":
+    """Where the markup rows of a labeled ``NAME.lines`` file (a rendered page) sit: beside it."""
+    from pathlib import Path
+
+    lines_path = Path(lines_path)
+    return lines_path.with_name(lines_path.name.removesuffix(".lines") + ROWS_SUFFIX)
+
+
+def write_rows(lines_path, html: str, lines: Sequence[str]) -> np.ndarray:
+    """The page's markup rows for the lines of its labeled file, written beside it (``rows_path``)."""
+    from .io.files import atomic_open
+
+    rows = markup_features(html, lines).astype(np.float32)
+    with atomic_open(rows_path(lines_path)) as f:
+        np.save(f, rows, allow_pickle=False)
+    return rows
+
+
+def read_rows(lines_path, n_lines: int) -> np.ndarray | None:
+    """The markup rows beside a labeled file of ``n_lines`` lines; None when there are none (text, not a page)."""
+    path = rows_path(lines_path)
+    if not path.exists():
+        return None
+    rows = np.load(path, allow_pickle=False)
+    if rows.shape != (n_lines, len(FEATURES)):
+        raise NoiseCutError(f"{path}: {rows.shape} markup rows for {n_lines} lines of {len(FEATURES)} features; "
+                            "write them again (noisecut import-gold, or python -m training.build_markup --force)")
+    return rows
+
+
 PLAIN_TEXT = ("{what}: the model {model}reads HTML markup and this input is plain text; "
               "give it the HTML page, or clean text with the default model (-m default)")
 

@@ -463,3 +463,38 @@ def test_plain_text_message_is_documented():
     root = Path(__file__).resolve().parents[1]
     fixed = PLAIN_TEXT.split("{model}")[1].split(";")[0]
     assert fixed in (root / "docs" / "troubleshooting.md").read_text() and fixed in (root / "README.md").read_text()
+
+
+@needs_shipped_html
+def test_evaluate_scores_imported_pages_as_clean_does(tmp_path, monkeypatch):
+    """import-gold writes the markup rows of each html_text rendering beside its labeled file; `noisecut
+    evaluate` with no -m then scores those pages with the HTML model, as `noisecut clean page.html` cleans
+    them, and `-m default` with the text model."""
+    pytest.importorskip("trafilatura", reason="import-gold runs training/ with the training extras")
+    from noisecut.evaluate import evaluate_labeled
+    from noisecut.markup import rows_path
+
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    site = tmp_path / "my-pages" / "site"
+    (site / "input").mkdir(parents=True)
+    (site / "GoldStandard").mkdir()
+    pages = fresh_pages(3, seed=31)
+    for n, (html, article, _) in enumerate(pages):
+        (site / "input" / f"p{n}.html").write_text(html, encoding="utf-8")
+        (site / "GoldStandard" / f"p{n}.txt").write_text("\n".join(article) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import-gold", str(tmp_path / "my-pages"), "-o", str(tmp_path / "mine"), "--split",
+                                       "none", "--gold-format", "plain", "--renderers", "html_text,inscriptis", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    html_text_files = sorted((tmp_path / "mine" / "site" / "html_text").glob("*.lines"))
+    assert len(html_text_files) == 3 and all(rows_path(p).exists() for p in html_text_files)
+    assert not list((tmp_path / "mine" / "site" / "inscriptis").glob("*.npy"))  # the HTML model reads html_text's
+    folder = tmp_path / "mine" / "site" / "html_text"
+    auto, html_model, text_model = (evaluate_labeled(m, [folder]) for m in (None, "html", "default"))
+    assert auto.predicted == html_model.predicted != text_model.predicted
+    assert auto.text == html_model.text
+    for path in html_text_files:
+        rows_path(path).unlink()
+    assert evaluate_labeled(None, [folder]).predicted == text_model.predicted  # no rows: text, the text model
+    np.save(rows_path(html_text_files[0]), np.zeros((2, len(FEATURES)), np.float32))
+    with pytest.raises(NoiseCutError, match="markup rows for .* lines"):
+        evaluate_labeled(None, [folder])

@@ -25,6 +25,8 @@ from tqdm import tqdm
 
 from noisecut.document import Document
 from noisecut.io.files import atomic_open
+from noisecut.io.html import RENDERER_DEFAULT
+from noisecut.markup import rows_path, write_rows
 from noisecut.labeled import LabeledDocument, format as format_labeled
 from noisecut.labels import LABELS
 
@@ -94,6 +96,8 @@ def process_page(task) -> list[dict]:
                 "align": f"{quality:.3f}", **({"gold": "empty"} if empty_gold else {})}
         path = corpus_folder(out, split, page.dataset, renderer) / f"{page.name}.lines"
         write_atomic(path, format_labeled(LabeledDocument(doc, labels, meta)))
+        if renderer == RENDERER_DEFAULT:  # the rendering `noisecut clean page.html` makes: the HTML model's rows beside it
+            write_rows(path, html, doc.lines)
         records.append({**record, "path": str(path), "align": round(quality, 3),
                         "labels": Counter(label.value for label in labels if label is not None)})
     return records
@@ -146,6 +150,7 @@ def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
              for path in corpus_folder(out, split, dataset, renderer).glob("*.lines") if path not in written]
     for path in stale:
         path.unlink()
+        rows_path(path).unlink(missing_ok=True)
     return len(stale)
 
 

@@ -23,41 +23,30 @@ from pathlib import Path
 
 import numpy as np
 
-from noisecut.io.files import atomic_open
+from noisecut.errors import NoiseCutError
 from noisecut.labeled import read as read_labeled
-from noisecut.markup import FEATURES, MARKUP_VERSION, markup_features
+from noisecut.markup import read_rows, rows_path as markup_path, write_rows
 
 from .build_corpus import DEFAULT_OUT
 from .datasets import DATASETS, iter_pages, read_html
 
-SUFFIX = f".markup.v{MARKUP_VERSION}.npy"
 SPLITS = ("train", "dev", "test")
 RENDERERS = ("html_text",)
 
 
-def markup_path(lines_path: Path) -> Path:
-    """Where the markup rows of a corpus ``.lines`` file go."""
-    return lines_path.with_name(lines_path.name.removesuffix(".lines") + SUFFIX)
-
-
 def read_markup(lines_path: Path, n_lines: int) -> np.ndarray:
     """The markup rows of a corpus ``.lines`` file of ``n_lines`` lines; a clear error when missing or stale."""
-    path = markup_path(lines_path)
     try:
-        rows = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise SystemExit(f"{path}: no markup rows; run python -m training.build_markup first") from None
-    if rows.shape != (n_lines, len(FEATURES)):
-        raise SystemExit(f"{path}: {rows.shape} rows, expected ({n_lines}, {len(FEATURES)}); "
-                         "run python -m training.build_markup --force")
+        rows = read_rows(lines_path, n_lines)
+    except NoiseCutError as error:
+        raise SystemExit(str(error)) from None
+    if rows is None:
+        raise SystemExit(f"{markup_path(lines_path)}: no markup rows; run python -m training.build_markup first")
     return rows
 
 
 def write_markup(lines_path: Path, html: str) -> np.ndarray:
-    rows = markup_features(html, read_labeled(lines_path).doc.lines).astype(np.float32)
-    with atomic_open(markup_path(lines_path)) as f:
-        np.save(f, rows, allow_pickle=False)
-    return rows
+    return write_rows(lines_path, html, read_labeled(lines_path).doc.lines)
 
 
 def main(argv=None) -> int:
