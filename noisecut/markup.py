@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -235,17 +236,15 @@ def document_markup(doc, content: Sequence[int], model_name: str = "") -> np.nda
 ROWS_SUFFIX = f".markup.v{MARKUP_VERSION}.npy"  # the version in the name: rows of another version are never read
 
 
-def rows_path(lines_path) -> "Path":
+def rows_path(lines_path) -> Path:
     """Where the markup rows of a labeled ``NAME.lines`` file (a rendered page) sit: beside it."""
-    from pathlib import Path
-
     lines_path = Path(lines_path)
     return lines_path.with_name(lines_path.name.removesuffix(".lines") + ROWS_SUFFIX)
 
 
 def write_rows(lines_path, html: str, lines: Sequence[str]) -> np.ndarray:
     """The page's markup rows for the lines of its labeled file, written beside it (``rows_path``)."""
-    from .io.files import atomic_open
+    from .io.files import atomic_open  # not at the top: noisecut.io imports the model, which imports this module
 
     rows = markup_features(html, lines).astype(np.float32)
     with atomic_open(rows_path(lines_path)) as f:
