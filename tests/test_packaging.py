@@ -82,6 +82,26 @@ def test_target_install_cleans_with_the_shipped_model(target, tmp_path):
     assert cleaned.stdout == expected
 
 
+def test_target_install_cleans_a_page_with_its_html_model(target, tmp_path):
+    """HTML input with no model named: the wheel's own HTML model (``noisecut/_models/html``)."""
+    pytest.importorskip("html_text")
+    if not (REPO / "models" / "html" / "model.json").exists():
+        pytest.skip("models/html is not in this checkout")
+    from noisecut.cleaner import explain_table
+    from noisecut.io.html import render_document
+
+    paragraphs = "".join(f"<p>{line}</p>" for line in PAGE.splitlines() if line.strip())
+    html = f"<!doctype html><html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>{paragraphs}</article></body></html>"
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    cleaned = run([sys.executable, "-m", "noisecut.cli", "clean", "-q", "page.html"], cwd=tmp_path, pythonpath=target)
+    explained = run([sys.executable, "-m", "noisecut.cli", "clean", "-q", "--explain", "page.html"], cwd=tmp_path, pythonpath=target)
+    assert cleaned.returncode == explained.returncode == 0, cleaned.stderr + explained.stderr
+    doc = render_document(html)
+    assert cleaned.stdout == Cleaner("html").clean_document(doc) and P1 in cleaned.stdout
+    html_model, text_model = (explain_table(Cleaner(name).classify(doc)) for name in ("html", "default"))
+    assert explained.stdout == html_model != text_model  # labels and probabilities are the HTML model's
+
+
 def test_target_install_has_no_training_code_and_import_gold_says_so(target, tmp_path):
     result = run([sys.executable, "-m", "noisecut.cli", "import-gold", str(tmp_path), "-o", str(tmp_path / "out")],
                  cwd=tmp_path, pythonpath=target)
