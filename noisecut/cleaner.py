@@ -88,14 +88,14 @@ class Cleaner:
             raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
         keep = check_keep(keep)
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self._text = _Route(self.model, keep, threshold, bool(dedupe))
+        self._route_options = (keep, threshold, bool(dedupe))
+        self._text = _Route(self.model, *self._route_options)
         self.policy = self._text.policy
         self._pages: _Route | None = None  # with no model named: the shipped HTML model's, made for the first page
         if page_model is not None:
-            self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), keep, threshold, bool(dedupe))
+            self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), *self._route_options)
         elif model is not None:
             self._pages = self._text
-        self._route_options = (keep, threshold, bool(dedupe))
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory

@@ -113,10 +113,10 @@ def fresh_pages(count: int, seed: int = 99) -> list[tuple[str, list[str], list[s
 
 
 def test_build_markup_writes_one_row_per_line_beside_each_lines_file(corpus):
-    from training.build_markup import markup_path
+    from noisecut.markup import rows_path
 
     path = next((corpus[1] / "train" / "gen" / "html_text").glob("*.lines"))
-    rows = np.load(markup_path(path))
+    rows = np.load(rows_path(path))
     lines = [line for line in path.read_text(encoding="utf-8").split("\n")[:-1] if not line.startswith("#")]
     assert rows.dtype == np.float32 and rows.shape == (len(lines), len(FEATURES))
     home = next(i for i, line in enumerate(lines) if line.endswith("\tHome"))

@@ -45,7 +45,7 @@ from typing import Sequence
 import numpy as np
 
 from noisecut.cleaner import Cleaner
-from noisecut.labeled import LabeledDocument, read_all
+from noisecut.labeled import LabeledDocument, page_of, read_all
 from noisecut.labels import KEEP_DEFAULT
 from noisecut.scoring import text_scores
 
@@ -128,12 +128,13 @@ def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str
     return out
 
 
-def renderings(pages: list[LabeledDocument], others: dict[str, LabeledDocument], renderers: list[str]) -> list[LabeledDocument]:
-    """``pages`` (html_text) in each of ``renderers``, where the corpus has that rendering of the page."""
+def renderings(pages: list[LabeledDocument], others: dict[tuple[str, str], LabeledDocument], renderers: list[str]) -> list[LabeledDocument]:
+    """``pages`` (html_text) in each of ``renderers``, where the corpus has that rendering of the page
+    (``others``: by page, ``labeled.page_of``, and renderer)."""
     out = []
     for renderer in renderers:
         for page in pages:
-            found = page if renderer == RENDERER else others.get(f"{page.meta['dataset']}/{page.meta['name']}/{renderer}")
+            found = page if renderer == RENDERER else others.get((page_of(page, 0), renderer))
             if found is not None:
                 out.append(found)
     return out
@@ -176,7 +177,7 @@ def main(argv=None) -> int:
         corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0, args.split,
                                                   sorted({RENDERER, *renderers}))
         docs = read_all(sorted((corpus / args.split).glob(f"*/{RENDERER}/*.lines")))
-        other_renderings = {doc.meta["id"]: doc for renderer in renderers if renderer != RENDERER
+        other_renderings = {(page_of(doc, 0), renderer): doc for renderer in renderers if renderer != RENDERER
                             for doc in read_all(sorted((corpus / args.split).glob(f"*/{renderer}/*.lines")))}
         train_pages = sorted((corpus / "train").glob(f"*/{RENDERER}/*.lines"))
         random.Random(args.seed).shuffle(train_pages)

@@ -25,7 +25,7 @@ import numpy as np
 
 from noisecut.errors import NoiseCutError
 from noisecut.labeled import read as read_labeled
-from noisecut.markup import read_rows, rows_path as markup_path, write_rows
+from noisecut.markup import read_rows, rows_path, write_rows
 
 from .build_corpus import DEFAULT_OUT
 from .datasets import DATASETS, iter_pages, read_html
@@ -41,7 +41,7 @@ def read_markup(lines_path: Path, n_lines: int) -> np.ndarray:
     except NoiseCutError as error:
         raise SystemExit(str(error)) from None
     if rows is None:
-        raise SystemExit(f"{markup_path(lines_path)}: no markup rows; run python -m training.build_markup first")
+        raise SystemExit(f"{rows_path(lines_path)}: no markup rows; run python -m training.build_markup first")
     return rows
 
 
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
             for path in paths:
                 if path.stem not in names:
                     continue
-                target = markup_path(path)
+                target = rows_path(path)
                 if not args.force and target.exists() and target.stat().st_mtime >= path.stat().st_mtime:
                     kept += 1
                     continue

@@ -23,10 +23,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from noisecut.labeled import read as read_labeled
+from noisecut.markup import rows_path
 from noisecut.model import MARKUP, TEXT
 
 from .build_corpus import DEFAULT_OUT
-from .build_markup import markup_path, read_markup
+from .build_markup import read_markup
 from .splits import add_leave_out_fold, check_leave_out_fold, leave_out_fold, split_record
 from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
 
@@ -46,7 +47,7 @@ def corpus_pages(corpus: Path, splits: tuple[str, ...], renderer: str = RENDERER
         for path in sorted((corpus / split).glob(f"*/{renderer}/*.lines")):
             if datasets is not None and path.parts[-3] not in datasets:
                 continue
-            if markup_path(path).exists():
+            if rows_path(path).exists():
                 by_dataset[path.parts[-3]].append(path)
             else:
                 left_out += 1
