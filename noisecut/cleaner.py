@@ -8,7 +8,9 @@ markup (``models/html``) gets each document's markup rows beside its lines
 (``markup.document_markup``): documents rendered from HTML only. With no
 model named, documents rendered from HTML go to the shipped HTML model and
 text to the default one (``_Route``: a model and its policy), each batch
-split between them.
+split between them. A site expert (``noisecut train --from``) named as the
+model cleans its site's pages itself and leaves the pages of other sites to
+the shipped HTML model, as if no model were named.
 """
 from __future__ import annotations
 
@@ -72,6 +74,8 @@ class Cleaner:
         """``model``: a ``Model``, a model directory or shipped model name, or None for the shipped models:
         ``default`` for text, ``html`` for documents that keep the HTML page they were rendered from
         (``io.html.render_document``), unless $NOISECUT_MODEL names one model for both.
+        A site expert (``noisecut train --from``), named either way, leaves the pages its gate does not
+        recognise to the shipped HTML model.
         ``page_model``: the model for those documents when it is not ``model`` (Ray's actors are given both).
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
@@ -92,6 +96,7 @@ class Cleaner:
         self._text = _Route(self.model, *self._route_options)
         self.policy = self._text.policy
         self._pages: _Route | None = None  # with no model named: the shipped HTML model's, made for the first page
+        self._other_sites: _Route | bool | None = None  # a site expert's route for other sites' pages (False: none), made when needed
         if page_model is not None:
             self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), *self._route_options)
         elif model is not None:
@@ -107,10 +112,10 @@ class Cleaner:
 
     @property
     def needs_pages(self) -> bool:
-        """Whether a document must come with its page (to a worker): pages go to a model of their own,
-        or the model reads their markup."""
+        """Whether a document must come with its page (to a worker): pages go to a model of their own
+        (other sites' pages too, for a site expert), or the model reads their markup."""
         pages = self._page_route()
-        return pages is not self._text or pages.model.reads_markup
+        return pages is not self._text or pages.model.reads_markup or self._other_sites_route() is not None
 
     def _page_route(self) -> "_Route":
         if self._pages is None:  # loaded when needed: a Cleaner that only meets text never loads it
@@ -118,8 +123,23 @@ class Cleaner:
             self._pages = self._text if html_model is None else _Route(html_model, *self._route_options)
         return self._pages
 
+    def _other_sites_route(self) -> "_Route | None":
+        """For a site expert that cleans pages as text (``train --from``): the route of the pages its gate does
+        not recognise, the shipped HTML model's, which cleans pages better than the expert's base text model.
+        None for any other model, or where this install has no HTML model."""
+        if self._other_sites is None:
+            expert = self.model.site is not None and not self.model.reads_markup and self._page_route() is self._text
+            html_model = shipped_html_model() if expert else None
+            self._other_sites = html_model is not None and _Route(html_model, *self._route_options)
+        return self._other_sites or None
+
     def _route(self, doc: Document) -> "_Route":
-        return self._page_route() if doc.html is not None or doc.markup is not None else self._text
+        if doc.html is None and doc.markup is None:
+            return self._text
+        other_sites = self._other_sites_route()
+        if other_sites is not None and not self.model.site.recognises([doc.lines[i] for i in doc.content_indices()]):
+            return other_sites
+        return self._page_route()
 
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
         """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""
@@ -183,14 +203,17 @@ class Cleaner:
 
     def site_note(self, doc: Document) -> str | None:
         """For a model with a site expert (``noisecut train --from``): whether ``doc`` goes through it, and why."""
-        site = self._route(doc).model.site
+        route = self._route(doc)
+        other_site = route is self._other_sites  # a page the expert leaves to the HTML model
+        site = (self.model if other_site else route.model).site
         if site is None:
             return None
         if not len(site.fingerprint):
             return "site expert not used: its labeled pages share no lines, so no page is recognised as theirs"
         shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
         return (f"site expert {'used' if site.admits(shared) else 'not used'}: this page has {shared} of its "
-                f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})")
+                f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})"
+                + ("; the shipped HTML model cleans it" if other_site else ""))
 
 
 class _Route:
@@ -217,11 +240,14 @@ class _Route:
 def shipped_page_model() -> Model | None:
     """The model for HTML pages when none is named: the shipped HTML model, unless $NOISECUT_MODEL
     names one model for everything (or this install has no HTML model: then the text model)."""
-    if os.environ.get(MODEL_ENV):
-        return None
+    return None if os.environ.get(MODEL_ENV) else shipped_html_model()
+
+
+def shipped_html_model() -> Model | None:
+    """The shipped HTML model (``models/html``), or None where this install has none."""
     try:
         directory = shipped_model_dir("html")
-    except NoiseCutError:  # not in this install
+    except NoiseCutError:
         return None
     return Model.load(directory)
 

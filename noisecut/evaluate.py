@@ -42,7 +42,7 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                      threshold: float | str = THRESHOLD_DEFAULT) -> Evaluation:
     """Clean and classify every labeled document under ``paths`` with ``model`` (default: the shipped one)."""
     cleaner = Cleaner(model, keep=keep, threshold=threshold)
-    docs = [labeled for labeled in map(_with_page_rows, find(paths)) if any(label is not None for label in labeled.labels)]
+    docs = [labeled for labeled in map(read_with_page_rows, find(paths)) if any(label is not None for label in labeled.labels)]
     if not docs:
         raise NoiseCutError("no labeled lines to evaluate on (expected *.lines files)")
     gold, predicted, scores = [], [], []
@@ -55,7 +55,7 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
     return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, cleaner.policy.threshold)
 
 
-def _with_page_rows(path: Path) -> LabeledDocument:
+def read_with_page_rows(path: Path) -> LabeledDocument:
     """A labeled file, with the markup rows of its page when they sit beside it (``noisecut import-gold``
     writes them for html_text renderings): then it is a page, cleaned as ``noisecut clean page.html`` would."""
     labeled = read(path)

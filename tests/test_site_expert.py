@@ -219,3 +219,56 @@ def test_site_gate_check_counts_routed_and_false_routes(tmp_path, capsys):
             f"body\tA shop page number {n} about garden tools and seeds for the spring.\n", encoding="utf-8")
     assert site_gate_check.main(["--corpus", str(tmp_path), "--split", "dev"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "1 sites: 3/3 held-out pages routed; 0/3 false routes"
+
+
+def html_page(template: list[str], number: int) -> str:
+    """``page`` as an HTML page: the template in a header and a footer, the story in an article."""
+    rows = page(template, number)
+    story = "".join(f"<h1>{line}</h1>" if label == "title" else f"<p>{line}</p>" for label, line in rows[1:3 + 1])
+    footer = "".join(f"<p>{line}</p>" for _, line in rows[4:])
+    return (f"<!doctype html><html><head><title>{rows[1][1]}</title></head><body><header><nav><a href='/'>{rows[0][1]}</a>"
+            f"</nav></header><main><article>{story}</article></main><footer>{footer}</footer></body></html>")
+
+
+def test_a_site_expert_leaves_other_sites_pages_to_the_html_model(models, tmp_path, monkeypatch):
+    """Named as the model, a site expert cleans its site's pages (HTML or text) itself, and other sites' text
+    with its base stage; other sites' pages go to the shipped HTML model, as with no model named."""
+    pytest.importorskip("html_text")
+    pytest.importorskip("lxml")
+    from noisecut.io.html import render_document
+    from noisecut.model import shipped_model_dir
+
+    try:
+        shipped_model_dir("html")
+    except Exception:
+        pytest.skip("this install has no HTML model")
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    base, everywhere, routed = models
+    routed.save(tmp_path / "expert")
+    gazette, courier = render_document(html_page(GAZETTE, 7)), render_document(html_page(COURIER, 9))
+    assert GAZETTE[0] in gazette.lines and routed.site.recognises(gazette.lines) and not routed.site.recognises(courier.lines)
+    expert, html = Cleaner(tmp_path / "expert"), Cleaner("html")
+    assert expert.needs_pages and expert.page_model is expert.model
+    assert expert.classify(gazette) == Cleaner(everywhere).classify(gazette)  # its site: the tuned stage, as text
+    assert expert.classify(courier) == html.classify(courier) != Cleaner(base).classify(courier)
+    courier_text = Document.from_text("\n".join(courier.lines))  # the same lines as text: the base stage
+    assert expert.classify(courier_text) == Cleaner(base).classify(courier_text)
+    assert list(expert.clean_documents([courier, gazette, courier_text])) == [
+        html.clean_document(courier), Cleaner(everywhere).clean_document(gazette), Cleaner(base).clean_document(courier_text)]
+    assert expert.site_note(courier) == ("site expert not used: this page has 1 of its 4 fingerprint lines (it needs 2); "
+                                         "the shipped HTML model cleans it")
+    # $NOISECUT_MODEL naming the expert does the same; -j 2 (workers get the pages) too
+    monkeypatch.setenv("NOISECUT_MODEL", str(tmp_path / "expert"))
+    assert Cleaner().classify(courier) == html.classify(courier)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(70):  # over IN_PROCESS_BELOW: workers start
+        (folder / f"p{n:02d}.html").write_text(html_page(COURIER if n % 2 else GAZETTE, n), encoding="utf-8")
+    cleaned = {}
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["clean", "-q", "-j", jobs, str(folder), "-o", str(tmp_path / f"out{jobs}")])
+        assert result.exit_code == 0, result.output
+        cleaned[jobs] = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / f"out{jobs}").iterdir()}
+    assert cleaned["1"] == cleaned["2"]
+    assert cleaned["1"]["p01.txt"] == html.clean_document(render_document(html_page(COURIER, 1)))
+    assert cleaned["1"]["p02.txt"] == Cleaner(everywhere).clean_document(render_document(html_page(GAZETTE, 2)))

@@ -29,6 +29,10 @@ of a page is the tuned stage's if the gate routes it, else the shipped model's (
 ``Model.predict_proba_batch`` computes: tests/test_site_expert.py checks they agree). The
 routed counts say how many held-out pages went through the tuned stage, and how many
 pages of other sites did (false routes, summed over the site models).
+
+``--pages`` cleans the held-out and other pages as HTML input (their markup rows beside
+them): the shipped row is then the HTML model, and a ``--from`` model leaves the pages its
+gate does not admit to it, as ``noisecut clean -m MINE page.html`` does.
 """
 from __future__ import annotations
 
@@ -39,12 +43,14 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from noisecut.cleaner import Cleaner
+from noisecut.evaluate import read_with_page_rows
 from noisecut.labeled import LabeledDocument, page_of, read_all
 from noisecut.labels import KEEP_DEFAULT
 from noisecut.scoring import text_scores
@@ -67,8 +73,8 @@ def gold_of(doc: LabeledDocument, root: Path) -> str:
 
 
 def page_scores(model, docs: list[LabeledDocument], golds: dict[str, str]) -> np.ndarray:
-    """Text-level F1 of ``model``'s cleaning of each of ``docs`` against its gold main content."""
-    cleaner = Cleaner(model)
+    """Text-level F1 of ``model``'s cleaning (or a ``Cleaner``'s) of each of ``docs`` against its gold main content."""
+    cleaner = model if isinstance(model, Cleaner) else Cleaner(model)
     scores = []
     for doc in docs:
         kept = "\n".join(r.text for r in cleaner.classify(doc.doc) if r.kept)
@@ -116,6 +122,11 @@ def site_columns(docs: list[LabeledDocument], min_pages: int, labeled: int, seed
             random.Random(f"{seed}:{site}").shuffle(pages)
             columns[site] = (pages[:labeled], pages[labeled:])
     return columns
+
+
+def as_text(docs: list[LabeledDocument]) -> list[LabeledDocument]:
+    """``docs`` without their markup rows (``--pages``): ``train --from`` tunes a text model on labeled files' lines."""
+    return [replace(doc, doc=replace(doc.doc, markup=None)) for doc in docs]
 
 
 def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str = "test",
@@ -167,6 +178,9 @@ def main(argv=None) -> int:
     parser.add_argument("--renderings", default=RENDERER, metavar="A,B",
                         help=f"corpus renderers of the labeled pages to fine-tune on (the held-out pages are always {RENDERER}): "
                              "one page rendered by several tools is more lines to learn from, as for a user who has the HTML")
+    parser.add_argument("--pages", action="store_true",
+                        help="clean the held-out and other pages as HTML input (with their markup rows): "
+                             "pages a --from model does not admit go to the shipped HTML model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for building the corpus")
     args = parser.parse_args(argv)
@@ -176,7 +190,8 @@ def main(argv=None) -> int:
         renderers = args.renderings.split(",")
         corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0, args.split,
                                                   sorted({RENDERER, *renderers}))
-        docs = read_all(sorted((corpus / args.split).glob(f"*/{RENDERER}/*.lines")))
+        paths = sorted((corpus / args.split).glob(f"*/{RENDERER}/*.lines"))
+        docs = [read_with_page_rows(path) for path in paths] if args.pages else read_all(paths)
         other_renderings = {(page_of(doc, 0), renderer): doc for renderer in renderers if renderer != RENDERER
                             for doc in read_all(sorted((corpus / args.split).glob(f"*/{renderer}/*.lines")))}
         train_pages = sorted((corpus / "train").glob(f"*/{RENDERER}/*.lines"))
@@ -206,17 +221,18 @@ def main(argv=None) -> int:
               f"out; set ${MODEL_ENV} to a model trained on the train split alone", file=sys.stderr)
     rows: dict[str, dict[str, float]] = defaultdict(dict)
     other_scores: dict[str, list[float]] = defaultdict(list)
-    base_other = page_scores(base, other, golds)
+    shipped = Cleaner(base, page_model="html") if args.pages else base  # pages: the HTML model, as with no -m
+    base_other = page_scores(shipped, other, golds)
     other_scores["shipped model"].append(float(np.mean(base_other)))
     details = {}
     routed_counts = {"held": [0, 0], "other": [0, 0]}  # [routed, pages]
     per_page = {"other": {"ids": [d.meta["id"] for d in other], "shipped": base_other.tolist()}, "sites": {}}
     for site, (five, held) in columns.items():
-        base_held = page_scores(base, held, golds)
+        base_held = page_scores(shipped, held, golds)
         rows["shipped model"][site] = float(np.mean(base_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
-        tuned = fit_from(None, renderings(five, other_renderings, renderers), replay, args.anchor, seed=args.seed,
+        tuned = fit_from(None, as_text(renderings(five, other_renderings, renderers)), replay, args.anchor, seed=args.seed,
                          progress=False, tune=args.tune, max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
