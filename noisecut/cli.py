@@ -322,7 +322,8 @@ def _read(source: Path) -> bytes:
                    "weights for pages of other sites and uses the tuned ones only on pages that share your pages' "
                    f"template: at least {GATE_LINES_DEFAULT}, and at least {GATE_SHARE_DEFAULT:.0%}, of the lines of "
                    f"{FINGERPRINT_MIN_CHARS} characters or more that two of your pages have in common (menus, footers, "
-                   "share rows). Without it, other sites clean as with the base model.")
+                   "share rows). Without it, other sites' text cleans as with the base model, and their HTML pages "
+                   "as with no model named (the HTML model).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
