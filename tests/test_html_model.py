@@ -142,6 +142,18 @@ def test_evaluate_scores_the_line_labels_ceiling_beside_noisecut(corpus):
     assert header.index("c4_rules") < header.index(evaluate.CEILING) < header.index("noisecut line keep F1")  # last system
 
 
+def test_error_and_reliability_reports_read_the_pages_markup_rows(corpus, html_model_dir):
+    """training.calibration (and training.errors, which reads its output) give the HTML model each
+    html_text rendering's markup rows, as `noisecut evaluate` does, and the text model the lines alone."""
+    from training import calibration
+
+    pages = calibration.classify_split(corpus[1], "train", html_model_dir, jobs=1)
+    text = calibration.classify_split(corpus[1], "train", None, jobs=1)
+    assert len(pages) == len(text) == 48 and [d.lines for d in pages] == [d.lines for d in text]
+    keep = next(d for d in pages if d.kept.any())
+    assert set(keep.gold[i] for i in np.flatnonzero(keep.kept)) <= {Label.BODY, Label.TITLE, Label.HEADING}
+
+
 def test_cross_validation_leaves_a_fold_of_the_train_sites_out(corpus, tmp_path):
     from training import train_html
 

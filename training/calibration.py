@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from noisecut.cleaner import Cleaner
-from noisecut.labeled import read_all
+from noisecut.evaluate import read_with_page_rows
 from noisecut.labels import KEEP_DEFAULT, Label
 
 from .build_corpus import DEFAULT_OUT
@@ -55,11 +55,11 @@ _cleaner: Cleaner | None = None
 
 def _init(model, threshold):
     global _cleaner
-    _cleaner = Cleaner(model, threshold=threshold)
+    _cleaner = Cleaner(model or "default", threshold=threshold)  # one model for every document: the text model unless named
 
 
 def _classify(path: Path) -> Classified | None:
-    labeled = read_all([path])[0]
+    labeled = read_with_page_rows(path)  # an html_text rendering with its markup rows: what the HTML model reads
     results = _cleaner.classify(labeled.doc)
     rows = [(r, gold) for r, gold in zip(results, labeled.labels) if gold is not None and r.label is not None]
     if not rows:
