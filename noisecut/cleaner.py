@@ -9,8 +9,8 @@ markup (``models/html``) gets each document's markup rows beside its lines
 model named, documents rendered from HTML go to the shipped HTML model and
 text to the default one (``_Route``: a model and its policy), each batch
 split between them. A site expert (``noisecut train --from``) named as the
-model cleans its site's pages itself and leaves the pages of other sites to
-the shipped HTML model, as if no model were named.
+model cleans the pages of its site itself and leaves other pages to the
+shipped HTML model.
 """
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ class Cleaner:
         (``io.html.render_document``), unless $NOISECUT_MODEL names one model for both.
         A site expert (``noisecut train --from``), named either way, leaves the pages its gate does not
         recognise to the shipped HTML model.
-        ``page_model``: the model for those documents when it is not ``model`` (Ray's actors are given both).
+        ``page_model``: the model for those documents when it is not ``model`` (for a site expert: for the
+        pages of other sites; Ray's actors are given both).
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card; each model its own).
@@ -95,11 +96,12 @@ class Cleaner:
         self._route_options = (keep, threshold, bool(dedupe))
         self._text = _Route(self.model, *self._route_options)
         self.policy = self._text.policy
-        self._pages: _Route | None = None  # with no model named: the shipped HTML model's, made for the first page
-        self._other_sites: _Route | bool | None = None  # a site expert's route for other sites' pages (False: none), made when needed
+        # pages' route: with no model named, or a site expert's for other sites' pages, the shipped HTML model's,
+        # made for the first page
+        self._pages: _Route | None = None
         if page_model is not None:
             self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), *self._route_options)
-        elif model is not None:
+        elif model is not None and self.model.site is None:
             self._pages = self._text
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
@@ -112,34 +114,27 @@ class Cleaner:
 
     @property
     def needs_pages(self) -> bool:
-        """Whether a document must come with its page (to a worker): pages go to a model of their own
-        (other sites' pages too, for a site expert), or the model reads their markup."""
+        """Whether a document must come with its page (to a worker): pages go to a model of their own,
+        or the model reads their markup."""
         pages = self._page_route()
-        return pages is not self._text or pages.model.reads_markup or self._other_sites_route() is not None
+        return pages is not self._text or pages.model.reads_markup
 
     def _page_route(self) -> "_Route":
         if self._pages is None:  # loaded when needed: a Cleaner that only meets text never loads it
-            html_model = shipped_page_model()
+            # a site expert named by $NOISECUT_MODEL hands other pages on too: the HTML model cleans them
+            # better than the expert's base text model
+            html_model = shipped_html_model() if self.model.site is not None else shipped_page_model()
             self._pages = self._text if html_model is None else _Route(html_model, *self._route_options)
         return self._pages
-
-    def _other_sites_route(self) -> "_Route | None":
-        """For a site expert that cleans pages as text (``train --from``): the route of the pages its gate does
-        not recognise, the shipped HTML model's, which cleans pages better than the expert's base text model.
-        None for any other model, or where this install has no HTML model."""
-        if self._other_sites is None:
-            expert = self.model.site is not None and not self.model.reads_markup and self._page_route() is self._text
-            html_model = shipped_html_model() if expert else None
-            self._other_sites = html_model is not None and _Route(html_model, *self._route_options)
-        return self._other_sites or None
 
     def _route(self, doc: Document) -> "_Route":
         if doc.html is None and doc.markup is None:
             return self._text
-        other_sites = self._other_sites_route()
-        if other_sites is not None and not self.model.site.recognises([doc.lines[i] for i in doc.content_indices()]):
-            return other_sites
-        return self._page_route()
+        pages = self._page_route()
+        if pages is not self._text and self.model.site is not None and self.model.site.recognises(
+                [doc.lines[i] for i in doc.content_indices()]):
+            return self._text  # a page of the expert's own site
+        return pages
 
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
         """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""
@@ -203,17 +198,16 @@ class Cleaner:
 
     def site_note(self, doc: Document) -> str | None:
         """For a model with a site expert (``noisecut train --from``): whether ``doc`` goes through it, and why."""
-        route = self._route(doc)
-        other_site = route is self._other_sites  # a page the expert leaves to the HTML model
-        site = (self.model if other_site else route.model).site
+        site = self.model.site
         if site is None:
             return None
+        pages = self._route(doc)
+        handed_on = "" if pages is self._text else f"; the {'HTML' if pages.model.reads_markup else 'page'} model cleans it"
         if not len(site.fingerprint):
-            return "site expert not used: its labeled pages share no lines, so no page is recognised as theirs"
+            return "site expert not used: its labeled pages share no lines, so no page is recognised as theirs" + handed_on
         shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
         return (f"site expert {'used' if site.admits(shared) else 'not used'}: this page has {shared} of its "
-                f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})"
-                + ("; the shipped HTML model cleans it" if other_site else ""))
+                f"{len(site.fingerprint)} fingerprint lines (it needs {site.threshold})" + handed_on)
 
 
 class _Route:

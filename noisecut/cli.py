@@ -65,7 +65,8 @@ model_option = click.option(
     "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
     help="Model directory, or a shipped model by name: `default`, `accurate` (more accurate, about 1.3x the "
          "cleaning time), `html` (reads the markup: HTML input only). A named model cleans every input "
-         "(default: `html` for HTML input and `default` for text; $NOISECUT_MODEL, when set, for both).",
+         "(default: `html` for HTML input and `default` for text; $NOISECUT_MODEL, when set, for both), "
+         "save that a model made by `train --from` leaves HTML pages of other sites to `html`.",
 )
 keep_option = click.option(
     "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
@@ -337,8 +338,9 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     bidirectional GRU instead, which reads the whole document in order.
     `--from MODEL` fine-tunes an existing sequence model on LABELED (your
     own site's pages). The new model uses the tuned weights on pages of
-    that site, recognised by the lines its pages share, and the base model's
-    weights on any other page (`--everywhere`: the tuned ones on every page).
+    that site, recognised by the lines its pages share, the base model's
+    weights on other text, and the shipped HTML model on other HTML pages
+    (`--everywhere`: the tuned weights on every input).
 
     \b
     Examples:

@@ -248,7 +248,7 @@ def test_a_site_expert_leaves_other_sites_pages_to_the_html_model(models, tmp_pa
     gazette, courier = render_document(html_page(GAZETTE, 7)), render_document(html_page(COURIER, 9))
     assert GAZETTE[0] in gazette.lines and routed.site.recognises(gazette.lines) and not routed.site.recognises(courier.lines)
     expert, html = Cleaner(tmp_path / "expert"), Cleaner("html")
-    assert expert.needs_pages and expert.page_model is expert.model
+    assert expert.needs_pages and expert.page_model.reads_markup
     assert expert.classify(gazette) == Cleaner(everywhere).classify(gazette)  # its site: the tuned stage, as text
     assert expert.classify(courier) == html.classify(courier) != Cleaner(base).classify(courier)
     courier_text = Document.from_text("\n".join(courier.lines))  # the same lines as text: the base stage
@@ -256,10 +256,16 @@ def test_a_site_expert_leaves_other_sites_pages_to_the_html_model(models, tmp_pa
     assert list(expert.clean_documents([courier, gazette, courier_text])) == [
         html.clean_document(courier), Cleaner(everywhere).clean_document(gazette), Cleaner(base).clean_document(courier_text)]
     assert expert.site_note(courier) == ("site expert not used: this page has 1 of its 4 fingerprint lines (it needs 2); "
-                                         "the shipped HTML model cleans it")
-    # $NOISECUT_MODEL naming the expert does the same; -j 2 (workers get the pages) too
+                                         "the HTML model cleans it")
+    no_template = Model(base.labels, sequence=base.sequence, site=SiteExpert(everywhere.sequence, []))
+    assert Cleaner(no_template).site_note(courier) == ("site expert not used: its labeled pages share no lines, so no page "
+                                                       "is recognised as theirs; the HTML model cleans it")
+    # both models given (as Ray's actors get them), and $NOISECUT_MODEL naming the expert, do the same
+    both = Cleaner(Model.load(tmp_path / "expert"), page_model=expert.page_model)
+    assert [both.classify(d) for d in (courier, gazette)] == [html.classify(courier), Cleaner(everywhere).classify(gazette)]
     monkeypatch.setenv("NOISECUT_MODEL", str(tmp_path / "expert"))
     assert Cleaner().classify(courier) == html.classify(courier)
+    # -j 1 and -j 2 (the workers get the pages)
     folder = tmp_path / "pages"
     folder.mkdir()
     for n in range(70):  # over IN_PROCESS_BELOW: workers start
