@@ -417,7 +417,8 @@ def evaluate(labeled, model, keep, threshold):
     \b
     Examples:
       noisecut evaluate labeled/
-      noisecut evaluate -m models/mine --precision held-out/
+      noisecut evaluate --precision held-out/
+      noisecut evaluate -m models/mine -t 0.7 held-out/
     """
     from .evaluate import evaluate_labeled, format_report
     from .model import META
