@@ -109,7 +109,8 @@ class Cleaner:
 
     @property
     def page_model(self) -> Model:
-        """The model for documents that keep their HTML page (``model`` unless they differ)."""
+        """The model for documents that keep their HTML page (``model`` unless they differ; for a site
+        expert, the model for the pages of other sites)."""
         return self._page_route().model
 
     @property
