@@ -21,9 +21,8 @@ from typing import Iterable, Sequence
 
 from .cleaner import Cleaner
 from .errors import NoiseCutError
-from .labeled import LabeledDocument, find, read
+from .labeled import LabeledDocument, find, read_with_page_rows
 from .labels import KEEP_DEFAULT, LABELS, Label
-from .markup import read_rows
 from .policy import THRESHOLD_DEFAULT
 from .scoring import PRF, mean_scores, text_scores
 
@@ -53,14 +52,6 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                 gold.append(label)
                 predicted.append(result.label)
     return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, cleaner.policy.threshold)
-
-
-def read_with_page_rows(path: Path) -> LabeledDocument:
-    """A labeled file, with the markup rows of its page when they sit beside it (``noisecut import-gold``
-    writes them for html_text renderings): then it is a page, cleaned as ``noisecut clean page.html`` would."""
-    labeled = read(path)
-    labeled.doc.markup = read_rows(path, len(labeled.doc.lines))
-    return labeled
 
 
 def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:

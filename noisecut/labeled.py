@@ -24,6 +24,7 @@ from typing import Iterable, Iterator
 
 from .document import BOM, ENCODING, ERRORS, Document
 from .labels import Label, parse_label
+from .markup import read_rows
 
 SUFFIX = ".lines"
 
@@ -103,6 +104,14 @@ def read(path: str | Path) -> LabeledDocument:
         raise LabeledFormatError(f"{path}: cannot read ({error.strerror})") from None
     labeled = parse(text, str(path))
     labeled.meta.setdefault("id", path.stem)
+    return labeled
+
+
+def read_with_page_rows(path: str | Path) -> LabeledDocument:
+    """``read``, with the markup rows of its page when they sit beside it (``noisecut import-gold``
+    writes them for html_text renderings): then it is a page, cleaned as ``noisecut clean page.html`` would."""
+    labeled = read(path)
+    labeled.doc.markup = read_rows(path, len(labeled.doc.lines))
     return labeled
 
 

@@ -50,8 +50,7 @@ from typing import Sequence
 import numpy as np
 
 from noisecut.cleaner import Cleaner
-from noisecut.evaluate import read_with_page_rows
-from noisecut.labeled import LabeledDocument, page_of, read_all
+from noisecut.labeled import LabeledDocument, page_of, read_all, read_with_page_rows
 from noisecut.labels import KEEP_DEFAULT
 from noisecut.scoring import text_scores
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from noisecut.cleaner import Cleaner
-from noisecut.evaluate import read_with_page_rows
+from noisecut.labeled import read_with_page_rows
 from noisecut.labels import KEEP_DEFAULT, Label
 
 from .build_corpus import DEFAULT_OUT
