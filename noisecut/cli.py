@@ -20,7 +20,7 @@ from .io.files import ON_ERROR_DEFAULT, RecordErrors
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .io.html import RENDERER_DEFAULT, RENDERERS
 from .io.records import TEXT_FIELD_DEFAULT
-from .model import GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
+from .model import FROM_DEFAULT, GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .parallel import available_cores
 from .policy import THRESHOLD_DEFAULT
 from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
@@ -63,8 +63,8 @@ def parse_keep(ctx, param, values) -> frozenset:
 
 model_option = click.option(
     "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
-    help="Model directory, or a shipped model by name: `default`, `accurate` (more accurate, about 1.3x the "
-         "cleaning time), `html` (reads the markup: HTML input only). A named model cleans every input "
+    help="Model directory, or a shipped model by name: `default`, `fast` (about 1.3x as fast, a little less "
+         "accurate), `html` (reads the markup: HTML input only). A named model cleans every input "
          "(default: `html` for HTML input and `default` for text; $NOISECUT_MODEL, when set, for both), "
          "save that a model made by `train --from` leaves HTML pages of other sites to `html`.",
 )
@@ -303,10 +303,11 @@ def _read(source: Path) -> bytes:
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
                    "and slower to train and to clean; the shipped model has 3.")
-@click.option("--from", "base", is_flag=False, flag_value="default", default=None, metavar="MODEL",
-              help="Fine-tune this sequence model (a directory, or `default`: the shipped one; the value may be left out) "
+@click.option("--from", "base", is_flag=False, flag_value=FROM_DEFAULT, default=None, metavar="MODEL",
+              help=f"Fine-tune this sequence model (a directory or a shipped model's name; left out: `{FROM_DEFAULT}`, "
+                   "which adapts better than `default`) "
                    "on LABELED instead of training from scratch: a few pages of your site are enough, on CPU in about a "
-                   "minute. Needs PyTorch. E.g. --from default mine/.")
+                   "minute. Needs PyTorch. E.g. --from fast mine/.")
 @click.option("--replay", multiple=True, type=click.Path(path_type=Path, exists=True), metavar="LABELED",
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
@@ -346,7 +347,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     Examples:
       noisecut train labeled/ -o models/window
       noisecut train --sequence --members 3 labeled/ corpus/train -o models/mine
-      noisecut train --from default mine/ -o models/mine
+      noisecut train --from fast mine/ -o models/mine
       noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
     """
     from .train import fit, fit_from, read_labeled, save_estimators

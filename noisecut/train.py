@@ -204,18 +204,19 @@ def fit_from(
     max_steps: int | None = None,
     learning_rate: float | None = None,
 ) -> Model:
-    """Fine-tune the sequence model in directory ``base`` (None or "default": the shipped one) on
+    """Fine-tune the sequence model in directory ``base`` (a directory or shipped model's name;
+    None: ``model.FROM_DEFAULT``) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
 
     The result keeps the base model's stage for other sites' pages and uses the tuned one on
     pages that share the template of ``docs`` (``model.SiteExpert``); ``everywhere``: the tuned
     stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
     ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
-    from .model import SiteExpert, model_dir
+    from .model import FROM_DEFAULT, SiteExpert, model_dir
     from .sites import site_fingerprint
     from .train_sequence import ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune
 
-    directory = model_dir(base)
+    directory = model_dir(base or FROM_DEFAULT)
     base_model = Model.load(directory)
     if base_model.reads_markup:  # labeled files are text: they carry no markup rows
         raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")

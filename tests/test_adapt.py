@@ -70,7 +70,7 @@ def test_readme_loop_runs_as_written(tmp_path):
     from noisecut.model import Model
 
     model = Model.load(tmp_path / "models" / "mine")
-    assert model.meta["training"]["fine_tuned_from"]["sha256"] == Model.load().meta["sha256"]
+    assert model.meta["training"]["fine_tuned_from"]["sha256"] == Model.load("fast").meta["sha256"]
     tuning = model.meta["training"]["fine_tuning"]
     assert len(tuning["held_out_pages"]) == 1 and tuning["held_out_documents"] == 1  # one page of five, html_text only
     from noisecut.labeled import read_all

@@ -325,9 +325,9 @@ def test_evaluation_knows_a_left_out_fold_is_held_out(tmp_path, capsys):
     model.meta["training"]["split"] = UNKNOWN
     model.save(tmp_path / "m")
     assert not held_out("test", tmp_path / "m") and not held_out("train", tmp_path / "m", Fold(1, 2))
-    # models/accurate averages three models whose cards say train + dev; its own card names no split
-    accurate = Path(__file__).resolve().parent.parent / "models" / "accurate"
-    assert not held_out("dev", accurate) and held_out("test", accurate)
+    # models/default averages three models whose cards say train + dev; its own card names no split
+    averaged = Path(__file__).resolve().parent.parent / "models" / "default"
+    assert not held_out("dev", averaged) and held_out("test", averaged)
     for bad in (["--split", "dev", "--fold", "1/2"], ["--split", "train", "--fold", "1/2", "--record"]):
         with pytest.raises(SystemExit):  # a fold is part of the train split, and its scores no test figures
             main([*bad, "--model", str(tmp_path / "m")])

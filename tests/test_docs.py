@@ -81,7 +81,8 @@ def workdir(tmp_path_factory) -> Path:
         for f in files:
             shutil.copy(f, work / name)
     (work / "models").mkdir()
-    (work / "models" / "default").symlink_to(REPO / "models" / "default")
+    for name in ("default", "fast"):
+        (work / "models" / name).symlink_to(REPO / "models" / name)
     records = [{"id": i, "text": text} for i, text in enumerate([PAGE, P1 + "\n", "Advertisement\n" + P2 + "\n"])]
     with gzip.open(work / "crawl.jsonl.gz", "wt", encoding="utf-8") as f:
         f.writelines(json.dumps(r) + "\n" for r in records)

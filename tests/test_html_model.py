@@ -352,7 +352,8 @@ def test_fine_tuning_a_markup_model_is_refused(html_model_dir, corpus, tmp_path)
 
 def test_shipped_models_by_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert model_dir("default") == model_dir(None)
+    assert model_dir("default") == model_dir(None) == model_dir("accurate")  # -m accurate: the default's old name
+    assert model_dir("fast") == Path(__file__).resolve().parents[1] / "models" / "fast"
     shipped = Path(__file__).resolve().parents[1] / "models" / "html"
     if (shipped / "model.json").exists():
         assert model_dir("html") == shipped and Model.load("html").reads_markup

@@ -37,9 +37,9 @@ def seed_path(number: str) -> Path:
     return next(SHARED_SEEDS.glob(f"{number}_*.txt"))
 
 
-@pytest.fixture(scope="module", params=[None, "accurate"], ids=["default", "accurate"])
+@pytest.fixture(scope="module", params=[None, "fast"], ids=["default", "fast"])
 def cleaner(request):
-    return Cleaner(request.param)  # a shipped model: the default, and -m accurate
+    return Cleaner(request.param)  # a shipped model: the default, and -m fast
 
 
 @pytest.mark.parametrize("number", sorted(MUST_DROP))

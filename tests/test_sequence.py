@@ -403,6 +403,29 @@ def test_cli_from_option_errors(tmp_path, args, message):
     assert not (tmp_path / "m").exists()
 
 
+def test_from_with_no_model_named_tunes_the_fast_model(tmp_path, monkeypatch):
+    """`--from` left without a value (last on the line) and `fit_from(None)` tune model 4, which adapts
+    better than the default model (README, *Averaging models*)."""
+    import noisecut.train
+    from noisecut.model import model_dir
+
+    seen = []
+    real_load = Model.load
+
+    def load(directory=None):
+        seen.append(Path(directory))
+        raise NoiseCutError("stop before tuning")
+
+    monkeypatch.setattr(Model, "load", load)
+    result = CliRunner().invoke(main, ["train", "-o", str(tmp_path / "m"), str(LABELED / "seeds"), "--from"])
+    assert result.exit_code == 1 and "stop before tuning" in result.output
+    with pytest.raises(NoiseCutError):
+        noisecut.train.fit_from(None, [])
+    monkeypatch.setattr(Model, "load", real_load)
+    assert seen == [model_dir("fast")] * 2 and model_dir("fast") != model_dir("default")
+    assert Model.load(seen[0]).meta["name"] == "fast"
+
+
 def test_cli_from_a_window_model_is_a_clear_error(model_dir, tmp_path):
     result = CliRunner().invoke(main, ["train", "--from", str(model_dir), "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
     assert result.exit_code == 1 and "--from needs a sequence model" in result.output

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from training.train_default import corpus_documents
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "default"
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "fast"
 
 
 def test_corpus_documents_keep_only_the_datasets_asked_for(tmp_path):
@@ -52,7 +52,7 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     assert seen["teacher"] is None and seen["distill"] is None
     with pytest.raises(Trained):
         train_default.main(["--corpus", str(corpus), "--splits", "train", "--distill-from", str(SHIPPED), "--distill", "0.25"])
-    assert seen["teacher"].meta["name"] == "default" and seen["distill"] == 0.25
+    assert seen["teacher"].meta["name"] == "fast" and seen["distill"] == 0.25
     with pytest.raises(Trained):
         train_default.main(["--corpus", str(corpus), "--splits", "train", "--leave-out-fold", "0/2"])
     assert seen["lines"][0] == "A page of wcxb-dev with one sentence." and seen["summary"]["left_out_fold"] == "0/2"

@@ -8,7 +8,8 @@
     python -m training.adapt_eval --no-replay               # without replaying labeled/ (as `train --from` by default)
     python -m training.adapt_eval --corpus /tmp/corpus --split dev  # the dev split's sites: to choose a recipe
 
-Every test-split site with at least ``--min-pages`` pages is one column: five of its
+"The shipped model" is the base ``train --from`` tunes: ``-m fast`` (``model.FROM_DEFAULT``), or
+``$NOISECUT_MODEL``. Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
 the held-out pages' html_text renderings; scores are text-level bag-of-tokens F1
 against the gold main content (``noisecut.scoring.text_scores``, the README's metric),
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -151,7 +153,7 @@ def renderings(pages: list[LabeledDocument], others: dict[tuple[str, str], Label
 
 
 def main(argv=None) -> int:
-    from noisecut.model import MODEL_ENV, Model
+    from noisecut.model import FROM_DEFAULT, MODEL_ENV, Model, model_dir
     from noisecut.train import fit, fit_from
 
     parser = argparse.ArgumentParser(prog="python -m training.adapt_eval", description=__doc__.split("\n\n")[0])
@@ -214,7 +216,8 @@ def main(argv=None) -> int:
     print(f"{len(columns)} {args.split}-split sites with >= {args.min_pages} pages; {len(other)} pages of other {args.split} sites",
           file=sys.stderr)
 
-    base = Model.load()
+    base_dir = model_dir(os.environ.get(MODEL_ENV) or FROM_DEFAULT)  # what `train --from` tunes
+    base = Model.load(base_dir)
     if args.split != "test" and args.split in str((base.meta.get("training") or {}).get("split", "")):
         print(f"note: the base model was trained on the {args.split} split's pages, so its figures there are not held "
               f"out; set ${MODEL_ENV} to a model trained on the train split alone", file=sys.stderr)
@@ -231,7 +234,7 @@ def main(argv=None) -> int:
         rows["shipped model"][site] = float(np.mean(base_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
-        tuned = fit_from(None, as_text(renderings(five, other_renderings, renderers)), replay, args.anchor, seed=args.seed,
+        tuned = fit_from(base_dir, as_text(renderings(five, other_renderings, renderers)), replay, args.anchor, seed=args.seed,
                          progress=False, tune=args.tune, max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])

@@ -1,10 +1,11 @@
-"""Train the shipped default model: the corpus's train and dev splits plus labeled/.
+"""Train a shipped text model's networks: the corpus's train and dev splits plus labeled/.
 
     python -m training.build_corpus                 # once: render + align into the cache
-    python -m training.train_default                # writes models/default
+    python -m training.train_default --datasets OLDER_SEVEN   # writes models/fast (model 4)
+    python -m training.train_default --members 1 --output /tmp/m5   # every folder: half of models/default (README)
     python -m training.train_default --splits train --output /tmp/candidate   # a candidate to score on dev
     python -m training.train_default --extra mine/=5 --weight wcxb-dev=2      # add your own labeled folder, weigh folders
-    python -m training.train_default --members 1 --distill-from models/default --output /tmp/one   # one network learning the ensemble
+    python -m training.train_default --members 1 --distill-from models/fast --output /tmp/one   # one network learning the ensemble
 
 The corpus comes from ``training.build_corpus``; the test split is never
 read here. A change to the recipe is chosen by training on the train split
@@ -31,7 +32,7 @@ from .splits import add_leave_out_fold, check_leave_out_fold, leave_out_fold, sp
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = ROOT / "labeled"
-OUTPUT = ROOT / "models" / "default"
+OUTPUT = ROOT / "models" / "fast"  # model 4; models/default averages it with two more (training.average_models)
 PAGES_PER_DATASET = 1200  # every train and dev page today; caps a benchmark that would grow to dominate
 RENDERERS_PER_PAGE = 4    # every rendering: the sequence stage learns what differs between renderers
 HAND_WEIGHT = 20.0        # weight of a hand-labeled line relative to a corpus line
@@ -198,7 +199,7 @@ def main(argv=None) -> int:
     except NoiseCutError as error:
         print(f"train_default: error: {error}", file=sys.stderr)
         return 1
-    model.meta["name"] = "default"
+    model.meta["name"] = args.output.name
     model.save(args.output)
     save_estimators(estimators, args.output)
     print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
