@@ -137,6 +137,10 @@ class Cleaner:
             return self._text  # a page of the expert's own site
         return pages
 
+    def policy_for(self, doc: Document) -> Policy:
+        """The policy ``doc`` is cleaned with: its model's (a preset threshold is each model's own)."""
+        return self._route(doc).policy
+
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
         """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""
         for batch in batching.batches(docs):

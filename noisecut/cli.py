@@ -63,7 +63,7 @@ def parse_keep(ctx, param, values) -> frozenset:
 
 model_option = click.option(
     "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
-    help="Model directory, or a shipped model by name: `default`, `fast` (about 1.3x as fast, a little less "
+    help="Model directory, or a shipped model by name: `default`, `fast` (about 1.2x as fast, a little less "
          "accurate), `html` (reads the markup: HTML input only). A named model cleans every input "
          "(default: `html` for HTML input and `default` for text; $NOISECUT_MODEL, when set, for both), "
          "save that a model made by `train --from` leaves HTML pages of other sites to `html`.",

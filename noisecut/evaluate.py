@@ -34,7 +34,7 @@ class Evaluation:
     gold: list[Label]           # one per labeled content line, in document order
     predicted: list[Label]
     keep: frozenset[Label]
-    threshold: float
+    thresholds: tuple[float, ...]  # of the models that cleaned the documents (a preset is each model's own)
 
 
 def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEFAULT,
@@ -51,7 +51,8 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
             if label is not None and result.label is not None:
                 gold.append(label)
                 predicted.append(result.label)
-    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, cleaner.policy.threshold)
+    thresholds = tuple(sorted({cleaner.policy_for(labeled.doc).threshold for labeled in docs}))
+    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, thresholds)
 
 
 def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:
@@ -73,6 +74,12 @@ def keep_scores(gold: Sequence[Label], predicted: Sequence[Label], keep: frozens
     return PRF(float(precision), float(recall), float(f1), sum(v == positive for v in g))
 
 
+def thresholds_note(thresholds: tuple[float, ...]) -> str:
+    if len(thresholds) == 1:
+        return f"threshold {thresholds[0]:g}"
+    return f"thresholds {', '.join(f'{t:g}' for t in thresholds)}: each model's own"
+
+
 def format_report(evaluation: Evaluation) -> str:
     """Text level first (the README's metric), then sklearn's per-label report, keep/drop and the confusion table."""
     import pandas as pd
@@ -86,7 +93,7 @@ def format_report(evaluation: Evaluation) -> str:
     text = e.text
     out = [
         f"text level (bag-of-tokens, mean over {e.documents} documents; kept labels: "
-        f"{', '.join(sorted(label.value for label in e.keep))}; threshold {e.threshold:g})",
+        f"{', '.join(sorted(label.value for label in e.keep))}; {thresholds_note(e.thresholds)})",
         f"  precision {text.precision:.4f}  recall {text.recall:.4f}  f1 {text.f1:.4f}",
         "",
         f"line level ({len(gold)} labeled lines; macro average over the {len(with_gold)} labels with gold lines)",

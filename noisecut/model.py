@@ -35,7 +35,7 @@ pages only (``models/html``, ``-m html``).
 
 Shipped models are found by name (``SHIPPED``): ``default`` (model 7: model 4's
 three networks averaged with two trained on every dataset folder), ``fast``
-(model 4 alone: about 0.75x the cleaning time, a little less accurate, and the
+(model 4 alone: about 0.8x the cleaning time, a little less accurate, and the
 base ``train --from`` tunes, ``FROM_DEFAULT``) and ``html``.
 """
 from __future__ import annotations

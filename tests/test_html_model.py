@@ -484,7 +484,7 @@ def test_evaluate_scores_imported_pages_as_clean_does(tmp_path, monkeypatch):
     evaluate` with no -m then scores those pages with the HTML model, as `noisecut clean page.html` cleans
     them, and `-m default` with the text model."""
     pytest.importorskip("trafilatura", reason="import-gold runs training/ with the training extras")
-    from noisecut.evaluate import evaluate_labeled
+    from noisecut.evaluate import evaluate_labeled, format_report
     from noisecut.markup import rows_path
 
     monkeypatch.delenv("NOISECUT_MODEL", raising=False)
@@ -505,6 +505,14 @@ def test_evaluate_scores_imported_pages_as_clean_does(tmp_path, monkeypatch):
     auto, html_model, text_model = (evaluate_labeled(m, [folder]) for m in (None, "html", "default"))
     assert auto.predicted == html_model.predicted != text_model.predicted
     assert auto.text == html_model.text
+    # pages (html_text, with rows) and text (inscriptis) together: each model's own precision preset, and the
+    # report's header names both
+    mixed = evaluate_labeled(None, [tmp_path / "mine" / "site"], threshold="precision")
+    presets = {Model.load(name).meta["presets"]["precision"] for name in ("html", "default")}
+    assert mixed.thresholds == tuple(sorted(presets)) and len(presets) == 2
+    assert f"thresholds {', '.join(f'{t:g}' for t in sorted(presets))}: each model's own" in format_report(mixed)
+    assert evaluate_labeled("default", [tmp_path / "mine" / "site"], threshold="precision").thresholds == (
+        Model.load("default").meta["presets"]["precision"],)
     for path in html_text_files:
         rows_path(path).unlink()
     assert evaluate_labeled(None, [folder]).predicted == text_model.predicted  # no rows: text, the text model
