@@ -302,7 +302,7 @@ def _read(source: Path) -> bytes:
                    "instead of window stages. Needs PyTorch: pip install 'noisecut[sequence]'.")
 @click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
               help="Sequence model: networks to train (seeds SEED, SEED+1 ...) and average. More is steadier "
-                   "and slower to train and to clean; the shipped model has 3.")
+                   "and slower to train and to clean; the default model has 5 (`-m fast`: 3).")
 @click.option("--from", "base", is_flag=False, flag_value=FROM_DEFAULT, default=None, metavar="MODEL",
               help=f"Fine-tune this sequence model (a directory or a shipped model's name; left out: `{FROM_DEFAULT}`, "
                    "which adapts better than `default`) "
