@@ -9,8 +9,10 @@ markup (``models/html``) gets each document's markup rows beside its lines
 model named, documents rendered from HTML go to the shipped HTML model and
 text to the default one (``_Route``: a model and its policy), each batch
 split between them. A site expert (``noisecut train --from``) named as the
-model cleans the pages of its site itself and leaves other pages to the
-shipped HTML model.
+model cleans the documents of its site itself and leaves other pages to
+the shipped HTML model, and other text to the shipped default model when
+it was tuned from ``-m fast`` (as ``noisecut train --from`` does by
+default): the others are cleaned as if no model were named.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .markup import document_markup
 from .errors import NoiseCutError
-from .model import MODEL_ENV, Model, shipped_model_dir
+from .model import FROM_DEFAULT, META, MODEL_ENV, Model, read_meta, shipped_model_dir
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
 from .sites import SiteMemory, demote_document
 
@@ -70,14 +72,18 @@ class Cleaner:
         dedupe: bool = True,
         site_memory=None,
         page_model: Model | str | Path | None = None,
+        other_text_model: Model | str | Path | None = None,
     ):
         """``model``: a ``Model``, a model directory or shipped model name, or None for the shipped models:
         ``default`` for text, ``html`` for documents that keep the HTML page they were rendered from
         (``io.html.render_document``), unless $NOISECUT_MODEL names one model for both.
         A site expert (``noisecut train --from``), named either way, leaves the pages its gate does not
-        recognise to the shipped HTML model.
+        recognise to the shipped HTML model, and other text to the shipped default model when it was tuned
+        from ``-m fast`` (``shipped_default_for_other_text``; else to its base stage).
         ``page_model``: the model for those documents when it is not ``model`` (for a site expert: for the
         pages of other sites; Ray's actors are given both).
+        ``other_text_model``: for a site expert, the model for other sites' text (default: the shipped
+        default model for an expert tuned from ``-m fast``, else its own base stage).
         ``keep``: the labels kept (``Label`` members or their names).
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card; each model its own).
@@ -86,7 +92,7 @@ class Cleaner:
         on most of their site's pages unless the model is confident (``sites.py``).
         Wrong types raise TypeError, wrong values ValueError, each naming what is allowed.
         """
-        for name, value in (("model", model), ("page_model", page_model)):
+        for name, value in (("model", model), ("page_model", page_model), ("other_text_model", other_text_model)):
             if not (value is None or isinstance(value, (Model, str, os.PathLike))):
                 raise TypeError(f"{name} takes a Model, a model directory or None (the shipped model), not {type(value).__name__}")
         if not isinstance(dedupe, (bool, np.bool_)):
@@ -103,6 +109,11 @@ class Cleaner:
             self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), *self._route_options)
         elif model is not None and self.model.site is None:
             self._pages = self._text
+        # a site expert's route for other sites' text: the shipped default model, made for the first such text
+        self._other_text: _Route | None = None
+        if other_text_model is not None:
+            self._other_text = _Route(other_text_model if isinstance(other_text_model, Model) else Model.load(other_text_model),
+                                      *self._route_options)
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
@@ -112,6 +123,11 @@ class Cleaner:
         """The model for documents that keep their HTML page (``model`` unless they differ; for a site
         expert, the model for the pages of other sites)."""
         return self._page_route().model
+
+    @property
+    def other_text_model(self) -> Model:
+        """For a site expert, the model for the text of other sites (else ``model``)."""
+        return self._other_text_route().model
 
     @property
     def needs_pages(self) -> bool:
@@ -128,14 +144,17 @@ class Cleaner:
             self._pages = self._text if html_model is None else _Route(html_model, *self._route_options)
         return self._pages
 
+    def _other_text_route(self) -> "_Route":
+        if self._other_text is None:  # loaded when needed, as the pages' route
+            default = shipped_default_for_other_text(self.model)
+            self._other_text = self._text if default is None else _Route(default, *self._route_options)
+        return self._other_text
+
     def _route(self, doc: Document) -> "_Route":
-        if doc.html is None and doc.markup is None:
-            return self._text
-        pages = self._page_route()
-        if pages is not self._text and self.model.site is not None and self.model.site.recognises(
-                [doc.lines[i] for i in doc.content_indices()]):
-            return self._text  # a page of the expert's own site
-        return pages
+        is_page = doc.html is not None or doc.markup is not None
+        if self.model.site is not None and self.model.site.recognises([doc.lines[i] for i in doc.content_indices()]):
+            return self._text  # a document of the expert's own site
+        return self._page_route() if is_page else self._other_text_route()
 
     def policy_for(self, doc: Document) -> Policy:
         """The policy ``doc`` is cleaned with: its model's (a preset threshold is each model's own)."""
@@ -206,8 +225,9 @@ class Cleaner:
         site = self.model.site
         if site is None:
             return None
-        pages = self._route(doc)
-        handed_on = "" if pages is self._text else f"; the {'HTML' if pages.model.reads_markup else 'page'} model cleans it"
+        route = self._route(doc)
+        handed_on = "" if route is self._text else (
+            f"; the {'HTML' if route.model.reads_markup else 'page' if route is self._pages else 'default'} model cleans it")
         if not len(site.fingerprint):
             return "site expert not used: its labeled pages share no lines, so no page is recognised as theirs" + handed_on
         shared = site.shared_lines([doc.lines[i] for i in doc.content_indices()])
@@ -240,6 +260,22 @@ def shipped_page_model() -> Model | None:
     """The model for HTML pages when none is named: the shipped HTML model, unless $NOISECUT_MODEL
     names one model for everything (or this install has no HTML model: then the text model)."""
     return None if os.environ.get(MODEL_ENV) else shipped_html_model()
+
+
+def shipped_default_for_other_text(model: Model) -> Model | None:
+    """For a site expert tuned from ``-m fast`` (what ``train --from`` tunes when no model is named), the
+    shipped default model: the text of other sites is cleaned as with no model named, better than by the
+    expert's base. None for any other model (a model tuned from another base keeps it for other text)."""
+    base = ((model.meta.get("training") or {}).get("fine_tuned_from") or {}).get("sha256")
+    if model.site is None or base is None:
+        return None
+    try:
+        fast, default = shipped_model_dir(FROM_DEFAULT), shipped_model_dir("default")
+    except NoiseCutError:  # an install without -m fast
+        return None
+    if not (default / META).is_file() or read_meta(fast).get("sha256") != base:
+        return None
+    return Model.load(default)
 
 
 def shipped_html_model() -> Model | None:

@@ -66,7 +66,8 @@ model_option = click.option(
     help="Model directory, or a shipped model by name: `default`, `fast` (about 1.2x as fast, a little less "
          "accurate), `html` (reads the markup: HTML input only). A named model cleans every input "
          "(default: `html` for HTML input and `default` for text; $NOISECUT_MODEL, when set, for both), "
-         "save that a model made by `train --from` leaves HTML pages of other sites to `html`.",
+         "save that a model made by `train --from` leaves other sites' HTML pages to `html` and, "
+         "tuned from `fast`, their text to `default`.",
 )
 keep_option = click.option(
     "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
@@ -324,8 +325,8 @@ def _read(source: Path) -> bytes:
                    "weights for pages of other sites and uses the tuned ones only on pages that share your pages' "
                    f"template: at least {GATE_LINES_DEFAULT}, and at least {GATE_SHARE_DEFAULT:.0%}, of the lines of "
                    f"{FINGERPRINT_MIN_CHARS} characters or more that two of your pages have in common (menus, footers, "
-                   "share rows). Without it, other sites' text cleans as with the base model, and their HTML pages "
-                   "as with no model named (the HTML model).")
+                   "share rows). Without it, other sites' documents clean as with no model named (HTML pages: the "
+                   "HTML model; text: the default model, or the base model when it is not `fast`).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
 @click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
@@ -339,9 +340,10 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     bidirectional GRU instead, which reads the whole document in order.
     `--from MODEL` fine-tunes an existing sequence model on LABELED (your
     own site's pages). The new model uses the tuned weights on pages of
-    that site, recognised by the lines its pages share, the base model's
-    weights on other text, and the shipped HTML model on other HTML pages
-    (`--everywhere`: the tuned weights on every input).
+    that site, recognised by the lines its pages share, and leaves other
+    sites' HTML pages to the shipped HTML model and their text to the
+    default model (to the base model, for a base other than `fast`;
+    `--everywhere`: the tuned weights on every input).
 
     \b
     Examples:

@@ -278,3 +278,41 @@ def test_a_site_expert_leaves_other_sites_pages_to_the_html_model(models, tmp_pa
     assert cleaned["1"] == cleaned["2"]
     assert cleaned["1"]["p01.txt"] == html.clean_document(render_document(html_page(COURIER, 1)))
     assert cleaned["1"]["p02.txt"] == Cleaner(everywhere).clean_document(render_document(html_page(GAZETTE, 2)))
+
+
+def test_a_site_expert_tuned_from_the_fast_model_leaves_other_text_to_the_default_model(stages, tmp_path, monkeypatch):
+    """`train --from` tunes `-m fast` unless told otherwise; other sites' text then goes to the shipped default
+    model (as with no model named), which cleans it better than the expert's base. An expert tuned from any
+    other base keeps that base for other text (the test above)."""
+    from noisecut.model import shipped_model_dir
+
+    try:
+        fast = Model.load(shipped_model_dir("fast"))
+    except Exception:
+        pytest.skip("this install has no -m fast")
+    monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+    _, tuned = stages
+    fingerprint = site_fingerprint([labeled(page(GAZETTE, n), n) for n in range(5)])
+    expert = Model(fast.labels, sequence=fast.sequence, site=SiteExpert(tuned, fingerprint),
+                   meta={"training": {"fine_tuned_from": {"name": "fast", "sha256": fast.meta["sha256"]}}})
+    expert.save(tmp_path / "expert")
+    gazette, courier = ("\n".join(text_of(page(t, 7))) for t in (GAZETTE, COURIER))
+    cleaner, default = Cleaner(tmp_path / "expert"), Cleaner("default")
+    assert cleaner.other_text_model.meta["sha256"] == default.model.meta["sha256"]
+    assert cleaner.classify(courier) == default.classify(courier) != Cleaner("fast").classify(courier)
+    assert cleaner.classify(gazette) == Cleaner(Model(LABELS, sequence=tuned)).classify(gazette)  # its site: tuned
+    assert cleaner.explain(courier.encode()).decode().splitlines()[0] == (
+        "# site expert not used: this page has 1 of its 4 fingerprint lines (it needs 2); the default model cleans it")
+    monkeypatch.setenv("NOISECUT_MODEL", str(tmp_path / "expert"))  # named by $NOISECUT_MODEL: the same
+    assert Cleaner().classify(courier) == default.classify(courier)
+    monkeypatch.delenv("NOISECUT_MODEL")
+    # as Ray's actors get it, and in -j 2 workers
+    given = Cleaner(Model.load(tmp_path / "expert"), other_text_model=cleaner.other_text_model)
+    assert given.classify(courier) == default.classify(courier)
+    docs = [Document.from_text("\n".join(text_of(page(GAZETTE if n % 2 else COURIER, n))), f"d{n}") for n in range(70)]
+    pooled = clean_documents(docs, CleanerSpec(str(tmp_path / "expert")), jobs=2, output=Output(), chunk=8)
+    assert [text for _, text, _ in pooled] == list(cleaner.clean_documents(docs))
+    assert cleaner.clean_document(docs[0]) == default.clean_document(docs[0])
+    # tuned from another base: that base cleans other text
+    expert.meta["training"]["fine_tuned_from"]["sha256"] = "0" * 64
+    assert Cleaner(expert).classify(courier) == Cleaner("fast").classify(courier)

@@ -8,8 +8,10 @@
     python -m training.adapt_eval --no-replay               # without replaying labeled/ (as `train --from` by default)
     python -m training.adapt_eval --corpus /tmp/corpus --split dev  # the dev split's sites: to choose a recipe
 
-"The shipped model" is the base ``train --from`` tunes: ``-m fast`` (``model.FROM_DEFAULT``), or
-``$NOISECUT_MODEL``. Every test-split site with at least ``--min-pages`` pages is one column: five of its
+"The shipped model" is what cleans with no model named: the default model (``$NOISECUT_MODEL``
+when set). ``--from`` tunes ``-m fast`` (``model.FROM_DEFAULT``; ``$NOISECUT_MODEL`` when set), and
+its model leaves the pages its gate does not admit to the shipped model, as ``Cleaner`` does
+(``cleaner.shipped_default_for_other_text``). Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
 the held-out pages' html_text renderings; scores are text-level bag-of-tokens F1
 against the gold main content (``noisecut.scoring.text_scores``, the README's metric),
@@ -23,11 +25,11 @@ The shipped models trained on the dev split too: for a fair dev figure, set
 ``$NOISECUT_MODEL`` to a base trained on the train split alone (its twin).
 
 A ``--from`` model uses its tuned stage on the pages its site gate recognises and the
-shipped model's stage elsewhere (``noisecut.model.SiteExpert``); ``--everywhere`` uses
+shipped model elsewhere (``noisecut.model.SiteExpert``, ``noisecut.cleaner.Cleaner``); ``--everywhere`` uses
 the tuned stage on every page. Both rows come from one fine-tuning per site: each page
 is cleaned by the shipped model and by the tuned stage, and the routed model's score
 of a page is the tuned stage's if the gate routes it, else the shipped model's (what
-``Model.predict_proba_batch`` computes: tests/test_site_expert.py checks they agree). The
+``Cleaner`` does with the model: tests/test_site_expert.py checks it). The
 routed counts say how many held-out pages went through the tuned stage, and how many
 pages of other sites did (false routes, summed over the site models).
 
@@ -57,6 +59,7 @@ from noisecut.labels import KEEP_DEFAULT
 from noisecut.scoring import text_scores
 
 from .datasets import DATASETS, Page, gold_text
+from .evaluate import held_out
 from .train_default import LABELED
 
 RENDERER = "html_text"
@@ -217,8 +220,8 @@ def main(argv=None) -> int:
           file=sys.stderr)
 
     base_dir = model_dir(os.environ.get(MODEL_ENV) or FROM_DEFAULT)  # what `train --from` tunes
-    base = Model.load(base_dir)
-    if args.split != "test" and args.split in str((base.meta.get("training") or {}).get("split", "")):
+    base = Model.load()  # what cleans with no model named, and other sites' text for a model tuned from -m fast
+    if args.split != "test" and not all(held_out(args.split, d) for d in (base_dir, model_dir(None))):
         print(f"note: the base model was trained on the {args.split} split's pages, so its figures there are not held "
               f"out; set ${MODEL_ENV} to a model trained on the train split alone", file=sys.stderr)
     rows: dict[str, dict[str, float]] = defaultdict(dict)

@@ -157,10 +157,11 @@ def ray_engine(address: str | None = None, quiet: bool = False):
     ray = _import_ray()
 
     class _Cleaning:
-        def __init__(self, model, page_model, keep, threshold, dedupe):
+        def __init__(self, model, page_model, other_text_model, keep, threshold, dedupe):
             from ..cleaner import Cleaner
 
-            self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe, page_model=page_model)
+            self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe, page_model=page_model,
+                                   other_text_model=other_text_model)
 
         def clean(self, payloads, output):
             return clean_payloads(self.cleaner, payloads, output)
@@ -172,8 +173,11 @@ def ray_engine(address: str | None = None, quiet: bool = False):
         size = jobs or max(1, int(cpus))
         Actor = ray.remote(num_cpus=min(1.0, cpus / size))(_Cleaning)  # more actors than CPUs still fit
         model_ref = ray.put(cleaner.model)
-        page_model_ref = None if cleaner.page_model is cleaner.model else ray.put(cleaner.page_model)
-        pool = [Actor.remote(model_ref, page_model_ref, spec.keep, spec.threshold, spec.dedupe) for _ in range(size)]
+        # the models a site expert hands other sites' pages and text to come from here too
+        page_model_ref, other_text_ref = (None if other is cleaner.model else ray.put(other)
+                                          for other in (cleaner.page_model, cleaner.other_text_model))
+        pool = [Actor.remote(model_ref, page_model_ref, other_text_ref, spec.keep, spec.threshold, spec.dedupe)
+                for _ in range(size)]
         actors = itertools.cycle(pool)
         try:
             yield from in_order(chunks(docs, CHUNK_DOCS),
