@@ -166,6 +166,23 @@ class TestRay:
                 got.append((doc.id, text))
         assert got == [(str(i), answer) for i, answer in enumerate(answers)]
 
+    def test_a_site_expert_hands_other_sites_text_to_the_default_model_on_ray_too(self, tmp_path, monkeypatch):
+        """On Ray's actors a site expert tuned from -m fast hands other sites' text to the default model, as locally."""
+        from test_site_expert import COURIER, GAZETTE, expert_tuned_from_fast, page, random_stage, text_of
+
+        from noisecut import Cleaner
+        from noisecut.document import Document
+        from noisecut.integrations.ray import ray_engine
+        from noisecut.parallel import CleanerSpec, Output
+
+        monkeypatch.delenv("NOISECUT_MODEL", raising=False)
+        expert_tuned_from_fast(random_stage(0)).save(tmp_path / "expert")
+        docs = [Document.from_text("\n".join(text_of(page(GAZETTE if n % 2 else COURIER, n))), str(n)) for n in range(12)]
+        local = list(Cleaner(tmp_path / "expert").clean_documents(docs))
+        assert local[0] == Cleaner("default").clean_document(docs[0]) and local[1] != local[0]
+        remote = [text for _, text, _ in ray_engine(quiet=True)(iter(docs), CleanerSpec(str(tmp_path / "expert")), 2, Output())]
+        assert remote == local
+
     def test_cli_engine_ray_writes_what_the_local_engine_writes(self, model_dir, frame, tmp_path):
         from click.testing import CliRunner
 

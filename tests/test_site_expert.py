@@ -280,21 +280,27 @@ def test_a_site_expert_leaves_other_sites_pages_to_the_html_model(models, tmp_pa
     assert cleaned["1"]["p02.txt"] == Cleaner(everywhere).clean_document(render_document(html_page(GAZETTE, 2)))
 
 
-def test_a_site_expert_tuned_from_the_fast_model_leaves_other_text_to_the_default_model(stages, tmp_path, monkeypatch):
-    """`train --from` tunes `-m fast` unless told otherwise; other sites' text then goes to the shipped default
-    model (as with no model named), which cleans it better than the expert's base. An expert tuned from any
-    other base keeps that base for other text (the test above)."""
+def expert_tuned_from_fast(tuned: SequenceStage) -> Model:
+    """A site expert as `train --from` makes it with no model named: `-m fast`'s stage as its base, ``tuned`` for
+    the Gazette's pages (skips where this install has no -m fast)."""
     from noisecut.model import shipped_model_dir
 
     try:
         fast = Model.load(shipped_model_dir("fast"))
     except Exception:
         pytest.skip("this install has no -m fast")
+    fingerprint = site_fingerprint([labeled(page(GAZETTE, n), n) for n in range(5)])
+    return Model(fast.labels, sequence=fast.sequence, site=SiteExpert(tuned, fingerprint),
+                 meta={"training": {"fine_tuned_from": {"name": "fast", "sha256": fast.meta["sha256"]}}})
+
+
+def test_a_site_expert_tuned_from_the_fast_model_leaves_other_text_to_the_default_model(stages, tmp_path, monkeypatch):
+    """`train --from` tunes `-m fast` unless told otherwise; other sites' text then goes to the shipped default
+    model (as with no model named), which cleans it better than the expert's base. An expert tuned from any
+    other base keeps that base for other text (the test above)."""
     monkeypatch.delenv("NOISECUT_MODEL", raising=False)
     _, tuned = stages
-    fingerprint = site_fingerprint([labeled(page(GAZETTE, n), n) for n in range(5)])
-    expert = Model(fast.labels, sequence=fast.sequence, site=SiteExpert(tuned, fingerprint),
-                   meta={"training": {"fine_tuned_from": {"name": "fast", "sha256": fast.meta["sha256"]}}})
+    expert = expert_tuned_from_fast(tuned)
     expert.save(tmp_path / "expert")
     gazette, courier = ("\n".join(text_of(page(t, 7))) for t in (GAZETTE, COURIER))
     cleaner, default = Cleaner(tmp_path / "expert"), Cleaner("default")
