@@ -365,7 +365,8 @@ def _read_meta(directory: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NoiseCutError(f"{path}: no such model (expected {META} and {ARRAYS} in {directory})") from None
+        raise NoiseCutError(f"{path}: no such model (expected {META} and {ARRAYS} in {directory}; "
+                            f"shipped models by name: {', '.join(SHIPPED)})") from None
     except (OSError, ValueError) as error:
         raise NoiseCutError(f"{path}: unreadable model metadata ({error})") from None
 
