@@ -209,8 +209,9 @@ def fit_from(
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
 
     The result keeps the base model's stage for other sites' pages and uses the tuned one on
-    pages that share the template of ``docs`` (``model.SiteExpert``); ``everywhere``: the tuned
-    stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
+    pages that share the template of ``docs`` (``model.SiteExpert``; ``Cleaner`` hands other sites'
+    HTML pages to the HTML model and, for a base of ``-m fast``, their text to the default model);
+    ``everywhere``: the tuned stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
     ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
     from .model import FROM_DEFAULT, SiteExpert, model_dir
     from .sites import site_fingerprint
