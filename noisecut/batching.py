@@ -79,38 +79,47 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def probabilities(model, docs: Sequence[Sequence[str]], window: int = WINDOW_LINES,
                   overlap: int = WINDOW_OVERLAP, lines: int = MODEL_LINES,
-                  markup: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+                  markup: Sequence[np.ndarray] | None = None, routes: Sequence[bool] | None = None) -> list[np.ndarray]:
     """``model.predict_proba_batch`` of each document (its non-blank lines), in the order given:
     longest first in groups of about ``lines`` lines, those longer than ``window`` in windows.
-    ``markup``: each document's markup rows, for a model that reads them."""
+    ``markup``: each document's markup rows, for a model that reads them. ``routes``: for a model
+    with a site expert, which documents it recognises, when the caller knows (else found here, once)."""
+    if routes is None and getattr(model, "site", None) is not None:
+        routes = model.routes(docs)
     out: list[np.ndarray] = [None] * len(docs)  # type: ignore[list-item]
     longest_first = sorted(range(len(docs)), key=lambda i: len(docs[i]), reverse=True)
     for i in longest_first:
         if len(docs[i]) > window:
-            out[i] = windowed(model, docs[i], window, overlap, None if markup is None else markup[i])
+            out[i] = windowed(model, docs[i], window, overlap, None if markup is None else markup[i],
+                              None if routes is None else bool(routes[i]))
     rest = [i for i in longest_first if len(docs[i]) <= window]
     for group in batches(rest, size=lambda i: (len(docs[i]), 0), lines=lines):
         texts = [docs[i] for i in group]
-        given = model.predict_proba_batch(texts) if markup is None else model.predict_proba_batch(texts, [markup[i] for i in group])
+        extra = {} if markup is None else {"markup": [markup[i] for i in group]}
+        if routes is not None:
+            extra["routes"] = [routes[i] for i in group]
+        given = model.predict_proba_batch(texts, **extra)
         for i, p in zip(group, given):
             out[i] = p
     return out
 
 
 def windowed(model, texts: Sequence[str], window: int = WINDOW_LINES, overlap: int = WINDOW_OVERLAP,
-             markup: np.ndarray | None = None) -> np.ndarray:
-    """Probabilities for one long document, ``window`` lines at a time (see the module's docstring)."""
+             markup: np.ndarray | None = None, recognised: bool | None = None) -> np.ndarray:
+    """Probabilities for one long document, ``window`` lines at a time (see the module's docstring).
+    ``recognised``: for a model with a site expert, whether it recognises the document, when known."""
     if window <= 2 * overlap:
         raise ValueError(f"a window of {window} lines cannot hold {overlap} lines of context on each side")
     step = window - 2 * overlap  # the lines each window decides
     # a model with a site expert routes the document as a whole, not window by window
-    routed = {"routes": model.routes([texts])} if getattr(model, "site", None) is not None else {}
+    routed = {}
+    if getattr(model, "site", None) is not None:
+        routed = {"routes": model.routes([texts]) if recognised is None else [recognised]}
     parts = []
     for decided in range(0, len(texts), step):
         low = max(0, min(decided - overlap, len(texts) - window))
         high = min(len(texts), low + window)
         window_texts = [texts[low:high]]
-        p = (model.predict_proba_batch(window_texts, **routed) if markup is None
-             else model.predict_proba_batch(window_texts, [markup[low:high]], **routed))[0]
+        p = model.predict_proba_batch(window_texts, **routed, **({} if markup is None else {"markup": [markup[low:high]]}))[0]
         parts.append(p[decided - low:min(decided + step, len(texts)) - low])
     return np.vstack(parts)

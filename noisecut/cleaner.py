@@ -98,7 +98,7 @@ class Cleaner:
         if not isinstance(dedupe, (bool, np.bool_)):
             raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
         keep = check_keep(keep)
-        self.model = model if isinstance(model, Model) else Model.load(model)
+        self.model = _loaded(model)
         self._route_options = (keep, threshold, bool(dedupe))
         self._text = _Route(self.model, *self._route_options)
         self.policy = self._text.policy
@@ -106,14 +106,13 @@ class Cleaner:
         # made for the first page
         self._pages: _Route | None = None
         if page_model is not None:
-            self._pages = _Route(page_model if isinstance(page_model, Model) else Model.load(page_model), *self._route_options)
+            self._pages = _Route(_loaded(page_model), *self._route_options)
         elif model is not None and self.model.site is None:
             self._pages = self._text
         # a site expert's route for other sites' text: the shipped default model, made for the first such text
         self._other_text: _Route | None = None
         if other_text_model is not None:
-            self._other_text = _Route(other_text_model if isinstance(other_text_model, Model) else Model.load(other_text_model),
-                                      *self._route_options)
+            self._other_text = _Route(_loaded(other_text_model), *self._route_options)
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
@@ -150,11 +149,14 @@ class Cleaner:
             self._other_text = self._text if default is None else _Route(default, *self._route_options)
         return self._other_text
 
-    def _route(self, doc: Document) -> "_Route":
-        is_page = doc.html is not None or doc.markup is not None
-        if self.model.site is not None and self.model.site.recognises([doc.lines[i] for i in doc.content_indices()]):
+    def _recognised(self, doc: Document) -> bool:
+        """Whether the model's site expert recognises ``doc`` as a page of its site (False without one)."""
+        return self.model.site is not None and self.model.site.recognises([doc.lines[i] for i in doc.content_indices()])
+
+    def _route(self, doc: Document, recognised: bool | None = None) -> "_Route":
+        if self._recognised(doc) if recognised is None else recognised:
             return self._text  # a document of the expert's own site
-        return self._page_route() if is_page else self._other_text_route()
+        return self._page_route() if doc.html is not None or doc.markup is not None else self._other_text_route()
 
     def policy_for(self, doc: Document) -> Policy:
         """The policy ``doc`` is cleaned with: its model's (a preset threshold is each model's own)."""
@@ -163,11 +165,13 @@ class Cleaner:
     def _decide(self, docs: Iterable[Document]) -> Iterator[tuple[Document, "_Route", Decision]]:
         """Each document with its model and decision, in order; the models read them in batches (``batching.py``)."""
         for batch in batching.batches(docs):
-            routes = [self._route(doc) for doc in batch]
+            recognised = [self._recognised(doc) for doc in batch]  # once: the expert's model is told, not asked again
+            routes = [self._route(doc, r) for doc, r in zip(batch, recognised)]
             decisions: list = [None] * len(batch)
             for route in {id(r): r for r in routes}.values():
                 picked = [i for i, r in enumerate(routes) if r is route]
-                for i, decision in zip(picked, route.decide([batch[i] for i in picked], self.site_memory)):
+                told = [recognised[i] for i in picked] if route.model.site is not None else None
+                for i, decision in zip(picked, route.decide([batch[i] for i in picked], self.site_memory, told)):
                     decisions[i] = decision
             yield from zip(batch, routes, decisions)
 
@@ -243,17 +247,22 @@ class _Route:
         self.policy = Policy(keep, check_threshold(threshold, model.meta.get("presets")), dedupe)
         self.keep_columns = model.columns(keep)
 
-    def decide(self, docs: list[Document], site_memory: SiteMemory | None) -> Iterator[Decision]:
+    def decide(self, docs: list[Document], site_memory: SiteMemory | None,
+               routes: list[bool] | None = None) -> Iterator[Decision]:
         contents = [doc.content_indices() for doc in docs]
         texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
         markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(docs, contents)]
                   if self.model.reads_markup else None)
-        for doc, content, lines, p in zip(docs, contents, texts, batching.probabilities(self.model, texts, markup=markup)):
+        for doc, content, lines, p in zip(docs, contents, texts, batching.probabilities(self.model, texts, markup=markup, routes=routes)):
             keep_score = p[:, self.keep_columns].sum(axis=1)
             if site_memory is not None:
                 keep_score = demote_document(site_memory, doc, lines, keep_score)
             kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
             yield Decision(content, p, keep_score, kept)
+
+
+def _loaded(model: Model | str | Path | None) -> Model:
+    return model if isinstance(model, Model) else Model.load(model)
 
 
 def shipped_page_model() -> Model | None:

@@ -220,21 +220,21 @@ def main(argv=None) -> int:
           file=sys.stderr)
 
     base_dir = model_dir(os.environ.get(MODEL_ENV) or FROM_DEFAULT)  # what `train --from` tunes
-    base = Model.load()  # what cleans with no model named, and other sites' text for a model tuned from -m fast
+    default = Model.load()  # what cleans with no model named, and other sites' text for a model tuned from -m fast
     if args.split != "test" and not all(held_out(args.split, d) for d in (base_dir, model_dir(None))):
         print(f"note: the base model was trained on the {args.split} split's pages, so its figures there are not held "
               f"out; set ${MODEL_ENV} to a model trained on the train split alone", file=sys.stderr)
     rows: dict[str, dict[str, float]] = defaultdict(dict)
     other_scores: dict[str, list[float]] = defaultdict(list)
-    shipped = Cleaner(base, page_model="html") if args.pages else base  # pages: the HTML model, as with no -m
-    base_other = page_scores(shipped, other, golds)
-    other_scores["shipped model"].append(float(np.mean(base_other)))
+    shipped = Cleaner(default, page_model="html") if args.pages else default  # pages: the HTML model, as with no -m
+    shipped_other = page_scores(shipped, other, golds)
+    other_scores["shipped model"].append(float(np.mean(shipped_other)))
     details = {}
     routed_counts = {"held": [0, 0], "other": [0, 0]}  # [routed, pages]
-    per_page = {"other": {"ids": [d.meta["id"] for d in other], "shipped": base_other.tolist()}, "sites": {}}
+    per_page = {"other": {"ids": [d.meta["id"] for d in other], "shipped": shipped_other.tolist()}, "sites": {}}
     for site, (five, held) in columns.items():
-        base_held = page_scores(shipped, held, golds)
-        rows["shipped model"][site] = float(np.mean(base_held))
+        shipped_held = page_scores(shipped, held, golds)
+        rows["shipped model"][site] = float(np.mean(shipped_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
         tuned = fit_from(base_dir, as_text(renderings(five, other_renderings, renderers)), replay, args.anchor, seed=args.seed,
@@ -247,13 +247,13 @@ def main(argv=None) -> int:
         for kind, chosen in (("held", held_routes), ("other", other_routes)):
             routed_counts[kind][0] += int(chosen.sum())
             routed_counts[kind][1] += len(chosen)
-        rows[ROUTED][site] = float(np.mean(np.where(held_routes, tuned_held, base_held)))
-        other_scores[ROUTED].append(float(np.mean(np.where(other_routes, tuned_other, base_other))))
+        rows[ROUTED][site] = float(np.mean(np.where(held_routes, tuned_held, shipped_held)))
+        other_scores[ROUTED].append(float(np.mean(np.where(other_routes, tuned_other, shipped_other))))
         rows[EVERYWHERE][site] = float(np.mean(tuned_held))
         other_scores[EVERYWHERE].append(float(np.mean(tuned_other)))
         per_page["sites"][site] = {
             "labeled": [d.meta["id"] for d in five], "held": [d.meta["id"] for d in held],
-            "shipped": base_held.tolist(), "tuned": tuned_held.tolist(), "tuned_other": tuned_other.tolist(),
+            "shipped": shipped_held.tolist(), "tuned": tuned_held.tolist(), "tuned_other": tuned_other.tolist(),
             "routed": held_routes.tolist(), "routed_other": other_routes.tolist(), "site_gate": tuned.meta.get("site_gate"),
         }
         if args.scratch:
