@@ -39,7 +39,7 @@ def open_parquet(path: str | Path):
         return pa.parquet.ParquetFile(path)
     except FileNotFoundError:
         raise NoiseCutError(f"{path}: no such file") from None
-    except (pa.ArrowException, OSError) as error:
+    except (pa.ArrowException, OSError, ValueError) as error:  # ValueError: a column name that is not UTF-8
         raise NoiseCutError(f"{path}: not a readable Parquet file ({error})") from None
 
 
