@@ -14,7 +14,11 @@ row is the mean over its characters of what encloses each. A line not found
 whole is looked up without a list marker (``* ``, ``1. ``), then column by
 column (inscriptis lays table cells side by side). A line not found at all
 (blank, or text the walk below does not see) gets a row of zeros with
-``found`` 0. Needs lxml (``noisecut[html]``).
+``found`` 0. Two columns look at the page as a whole: how many of its found
+lines start in a block (the nearest enclosing element that is not inline) of
+the same kind as the line's, kind being the tag and class words of the
+block and its two ancestors, and what share of the page's found text those
+lines hold. Needs lxml (``noisecut[html]``).
 
 A model that reads these (``Model.reads_markup``) gets them beside the text
 features of each non-blank line (``document_markup``): computed from the
@@ -47,14 +51,25 @@ WORDS = (
     "login", "search", "pagination", "copyright", "author", "byline", "date", "caption", "tags",
     "content", "article", "post", "story", "body", "main", "entry",
 )
-FEATURES = ("found", "link_density", "depth", "in_main", *(f"tag_{t}" for t in TAGS), *(f"word_{w}" for w in WORDS))
-MARKUP_VERSION = 1
+# what encloses each character, averaged over a line's characters (``_Walk``)
+ELEMENT_FEATURES = ("found", "link_density", "depth", "in_main", *(f"tag_{t}" for t in TAGS),
+                    *(f"word_{w}" for w in WORDS))
+# how many of the page's lines sit in a block of the line's kind, and their share of its text (``_repeats``)
+FEATURES = (*ELEMENT_FEATURES, "repeat_lines", "repeat_share")
+MARKUP_VERSION = 2
 DEPTH_SCALE = 32.0  # depth is given as depth / DEPTH_SCALE (most text sits 5-25 elements deep)
+REPEAT_SCALE = 6.0  # repeat_lines is log2(lines of the kind) / REPEAT_SCALE, at most 1 (64 lines)
+# climbed to find a line's block: the element whose kind is compared
+INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "big", "br", "cite", "code", "del", "em", "font", "i", "img", "ins", "kbd", "label",
+    "mark", "q", "s", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+})
 
 _BLANK = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[*+o\u2022-]|\d+\.|[a-z]\.)\s+")  # bullets and numbers inscriptis writes
 _COLUMNS = re.compile(r"\s{2,}")  # inscriptis lays table cells side by side
 _TOKEN = re.compile(r"[^0-9a-z]+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")  # digits out of class words: card-3 and card-4 are one kind
 # every WORD of three letters or more inside a lowercased class/id value, overlapping ones too (none is a prefix
 # of another, so each start matches at most one); these are letters only, so a match never crosses a token
 _LONG_WORDS = re.compile("(?=(" + "|".join(re.escape(w) for w in WORDS if len(w) > 2) + "))")
@@ -71,6 +86,7 @@ def _etree():
 
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
 _FOUND, _DEPTH, _LINK, _MAIN = (_COLUMN[name] for name in ("found", "depth", "link_density", "in_main"))
+_REPEAT_LINES, _REPEAT_SHARE = _COLUMN["repeat_lines"], _COLUMN["repeat_share"]
 
 
 def class_words(value: str) -> set[str]:
@@ -95,6 +111,12 @@ def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int,
     return (*columns, *(_COLUMN[f"word_{word}"] for word in sorted(class_words(attributes))))
 
 
+@lru_cache(maxsize=4096)
+def _kind(tag: str, classes: str) -> str:
+    """An element's kind: its tag and class words, digits dropped (``li.card item`` for ``<li class="item card-3">``)."""
+    return " ".join((tag, *sorted(set(_NOT_LETTERS.split(classes.lower())) - {""})))
+
+
 class _Walk:
     """The page's text without blank space, and for each of its pieces the row of what encloses it."""
 
@@ -102,6 +124,8 @@ class _Walk:
         self.parents: list[int] = []       # per enclosing context (an element): its parent's index, -1 for the root
         self.depths: list[int] = []
         self.own: list[tuple[int, ...]] = []  # the columns the element itself sets
+        self.kinds: list[str] = []         # the element's kind (``_kind``)
+        self.blocks: list[int] = []        # the nearest enclosing element that is not inline (itself if it is not)
         self.pieces: list[str] = []        # the text in page order, a piece per element text or tail
         self.owners: list[int] = []        # the context of each piece
         self._walk(root, etree)
@@ -117,12 +141,13 @@ class _Walk:
         self.piece_ends = np.cumsum(lengths)
         self.piece_rows = self.matrix[np.asarray(self.owners, dtype=np.int64)].astype(np.float64)
         # sum over the characters of pieces 0..k-1 of their rows: a span's sum is a difference plus its two ends
-        self.piece_sums = np.vstack([np.zeros((1, len(FEATURES))), np.cumsum(self.piece_rows * lengths[:, None], axis=0)])
+        self.piece_sums = np.vstack([np.zeros((1, len(ELEMENT_FEATURES))),
+                                     np.cumsum(self.piece_rows * lengths[:, None], axis=0)])
 
     def _rows(self) -> np.ndarray:
         """Each context's row: its own columns and those of every element around it, its depth."""
         n = len(self.parents)
-        rows = np.zeros((n, len(FEATURES)), np.float32)
+        rows = np.zeros((n, len(ELEMENT_FEATURES)), np.float32)
         if not n:
             return rows
         counts = np.fromiter(map(len, self.own), dtype=np.int64, count=n)
@@ -138,7 +163,7 @@ class _Walk:
 
     def mean(self, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         """The mean row over the characters of ``spans`` (start, end in ``text``)."""
-        total, size = np.zeros(len(FEATURES)), 0
+        total, size = np.zeros(len(ELEMENT_FEATURES)), 0
         for start, end in spans:
             first, last = np.searchsorted(self.piece_ends, [start, end - 1], side="right")
             if first == last:
@@ -149,6 +174,15 @@ class _Walk:
                           + self.piece_rows[last] * (end - self.piece_ends[last - 1]))
             size += end - start
         return total / size
+
+    def block_kind(self, position: int) -> tuple[str, ...]:
+        """The kinds of the block around the character at ``position`` in ``text`` and of its two ancestors."""
+        context = self.blocks[self.owners[int(np.searchsorted(self.piece_ends, position, side="right"))]]
+        kinds = []
+        while context >= 0 and len(kinds) < 3:
+            kinds.append(self.kinds[context])
+            context = self.parents[context]
+        return tuple(kinds)
 
     def _add(self, text: str | None, context: int) -> None:
         if text:
@@ -168,9 +202,13 @@ class _Walk:
                     stack.append(stack[-1])
                     continue
                 get = element.get
+                classes = get("class") or ""
                 self.own.append(_own_columns(tag, get("href") is not None, (get("role") or "").lower(),
-                                             f"{get('class') or ''} {get('id') or ''}"))
-                self.parents.append(stack[-1] if stack else -1)
+                                             f"{classes} {get('id') or ''}"))
+                parent = stack[-1] if stack else -1
+                self.kinds.append(_kind(tag, classes))
+                self.blocks.append(self.blocks[parent] if tag in INLINE_TAGS and parent >= 0 else len(self.parents))
+                self.parents.append(parent)
                 self.depths.append(len(stack))
                 stack.append(len(self.depths) - 1)
                 self._add(element.text, stack[-1])
@@ -202,6 +240,7 @@ def markup_features(html: str, lines: Sequence[str]) -> np.ndarray:
     etree = _etree()
     walk = _Walk(root, etree)
     cursor = 0
+    found = []  # (line, its first character in walk.text, its characters found)
     for i, line in enumerate(lines):
         if not line.strip():
             continue
@@ -213,8 +252,26 @@ def markup_features(html: str, lines: Sequence[str]) -> np.ndarray:
         if not spans:
             continue
         cursor = cursor_after
-        out[i] = walk.mean(spans)
+        out[i, :len(ELEMENT_FEATURES)] = walk.mean(spans)
+        found.append((i, spans[0][0], sum(end - start for start, end in spans)))
+    _repeats(walk, found, out)
     return out
+
+
+def _repeats(walk: _Walk, found: list[tuple[int, int, int]], out: np.ndarray) -> None:
+    """Fill ``repeat_lines`` and ``repeat_share`` of the found lines: a list of teasers, cards or links is many
+    lines of one kind holding little of the page's text, an article's paragraphs a few kinds holding most of it."""
+    if not found:
+        return
+    kinds = [walk.block_kind(first) for _, first, _ in found]
+    lines_of, chars_of = {}, {}
+    for kind, (_, _, chars) in zip(kinds, found):
+        lines_of[kind] = lines_of.get(kind, 0) + 1
+        chars_of[kind] = chars_of.get(kind, 0) + chars
+    total = sum(chars for _, _, chars in found)
+    for kind, (i, _, _) in zip(kinds, found):
+        out[i, _REPEAT_LINES] = min(1.0, np.log2(lines_of[kind]) / REPEAT_SCALE)
+        out[i, _REPEAT_SHARE] = chars_of[kind] / total
 
 
 def document_markup(doc, content: Sequence[int], model_name: str = "") -> np.ndarray:

@@ -597,6 +597,34 @@ def test_markup_features_find_lines_in_order_and_skip_scripts():
     assert script[0, FEATURES.index("in_main")] == 1
 
 
+def test_repeat_columns_count_the_lines_of_a_blocks_kind():
+    from noisecut.io.html import render
+    from noisecut.markup import FEATURES, REPEAT_SCALE, markup_features
+
+    paragraphs = [f"Paragraph {i} of the story tells at some length what the council decided and why." for i in range(3)]
+    teasers = [f"Teaser {i}: another story" for i in range(8)]
+    html = ("<html><body><article class='story'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>"
+            + "<ul class='more'>" + "".join(f"<li class='card-{i}'><a href='/{i}'><span>{t}</span></a></li>"
+                                             for i, t in enumerate(teasers)) + "</ul>"
+            + "<footer><p>Copyright Example News</p></footer></body></html>")
+    lines = render(html).splitlines()
+    rows = markup_features(html, lines)
+    got = {line.strip().lstrip("*").strip(): row for line, row in zip(lines, rows) if line.strip()}
+    repeat_lines, repeat_share = FEATURES.index("repeat_lines"), FEATURES.index("repeat_share")
+    chars = {line: len(line.replace(" ", "")) for line in got}
+    total = sum(chars.values())
+    # card-0 ... card-7 are one kind (digits dropped), and the link and span inside are climbed to the li
+    for teaser in teasers:
+        assert got[teaser][repeat_lines] == pytest.approx(np.log2(8) / REPEAT_SCALE)
+        assert got[teaser][repeat_share] == pytest.approx(sum(chars[t] for t in teasers) / total)
+    for paragraph in paragraphs:
+        assert got[paragraph][repeat_lines] == pytest.approx(np.log2(3) / REPEAT_SCALE)
+        assert got[paragraph][repeat_share] == pytest.approx(sum(chars[p] for p in paragraphs) / total)
+    # a p in a footer is not a p in the article: its ancestors differ; alone of its kind it repeats nothing
+    footer = got["Copyright Example News"]
+    assert footer[repeat_lines] == 0 and footer[repeat_share] == pytest.approx(chars["Copyright Example News"] / total)
+
+
 def test_class_words():
     from noisecut.markup import class_words
 
