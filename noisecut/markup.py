@@ -29,6 +29,7 @@ page a document was rendered from (``Document.html``), or read precomputed
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -60,9 +61,11 @@ MARKUP_VERSION = 2
 DEPTH_SCALE = 32.0  # depth is given as depth / DEPTH_SCALE (most text sits 5-25 elements deep)
 REPEAT_SCALE = 6.0  # repeat_lines is log2(lines of the kind) / REPEAT_SCALE, at most 1 (64 lines)
 # climbed to find a line's block: the element whose kind is compared
+# (``del``, ``ins`` and ``tt`` are not: the shipped model was trained without them, and rows must not change
+# within a version)
 INLINE_TAGS = frozenset({
-    "a", "abbr", "b", "bdi", "big", "br", "cite", "code", "del", "em", "font", "i", "img", "ins", "kbd", "label",
-    "mark", "q", "s", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    "a", "abbr", "b", "bdi", "big", "br", "cite", "code", "em", "font", "i", "img", "kbd", "label", "mark", "q",
+    "s", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
 })
 
 _BLANK = re.compile(r"\s+")
@@ -113,7 +116,7 @@ def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int,
 
 @lru_cache(maxsize=4096)
 def _kind(tag: str, classes: str) -> str:
-    """An element's kind: its tag and class words, digits dropped (``li.card item`` for ``<li class="item card-3">``)."""
+    """An element's kind: its tag and class words, digits dropped (``li card item`` for ``<li class="item card-3">``)."""
     return " ".join((tag, *sorted(set(_NOT_LETTERS.split(classes.lower())) - {""})))
 
 
@@ -264,11 +267,10 @@ def _repeats(walk: _Walk, found: list[tuple[int, int, int]], out: np.ndarray) ->
     if not found:
         return
     kinds = [walk.block_kind(first) for _, first, _ in found]
-    lines_of, chars_of = {}, {}
+    lines_of, chars_of = Counter(kinds), Counter()
     for kind, (_, _, chars) in zip(kinds, found):
-        lines_of[kind] = lines_of.get(kind, 0) + 1
-        chars_of[kind] = chars_of.get(kind, 0) + chars
-    total = sum(chars for _, _, chars in found)
+        chars_of[kind] += chars
+    total = sum(chars_of.values())
     for kind, (i, _, _) in zip(kinds, found):
         out[i, _REPEAT_LINES] = min(1.0, np.log2(lines_of[kind]) / REPEAT_SCALE)
         out[i, _REPEAT_SHARE] = chars_of[kind] / total
