@@ -127,7 +127,7 @@ class _Walk:
         self.parents: list[int] = []       # per enclosing context (an element): its parent's index, -1 for the root
         self.depths: list[int] = []
         self.own: list[tuple[int, ...]] = []  # the columns the element itself sets
-        self.kinds: list[str] = []         # the element's kind (``_kind``)
+        self.names: list[tuple[str, str]] = []  # the element's tag and class attribute (its kind: ``_kind``)
         self.blocks: list[int] = []        # the nearest enclosing element that is not inline (itself if it is not)
         self.pieces: list[str] = []        # the text in page order, a piece per element text or tail
         self.owners: list[int] = []        # the context of each piece
@@ -183,7 +183,7 @@ class _Walk:
         context = self.blocks[self.owners[int(np.searchsorted(self.piece_ends, position, side="right"))]]
         kinds = []
         while context >= 0 and len(kinds) < 3:
-            kinds.append(self.kinds[context])
+            kinds.append(_kind(*self.names[context]))
             context = self.parents[context]
         return tuple(kinds)
 
@@ -209,7 +209,7 @@ class _Walk:
                 self.own.append(_own_columns(tag, get("href") is not None, (get("role") or "").lower(),
                                              f"{classes} {get('id') or ''}"))
                 parent = stack[-1] if stack else -1
-                self.kinds.append(_kind(tag, classes))
+                self.names.append((tag, classes))
                 self.blocks.append(self.blocks[parent] if tag in INLINE_TAGS and parent >= 0 else len(self.parents))
                 self.parents.append(parent)
                 self.depths.append(len(stack))
