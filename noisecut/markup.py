@@ -15,10 +15,12 @@ whole is looked up without a list marker (``* ``, ``1. ``), then column by
 column (inscriptis lays table cells side by side). A line not found at all
 (blank, or text the walk below does not see) gets a row of zeros with
 ``found`` 0. Two columns look at the page as a whole: how many of its found
-lines start in a block (the nearest enclosing element that is not inline) of
-the same kind as the line's, kind being the tag and class words of the
-block and its two ancestors, and what share of the page's found text those
-lines hold. Needs lxml (``noisecut[html]``).
+lines start in a block of the same kind as the line's, and what share of the
+page's found text those lines hold. A line's block is the nearest element
+around its first character whose tag is not in ``INLINE_TAGS``; its kind is
+the tag and the runs of ASCII letters in the class attribute (so digits
+split and drop out) of the block and of its two ancestors. Needs lxml
+(``noisecut[html]``).
 
 A model that reads these (``Model.reads_markup``) gets them beside the text
 features of each non-blank line (``document_markup``): computed from the
@@ -60,9 +62,9 @@ FEATURES = (*ELEMENT_FEATURES, "repeat_lines", "repeat_share")
 MARKUP_VERSION = 2
 DEPTH_SCALE = 32.0  # depth is given as depth / DEPTH_SCALE (most text sits 5-25 elements deep)
 REPEAT_SCALE = 6.0  # repeat_lines is log2(lines of the kind) / REPEAT_SCALE, at most 1 (64 lines)
-# climbed to find a line's block: the element whose kind is compared
-# (``del``, ``ins`` and ``tt`` are not: the shipped model was trained without them, and rows must not change
-# within a version)
+# climbed to find a line's block: the element whose kind is compared. ``del``, ``ins`` and ``tt`` are left out on
+# purpose: the rows ``models/html`` was trained on treat them as blocks, and a change to this list changes rows,
+# so it needs a new MARKUP_VERSION
 INLINE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "big", "br", "cite", "code", "em", "font", "i", "img", "kbd", "label", "mark", "q",
     "s", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
@@ -72,7 +74,7 @@ _BLANK = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[*+o\u2022-]|\d+\.|[a-z]\.)\s+")  # bullets and numbers inscriptis writes
 _COLUMNS = re.compile(r"\s{2,}")  # inscriptis lays table cells side by side
 _TOKEN = re.compile(r"[^0-9a-z]+")
-_NOT_LETTERS = re.compile(r"[^a-z]+")  # digits out of class words: card-3 and card-4 are one kind
+_NOT_LETTERS = re.compile(r"[^a-z]+")  # splits a class value into its kind's words: card-3 and card-4 are one kind
 # every WORD of three letters or more inside a lowercased class/id value, overlapping ones too (none is a prefix
 # of another, so each start matches at most one); these are letters only, so a match never crosses a token
 _LONG_WORDS = re.compile("(?=(" + "|".join(re.escape(w) for w in WORDS if len(w) > 2) + "))")
@@ -115,8 +117,9 @@ def _own_columns(tag: str, link: bool, role: str, attributes: str) -> tuple[int,
 
 
 @lru_cache(maxsize=4096)
-def _kind(tag: str, classes: str) -> str:
-    """An element's kind: its tag and class words, digits dropped (``li card item`` for ``<li class="item card-3">``)."""
+def _element_kind(tag: str, classes: str) -> str:
+    """An element's kind: its tag and the runs of ASCII letters in its class attribute, sorted and deduplicated
+    (``li card item`` for ``<li class="item card-3">``)."""
     return " ".join((tag, *sorted(set(_NOT_LETTERS.split(classes.lower())) - {""})))
 
 
@@ -127,8 +130,8 @@ class _Walk:
         self.parents: list[int] = []       # per enclosing context (an element): its parent's index, -1 for the root
         self.depths: list[int] = []
         self.own: list[tuple[int, ...]] = []  # the columns the element itself sets
-        self.names: list[tuple[str, str]] = []  # the element's tag and class attribute (its kind: ``_kind``)
-        self.blocks: list[int] = []        # the nearest enclosing element that is not inline (itself if it is not)
+        self.tag_classes: list[tuple[str, str]] = []  # the element's tag and class attribute (``_element_kind``)
+        self.blocks: list[int] = []        # the nearest enclosing element not in INLINE_TAGS: itself, or a root
         self.pieces: list[str] = []        # the text in page order, a piece per element text or tail
         self.owners: list[int] = []        # the context of each piece
         self._walk(root, etree)
@@ -178,12 +181,13 @@ class _Walk:
             size += end - start
         return total / size
 
-    def block_kind(self, position: int) -> tuple[str, ...]:
-        """The kinds of the block around the character at ``position`` in ``text`` and of its two ancestors."""
+    def signature_at(self, position: int) -> tuple[str, ...]:
+        """The kinds of the block around the character at ``position`` in ``text`` and of its two ancestors: lines
+        whose blocks have one signature are counted together."""
         context = self.blocks[self.owners[int(np.searchsorted(self.piece_ends, position, side="right"))]]
         kinds = []
         while context >= 0 and len(kinds) < 3:
-            kinds.append(_kind(*self.names[context]))
+            kinds.append(_element_kind(*self.tag_classes[context]))
             context = self.parents[context]
         return tuple(kinds)
 
@@ -208,12 +212,12 @@ class _Walk:
                 classes = get("class") or ""
                 self.own.append(_own_columns(tag, get("href") is not None, (get("role") or "").lower(),
                                              f"{classes} {get('id') or ''}"))
-                parent = stack[-1] if stack else -1
-                self.names.append((tag, classes))
-                self.blocks.append(self.blocks[parent] if tag in INLINE_TAGS and parent >= 0 else len(self.parents))
+                parent, context = stack[-1] if stack else -1, len(self.parents)
+                self.tag_classes.append((tag, classes))
+                self.blocks.append(self.blocks[parent] if tag in INLINE_TAGS and parent >= 0 else context)
                 self.parents.append(parent)
                 self.depths.append(len(stack))
-                stack.append(len(self.depths) - 1)
+                stack.append(context)
                 self._add(element.text, stack[-1])
             else:
                 stack.pop()
@@ -266,14 +270,14 @@ def _repeats(walk: _Walk, found: list[tuple[int, int, int]], out: np.ndarray) ->
     lines of one kind holding little of the page's text, an article's paragraphs a few kinds holding most of it."""
     if not found:
         return
-    kinds = [walk.block_kind(first) for _, first, _ in found]
-    lines_of, chars_of = Counter(kinds), Counter()
-    for kind, (_, _, chars) in zip(kinds, found):
-        chars_of[kind] += chars
+    signatures = [walk.signature_at(first) for _, first, _ in found]
+    lines_of, chars_of = Counter(signatures), Counter()
+    for signature, (_, _, chars) in zip(signatures, found):
+        chars_of[signature] += chars
     total = sum(chars_of.values())
-    for kind, (i, _, _) in zip(kinds, found):
-        out[i, _REPEAT_LINES] = min(1.0, np.log2(lines_of[kind]) / REPEAT_SCALE)
-        out[i, _REPEAT_SHARE] = chars_of[kind] / total
+    for signature, (i, _, _) in zip(signatures, found):
+        out[i, _REPEAT_LINES] = min(1.0, np.log2(lines_of[signature]) / REPEAT_SCALE)
+        out[i, _REPEAT_SHARE] = chars_of[signature] / total
 
 
 def document_markup(doc, content: Sequence[int], model_name: str = "") -> np.ndarray:

@@ -604,7 +604,8 @@ def test_repeat_columns_count_the_lines_of_a_blocks_kind():
     paragraphs = [f"Paragraph {i} of the story tells at some length what the council decided and why." for i in range(3)]
     teasers = [f"Teaser {i}: another story" for i in range(8)]
     html = ("<html><body><article class='story'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>"
-            + "<ul class='more'>" + "".join(f"<li class='card-{i}'><a href='/{i}'><span>{t}</span></a></li>"
+            + "<ul class='more'>" + "".join(f"<li class='card-{i}'><a href='/{i}'>" + (f"<span>{t}</span>" if i % 2 else
+                                                                                      f"<b><em>{t}</em></b>") + "</a></li>"
                                              for i, t in enumerate(teasers)) + "</ul>"
             + "<footer><p>Copyright Example News</p></footer></body></html>")
     lines = render(html).splitlines()
@@ -613,7 +614,7 @@ def test_repeat_columns_count_the_lines_of_a_blocks_kind():
     repeat_lines, repeat_share = FEATURES.index("repeat_lines"), FEATURES.index("repeat_share")
     chars = {line: len(line.replace(" ", "")) for line in got}
     total = sum(chars.values())
-    # card-0 ... card-7 are one kind (digits dropped), and the link and span inside are climbed to the li
+    # card-0 ... card-7 are one kind (digits dropped), and the link, span, b and em inside are climbed to the li
     for teaser in teasers:
         assert got[teaser][repeat_lines] == pytest.approx(np.log2(8) / REPEAT_SCALE)
         assert got[teaser][repeat_share] == pytest.approx(sum(chars[t] for t in teasers) / total)
@@ -625,15 +626,29 @@ def test_repeat_columns_count_the_lines_of_a_blocks_kind():
     assert footer[repeat_lines] == 0 and footer[repeat_share] == pytest.approx(chars["Copyright Example News"] / total)
 
 
-def test_a_lines_block_climbs_inline_tags_but_not_del():
+@pytest.mark.parametrize("tag", ["del", "ins", "tt"])
+def test_a_lines_block_climbs_inline_tags_but_not_del_ins_tt(tag):
     """Which tags are climbed is part of markup version 2: the shipped HTML model was trained with del, ins and
     tt as blocks of their own."""
     from noisecut.markup import _etree, _Walk, parse
 
-    walk = _Walk(parse("<html><body><div class='price-3'><p><em>Now $5</em><del>Was $9</del></p></div></body></html>"),
-                 _etree())
-    assert walk.block_kind(walk.text.index("Now")) == ("p", "div price", "body")
-    assert walk.block_kind(walk.text.index("Was")) == ("del", "p", "div price")
+    html = f"<html><body><div class='price-3'><p><em>Now $5</em><{tag}>Was $9</{tag}></p></div></body></html>"
+    walk = _Walk(parse(html), _etree())
+    assert walk.signature_at(walk.text.index("Now")) == ("p", "div price", "body")
+    assert walk.signature_at(walk.text.index("Was")) == (tag, "p", "div price")
+
+
+def test_repeat_columns_cap_at_64_lines_and_skip_lines_not_found():
+    from noisecut.markup import FEATURES, markup_features
+
+    items = [f"Item number {i}" for i in range(100)]
+    html = "<html><body><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul><p>Closing words</p></body></html>"
+    rows = markup_features(html, [*items, "not on the page", "Closing words"])
+    repeat_lines, repeat_share = FEATURES.index("repeat_lines"), FEATURES.index("repeat_share")
+    assert (rows[:100, repeat_lines] == 1).all()  # log2(100) / 6 > 1: capped
+    assert rows[100, repeat_lines] == rows[100, repeat_share] == 0  # not found: counted nowhere
+    item_chars = sum(len(item.replace(" ", "")) for item in items)
+    assert rows[0, repeat_share] == pytest.approx(item_chars / (item_chars + len("Closingwords")))
 
 
 def test_class_words():
