@@ -86,5 +86,7 @@ def test_presets_chosen_with_a_held_out_twin_carry_no_in_sample_note(constant_mo
     record_presets(shipped, {"precision": 0.75, "recall": 0.2}, "dev split, 3 pages", {}, chosen_with=twin)
     presets = Model.load(shipped).meta["presets"]
     assert (presets["precision"], presets["recall"]) == (0.75, 0.2) and "note" not in presets
+    # the twin is named by how it was trained, not by a path on the machine that chose the presets
+    assert str(tmp_path) not in presets["chosen_on"] and "trained on train)" in presets["chosen_on"]
     record_presets(shipped, {"precision": 0.75, "recall": 0.2}, "dev split, 3 pages", {})
     assert "trained on the dev split too" in Model.load(shipped).meta["presets"]["note"]

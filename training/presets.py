@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -127,10 +128,6 @@ def main(argv=None) -> int:
                f"{f' (at most {args.limit} per dataset)' if args.limit else ''} x renderers {', '.join(args.renderers)}; "
                f"threshold with the best mean text-level F0.5 (precision) and F2 (recall), grid {GRID[0]}-{GRID[-1]} "
                f"step 0.05 (python -m training.presets)")
-        if args.record_into:
-            how += (f"; chosen with the model {args.model} (trained on "
-                    f"{' + '.join(sorted(trained_splits(args.model), reverse=True)) or 'other data'}) and recorded into "
-                    "this one, trained the same way on more splits")
         record_presets(args.record_into or args.model, chosen, how, {name: table[t] for name, t in chosen.items()},
                        chosen_with=args.model if args.record_into else None)
     return 0
@@ -141,6 +138,8 @@ def record_presets(directory, chosen: dict[str, float], how: str, scores: dict, 
     (``chosen_with``: the model that was scored, if not this one)."""
     directory = directory or default_model_dir()
     model = Model.load(directory)
+    if chosen_with is not None:
+        how += f"; chosen with {twin_description(chosen_with)} and recorded into this one, trained the same way on more splits"
     presets = {**chosen, "chosen_on": how, "scores_there": scores}
     split = how.split(" split")[0]
     if split in trained_splits(chosen_with or directory):
@@ -148,6 +147,16 @@ def record_presets(directory, chosen: dict[str, float], how: str, scores: dict, 
                            "its training pages: the scores there are not held-out figures.")
     model.meta["presets"] = presets
     model.save_meta(directory)
+
+
+def twin_description(directory) -> str:
+    """The model the presets were chosen with, by how it was trained (not by its path, which is
+    the machine's that ran it)."""
+    meta = Model.load(directory).meta
+    training = meta.get("training") or {}
+    made_by = f"`{training['recipe']}`" if training.get("recipe") else f"the model {meta.get('name') or Path(directory).name}"
+    splits = " + ".join(sorted(trained_splits(directory), reverse=True)) or "other data"
+    return f"a model trained by {made_by} (SHA-256 {str(meta.get('sha256'))[:12]}; trained on {splits})"
 
 
 if __name__ == "__main__":
