@@ -154,9 +154,10 @@ def twin_description(directory) -> str:
     the machine's that ran it)."""
     meta = Model.load(directory).meta
     training = meta.get("training") or {}
-    made_by = f"`{training['recipe']}`" if training.get("recipe") else f"the model {meta.get('name') or Path(directory).name}"
+    subject = (f"a model trained by `{training['recipe']}`" if training.get("recipe")
+               else f"the model {meta.get('name') or Path(directory).name}")
     splits = " + ".join(sorted(trained_splits(directory), reverse=True)) or "other data"
-    return f"a model trained by {made_by} (SHA-256 {str(meta.get('sha256'))[:12]}; trained on {splits})"
+    return f"{subject} (SHA-256 {str(meta.get('sha256'))[:12]}; trained on {splits})"
 
 
 if __name__ == "__main__":
