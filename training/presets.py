@@ -30,7 +30,7 @@ import numpy as np
 
 from noisecut.cleaner import Cleaner
 from noisecut.document import keep_with_blanks
-from noisecut.model import Model, default_model_dir
+from noisecut.model import Model, default_model_dir, read_meta
 from noisecut.policy import PRESETS, Policy, select
 from noisecut.scoring import text_scores
 
@@ -152,10 +152,9 @@ def record_presets(directory, chosen: dict[str, float], how: str, scores: dict, 
 def twin_description(directory) -> str:
     """The model the presets were chosen with, by how it was trained (not by its path, which is
     the machine's that ran it)."""
-    meta = Model.load(directory).meta
-    training = meta.get("training") or {}
-    subject = (f"a model trained by `{training['recipe']}`" if training.get("recipe")
-               else f"the model {meta.get('name') or Path(directory).name}")
+    meta = read_meta(directory)  # its card alone: no need to load and hash its arrays
+    recipe = (meta.get("training") or {}).get("recipe")
+    subject = f"a model trained by `{recipe}`" if recipe else f"the model {meta.get('name') or Path(directory).name}"
     splits = " + ".join(sorted(trained_splits(directory), reverse=True)) or "other data"
     return f"{subject} (SHA-256 {str(meta.get('sha256'))[:12]}; trained on {splits})"
 
