@@ -60,6 +60,15 @@ def test_short_gold_lines_in_place_are_kept():
     assert labels_of(lines, blocks) == [N, Label.HEADING, B, B, Label.HEADING, B, N]
 
 
+def test_headline_in_the_title_gives_way_to_the_headline():
+    # the headline's words recur in the gold, so neither line is an anchor; the line that is all gold takes it
+    headline = "Benefits of spiritual partnership"
+    blocks = [(headline, Label.HEADING), ("Benefits of spiritual partnership are the goals you can reach for, "
+                                          "and the benefits of spiritual partnership last.", B), *ARTICLE]
+    lines = [f"{headline} - Paulo's Blog", "Home", headline, *(text for text, _ in blocks[1:])]
+    assert labels_of(lines, blocks) == [N, N, Label.HEADING, B, B, B, B]
+
+
 def test_repeated_lead_is_noise():
     lines = [ARTICLE[0][0], "Related stories", *(text for text, _ in ARTICLE), ARTICLE[0][0]]
     assert labels_of(lines) == [N, N, B, B, B, N]

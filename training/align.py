@@ -149,6 +149,19 @@ def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int
     return None
 
 
+def _left_to_an_exact_line(match: Match, positions: dict[int, int], matches: list[Match], path_lines: list[int],
+                           gap: int) -> bool:
+    """Whether a later line in the same gap of the path is exactly the gold text ``match`` would take while
+    ``match`` has more words than that text: the headline in the <title> ("Headline - Site") gives way to
+    the headline itself when the gold repeats its words elsewhere (so neither is an anchor)."""
+    if len(positions) == match.size:
+        return False
+    taken = set(positions.values())
+    end = path_lines[gap] if gap < len(path_lines) else float("inf")
+    return any(match.line < other.line < end and len(other.positions) == other.size == len(taken)
+               and any(set(a.values()) == taken for a in other.alternatives) for other in matches)
+
+
 def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[list[Label | None], float]:
     """One label per rendered line (None for blank lines) and the alignment quality:
     the share of the gold's body and heading tokens recovered by lines labeled body or heading.
@@ -184,6 +197,8 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
         high = path[k].start if k < len(path) else len(gold.tokens)
         positions = _fits(match, low, high, claimed)
         if positions is None or len(positions) < MIN_COVERAGE * match.size:
+            continue
+        if _left_to_an_exact_line(match, positions, matches, path_lines, k):
             continue
         match.positions = positions
         cursor[k] = max(positions.values()) + 1
