@@ -13,7 +13,9 @@ heaviest run of lines whose gold positions increase). Any other line is gold
 only where it fits, in order, between its neighbours on that path, so "Share"
 in a menu is not pulled into the body because the word occurs somewhere in the
 article. A line that repeats gold already claimed by another line (a teaser of
-the lead, the headline in the <title>) is noise; a repeated title stays title.
+the lead, the headline in the <title>) is noise; a repeated title stays title. Where
+both could take the same gold in the same gap of the path, a line that is all
+gold goes before an earlier one that only partly is ("Headline - Site").
 Long lines off the path that align to unclaimed gold are kept (reordered text).
 """
 from __future__ import annotations
@@ -149,17 +151,19 @@ def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int
     return None
 
 
-def _left_to_an_exact_line(match: Match, positions: dict[int, int], matches: list[Match], path_lines: list[int],
-                           gap: int) -> bool:
-    """Whether a later line in the same gap of the path is exactly the gold text ``match`` would take while
-    ``match`` has more words than that text: the headline in the <title> ("Headline - Site") gives way to
-    the headline itself when the gold repeats its words elsewhere (so neither is an anchor)."""
+def _left_to_an_exact_line(match: Match, positions: dict[int, int], later: list[Match], gap_end: int) -> bool:
+    """Whether one of the ``later`` lines before ``gap_end`` (the next line on the path) is exactly the gold
+    text ``match`` would take, while ``match`` has more words than that text: "Headline - Site" in the
+    <title> gives way to the headline itself when the gold repeats its words (so neither is an anchor)."""
     if len(positions) == match.size:
         return False
     taken = set(positions.values())
-    end = path_lines[gap] if gap < len(path_lines) else float("inf")
-    return any(match.line < other.line < end and len(other.positions) == other.size == len(taken)
-               and any(set(a.values()) == taken for a in other.alternatives) for other in matches)
+    for other in later:  # in line order
+        if other.line >= gap_end:
+            return False
+        if len(other.positions) == other.size == len(taken) and any(set(a.values()) == taken for a in other.alternatives):
+            return True
+    return False
 
 
 def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[list[Label | None], float]:
@@ -186,7 +190,7 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
     path_lines = [m.line for m in path]
     cursor: dict[int, int] = {}  # gap between path lines -> end of the last line fitted there
     rest = []
-    for match in matches:
+    for n, match in enumerate(matches):
         if match.line in on_path:
             continue
         if match.size >= STRONG_TOKENS and len(match.alternatives) == 1:
@@ -198,7 +202,7 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
         positions = _fits(match, low, high, claimed)
         if positions is None or len(positions) < MIN_COVERAGE * match.size:
             continue
-        if _left_to_an_exact_line(match, positions, matches, path_lines, k):
+        if _left_to_an_exact_line(match, positions, matches[n + 1:], path_lines[k] if k < len(path) else len(lines)):
             continue
         match.positions = positions
         cursor[k] = max(positions.values()) + 1
