@@ -15,7 +15,8 @@ in a menu is not pulled into the body because the word occurs somewhere in the
 article. A line that repeats gold already claimed by another line (a teaser of
 the lead, the headline in the <title>) is noise; a repeated title stays title. Where
 both could take the same gold in the same gap of the path, a line that is all
-gold goes before an earlier one that only partly is ("Headline - Site").
+gold takes it from the line fitted just before it that only partly is
+("Headline - Site" in the <title>, then the headline).
 Long lines off the path that align to unclaimed gold are kept (reordered text).
 """
 from __future__ import annotations
@@ -151,19 +152,13 @@ def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int
     return None
 
 
-def _left_to_an_exact_line(match: Match, positions: dict[int, int], later: list[Match], gap_end: int) -> bool:
-    """Whether one of the ``later`` lines before ``gap_end`` (the next line on the path) is exactly the gold
-    text ``match`` would take, while ``match`` has more words than that text: "Headline - Site" in the
-    <title> gives way to the headline itself when the gold repeats its words (so neither is an anchor)."""
-    if len(positions) == match.size:
-        return False
-    taken = set(positions.values())
-    for other in later:  # in line order
-        if other.line >= gap_end:
-            return False
-        if len(other.positions) == other.size == len(taken) and any(set(a.values()) == taken for a in other.alternatives):
-            return True
-    return False
+def _all_of(match: Match, partial: Match) -> dict[int, int] | None:
+    """``match``'s alignment to exactly the gold ``partial`` took, if ``match`` is all gold and ``partial``
+    has words beyond it ("Headline - Site" in the <title>, then the headline), else None."""
+    taken = set(partial.positions.values())
+    if len(partial.positions) == partial.size or not len(match.positions) == match.size == len(taken):
+        return None
+    return next((a for a in match.alternatives if set(a.values()) == taken), None)
 
 
 def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[list[Label | None], float]:
@@ -189,8 +184,9 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
     # other short or ambiguous lines: in order, between their neighbours on the path
     path_lines = [m.line for m in path]
     cursor: dict[int, int] = {}  # gap between path lines -> end of the last line fitted there
+    last: dict[int, Match] = {}  # gap between path lines -> the last line fitted there
     rest = []
-    for n, match in enumerate(matches):
+    for match in matches:
         if match.line in on_path:
             continue
         if match.size >= STRONG_TOKENS and len(match.alternatives) == 1:
@@ -199,15 +195,21 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
         k = bisect.bisect_left(path_lines, match.line)
         low = cursor.get(k, path[k - 1].end if k else 0)
         high = path[k].start if k < len(path) else len(gold.tokens)
+        exact = _all_of(match, last[k]) if k in last else None
+        if exact is not None:  # the line that is all gold takes it from the one before that only partly is
+            accepted.remove(last[k])
+            match.positions = exact
+            accepted.append(match)
+            last[k] = match
+            continue
         positions = _fits(match, low, high, claimed)
         if positions is None or len(positions) < MIN_COVERAGE * match.size:
-            continue
-        if _left_to_an_exact_line(match, positions, matches[n + 1:], path_lines[k] if k < len(path) else len(lines)):
             continue
         match.positions = positions
         cursor[k] = max(positions.values()) + 1
         claimed.update(positions.values())
         accepted.append(match)
+        last[k] = match
     # long lines off the path: reordered text is kept, repeats of claimed text are not
     for match in rest:
         positions = set(match.positions.values())
