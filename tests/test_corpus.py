@@ -69,6 +69,16 @@ def test_headline_in_the_title_gives_way_to_the_headline():
     assert labels_of(lines, blocks) == [N, N, Label.HEADING, B, B, B, B]
 
 
+def test_a_line_keeps_its_gold_when_lines_fitted_after_it_move_on():
+    # every paragraph twice in the gold (so no anchors): the menu-and-paragraph line is fitted, then the
+    # next paragraph; the first paragraph's own line further down takes the gold's second copy, and does
+    # not leave the first copy to nobody
+    first, second = ARTICLE[0][0], ARTICLE[1][0]
+    blocks = [(first, B), (second, B), (first, B), (second, B)]
+    lines = [f"Home News {first}", second, "Related", first]
+    assert labels_of(lines, blocks) == [B, B, N, B]
+
+
 def test_repeated_lead_is_noise():
     lines = [ARTICLE[0][0], "Related stories", *(text for text, _ in ARTICLE), ARTICLE[0][0]]
     assert labels_of(lines) == [N, N, B, B, B, N]
