@@ -183,7 +183,6 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
     accepted = list(path)
     # other short or ambiguous lines: in order, between their neighbours on the path
     path_lines = [m.line for m in path]
-    cursor: dict[int, int] = {}  # gap between path lines -> end of the last line fitted there
     last: dict[int, Match] = {}  # gap between path lines -> the last line fitted there
     rest = []
     for match in matches:
@@ -193,7 +192,7 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
             rest.append(match)
             continue
         k = bisect.bisect_left(path_lines, match.line)
-        low = cursor.get(k, path[k - 1].end if k else 0)
+        low = max(last[k].positions.values()) + 1 if k in last else path[k - 1].end if k else 0
         high = path[k].start if k < len(path) else len(gold.tokens)
         exact = _all_of(match, last[k]) if k in last else None
         if exact is not None:  # the line that is all gold takes it from the one before that only partly is
@@ -206,7 +205,6 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
         if positions is None or len(positions) < MIN_COVERAGE * match.size:
             continue
         match.positions = positions
-        cursor[k] = max(positions.values()) + 1
         claimed.update(positions.values())
         accepted.append(match)
         last[k] = match
