@@ -155,8 +155,10 @@ def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int
 def _all_of(match: Match, partial: Match) -> dict[int, int] | None:
     """``match``'s alignment to exactly the gold ``partial`` took, if ``match`` is all gold and ``partial``
     has words beyond it ("Headline - Site" in the <title>, then the headline), else None."""
+    if len(partial.positions) == partial.size or len(match.positions) != match.size:
+        return None
     taken = set(partial.positions.values())
-    if len(partial.positions) == partial.size or not len(match.positions) == match.size == len(taken):
+    if len(taken) != match.size:
         return None
     return next((a for a in match.alternatives if set(a.values()) == taken), None)
 
@@ -183,7 +185,7 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
     accepted = list(path)
     # other short or ambiguous lines: in order, between their neighbours on the path
     path_lines = [m.line for m in path]
-    last: dict[int, Match] = {}  # gap between path lines -> the last line fitted there
+    last: dict[int, tuple[Match, int]] = {}  # gap between path lines -> the last line fitted there, its gold end
     rest = []
     for match in matches:
         if match.line in on_path:
@@ -192,14 +194,14 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
             rest.append(match)
             continue
         k = bisect.bisect_left(path_lines, match.line)
-        low = max(last[k].positions.values()) + 1 if k in last else path[k - 1].end if k else 0
+        previous, low = last.get(k, (None, path[k - 1].end if k else 0))
         high = path[k].start if k < len(path) else len(gold.tokens)
-        exact = _all_of(match, last[k]) if k in last else None
+        exact = _all_of(match, previous) if previous else None
         if exact is not None:  # the line that is all gold takes it from the one before that only partly is
-            accepted.remove(last[k])
+            accepted.remove(previous)
             match.positions = exact
             accepted.append(match)
-            last[k] = match
+            last[k] = (match, low)
             continue
         positions = _fits(match, low, high, claimed)
         if positions is None or len(positions) < MIN_COVERAGE * match.size:
@@ -207,7 +209,7 @@ def align(lines: list[str], blocks: list[tuple[str, Label]] | Gold) -> tuple[lis
         match.positions = positions
         claimed.update(positions.values())
         accepted.append(match)
-        last[k] = match
+        last[k] = (match, max(positions.values()) + 1)
     # long lines off the path: reordered text is kept, repeats of claimed text are not
     for match in rest:
         positions = set(match.positions.values())
