@@ -155,7 +155,7 @@ def _fits(match: Match, low: int, high: int, claimed: set[int]) -> dict[int, int
 def _all_of(match: Match, partial: Match) -> dict[int, int] | None:
     """``match``'s alignment to exactly the gold ``partial`` took, if ``match`` is all gold and ``partial``
     has words beyond it ("Headline - Site" in the <title>, then the headline), else None."""
-    if len(partial.positions) == partial.size or len(match.positions) != match.size:
+    if partial.coverage == 1 or match.coverage < 1:
         return None
     taken = set(partial.positions.values())
     if len(taken) != match.size:
