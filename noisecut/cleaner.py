@@ -23,7 +23,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 
-from . import batching
+from . import batching, unwrap
 from .document import Document, encode, keep_with_blanks
 from .labels import KEEP_DEFAULT, Label
 from .markup import document_markup
@@ -253,7 +253,13 @@ class _Route:
         texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
         markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(docs, contents)]
                   if self.model.reads_markup else None)
-        for doc, content, lines, p in zip(docs, contents, texts, batching.probabilities(self.model, texts, markup=markup, routes=routes)):
+        # hard-wrapped text is read a paragraph at a time (unwrap.py); markup rows belong to rendered lines
+        owners = [None if markup is not None else unwrap.paragraph_of(content, lines) for content, lines in zip(contents, texts)]
+        read = [lines if owner is None else unwrap.joined(lines, owner) for lines, owner in zip(texts, owners)]
+        given = batching.probabilities(self.model, read, markup=markup, routes=routes)
+        for doc, content, lines, owner, p in zip(docs, contents, texts, owners, given):
+            if owner is not None:
+                p = p[owner]  # each line gets its paragraph's probabilities
             keep_score = p[:, self.keep_columns].sum(axis=1)
             if site_memory is not None:
                 keep_score = demote_document(site_memory, doc, lines, keep_score)

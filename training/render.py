@@ -7,11 +7,14 @@ on a page: a page a renderer cannot handle comes back as "" (and is skipped upst
 ``RENDERERS`` build the corpus the models train on. ``HELD_OUT_RENDERERS``
 are never trained on: ``training.evaluate --renderers bs4,markdown,resiliparse``
 measures how a model carries over to text made by tools it has not seen.
+``markdown_wrapped``, ``w3m`` and ``lynx`` hard-wrap paragraphs at 78-80 columns;
+the last two run the programs of those names (Debian packages ``w3m``, ``lynx``).
 """
 from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 from copy import deepcopy
 from typing import Callable, Iterable
 
@@ -180,10 +183,38 @@ def render_markdown(html: str) -> str:
     return converter.handle(html)
 
 
+def render_markdown_wrapped(html: str) -> str:
+    """html2text as it comes (its defaults): Markdown with every paragraph wrapped at 78 columns."""
+    import html2text
+
+    converter = html2text.HTML2Text()
+    converter.ignore_images = True
+    return converter.handle(html)
+
+
+def _dump(command: list[str], html: str) -> str:
+    done = subprocess.run(command, input=html.encode("utf-8", "surrogatepass"), capture_output=True, timeout=60)
+    return done.stdout.decode("utf-8", "replace")
+
+
+def render_w3m(html: str) -> str:
+    """w3m's text dump: paragraphs hard-wrapped at 80 columns, blank lines between blocks."""
+    return _dump(["w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", "-cols", "80"], html)
+
+
+def render_lynx(html: str) -> str:
+    """lynx's text dump without its link list: hard-wrapped at 80 columns, indented."""
+    return _dump(["lynx", "-dump", "-stdin", "-nolist", "-width", "80", "-assume_charset=utf-8",
+                  "-display_charset=utf-8"], html)
+
+
 HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
     "resiliparse": render_resiliparse,
     "bs4": render_bs4,
     "markdown": render_markdown,
+    "markdown_wrapped": render_markdown_wrapped,
+    "w3m": render_w3m,
+    "lynx": render_lynx,
 }
 
 
@@ -207,7 +238,7 @@ def render(name: str, html: str) -> str:
         raise ValueError(f"unknown renderer {name!r}")
     try:
         return function(html) or ""
-    except ImportError:  # a missing package is not a page the renderer fails on
+    except (ImportError, FileNotFoundError):  # a missing package or program is not a page the renderer fails on
         raise
     except Exception:  # noqa: BLE001 - third-party parsers on arbitrary HTML
         return ""

@@ -1,0 +1,91 @@
+"""Hard-wrapped text read as paragraphs: the model decides once per paragraph, not per wrapped line.
+
+Text dumps of web pages (``w3m -dump``, ``lynx -dump``, html2text's default Markdown, mail
+archives) break every paragraph at a fixed column. The model learned lines that are whole
+paragraphs; read line by line, a wrapped paragraph is a run of fragments that look like
+nothing it has seen. Here a document counts as hard-wrapped when many of its lines end near
+one column; then a line continues the one before it when the two are adjacent, it does not
+start like a list item, and its first word would not have fitted on the line before (the
+wrapper broke there because it had to). The model reads each paragraph as one line; every
+line of it gets the paragraph's verdict, and the lines come out as they came in.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+WRAPPED_SHARE = 0.3   # of a document's lines at least half the width: this many end near the width
+WRAPPED_LINES = 4     # and at least this many
+NEAR = 12             # columns short of the width that still count as "near" it
+MIN_COLUMN = 60       # narrower "columns" are lists of short lines (a blogroll), not wrapped text
+EDGE = 0.5            # breakable lines past the column, at most this share of those near it
+# East Asian wide and full-width characters (Unicode's W and F, nearly): CJK, kana, Hangul, full-width forms, emoji
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00016fe0-\U00018cff"
+                   "\U0001b000-\U0001b2ff\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
+_BULLET = re.compile(r"\s*(?:[-*+•·◦▪‣–]|\d{1,3}[.)]|[a-zA-Z][.)]|\[\d+\])\s")
+
+
+def width(line: str) -> int:
+    """Columns ``line`` takes in a terminal (wide East Asian characters take two)."""
+    return len(line) if line.isascii() else len(line) + len(_WIDE.findall(line))
+
+
+def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | None:
+    """The paragraph of each of a document's non-blank ``lines`` (at line numbers ``content``), numbered
+    from 0; None when the document is not hard-wrapped (each line is its own paragraph)."""
+    n = len(lines)
+    if n < WRAPPED_LINES:
+        return None
+    widths = np.array([width(line.rstrip()) for line in lines])
+    # only lines a wrapper could break tell the column: a URL or a row of dashes is as wide as it is
+    breakable = np.array([line.strip().count(" ") >= 2 or bool(_WIDE.search(line)) for line in lines])
+    column, near, over = _column(widths[breakable])
+    if near < max(WRAPPED_LINES, WRAPPED_SHARE * np.count_nonzero(widths >= column // 2)) or over > EDGE * near:
+        return None
+    continues = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        line = lines[i]
+        if content[i] != content[i - 1] + 1 or _BULLET.match(line):  # a blank line or a list item: a new paragraph
+            continue
+        if not breakable[i - 1] or widths[i - 1] > column or _indent(line) < _indent(lines[i - 1]) - 4:
+            continue  # the line before was not wrapped here, or this one starts further out: something new
+        word = line.split(None, 1)[0]
+        continues[i] = widths[i - 1] + 1 + width(word) > column  # the word had no room: a wrap, not a break
+    return np.cumsum(~continues) - 1 if continues.any() else None
+
+
+def _column(widths: np.ndarray) -> tuple[int, int, int]:
+    """The column breakable lines of these ``widths`` look wrapped at: many end just short of it, few
+    go past it. With how many end near it (within ``NEAR``) and how many past it."""
+    if not len(widths) or widths.max() < MIN_COLUMN:
+        return MIN_COLUMN, 0, 0
+    ends = np.cumsum(np.bincount(widths, minlength=widths.max() + 1))
+    columns = np.arange(MIN_COLUMN, widths.max() + 1)
+    near = ends[columns] - ends[columns - NEAR - 1]
+    over = len(widths) - ends[columns]
+    best = int(np.argmax(near - 2 * over))
+    return int(columns[best]), int(near[best]), int(over[best])
+
+
+def joined(lines: Sequence[str], paragraph: np.ndarray) -> list[str]:
+    """Each paragraph's lines as one line (``paragraph``: ``paragraph_of``'s numbers)."""
+    texts: list[str] = []
+    for i, line in enumerate(lines):
+        line = line.strip()
+        if i == 0 or paragraph[i] != paragraph[i - 1]:
+            texts.append(line)
+        else:  # text in a script without spaces was broken mid-run: glue it back without one
+            previous = texts[-1]
+            texts[-1] = previous + ("" if _wide(previous[-1:]) and _wide(line[:1]) else " ") + line
+    return texts
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _wide(character: str) -> bool:
+    return bool(_WIDE.match(character))
