@@ -38,6 +38,14 @@ def test_record_refuses_renderers_kept_out_of_training(capsys):
     assert "--record writes the test table of the corpus renderers; leave out --renderers markdown" in err
 
 
+def test_a_renderer_whose_program_is_missing_stops_the_run_with_its_package_named(capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    err = stopped(evaluate.main, ["--renderers", "html_text,lynx", "--limit", "1"], capsys)
+    assert "renderer(s) lynx run the program of that name, which is not installed (Debian: apt-get install lynx)" in err
+
+
 def test_presets_name_an_unknown_renderer(capsys):
     from training import presets
 

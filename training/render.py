@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 from copy import deepcopy
 from typing import Callable, Iterable
@@ -208,6 +209,8 @@ def render_lynx(html: str) -> str:
                   "-display_charset=utf-8"], html)
 
 
+PROGRAMS = ("w3m", "lynx")  # renderers that run a program, not a Python package
+
 HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
     "resiliparse": render_resiliparse,
     "bs4": render_bs4,
@@ -228,6 +231,10 @@ def renderer_names(text: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown renderer(s) {', '.join(unknown)}: use {', '.join(RENDERERS)} "
                                          f"or, never trained on, {', '.join(HELD_OUT_RENDERERS)}")
+    missing = [name for name in names if name in PROGRAMS and shutil.which(name) is None]
+    if missing:
+        raise argparse.ArgumentTypeError(f"renderer(s) {', '.join(missing)} run the program of that name, which is not "
+                                         f"installed (Debian: apt-get install {' '.join(missing)})")
     return names
 
 
