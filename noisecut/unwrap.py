@@ -3,8 +3,9 @@
 Text dumps of web pages (``w3m -dump``, ``lynx -dump``, html2text's default Markdown, mail
 archives) break every paragraph at a fixed column. The model learned lines that are whole
 paragraphs; read line by line, a wrapped paragraph is a run of fragments that look like
-nothing it has seen. Here a document counts as hard-wrapped when many of its lines end near
-one column; then a line continues the one before it when the two are adjacent, it does not
+nothing it has seen. Here a document counts as hard-wrapped when many of its lines that have
+spaces (that a wrapper could break) end just short of one column and few go past it; then a
+line continues the one before it when the two are adjacent, it does not
 start like a list item, and its first word would not have fitted on the line before (the
 wrapper broke there because it had to). The model reads each paragraph as one line; every
 line of it gets the paragraph's verdict, and the lines come out as they came in.
@@ -12,14 +13,16 @@ line of it gets the paragraph's verdict, and the lines come out as they came in.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from typing import Sequence
 
 import numpy as np
 
-WRAPPED_SHARE = 0.3   # of a document's lines at least half the width: this many end near the width
+WRAPPED_SHARE = 0.3   # of a document's lines at least half the column wide, this share must end near it
 WRAPPED_LINES = 4     # and at least this many
-NEAR = 12             # columns short of the width that still count as "near" it
+NEAR = 12             # columns short of the column that still count as "near" it
 MIN_COLUMN = 60       # narrower "columns" are lists of short lines (a blogroll), not wrapped text
+MAX_COLUMN = 250      # wider lines are past any column a text is wrapped at
 EDGE = 0.5            # breakable lines past the column, at most this share of those near it
 # East Asian wide and full-width characters (Unicode's W and F, nearly): CJK, kana, Hangul, full-width forms, emoji
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
@@ -29,8 +32,11 @@ _BULLET = re.compile(r"\s*(?:[-*+•·◦▪‣–]|\d{1,3}[.)]|[a-zA-Z][.)]|\[\
 
 
 def width(line: str) -> int:
-    """Columns ``line`` takes in a terminal (wide East Asian characters take two)."""
-    return len(line) if line.isascii() else len(line) + len(_WIDE.findall(line))
+    """Columns ``line`` takes in a terminal (wide East Asian characters take two), past
+    ``MAX_COLUMN`` roughly (a line that long is past any column: its wide characters are not counted)."""
+    if line.isascii() or len(line) > MAX_COLUMN:
+        return len(line)
+    return len(line) + len(_WIDE.findall(line))
 
 
 def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | None:
@@ -39,9 +45,15 @@ def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
     n = len(lines)
     if n < WRAPPED_LINES:
         return None
-    widths = np.array([width(line.rstrip()) for line in lines])
+    # (map over str methods: this runs on every document, wrapped or not)
+    trimmed = list(map(str.rstrip, lines))
+    widths = np.fromiter(map(len, trimmed), dtype=np.int64, count=n)
     # only lines a wrapper could break tell the column: a URL or a row of dashes is as wide as it is
-    breakable = np.array([line.strip().count(" ") >= 2 or bool(_WIDE.search(line)) for line in lines])
+    breakable = np.fromiter(map(str.count, map(str.strip, trimmed), repeat(" ")), dtype=np.int64, count=n) >= 2
+    for i in np.flatnonzero(~np.fromiter(map(str.isascii, trimmed), dtype=bool, count=n)):
+        if _WIDE.search(trimmed[i]):  # most non-ASCII lines (curly quotes, accents) have no wide character
+            widths[i] = width(trimmed[i])
+            breakable[i] = True
     column, near, over = _column(widths[breakable])
     if near < max(WRAPPED_LINES, WRAPPED_SHARE * np.count_nonzero(widths >= column // 2)) or over > EDGE * near:
         return None
@@ -62,8 +74,9 @@ def _column(widths: np.ndarray) -> tuple[int, int, int]:
     go past it. With how many end near it (within ``NEAR``) and how many past it."""
     if not len(widths) or widths.max() < MIN_COLUMN:
         return MIN_COLUMN, 0, 0
+    widths = np.minimum(widths, MAX_COLUMN + 1)  # a line of 50 MB is one more line past every column
     ends = np.cumsum(np.bincount(widths, minlength=widths.max() + 1))
-    columns = np.arange(MIN_COLUMN, widths.max() + 1)
+    columns = np.arange(MIN_COLUMN, min(widths.max(), MAX_COLUMN) + 1)
     near = ends[columns] - ends[columns - NEAR - 1]
     over = len(widths) - ends[columns]
     best = int(np.argmax(near - 2 * over))

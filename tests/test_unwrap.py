@@ -42,6 +42,11 @@ def test_wrapped_paragraphs_are_read_whole(width, indent):
     assert read_as_paragraphs(dump(BLOCKS, width, indent)) == BLOCKS
 
 
+def test_a_line_of_a_megabyte_does_not_hide_the_wrapping_around_it():
+    huge = "é" * 1_000_000
+    assert read_as_paragraphs(dump(BLOCKS[:4]) + "\n" + huge + "\n\n" + dump(BLOCKS[4:])) == BLOCKS[:4] + [huge] + BLOCKS[4:]
+
+
 def test_lines_that_are_paragraphs_already_are_read_as_they_are():
     assert read_as_paragraphs("\n".join(BLOCKS)) is None
     assert read_as_paragraphs(dump(BLOCKS, 400)) is None  # nothing reaches the column: nothing was wrapped
