@@ -23,6 +23,7 @@ WRAPPED_LINES = 4     # and at least this many
 NEAR = 12             # columns short of the column that still count as "near" it
 MIN_COLUMN = 60       # narrower "columns" are lists of short lines (a blogroll), not wrapped text
 MAX_COLUMN = 250      # wider lines are past any column a text is wrapped at
+DISTINCT_ENDS = 3     # wrapped lines end at this many different widths near the column at least
 EDGE = 0.5            # breakable lines past the column, at most this share of those near it
 # East Asian wide and full-width characters (Unicode's W and F, nearly): CJK, kana, Hangul, full-width forms, emoji
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
@@ -50,12 +51,19 @@ def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
     widths = np.fromiter(map(len, trimmed), dtype=np.int64, count=n)
     # only lines a wrapper could break tell the column: a URL or a row of dashes is as wide as it is
     breakable = np.fromiter(map(str.count, map(str.strip, trimmed), repeat(" ")), dtype=np.int64, count=n) >= 2
+    wide = np.zeros(n, dtype=bool)  # lines with wide characters: breakable anywhere
     for i in np.flatnonzero(~np.fromiter(map(str.isascii, trimmed), dtype=bool, count=n)):
         if _WIDE.search(trimmed[i]):  # most non-ASCII lines (curly quotes, accents) have no wide character
             widths[i] = width(trimmed[i])
-            breakable[i] = True
+            wide[i] = True
+    breakable |= wide
     column, near, over = _column(widths[breakable])
     if near < max(WRAPPED_LINES, WRAPPED_SHARE * np.count_nonzero(widths >= column // 2)) or over > EDGE * near:
+        return None
+    # words fill a column to different ends; one line repeated, or table rows, end at one (text in a script
+    # without spaces fills it exactly: its lines are left out of this)
+    ends = widths[breakable & ~wide & (widths <= column) & (widths >= column - NEAR)]
+    if len(ends) >= max(WRAPPED_LINES, near / 2) and len(np.unique(ends)) < DISTINCT_ENDS:
         return None
     continues = np.zeros(n, dtype=bool)
     for i in range(1, n):

@@ -50,6 +50,7 @@ def test_a_line_of_a_megabyte_does_not_hide_the_wrapping_around_it():
 def test_lines_that_are_paragraphs_already_are_read_as_they_are():
     assert read_as_paragraphs("\n".join(BLOCKS)) is None
     assert read_as_paragraphs(dump(BLOCKS, 400)) is None  # nothing reaches the column: nothing was wrapped
+    assert read_as_paragraphs("\n".join([P1] * 50 + ["Home | News"])) is None  # one line many times is not a column
 
 
 def test_a_list_of_short_lines_is_not_wrapped_text():
@@ -71,6 +72,8 @@ def test_text_without_spaces_is_joined_without_them():
     lines = [story[i:i + 40] for i in range(0, len(story), 40)]  # 40 wide characters fill 80 columns
     text = "\n".join(lines) + "\n\n" + dump([P1, P2])
     assert read_as_paragraphs(text) == [story, P1, P2]
+    alone = "\n".join(lines) + "\n\n" + "\n".join(lines[1:])  # every line fills the 80 columns exactly
+    assert read_as_paragraphs(alone) == [story, story[40:]]
 
 
 def test_each_line_of_a_wrapped_page_gets_the_verdict_of_its_paragraph():
