@@ -4,9 +4,9 @@ Text dumps of web pages (``w3m -dump``, ``lynx -dump``, html2text's default Mark
 archives) break every paragraph at a fixed column. The model learned lines that are whole
 paragraphs; read line by line, a wrapped paragraph is a run of fragments that look like
 nothing it has seen. Here a document counts as hard-wrapped when many of its lines that have
-spaces (that a wrapper could break) end just short of one column and few go past it; then a
-line continues the one before it when the two are adjacent, it does not
-start like a list item, and its first word would not have fitted on the line before (the
+spaces (that a wrapper could break) end just short of one column, at different widths, and
+few go past it; then a line continues the one before it when the two are adjacent, it does
+not start like a list item, and its first word would not have fitted on the line before (the
 wrapper broke there because it had to). The model reads each paragraph as one line; every
 line of it gets the paragraph's verdict, and the lines come out as they came in.
 """
