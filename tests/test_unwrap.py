@@ -29,11 +29,16 @@ def dump(blocks, width=80, indent=""):
                        for block in blocks) + "\n"
 
 
-def read_as_paragraphs(text):
+def paragraphs_of(text):
+    """``text``'s non-blank lines, their line numbers and ``paragraph_of`` them."""
     doc = Document.from_text(text)
     content = doc.content_indices()
     lines = [doc.lines[i] for i in content]
-    paragraph = paragraph_of(content, lines)
+    return lines, content, paragraph_of(content, lines)
+
+
+def read_as_paragraphs(text):
+    lines, _, paragraph = paragraphs_of(text)
     return None if paragraph is None else joined(lines, paragraph)
 
 
@@ -81,23 +86,15 @@ def test_each_line_of_a_wrapped_page_gets_the_verdict_of_its_paragraph():
     wrapped = dump(BLOCKS)
     results = cleaner.classify(wrapped)
     whole = [r for r in cleaner.classify("\n".join(BLOCKS)) if r.label is not None]  # one paragraph per line
-    paragraphs = paragraph_lines(wrapped)
-    assert len(paragraphs) == len(whole)
-    for lines, paragraph in zip(paragraphs, whole):
-        for i in lines:
-            assert (results[i].kept, results[i].label) == (paragraph.kept, paragraph.label)
-            assert results[i].keep_score == pytest.approx(paragraph.keep_score, abs=1e-6)
+    _, content, paragraph_numbers = paragraphs_of(wrapped)
+    assert paragraph_numbers[-1] + 1 == len(whole)
+    for i, number in zip(content, paragraph_numbers):
+        paragraph = whole[number]
+        assert (results[i].kept, results[i].label) == (paragraph.kept, paragraph.label)
+        assert results[i].keep_score == pytest.approx(paragraph.keep_score, abs=1e-6)
     kept = cleaner.clean(wrapped)
     assert kept == "".join(line for r, line in zip(results, wrapped.splitlines(keepends=True)) if r.kept)  # as they came
     assert P4 in " ".join(kept.split()) and "Share on Facebook" not in kept
-
-
-def paragraph_lines(text):
-    """The line numbers of each paragraph of ``text``."""
-    doc = Document.from_text(text)
-    content = doc.content_indices()
-    paragraph = paragraph_of(content, [doc.lines[i] for i in content])
-    return [[content[j] for j in np.flatnonzero(paragraph == k)] for k in range(paragraph[-1] + 1)]
 
 
 def test_real_pages_wrapped_by_html2text_clean_better_read_as_paragraphs(monkeypatch):
