@@ -175,22 +175,24 @@ def render_bs4(html: str) -> str:
     return soup.get_text("\n", strip=True)
 
 
-def render_markdown(html: str) -> str:
-    """html2text's Markdown (links as ``[text](url)``, no images, no wrapping), as RAG crawlers hand it on."""
-    import html2text
-
-    converter = html2text.HTML2Text()
-    converter.body_width, converter.ignore_images = 0, True
-    return converter.handle(html)
-
-
-def render_markdown_wrapped(html: str) -> str:
-    """html2text as it comes (its defaults): Markdown with every paragraph wrapped at 78 columns."""
+def _html2text(html: str, wrap: bool) -> str:
     import html2text
 
     converter = html2text.HTML2Text()
     converter.ignore_images = True
+    if not wrap:
+        converter.body_width = 0
     return converter.handle(html)
+
+
+def render_markdown(html: str) -> str:
+    """html2text's Markdown (links as ``[text](url)``, no images, no wrapping), as RAG crawlers hand it on."""
+    return _html2text(html, wrap=False)
+
+
+def render_markdown_wrapped(html: str) -> str:
+    """html2text as it comes (its defaults): Markdown with every paragraph wrapped at 78 columns."""
+    return _html2text(html, wrap=True)
 
 
 def _dump(command: list[str], html: str) -> str:
