@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +81,30 @@ def ray_cluster():
         ray.shutdown()
 
 
+# Ray's core worker aborts the process it runs in, now and then, when Ray Data
+# cancels a task at the end of a run while the task's reply is on its way (a race
+# in Ray itself; ray-project/ray#54798 fixed one path of it). So the Ray tests run
+# in a child pytest, tried once more when it died that way, and an abort costs a
+# retry instead of the whole test run.
+RAY_CORE_BUG = "You have likely discovered a bug in Ray"
+IN_RAY_CHILD = os.environ.get("NOISECUT_RAY_CHILD") == "1"
+
+
+@pytest.mark.skipif(IN_RAY_CHILD, reason="this is the child")
+def test_ray_tests_pass_in_a_child_process():
+    pytest.importorskip("ray.data")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::TestRay"]
+    for _ in range(2):
+        result = subprocess.run(command, cwd=Path(__file__).parents[1], env={**os.environ, "NOISECUT_RAY_CHILD": "1"},
+                                capture_output=True, text=True, timeout=1200)
+        if result.returncode == 0 or RAY_CORE_BUG not in result.stdout + result.stderr:
+            break
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and " skipped" not in result.stdout, result.stdout[-2000:]
+
+
+@pytest.mark.skipif(not IN_RAY_CHILD, reason="runs in a child process (test_ray_tests_pass_in_a_child_process); "
+                                              "NOISECUT_RAY_CHILD=1 runs it here")
 @pytest.mark.usefixtures("ray_cluster")
 class TestRay:
     def test_map_batches_with_an_actor_pool(self, ray_cluster, model_dir, frame, expected):
@@ -237,9 +263,6 @@ def wet_payloads(path: Path) -> list[tuple]:
 def test_cli_engine_ray_quiet_prints_nothing(model_dir, tmp_path):
     """Its own local cluster (the class's is stopped by now): Ray's start-up lines are what -q must silence."""
     pytest.importorskip("ray")
-    import subprocess
-    import sys
-
     src = tmp_path / "page.txt"
     src.write_text(corpus(1)[0], encoding="utf-8")
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
