@@ -253,8 +253,8 @@ class _Route:
         texts = [[doc.lines[i] for i in content] for doc, content in zip(docs, contents)]
         markup = ([document_markup(doc, content, self.model.meta.get("name", "")) for doc, content in zip(docs, contents)]
                   if self.model.reads_markup else None)
-        # hard-wrapped text is read a paragraph at a time (unwrap.py); markup rows belong to rendered lines
-        owners = [None if markup is not None else unwrap.paragraph_of(content, lines) for content, lines in zip(contents, texts)]
+        # text broken inside paragraphs is read a paragraph at a time (unwrap.py); markup rows belong to rendered lines
+        owners = [None if markup is not None else unwrap.paragraphs_of(content, lines) for content, lines in zip(contents, texts)]
         read = [lines if owner is None else unwrap.joined(lines, owner) for lines, owner in zip(texts, owners)]
         given = batching.probabilities(self.model, read, markup=markup, routes=routes)
         for doc, content, lines, owner, p in zip(docs, contents, texts, owners, given):

@@ -1,14 +1,20 @@
-"""Hard-wrapped text read as paragraphs: the model decides once per paragraph, not per wrapped line.
+"""Text broken inside its paragraphs read as paragraphs: the model decides once per paragraph, not per piece.
 
-Text dumps of web pages (``w3m -dump``, ``lynx -dump``, html2text's default Markdown, mail
-archives) break every paragraph at a fixed column. The model learned lines that are whole
-paragraphs; read line by line, a wrapped paragraph is a run of fragments that look like
-nothing it has seen. Here a document counts as hard-wrapped when many of its lines that have
-spaces (that a wrapper could break) end just short of one column, at different widths, and
-few go past it; then a line continues the one before it when the two are adjacent, it does
-not start like a list item, and its first word would not have fitted on the line before (the
-wrapper broke there because it had to). The model reads each paragraph as one line; every
-line of it gets the paragraph's verdict, and the lines come out as they came in.
+The model learned lines that are whole paragraphs. Two kinds of text break them:
+
+- Hard-wrapped text. Text dumps of web pages (``w3m -dump``, ``lynx -dump``, html2text's default
+  Markdown, mail archives) break every paragraph at a fixed column; read line by line, a wrapped
+  paragraph is a run of fragments that look like nothing it has seen. A document counts as
+  hard-wrapped when many of its lines that have spaces (that a wrapper could break) end just short
+  of one column, at different widths, and few go past it; then a line continues the one before it
+  when the two are adjacent, it does not start like a list item, and its first word would not have
+  fitted on the line before (the wrapper broke there because it had to). See ``paragraph_of``.
+- Text split at inline tags. BeautifulSoup's ``get_text("\\n")`` ends a line at every tag, so a
+  link or a bold word inside a sentence stands on a line of its own, and the sentence goes on on
+  the next line with a comma or a full stop. See ``fragments_of``.
+
+The model reads each paragraph as one line; every line of it gets the paragraph's verdict, and the
+lines come out as they came in.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ EDGE = 0.5            # breakable lines past the column, at most this share of t
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
                    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00016fe0-\U00018cff"
                    "\U0001b000-\U0001b2ff\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
+_OPENING = frozenset("([{“‘")
 _BULLET = re.compile(r"\s*(?:[-*+•·◦▪‣–]|\d{1,3}[.)]|[a-zA-Z][.)]|\[\d+\])\s")
 
 
@@ -77,6 +84,49 @@ def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
     return np.cumsum(~continues) - 1 if continues.any() else None
 
 
+# a line that starts with one of these continues the sentence of the line before it (renderers that end a
+# line at every tag, BeautifulSoup's get_text("\n") among them, split "the <a>report</a>, he said" in three)
+_CLOSING = frozenset(",.;:!?)]}”’")
+FRAGMENT_LINES = 3      # a document split at inline tags has at least this many lines starting with _CLOSING
+FRAGMENT_SHARE = 0.01   # and at least this share of its lines
+INLINE_WIDTH = 80       # an inline element (a link, a bold phrase) on a line of its own is at most this long
+_SENTENCE_END = frozenset(".!?:")  # a colon ends what comes before a list: its items start anew
+
+
+def fragments_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | None:
+    """The paragraph of each line, numbered from 0, for a document split at inline tags (at least
+    ``FRAGMENT_LINES`` and ``FRAGMENT_SHARE`` of its lines start with closing punctuation); None for
+    any other document. A line continues the one before it when no blank line parts them and it
+    starts with closing punctuation or, after a line that ends no sentence, it starts with a lowercase
+    word, follows a piece that ends in a comma (", or"), or is short and the next line starts with
+    closing punctuation (a link between two pieces of its sentence)."""
+    n = len(lines)
+    first = [line.lstrip()[:1] for line in lines]
+    closing = np.fromiter((c in _CLOSING for c in first), dtype=bool, count=n)
+    if closing.sum() < max(FRAGMENT_LINES, FRAGMENT_SHARE * n):
+        return None
+    last = [line.rstrip()[-1:] for line in lines]
+    adjacent = np.diff(np.asarray(content)) == 1  # adjacent[i - 1]: no blank line between lines i - 1 and i
+    continues = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        if not adjacent[i - 1]:
+            continue
+        if closing[i]:
+            continues[i] = True
+        elif last[i - 1] not in _SENTENCE_END:
+            after_comma = closing[i - 1] and (last[i - 1] in ",;" or last[i - 1].islower())
+            inline = i + 1 < n and closing[i + 1] and adjacent[i] and len(lines[i].strip()) <= INLINE_WIDTH
+            continues[i] = first[i].islower() or after_comma or inline
+    return np.cumsum(~continues) - 1 if continues.any() else None
+
+
+def paragraphs_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | None:
+    """The paragraph of each line when a renderer broke paragraphs into lines (hard-wrapped, or split at
+    inline tags), else None."""
+    paragraph = paragraph_of(content, lines)
+    return paragraph if paragraph is not None else fragments_of(content, lines)
+
+
 def _column(widths: np.ndarray) -> tuple[int, int, int]:
     """The column breakable lines of these ``widths`` look wrapped at: many end just short of it, few
     go past it. With how many end near it (within ``NEAR``) and how many past it."""
@@ -98,9 +148,10 @@ def joined(lines: Sequence[str], paragraph: np.ndarray) -> list[str]:
         line = line.strip()
         if i == 0 or paragraph[i] != paragraph[i - 1]:
             texts.append(line)
-        else:  # text in a script without spaces was broken mid-run: glue it back without one
+        else:  # text in a script without spaces, or before closing punctuation: glue it back without a space
             previous = texts[-1]
-            texts[-1] = previous + ("" if _wide(previous[-1:]) and _wide(line[:1]) else " ") + line
+            glue = (_wide(previous[-1:]) and _wide(line[:1])) or line[:1] in _CLOSING or previous[-1:] in _OPENING
+            texts[-1] = previous + ("" if glue else " ") + line
     return texts
 
 
