@@ -9,6 +9,11 @@ plain view of a Markdown document; what comes out is each line as it came in.
 A document counts as Markdown when ``MARKDOWN_LINK_LINES`` of its lines hold
 a ``[text](target)`` link; any other document is read as it is, so a
 ``# 6:`` comment counter or a ``____`` rule in plain text keeps its marks.
+
+Text browsers' dumps as they come (``lynx -dump``, ``elinks -dump``) number
+every link ("[12]Home"): numbers the model never saw, glued to the words it
+knows. In a document where ``LINK_NUMBER_LINES`` lines hold one, the
+features read each line without them.
 """
 from __future__ import annotations
 
@@ -25,6 +30,9 @@ _LINK = re.compile(r"(?<!\\)\[" + _TEXT + r"\]" + _TARGET)    # [text](target) -
 _HEADING = re.compile(r"^\s*#{1,6}\s+")                # "## Title" -> "Title"; "#1" and "#tag" stay
 _BOLD = re.compile(r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*|(?<!\w)__(?=[^\s_])([^_\n]+?)(?<=[^\s_])__(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")   # html2text's "1\." -> "1."
+# Text browsers' dumps (lynx -dump, elinks -dump) number every link, glued to its text: "[12]Home"
+_LINK_NUMBER = re.compile(r"\[\d{1,5}\](?=\S)")
+LINK_NUMBER_LINES = 5  # lines with a link number that make a document a text browser's dump
 
 
 def is_markdown(lines: Sequence[str]) -> bool:
@@ -53,7 +61,23 @@ def plain_view(line: str) -> str:
     return view if view.strip() else line
 
 
+def numbers_links(lines: Sequence[str]) -> bool:
+    """Whether at least ``LINK_NUMBER_LINES`` of ``lines`` hold a text browser's link number ("[12]Home")."""
+    found = 0
+    for line in lines:
+        if "]" in line and _LINK_NUMBER.search(line):
+            found += 1
+            if found >= LINK_NUMBER_LINES:
+                return True
+    return False
+
+
 def plain_lines(lines: Sequence[str]) -> Sequence[str]:
     """A document's lines as the features read them: the plain view of each line of a
-    Markdown document, any other document's lines unchanged."""
-    return [plain_view(line) for line in lines] if is_markdown(lines) else lines
+    Markdown document, each line of a text browser's dump without its link numbers, any
+    other document's lines unchanged."""
+    if is_markdown(lines):
+        return [plain_view(line) for line in lines]
+    if numbers_links(lines):
+        return [_LINK_NUMBER.sub("", line) for line in lines]
+    return lines

@@ -1,4 +1,5 @@
-"""Markdown input: the features read a Markdown document's plain view, the output keeps its lines as they came."""
+"""Markdown input and text browsers' dumps: the features read a Markdown document's plain view, a dump's
+lines without its link numbers; the output keeps its lines as they came."""
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -6,7 +7,7 @@ from click.testing import CliRunner
 from noisecut.cleaner import Cleaner
 from noisecut.cli import main
 from noisecut.features import featurize
-from noisecut.markdown import is_markdown, plain_view
+from noisecut.markdown import is_markdown, numbers_links, plain_lines, plain_view
 
 from conftest import SHARED, needs_shared
 
@@ -107,3 +108,55 @@ def test_a_directory_of_markdown_files_cleans_into_their_own_names(tmp_path):
     assert sorted(p.relative_to(dst).as_posix() for p in dst.rglob("*") if p.is_file()) == \
         ["README.MARKDOWN", "news/budget.md", "notes.txt"]
     assert (dst / "news" / "budget.md").read_text(encoding="utf-8") == Cleaner().clean(MARKDOWN_PAGE)
+
+
+DUMP = [  # lynx -dump as it comes: every link numbered, glued to its text
+    "   [1]Home [2]News [3]Sport",
+    "Harbour council approves the new budget",
+    "   The [4]harbour council approved the budget for next year on Tuesday evening, after a debate",
+    "   that ran for more than four hours. Members said the money for the [5]new ferry terminal would",
+    "   come from the sale of the old warehouse site.",
+    "   [6]Share on Facebook [7]Share on X",
+    "   [8]Older stories",
+    "   [9]Contact us [10]Privacy",
+]
+
+
+def test_a_text_browser_dump_is_read_without_its_link_numbers():
+    assert numbers_links(DUMP)
+    assert plain_lines(DUMP)[2] == "   The harbour council approved the budget for next year on Tuesday evening, after a debate"
+    unnumbered = [line for line in DUMP]
+    for n in range(10, 0, -1):
+        unnumbered = [line.replace(f"[{n}]", "") for line in unnumbered]
+    assert np.array_equal(featurize(DUMP), featurize(unnumbered))
+    cited = ["Rates rose in May.[1]", "See the report [2] (2019).", "[3]Smith, J. (2020)", "Text [4]"]
+    assert not numbers_links(cited) and plain_lines(cited) is cited  # a few citations: read as they are
+
+
+def test_real_pages_with_numbered_links_clean_better_read_without_the_numbers(monkeypatch):
+    """30 test-split pages of Dragnet with each link's text numbered as lynx numbers it ("[12]Home"),
+    rendered by html_text: reading them without the numbers lifts the text-level F1 against the gold
+    (0.843 against 0.717 when written)."""
+    needs_shared(SHARED / "datasets", "../shared/datasets")
+    pytest.importorskip("html_text", reason="the html_text renderer is a training extra")
+    import lxml.html
+
+    import noisecut.markdown
+    from noisecut.scoring import text_scores
+    from training.datasets import gold_text, read_html
+    from training.evaluate import split_pages
+    from training.render import render
+
+    def numbered(html):
+        tree = lxml.html.fromstring(html)
+        for n, link in enumerate(tree.iter("a"), 1):
+            link.text = f"[{n}]" + (link.text or "")
+        return lxml.html.tostring(tree, encoding="unicode")
+
+    pages = [(render("html_text", numbered(read_html(page))), gold_text(page))
+             for page in split_pages("test", ["dragnet_data"], 30)]
+    cleaner = Cleaner()
+    without = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
+    monkeypatch.setattr(noisecut.markdown, "numbers_links", lambda lines: False)
+    as_they_come = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
+    assert without > as_they_come + 0.05, (without, as_they_come)

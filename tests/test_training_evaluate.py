@@ -42,8 +42,8 @@ def test_a_renderer_whose_program_is_missing_stops_the_run_with_its_package_name
     import shutil
 
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    err = stopped(evaluate.main, ["--renderers", "html_text,lynx", "--limit", "1"], capsys)
-    assert "renderer(s) lynx run the program of that name, which is not installed (Debian: apt-get install lynx)" in err
+    err = stopped(evaluate.main, ["--renderers", "html_text,lynx,lynx_refs", "--limit", "1"], capsys)
+    assert "renderer(s) lynx, lynx_refs need a program that is not installed (Debian: apt-get install lynx)" in err
 
 
 def test_presets_name_an_unknown_renderer(capsys):

@@ -211,7 +211,12 @@ def render_lynx(html: str) -> str:
                   "-display_charset=utf-8"], html)
 
 
-PROGRAMS = ("w3m", "lynx")  # renderers that run a program, not a Python package
+def render_lynx_refs(html: str) -> str:
+    """lynx's text dump as it comes: each link numbered ("[12]Home"), the References list at the end."""
+    return _dump(["lynx", "-dump", "-stdin", "-width", "80", "-assume_charset=utf-8", "-display_charset=utf-8"], html)
+
+
+PROGRAMS = {"w3m": "w3m", "lynx": "lynx", "lynx_refs": "lynx"}  # renderers that run a program: its name
 
 HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
     "resiliparse": render_resiliparse,
@@ -220,6 +225,7 @@ HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
     "markdown_wrapped": render_markdown_wrapped,
     "w3m": render_w3m,
     "lynx": render_lynx,
+    "lynx_refs": render_lynx_refs,
 }
 
 
@@ -233,10 +239,11 @@ def renderer_names(text: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown renderer(s) {', '.join(unknown)}: use {', '.join(RENDERERS)} "
                                          f"or, never trained on, {', '.join(HELD_OUT_RENDERERS)}")
-    missing = [name for name in names if name in PROGRAMS and shutil.which(name) is None]
+    missing = [name for name in names if name in PROGRAMS and shutil.which(PROGRAMS[name]) is None]
     if missing:
-        raise argparse.ArgumentTypeError(f"renderer(s) {', '.join(missing)} run the program of that name, which is not "
-                                         f"installed (Debian: apt-get install {' '.join(missing)})")
+        programs = " ".join(sorted({PROGRAMS[name] for name in missing}))
+        raise argparse.ArgumentTypeError(f"renderer(s) {', '.join(missing)} need a program that is not installed "
+                                         f"(Debian: apt-get install {programs})")
     return names
 
 
