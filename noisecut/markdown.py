@@ -37,11 +37,21 @@ LINK_NUMBER_LINES = 5  # lines with a link number that make a document a text br
 
 def is_markdown(lines: Sequence[str]) -> bool:
     """Whether at least ``MARKDOWN_LINK_LINES`` of ``lines`` hold a Markdown link."""
+    return _at_least(MARKDOWN_LINK_LINES, lines, "](", _LINK)
+
+
+def numbers_links(lines: Sequence[str]) -> bool:
+    """Whether at least ``LINK_NUMBER_LINES`` of ``lines`` hold a text browser's link number ("[12]Home")."""
+    return _at_least(LINK_NUMBER_LINES, lines, "]", _LINK_NUMBER)
+
+
+def _at_least(count: int, lines: Sequence[str], mark: str, pattern: re.Pattern) -> bool:
+    """Whether ``pattern`` is found on ``count`` of ``lines`` (searched only on lines holding ``mark``)."""
     found = 0
     for line in lines:
-        if "](" in line and _LINK.search(line):
+        if mark in line and pattern.search(line):
             found += 1
-            if found >= MARKDOWN_LINK_LINES:
+            if found >= count:
                 return True
     return False
 
@@ -59,17 +69,6 @@ def plain_view(line: str) -> str:
     if "\\" in view:
         view = _ESCAPE.sub(r"\1", view)
     return view if view.strip() else line
-
-
-def numbers_links(lines: Sequence[str]) -> bool:
-    """Whether at least ``LINK_NUMBER_LINES`` of ``lines`` hold a text browser's link number ("[12]Home")."""
-    found = 0
-    for line in lines:
-        if "]" in line and _LINK_NUMBER.search(line):
-            found += 1
-            if found >= LINK_NUMBER_LINES:
-                return True
-    return False
 
 
 def plain_lines(lines: Sequence[str]) -> Sequence[str]:

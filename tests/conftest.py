@@ -44,6 +44,27 @@ def needs_shared(path: Path, what: str) -> None:
     pytest.skip(message)
 
 
+def rendered_test_pages(renderer: str, dataset: str, count: int, edit_html=None) -> list[tuple[str, str]]:
+    """(rendering, gold text) of the first ``count`` test-split pages of ``dataset``, each page's HTML
+    passed through ``edit_html`` first when given. Needs ../shared/datasets."""
+    needs_shared(SHARED / "datasets", "../shared/datasets")
+    from training.datasets import gold_text, read_html
+    from training.evaluate import split_pages
+    from training.render import render
+
+    return [(render(renderer, (edit_html or str)(read_html(page))), gold_text(page))
+            for page in split_pages("test", [dataset], count)]
+
+
+def mean_f1(pages: list[tuple[str, str]]) -> float:
+    """The default model's text-level F1 against the gold, averaged over (text, gold) ``pages``."""
+    from noisecut.cleaner import Cleaner
+    from noisecut.scoring import text_scores
+
+    cleaner = Cleaner()
+    return float(np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages]))
+
+
 def single_thread():
     """Limit BLAS threads while fitting: on a busy machine oversubscription makes tiny fits 10x slower."""
     from threadpoolctl import threadpool_limits

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import noisecut.features
+import noisecut.markdown
 from noisecut.cleaner import Cleaner
 from noisecut.cli import main
 from noisecut.features import featurize
 from noisecut.markdown import is_markdown, numbers_links, plain_lines, plain_view
 
-from conftest import SHARED, needs_shared
+from conftest import mean_f1, rendered_test_pages
 
 
 @pytest.mark.parametrize("line, view", [
@@ -80,20 +82,12 @@ def test_markdown_body_with_links_is_kept_verbatim_and_the_link_lists_dropped():
 def test_real_pages_in_markdown_clean_better_through_the_plain_view(monkeypatch):
     """30 test-split pages of wcxb-dev as html2text writes them: the plain view lifts the text-level
     F1 against the gold (0.811 -> 0.881 with model 4 when written)."""
-    needs_shared(SHARED / "datasets", "../shared/datasets")
     pytest.importorskip("html2text", reason="the markdown renderer is a training extra")
-    import noisecut.features
-    from noisecut.scoring import text_scores
-    from training.datasets import gold_text, read_html
-    from training.evaluate import split_pages
-    from training.render import render
-
-    pages = [(render("markdown", read_html(page)), gold_text(page)) for page in split_pages("test", ["wcxb-dev"], 30)]
+    pages = rendered_test_pages("markdown", "wcxb-dev", 30)
     assert len(pages) == 30 and all(markdown.count("](") > 2 for markdown, _ in pages)
-    cleaner = Cleaner()
-    with_view = np.mean([text_scores(cleaner.clean(markdown), gold).f1 for markdown, gold in pages])
+    with_view = mean_f1(pages)
     monkeypatch.setattr(noisecut.features, "plain_lines", lambda lines: lines)
-    read_raw = np.mean([text_scores(cleaner.clean(markdown), gold).f1 for markdown, gold in pages])
+    read_raw = mean_f1(pages)
     assert with_view > read_raw + 0.03, (with_view, read_raw)
 
 
@@ -137,15 +131,8 @@ def test_real_pages_with_numbered_links_clean_better_read_without_the_numbers(mo
     """30 test-split pages of Dragnet with each link's text numbered as lynx numbers it ("[12]Home"),
     rendered by html_text: reading them without the numbers lifts the text-level F1 against the gold
     (0.843 against 0.717 when written)."""
-    needs_shared(SHARED / "datasets", "../shared/datasets")
     pytest.importorskip("html_text", reason="the html_text renderer is a training extra")
     import lxml.html
-
-    import noisecut.markdown
-    from noisecut.scoring import text_scores
-    from training.datasets import gold_text, read_html
-    from training.evaluate import split_pages
-    from training.render import render
 
     def numbered(html):
         tree = lxml.html.fromstring(html)
@@ -153,10 +140,8 @@ def test_real_pages_with_numbered_links_clean_better_read_without_the_numbers(mo
             link.text = f"[{n}]" + (link.text or "")
         return lxml.html.tostring(tree, encoding="unicode")
 
-    pages = [(render("html_text", numbered(read_html(page))), gold_text(page))
-             for page in split_pages("test", ["dragnet_data"], 30)]
-    cleaner = Cleaner()
-    without = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
+    pages = rendered_test_pages("html_text", "dragnet_data", 30, numbered)
+    without = mean_f1(pages)
     monkeypatch.setattr(noisecut.markdown, "numbers_links", lambda lines: False)
-    as_they_come = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
+    as_they_come = mean_f1(pages)
     assert without > as_they_come + 0.05, (without, as_they_come)

@@ -5,11 +5,12 @@ import textwrap
 import numpy as np
 import pytest
 
+import noisecut.unwrap
 from noisecut.cleaner import Cleaner
 from noisecut.document import Document
 from noisecut.unwrap import fragments_of, joined, paragraph_of
 
-from conftest import SHARED, needs_shared
+from conftest import mean_f1, rendered_test_pages
 from texts import P1, P2, P3
 
 P4 = ("Readers who want to help can join the friends of the library, who raise money for new books every "
@@ -98,26 +99,6 @@ def test_each_line_of_a_wrapped_page_gets_the_verdict_of_its_paragraph():
     assert P4 in " ".join(kept.split()) and "Share on Facebook" not in kept
 
 
-def test_real_pages_wrapped_by_html2text_clean_better_read_as_paragraphs(monkeypatch):
-    """30 test-split pages of Dragnet as html2text writes them by default (wrapped at 78 columns):
-    read a paragraph at a time, the text-level F1 against the gold is higher than line by line
-    (0.812 against 0.772 when written)."""
-    needs_shared(SHARED / "datasets", "../shared/datasets")
-    pytest.importorskip("html2text", reason="the markdown renderer is a training extra")
-    import noisecut.unwrap
-    from noisecut.scoring import text_scores
-    from training.datasets import gold_text, read_html
-    from training.evaluate import split_pages
-    from training.render import render
-
-    pages = [(render("markdown_wrapped", read_html(page)), gold_text(page)) for page in split_pages("test", ["dragnet_data"], 30)]
-    cleaner = Cleaner()
-    as_paragraphs = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
-    monkeypatch.setattr(noisecut.unwrap, "paragraph_of", lambda content, lines: None)
-    line_by_line = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
-    assert as_paragraphs > line_by_line + 0.02, (as_paragraphs, line_by_line)
-
-
 # -- split at inline tags ------------------------------------------------------
 
 SPLIT = [  # a page as BeautifulSoup's get_text("\n", strip=True) gives it: a line at every tag, inline ones too
@@ -156,26 +137,6 @@ def test_pieces_parted_by_a_blank_line_stay_apart():
         "volunteers to run the weekend reading classes from next year."]
 
 
-def test_real_pages_split_at_inline_tags_clean_better_read_as_paragraphs(monkeypatch):
-    """100 test-split pages of Dragnet as BeautifulSoup's get_text("\\n") gives them: read a paragraph
-    at a time, the text-level F1 against the gold is higher than line by line (0.905 against 0.891 when
-    written; a page gains or loses up to 0.6, so fewer pages would not tell)."""
-    needs_shared(SHARED / "datasets", "../shared/datasets")
-    pytest.importorskip("bs4", reason="the bs4 renderer is a training extra")
-    import noisecut.unwrap
-    from noisecut.scoring import text_scores
-    from training.datasets import gold_text, read_html
-    from training.evaluate import split_pages
-    from training.render import render
-
-    pages = [(render("bs4", read_html(page)), gold_text(page)) for page in split_pages("test", ["dragnet_data"], 100)]
-    cleaner = Cleaner()
-    as_paragraphs = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
-    monkeypatch.setattr(noisecut.unwrap, "fragments_of", lambda content, lines: None)
-    line_by_line = np.mean([text_scores(cleaner.clean(text), gold).f1 for text, gold in pages])
-    assert as_paragraphs > line_by_line + 0.005, (as_paragraphs, line_by_line)
-
-
 def test_each_piece_of_a_split_sentence_gets_the_verdict_of_its_sentence():
     results = Cleaner().classify("\n".join(SPLIT) + "\n")
     paragraph = fragments_of(range(len(SPLIT)), SPLIT)
@@ -184,3 +145,21 @@ def test_each_piece_of_a_split_sentence_gets_the_verdict_of_its_sentence():
             assert (results[i].label, results[i].kept) == (results[i - 1].label, results[i - 1].kept)
             assert results[i].keep_score == pytest.approx(results[i - 1].keep_score, abs=1e-6)
     assert all(r.kept for r in results[5:10]) and not any(r.kept for r in results[-2:])
+
+
+@pytest.mark.parametrize("renderer, package, count, reading, margin", [
+    # html2text's defaults, wrapped at 78 columns: 0.812 against 0.772 when written
+    ("markdown_wrapped", "html2text", 30, "paragraph_of", 0.02),
+    # BeautifulSoup's get_text("\n"): 0.905 against 0.891 when written (a page gains or loses up to 0.6, so
+    # fewer pages would not tell)
+    ("bs4", "bs4", 100, "fragments_of", 0.005),
+])
+def test_real_pages_clean_better_read_as_paragraphs(renderer, package, count, reading, margin, monkeypatch):
+    """Test-split pages of Dragnet as ``renderer`` breaks their paragraphs: read a paragraph at a time,
+    the text-level F1 against the gold is higher than line by line (``reading`` switched off)."""
+    pytest.importorskip(package, reason=f"the {renderer} renderer is a training extra")
+    pages = rendered_test_pages(renderer, "dragnet_data", count)
+    as_paragraphs = mean_f1(pages)
+    monkeypatch.setattr(noisecut.unwrap, reading, lambda content, lines: None)
+    line_by_line = mean_f1(pages)
+    assert as_paragraphs > line_by_line + margin, (as_paragraphs, line_by_line)
