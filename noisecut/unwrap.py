@@ -35,7 +35,6 @@ EDGE = 0.5            # breakable lines past the column, at most this share of t
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
                    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00016fe0-\U00018cff"
                    "\U0001b000-\U0001b2ff\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
-_OPENING = frozenset("([{“‘")
 _BULLET = re.compile(r"\s*(?:[-*+•·◦▪‣–]|\d{1,3}[.)]|[a-zA-Z][.)]|\[\d+\])\s")
 
 
@@ -87,6 +86,7 @@ def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
 # a line that starts with one of these continues the sentence of the line before it (renderers that end a
 # line at every tag, BeautifulSoup's get_text("\n") among them, split "the <a>report</a>, he said" in three)
 _CLOSING = frozenset(",.;:!?)]}”’")
+_OPENING = frozenset("([{“‘")  # ... and a line that ends with one of these is glued to the next without a space
 FRAGMENT_LINES = 3      # a document split at inline tags has at least this many lines starting with _CLOSING
 FRAGMENT_SHARE = 0.01   # and at least this share of its lines
 INLINE_WIDTH = 80       # an inline element (a link, a bold phrase) on a line of its own is at most this long

@@ -207,13 +207,17 @@ def render_w3m(html: str) -> str:
 
 def render_lynx(html: str) -> str:
     """lynx's text dump without its link list: hard-wrapped at 80 columns, indented."""
-    return _dump(["lynx", "-dump", "-stdin", "-nolist", "-width", "80", "-assume_charset=utf-8",
-                  "-display_charset=utf-8"], html)
+    return _lynx(html, "-nolist")
 
 
 def render_lynx_refs(html: str) -> str:
     """lynx's text dump as it comes: each link numbered ("[12]Home"), the References list at the end."""
-    return _dump(["lynx", "-dump", "-stdin", "-width", "80", "-assume_charset=utf-8", "-display_charset=utf-8"], html)
+    return _lynx(html)
+
+
+def _lynx(html: str, *options: str) -> str:
+    return _dump(["lynx", "-dump", "-stdin", *options, "-width", "80", "-assume_charset=utf-8",
+                  "-display_charset=utf-8"], html)
 
 
 PROGRAMS = {"w3m": "w3m", "lynx": "lynx", "lynx_refs": "lynx"}  # renderers that run a program: its name
