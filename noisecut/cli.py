@@ -212,7 +212,9 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     the renderer wrote them. Unless -m (or $NOISECUT_MODEL) names a model, HTML is cleaned by the
     HTML model (reads the markup too: about 1.5 times the time per page of
     the text model, `-m default`) and text by the default one. Markdown is judged by its plain text (a link
-    by its words) and comes out as it went in. Records keep their other
+    by its words), a text browser's dump without its link numbers ([12]), and text broken inside its
+    paragraphs (hard-wrapped, or a line at every tag as BeautifulSoup writes it) a paragraph at a time;
+    all come out as they went in. Records keep their other
     fields and their order. Inputs stream through in bounded memory, and a file output
     appears only when everything was written (never half a file, not
     after an error, Ctrl-C or a crashed worker). The output may not be one
