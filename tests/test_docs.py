@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_retrying_ray_abort
 from texts import P1, P2, P3
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,10 +38,6 @@ PAGE = "\n".join(["Home | News | Sport | Weather", "Library hours extended", P1,
                   "© 2025 Example News. All rights reserved."]) + "\n"
 SHARED = REPO.parent / "shared"
 SEED = SHARED / "seeds" / "000_4cb74e48037637c9.txt"
-# Ray's core worker aborts, now and then, when Ray Data cancels a task whose reply
-# is already on its way (a race in Ray itself: ray-project/ray#54798 fixed one path
-# of it); such a run is tried once more, any other failure is not.
-RAY_CORE_BUG = "You have likely discovered a bug in Ray"
 
 
 def fenced_blocks(path: Path) -> list[dict]:
@@ -121,12 +118,7 @@ def run_example(block: dict, workdir: Path) -> subprocess.CompletedProcess:
         code = block["code"]
         script, command = workdir / "example.sh", ["bash", "-e", "-o", "pipefail", "example.sh"]
     script.write_text(code, encoding="utf-8")
-    for attempt in range(2):
-        result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600,
-                                stdin=subprocess.DEVNULL)
-        if result.returncode == 0 or RAY_CORE_BUG not in result.stderr:
-            break
-    return result
+    return run_retrying_ray_abort(command, cwd=workdir, env=env, timeout=600, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("block", EXAMPLES, ids=[f"{b['path'].relative_to(REPO)}:{b['line']}" for b in EXAMPLES])

@@ -21,6 +21,8 @@ import pytest
 from noisecut import NoiseCutError
 from noisecut.integrations.batch import CleanBatch
 
+from conftest import run_retrying_ray_abort
+
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting from the test cluster
 
 pytestmark = pytest.mark.engines
@@ -81,12 +83,8 @@ def ray_cluster():
         ray.shutdown()
 
 
-# Ray's core worker aborts the process it runs in, now and then, when Ray Data
-# cancels a task at the end of a run while the task's reply is on its way (a race
-# in Ray itself; ray-project/ray#54798 fixed one path of it). So the Ray tests run
-# in a child pytest, tried once more when it died that way, and an abort costs a
-# retry instead of the whole test run.
-RAY_CORE_BUG = "You have likely discovered a bug in Ray"
+# Ray's core worker can abort the process it runs in (conftest.RAY_CORE_BUG), so the
+# Ray tests run in a child pytest, run once more when it died that way.
 IN_RAY_CHILD = os.environ.get("NOISECUT_RAY_CHILD") == "1"
 
 
@@ -94,11 +92,8 @@ IN_RAY_CHILD = os.environ.get("NOISECUT_RAY_CHILD") == "1"
 def test_ray_tests_pass_in_a_child_process():
     pytest.importorskip("ray.data")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::TestRay"]
-    for _ in range(2):
-        result = subprocess.run(command, cwd=Path(__file__).parents[1], env={**os.environ, "NOISECUT_RAY_CHILD": "1"},
-                                capture_output=True, text=True, timeout=1200)
-        if result.returncode == 0 or RAY_CORE_BUG not in result.stdout + result.stderr:
-            break
+    result = run_retrying_ray_abort(command, cwd=Path(__file__).parents[1],
+                                    env={**os.environ, "NOISECUT_RAY_CHILD": "1"}, timeout=1200)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and " skipped" not in result.stdout, result.stdout[-2000:]
 
