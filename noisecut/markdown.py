@@ -1,4 +1,5 @@
-"""Markdown as the model reads it: a link as its text, no heading, bold or escape marks.
+"""Markdown and text browsers' dumps as the model reads them: a link as its text, no heading, bold,
+escape marks or link numbers.
 
 Crawlers that feed RAG pipelines hand pages on as Markdown (html2text,
 crawl4ai, Firecrawl, Jina Reader, MarkItDown). The model learned from plain
@@ -10,7 +11,7 @@ A document counts as Markdown when ``MARKDOWN_LINK_LINES`` of its lines hold
 a ``[text](target)`` link; any other document is read as it is, so a
 ``# 6:`` comment counter or a ``____`` rule in plain text keeps its marks.
 
-Text browsers' dumps as they come (``lynx -dump``, ``elinks -dump``) number
+A text browser's dump as it comes (``lynx -dump`` without ``-nolist``) numbers
 every link ("[12]Home"): numbers the model never saw, glued to the words it
 knows. In a document where ``LINK_NUMBER_LINES`` lines hold one, the
 features read each line without them.
@@ -30,7 +31,7 @@ _LINK = re.compile(r"(?<!\\)\[" + _TEXT + r"\]" + _TARGET)    # [text](target) -
 _HEADING = re.compile(r"^\s*#{1,6}\s+")                # "## Title" -> "Title"; "#1" and "#tag" stay
 _BOLD = re.compile(r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*|(?<!\w)__(?=[^\s_])([^_\n]+?)(?<=[^\s_])__(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")   # html2text's "1\." -> "1."
-# Text browsers' dumps (lynx -dump, elinks -dump) number every link, glued to its text: "[12]Home"
+# A text browser's dump (lynx -dump) numbers every link, glued to its text: "[12]Home"
 _LINK_NUMBER = re.compile(r"\[\d{1,5}\](?=\S)")
 LINK_NUMBER_LINES = 5  # lines with a link number that make a document a text browser's dump
 
