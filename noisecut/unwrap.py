@@ -71,16 +71,17 @@ def paragraph_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
     ends = widths[breakable & ~wide & (widths <= column) & (widths >= column - NEAR)]
     if len(ends) >= max(WRAPPED_LINES, near / 2) and len(np.unique(ends)) < DISTINCT_ENDS:
         return None
+    adjacent = _adjacent(content)
     continues = np.zeros(n, dtype=bool)
     for i in range(1, n):
         line = lines[i]
-        if content[i] != content[i - 1] + 1 or _BULLET.match(line):  # a blank line or a list item: a new paragraph
+        if not adjacent[i - 1] or _BULLET.match(line):  # a blank line or a list item: a new paragraph
             continue
         if not breakable[i - 1] or widths[i - 1] > column or _indent(line) < _indent(lines[i - 1]) - 4:
             continue  # the line before was not wrapped here, or this one starts further out: something new
         word = line.split(None, 1)[0]
         continues[i] = widths[i - 1] + 1 + width(word) > column  # the word had no room: a wrap, not a break
-    return np.cumsum(~continues) - 1 if continues.any() else None
+    return _numbered(continues)
 
 
 # a line that starts with one of these continues the sentence of the line before it (renderers that end a
@@ -106,7 +107,7 @@ def fragments_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
     if closing.sum() < max(FRAGMENT_LINES, FRAGMENT_SHARE * n):
         return None
     last = [line.rstrip()[-1:] for line in lines]
-    adjacent = np.diff(np.asarray(content)) == 1  # adjacent[i - 1]: no blank line between lines i - 1 and i
+    adjacent = _adjacent(content)
     continues = np.zeros(n, dtype=bool)
     for i in range(1, n):
         if not adjacent[i - 1]:
@@ -117,7 +118,7 @@ def fragments_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | N
             after_comma = closing[i - 1] and (last[i - 1] in ",;" or last[i - 1].islower())
             inline = i + 1 < n and closing[i + 1] and adjacent[i] and len(lines[i].strip()) <= INLINE_WIDTH
             continues[i] = first[i].islower() or after_comma or inline
-    return np.cumsum(~continues) - 1 if continues.any() else None
+    return _numbered(continues)
 
 
 def paragraphs_of(content: Sequence[int], lines: Sequence[str]) -> np.ndarray | None:
@@ -142,7 +143,7 @@ def _column(widths: np.ndarray) -> tuple[int, int, int]:
 
 
 def joined(lines: Sequence[str], paragraph: np.ndarray) -> list[str]:
-    """Each paragraph's lines as one line (``paragraph``: ``paragraph_of``'s numbers)."""
+    """Each paragraph's lines as one line (``paragraph``: ``paragraphs_of``'s numbers)."""
     texts: list[str] = []
     for i, line in enumerate(lines):
         line = line.strip()
@@ -153,6 +154,17 @@ def joined(lines: Sequence[str], paragraph: np.ndarray) -> list[str]:
             glue = (_wide(previous[-1:]) and _wide(line[:1])) or line[:1] in _CLOSING or previous[-1:] in _OPENING
             texts[-1] = previous + ("" if glue else " ") + line
     return texts
+
+
+def _adjacent(content: Sequence[int]) -> np.ndarray:
+    """``[i - 1]``: no blank line between non-blank lines ``i - 1`` and ``i`` (at line numbers ``content``)."""
+    return np.diff(np.asarray(content)) == 1
+
+
+def _numbered(continues: np.ndarray) -> np.ndarray | None:
+    """Paragraph numbers from 0, a new one at each line that does not continue the one before; None
+    when every line is a paragraph of its own."""
+    return np.cumsum(~continues) - 1 if continues.any() else None
 
 
 def _indent(line: str) -> int:

@@ -31,7 +31,7 @@ def dump(blocks, width=80, indent=""):
                        for block in blocks) + "\n"
 
 
-def paragraphs_of(text):
+def wrapped_paragraphs(text):
     """``text``'s non-blank lines, their line numbers and ``paragraph_of`` them."""
     doc = Document.from_text(text)
     content = doc.content_indices()
@@ -40,7 +40,7 @@ def paragraphs_of(text):
 
 
 def read_as_paragraphs(text):
-    lines, _, paragraph = paragraphs_of(text)
+    lines, _, paragraph = wrapped_paragraphs(text)
     return None if paragraph is None else joined(lines, paragraph)
 
 
@@ -88,7 +88,7 @@ def test_each_line_of_a_wrapped_page_gets_the_verdict_of_its_paragraph():
     wrapped = dump(BLOCKS)
     results = cleaner.classify(wrapped)
     whole = [r for r in cleaner.classify("\n".join(BLOCKS)) if r.label is not None]  # one paragraph per line
-    _, content, paragraph_numbers = paragraphs_of(wrapped)
+    _, content, paragraph_numbers = wrapped_paragraphs(wrapped)
     assert paragraph_numbers[-1] + 1 == len(whole)
     for i, number in zip(content, paragraph_numbers):
         paragraph = whole[number]

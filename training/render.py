@@ -7,8 +7,8 @@ on a page: a page a renderer cannot handle comes back as "" (and is skipped upst
 ``RENDERERS`` build the corpus the models train on. ``HELD_OUT_RENDERERS``
 are never trained on: ``training.evaluate --renderers bs4,markdown,resiliparse``
 measures how a model carries over to text made by tools it has not seen.
-``markdown_wrapped``, ``w3m`` and ``lynx`` hard-wrap paragraphs at 78-80 columns;
-the last two run the programs of those names (Debian packages ``w3m``, ``lynx``).
+``markdown_wrapped``, ``w3m``, ``lynx`` and ``lynx_refs`` hard-wrap paragraphs at 78-80
+columns; the last three run a program (``PROGRAMS``: the Debian packages ``w3m``, ``lynx``).
 """
 from __future__ import annotations
 
