@@ -118,6 +118,15 @@ def test_held_out_renderers_write_the_text_their_own_way():
     assert "• Home" in lines["resiliparse"] and "Second paragraph here." in lines["resiliparse"]
     assert lines["bs4"][-3:] == ["Second", "paragraph", "here."]  # a line at every tag, inline ones too
     assert "# Harbour budget" in lines["markdown"] and "Second **paragraph** here." in lines["markdown"]
+    assert "Home" not in lines["resiliparse_main"]  # an extractor's main content: the menu is cut already
+
+
+def test_lynx_refs_renders_a_page_the_same_every_time():
+    """lynx names a relative link's address after its own temporary directory; the renderer drops it."""
+    page = '<p>See <a href="about">about us</a> and <a href="https://example.org/a">this</a>.</p>'
+    first = render("lynx_refs", page)
+    assert first == render("lynx_refs", page)
+    assert "[1]about us" in first and "1. file:///about" in first and "2. https://example.org/a" in first
 
 
 def test_an_unknown_renderer_is_named_not_rendered_empty():

@@ -7,13 +7,14 @@
     python -m training.adapt_eval --anchor 1 --tune output  # the output layer alone, pulled towards its start
     python -m training.adapt_eval --no-replay               # without replaying labeled/ (as `train --from` by default)
     python -m training.adapt_eval --corpus /tmp/corpus --split dev  # the dev split's sites: to choose a recipe
+    python -m training.adapt_eval --corpus /tmp/lynx --renderer lynx  # pages as lynx renders them (a held-out renderer)
 
 "The shipped model" is what cleans with no model named: the default model (``$NOISECUT_MODEL``
 when set). ``--from`` tunes ``-m fast`` (``model.FROM_DEFAULT``; ``$NOISECUT_MODEL`` when set), and
 its model leaves the pages its gate does not admit to the shipped model, as ``Cleaner`` does
 (``cleaner.shipped_default_for_other_text``). Every test-split site with at least ``--min-pages`` pages is one column: five of its
 pages (a seeded draw) are the user's labels, the rest are held out. Each model cleans
-the held-out pages' html_text renderings; scores are text-level bag-of-tokens F1
+the held-out pages' html_text renderings (``--renderer``: another rendering the corpus holds); scores are text-level bag-of-tokens F1
 against the gold main content (``noisecut.scoring.text_scores``, the README's metric),
 averaged over pages. "other test sites" are all test-split pages of the sites that are
 no column, cleaned by the shipped model and by every site's ``--from`` model (their
@@ -143,13 +144,14 @@ def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str
     return out
 
 
-def renderings(pages: list[LabeledDocument], others: dict[tuple[str, str], LabeledDocument], renderers: list[str]) -> list[LabeledDocument]:
-    """``pages`` (html_text) in each of ``renderers``, where the corpus has that rendering of the page
+def renderings(pages: list[LabeledDocument], others: dict[tuple[str, str], LabeledDocument], renderers: list[str],
+               own: str = RENDERER) -> list[LabeledDocument]:
+    """``pages`` (rendered by ``own``) in each of ``renderers``, where the corpus has that rendering of the page
     (``others``: by page, ``labeled.page_of``, and renderer)."""
     out = []
     for renderer in renderers:
         for page in pages:
-            found = page if renderer == RENDERER else others.get((page_of(page, 0), renderer))
+            found = page if renderer == own else others.get((page_of(page, 0), renderer))
             if found is not None:
                 out.append(found)
     return out
@@ -179,9 +181,13 @@ def main(argv=None) -> int:
     parser.add_argument("--scratch", action="store_true", help="also train from scratch (window stages and --sequence)")
     parser.add_argument("--details", type=Path, metavar="FILE",
                         help="write every page's scores and routes as JSON (to choose the gate's rule)")
-    parser.add_argument("--renderings", default=RENDERER, metavar="A,B",
-                        help=f"corpus renderers of the labeled pages to fine-tune on (the held-out pages are always {RENDERER}): "
-                             "one page rendered by several tools is more lines to learn from, as for a user who has the HTML")
+    parser.add_argument("--renderer", default=RENDERER,
+                        help=f"the corpus rendering of the pages: the labeled ones and those cleaned (default {RENDERER}; "
+                             "another needs a corpus built with it, `build_corpus --renderers NAME`)")
+    parser.add_argument("--renderings", default=None, metavar="A,B",
+                        help="corpus renderers of the labeled pages to fine-tune on (default: --renderer; the held-out pages "
+                             "are always --renderer's): one page rendered by several tools is more lines to learn from, "
+                             "as for a user who has the HTML")
     parser.add_argument("--pages", action="store_true",
                         help="clean the held-out and other pages as HTML input (with their markup rows): "
                              "pages a --from model does not admit go to the shipped HTML model")
@@ -191,18 +197,19 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="noisecut-adapt-") as scratch_dir:
-        renderers = args.renderings.split(",")
+        own = args.renderer
+        renderers = (args.renderings or own).split(",")
         corpus = args.corpus or build_test_corpus(Path(scratch_dir) / "corpus", args.jobs, args.replay_train > 0, args.split,
-                                                  sorted({RENDERER, *renderers}))
-        paths = sorted((corpus / args.split).glob(f"*/{RENDERER}/*.lines"))
+                                                  sorted({own, *renderers}))
+        paths = sorted((corpus / args.split).glob(f"*/{own}/*.lines"))
         docs = [read_with_page_rows(path) for path in paths] if args.pages else read_all(paths)
-        other_renderings = {(page_of(doc, 0), renderer): doc for renderer in renderers if renderer != RENDERER
+        other_renderings = {(page_of(doc, 0), renderer): doc for renderer in renderers if renderer != own
                             for doc in read_all(sorted((corpus / args.split).glob(f"*/{renderer}/*.lines")))}
         train_pages = sorted((corpus / "train").glob(f"*/{RENDERER}/*.lines"))
         random.Random(args.seed).shuffle(train_pages)
         replay_train = read_all(train_pages[:args.replay_train]) if args.replay_train else []
     if not docs:
-        print(f"no {RENDERER} documents under {corpus}/{args.split}", file=sys.stderr)
+        print(f"no {own} documents under {corpus}/{args.split}", file=sys.stderr)
         return 1
     golds = {doc.meta["id"]: gold_of(doc, args.root) for doc in docs}
     all_columns = site_columns(docs, args.min_pages, args.labeled, args.seed)
@@ -237,7 +244,7 @@ def main(argv=None) -> int:
         rows["shipped model"][site] = float(np.mean(shipped_held))
         rows[ORACLE][site] = float(np.mean(label_scores(held, golds)))
         started = time.perf_counter()
-        tuned = fit_from(base_dir, as_text(renderings(five, other_renderings, renderers)), replay, args.anchor, seed=args.seed,
+        tuned = fit_from(base_dir, as_text(renderings(five, other_renderings, renderers, own)), replay, args.anchor, seed=args.seed,
                          progress=False, tune=args.tune, max_steps=args.max_steps, learning_rate=args.learning_rate)
         seconds = time.perf_counter() - started
         details[site] = (seconds, tuned.meta["training"]["fine_tuning"]["steps"])
@@ -277,7 +284,7 @@ def main(argv=None) -> int:
     tuning = tuned.meta["training"]["fine_tuning"] if columns else {}
     anchor, tune = tuning.get("anchor"), tuning.get("tune")
     replayed = ("labeled/" if not args.no_replay else "") + (f" + {args.replay_train} train-split pages" if args.replay_train else "")
-    print(f"\n--from: labeled pages as {args.renderings}; anchor {anchor}, tune {tune}, "
+    print(f"\n--from: pages as {own}, labeled pages as {','.join(renderers)}; anchor {anchor}, tune {tune}, "
           f"replay {replayed or 'none'} ({len(replay)} documents); "
           f"seconds per site {', '.join(f'{d[0]:.0f}' for d in details.values())}; "
           f"steps {', '.join(str(d[1]) for d in details.values())}")

@@ -32,7 +32,7 @@ from noisecut.labels import LABELS
 
 from .align import MAIN, Gold, align
 from .datasets import ALL_NAMES, DATASETS, GOLD_FORMATS, gold_blocks, iter_pages, read_html
-from .render import RENDERERS, render
+from .render import ALL_RENDERERS, RENDERERS, render
 from .splits import SPLITS, split_of
 
 CACHE = Path(os.environ.get("NOISECUT_CACHE") or Path.home() / ".cache" / "noisecut")
@@ -164,7 +164,7 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
     datasets = list(datasets or ALL_NAMES)
-    unknown = [name for name in renderers if name not in RENDERERS]
+    unknown = [name for name in renderers if name not in ALL_RENDERERS]
     unknown += [name for name in datasets if not (Path(root) / name / "input").is_dir()]
     if unknown:
         raise ValueError(f"unknown renderer or dataset folder: {', '.join(unknown)}")
@@ -194,7 +194,8 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.build_corpus", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--renderers", help=f"comma-separated, from {','.join(RENDERERS)} (default all)")
+    parser.add_argument("--renderers", help=f"comma-separated, from {','.join(ALL_RENDERERS)} (default: the four "
+                        f"the models train on, {','.join(RENDERERS)}; the others are held out, for evaluation corpora)")
     parser.add_argument("--datasets", help=f"comma-separated, from {','.join(ALL_NAMES)} (default all)")
     parser.add_argument("--splits", help=f"comma-separated, from {','.join(SPLITS)}: build only these splits' pages (default all)")
     parser.add_argument("--limit", type=int, help="at most N pages per dataset")

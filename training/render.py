@@ -161,6 +161,21 @@ def render_resiliparse(html: str) -> str:
     return extract_plain_text(html, main_content=False)
 
 
+def render_resiliparse_main(html: str) -> str:
+    """resiliparse's main content (``main_content=True``, as DCLM extracts it): text another tool already cut."""
+    from resiliparse.extract.html2text import extract_plain_text
+
+    return extract_plain_text(html, main_content=True)
+
+
+def render_trafilatura(html: str) -> str:
+    """trafilatura's main text, the trafilatura baseline's call (FineWeb extracts with trafilatura too, with
+    settings of its own): text another tool already cut, as a pipeline that cleans after extracting hands it on."""
+    from .baselines import trafilatura_html
+
+    return trafilatura_html(html)
+
+
 def render_bs4(html: str) -> str:
     """BeautifulSoup's ``get_text("\\n")``, as naive scrapers do: a line at every tag, inline ones too."""
     import warnings
@@ -211,8 +226,13 @@ def render_lynx(html: str) -> str:
 
 
 def render_lynx_refs(html: str) -> str:
-    """lynx's text dump as it comes: each link numbered ("[12]Home"), the References list at the end."""
-    return _lynx(html)
+    """lynx's text dump as it comes: each link numbered ("[12]Home"), the References list at the end.
+    lynx reads the page from a temporary directory of its own, so a relative link's address names it
+    ("file:///tmp/lynxXXXXa1B2c3/about"): that part is dropped, so a page renders the same every time."""
+    return _LYNX_TEMPORARY.sub("file:///", _lynx(html))
+
+
+_LYNX_TEMPORARY = re.compile(r"file://(?:localhost)?/\S*?/lynxXXXX\w+/")
 
 
 def _lynx(html: str, *options: str) -> str:
@@ -230,6 +250,8 @@ HELD_OUT_RENDERERS: dict[str, Callable[[str], str]] = {
     "w3m": render_w3m,
     "lynx": render_lynx,
     "lynx_refs": render_lynx_refs,
+    "resiliparse_main": render_resiliparse_main,
+    "trafilatura": render_trafilatura,
 }
 
 
