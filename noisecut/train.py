@@ -140,12 +140,13 @@ def fit(
     data_summary: dict | None = None,
     sequence: bool = False,
     members: int = 1,
-    teacher: Model | None = None,
+    teacher=None,
     distill: float | None = None,
 ) -> tuple[Model, dict]:
     """Train on labeled documents; returns the exported model and the scikit-learn estimators
     (none for a sequence model, which PyTorch trains: ``train_sequence.py``). ``teacher``: a
-    sequence model to distil into this one (``train_sequence.fit_sequence``; weight ``distill``)."""
+    sequence model to distil into this one, or its probabilities (``train_sequence.Precomputed``);
+    see ``train_sequence.fit_sequence`` (weight ``distill``)."""
     summary = label_summary(docs)
     classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
     labels = tuple(parse_label(c) for c in classes)

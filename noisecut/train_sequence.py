@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import sys
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -44,6 +44,14 @@ MAX_LINES = 1500         # a longer document trains on a random window of this m
 VALIDATION_SHARE = 0.1   # of the sites, held out to choose the epoch
 SEED = 0
 DISTILL_WEIGHT = 1.0     # with a teacher: share of each line's loss on the teacher's probabilities (the rest: its label)
+
+
+class Precomputed(NamedTuple):
+    """A teacher's probabilities worked out beforehand: one array (lines x classes, the classes being
+    trained) per training document, for a teacher that reads what the student cannot (HTML models, the
+    markup: ``training/distill_markup.py``). ``record``: what the model card says it was."""
+    probabilities: list[np.ndarray]
+    record: dict
 
 
 def require_torch() -> None:
@@ -172,21 +180,27 @@ def fit_sequence(
     """Train ``members`` BiGRUs (seeds ``seed``, ``seed + 1`` ...) on labeled documents; returns
     their average as one exported stage (``SequenceStage.average``) and a training summary.
 
-    ``teacher`` (a sequence ``noisecut.model.Model``, e.g. an averaged ensemble): distil it. Each
-    line's loss is then ``distill`` times the cross-entropy against the teacher's probabilities
-    (every line, labeled or not) plus ``1 - distill`` times the one against its label: one
-    network learns what the ensemble's members agree on, at about half its GRU time (README, Speed).
-    A class the teacher lacks gets no probability from it: with ``distill`` 1 it is never learnt."""
+    ``teacher`` (a sequence ``noisecut.model.Model``, e.g. an averaged ensemble, or ``Precomputed``
+    probabilities): distil it. Each line's loss is then ``distill`` times the cross-entropy against the
+    teacher's probabilities (every line, labeled or not) plus ``1 - distill`` times the one against its
+    label: one network learns what the ensemble's members agree on, at about half its GRU time (README,
+    Speed), or what a model that reads the markup tells. A class the teacher lacks gets no probability
+    from it: with ``distill`` 1 it is never learnt."""
     require_torch()
     if members < 1:
         raise NoiseCutError(f"members must be at least 1, not {members}")
     if not 0 <= distill <= 1:
         raise NoiseCutError(f"distill is a share from 0 to 1, not {distill}")
-    if teacher is not None:
+    precomputed = isinstance(teacher, Precomputed)
+    if teacher is not None and not precomputed:
         check_teacher(teacher, classes)  # before featurising the corpus
     rng = random.Random(seed)
     data = Sequences.from_documents(docs, weights, classes)
-    if teacher is not None:
+    if precomputed:
+        data.soft = [np.asarray(p, dtype=np.float32) for p in teacher.probabilities]
+        if [p.shape for p in data.soft] != [(len(x), len(classes)) for x in data.x]:
+            raise ValueError("precomputed teacher probabilities must be one (lines x classes) array per document")
+    elif teacher is not None:
         data.soft = teacher_probabilities(teacher, data.x, classes)
     train, validation = _hold_out_sites(data, rng)
     rows = np.vstack([data.x[i] for i in train])
@@ -210,8 +224,8 @@ def fit_sequence(
                "validation_documents": len(validation), "members": runs}
     if teacher is not None:  # the teacher's F1 on the same held-out sites (which it may have trained on)
         teacher_f1 = np.mean([_kept_f1(data.soft[i], i, data, keep_columns) for i in validation])
-        summary["distilled_from"] = {"name": teacher.meta.get("name"), "sha256": teacher.meta.get("sha256"),
-                                     "weight": distill, "teacher_validation_f1": round(float(teacher_f1), 4)}
+        named = teacher.record if precomputed else {"name": teacher.meta.get("name"), "sha256": teacher.meta.get("sha256")}
+        summary["distilled_from"] = {**named, "weight": distill, "teacher_validation_f1": round(float(teacher_f1), 4)}
     return SequenceStage.average(stages), summary
 
 

@@ -449,6 +449,25 @@ def test_distilled_network_follows_its_teacher_not_the_labels(sequence_model, la
     np.testing.assert_array_equal(labels_only.sequence.out_w, no_teacher.sequence.out_w)
 
 
+def test_a_student_follows_precomputed_teacher_probabilities(sequence_model, labeled_docs):
+    """A teacher's probabilities worked out elsewhere (one that reads what the student cannot, as
+    training/distill_markup.py's HTML models) teach as the teacher model itself does."""
+    from noisecut.labeled import LabeledDocument
+    from noisecut.train_sequence import Precomputed, Sequences, teacher_probabilities
+
+    swap = {Label.BODY: Label.NAV, Label.NAV: Label.BODY}
+    swapped = [LabeledDocument(d.doc, [swap.get(label, label) for label in d.labels], d.meta) for d in labeled_docs]
+    classes = [label.value for label in sequence_model.labels]
+    probabilities = teacher_probabilities(sequence_model, Sequences.from_documents(swapped, None, classes).x, classes)
+    student, _ = fit(swapped, sequence=True, teacher=Precomputed(probabilities, {"name": "worked out before"}), distill=1.0)
+    keep = sequence_model.columns(KEEP_DEFAULT)
+    kept = lambda model: model.predict_proba(PAGE)[:, keep].sum(axis=1) >= 0.5  # noqa: E731
+    assert kept(student).tolist() == kept(sequence_model).tolist()
+    assert student.meta["estimator"]["distilled_from"]["name"] == "worked out before"
+    with pytest.raises(ValueError, match="one \\(lines x classes\\) array per document"):
+        fit(swapped, sequence=True, teacher=Precomputed(probabilities[1:], {}), distill=1.0)
+
+
 def test_distilling_refuses_a_teacher_with_labels_the_documents_lack(sequence_model, labeled_docs):
     from noisecut.labeled import LabeledDocument
 

@@ -1,0 +1,128 @@
+"""Text-only networks that learn what the markup tells: distillation from HTML models.
+
+    python -m training.distill_markup --splits train --members 1 --output /tmp/student   # dev figures, twin below
+    python -m training.train_html --splits train --members 1 --output /tmp/twin        # the same without teachers
+
+The HTML model reads each line's markup beside its text (links, enclosing elements, their class
+words) and scores higher than the text model on the same pages; plain text has none of it. Here
+text-only students learn it second hand (learning with privileged information): ``--folds`` HTML
+teachers (``train_html --markup``'s recipe, one network each) each train with one fold of the sites
+left out, so every page gets the probabilities of a teacher that has not seen its site; a student
+(``train_html``'s text-only recipe: corpus pages, html_text) then trains on each line's label and
+those probabilities, ``--distill`` of the loss on the latter (``train_sequence.fit_sequence``).
+``--gated``: where the teacher's keep decision contradicts a line's label, the line learns its
+label alone, so the students do not learn the teachers' misses. ``--hand``: the students also learn
+``labeled/`` as ``train_default`` does (weighted ``HAND_WEIGHT``), which gives them the shipped text
+model's labels, so they can be averaged with it (``training.average_models``); those documents have no
+markup, so they learn their labels alone. The test split is never read.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from noisecut.labels import KEEP_DEFAULT, Label
+from noisecut.model import TEXT
+
+from .build_corpus import DEFAULT_OUT
+from .splits import bucket, split_record
+from .train_default import HAND_WEIGHT, LABELED, PAGES_PER_DATASET, SPLITS, check_splits
+from .train_html import RENDERER, corpus_pages, read_pages
+
+FOLDS = 2
+DISTILL = 0.5
+
+
+def teacher_probabilities(docs, classes: list[str], folds: int, seed: int, gated: bool) -> list[np.ndarray]:
+    """Each document's probabilities (lines x ``classes``) from an HTML teacher that did not train on its site."""
+    from noisecut.train import fit
+    from noisecut.train_sequence import Sequences, teacher_probabilities as probabilities
+
+    fold_of = [bucket(doc.meta["site"]) % folds for doc in docs]
+    out: list[np.ndarray | None] = [None] * len(docs)
+    keep = np.array([Label(c) in KEEP_DEFAULT for c in classes])
+    for fold in range(folds):
+        teacher, _ = fit([d for d, f in zip(docs, fold_of) if f != fold], sequence=True, seed=seed + fold)
+        mine = [i for i, f in enumerate(fold_of) if f == fold]
+        data = Sequences.from_documents([docs[i] for i in mine], None, classes)
+        for i, y, p in zip(mine, data.y, probabilities(teacher, data.x, classes)):
+            if gated:  # the teacher's keep decision against the label's: where they differ, the label alone
+                wrong = (y >= 0) & ((p[:, keep].sum(axis=1) >= 0.5) != keep[np.maximum(y, 0)])
+                p[wrong] = 0
+                p[wrong, y[wrong]] = 1
+            out[i] = p
+        print(f"teacher {fold + 1}/{folds}: {len(docs) - len(mine)} pages, probabilities for {len(mine)}", file=sys.stderr)
+    return out
+
+
+def label_targets(docs, classes: list[str]) -> list[np.ndarray]:
+    """Each document's labels as probabilities (lines x ``classes``; an unlabeled line: all zero, no target)."""
+    from noisecut.train_sequence import Sequences
+
+    out = []
+    for y in Sequences.from_documents(docs, None, classes).y:
+        target = np.zeros((len(y), len(classes)), dtype=np.float32)
+        target[np.flatnonzero(y >= 0), y[y >= 0]] = 1
+        out.append(target)
+    return out
+
+
+def main(argv=None) -> int:
+    from noisecut.labeled import read_all
+    from noisecut.train import SEED, fit
+    from noisecut.train_data import label_summary
+    from noisecut.train_sequence import Precomputed
+
+    parser = argparse.ArgumentParser(prog="python -m training.distill_markup", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
+    parser.add_argument("--pages", type=int, default=PAGES_PER_DATASET, help="pages per dataset")
+    parser.add_argument("--folds", type=int, default=FOLDS, help=f"teachers, each leaving out one fold of the sites (default {FOLDS})")
+    parser.add_argument("--distill", type=float, default=DISTILL,
+                        help=f"share of each line's loss on the teacher's probabilities (default {DISTILL})")
+    parser.add_argument("--gated", action="store_true", help="lines whose label the teacher's keep decision contradicts learn the label alone")
+    parser.add_argument("--hand", action="store_true", help=f"the students also learn labeled/ (weight {HAND_WEIGHT})")
+    parser.add_argument("--members", type=int, default=1, help="student networks to average, one per seed")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the first student's seed (default {SEED}); teachers count up from it")
+    args = parser.parse_args(argv)
+    splits = tuple(args.splits.split(","))
+    try:
+        check_splits(splits)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.folds < 2 or not 0 < args.distill <= 1:
+        parser.error("--folds is at least 2 and --distill a share above 0, at most 1")
+
+    start = time.perf_counter()
+    paths, _ = corpus_pages(args.corpus, splits, RENDERER, args.pages)
+    if not paths:
+        parser.error(f"no {RENDERER} pages with markup rows under {args.corpus}: run python -m training.build_corpus")
+    docs = read_pages(paths, markup=True)
+    hand = read_all([LABELED]) if args.hand else []
+    classes = sorted(label_summary(docs + hand)["labels"], key=lambda v: list(Label).index(Label(v)))
+    soft = teacher_probabilities(docs, classes, args.folds, args.seed, args.gated) + label_targets(hand, classes)
+    for doc in docs:  # the students read the text alone
+        doc.doc.markup = None
+    recipe = (f"python -m training.distill_markup --splits {args.splits} --pages {args.pages} --folds {args.folds} "
+              f"--distill {args.distill}{' --gated' if args.gated else ''}{' --hand' if args.hand else ''} --members {args.members} --seed {args.seed}")
+    teacher = Precomputed(soft, {"name": f"{args.folds} HTML models (train_html --markup), each on the sites of the "
+                                         f"other folds", "gated": args.gated})
+    corpus = {"corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)), "renderers": [RENDERER], "hand_labeled_documents": len(hand),
+              "hand_weight": HAND_WEIGHT if hand else None, "split": split_record(splits), "recipe": recipe}
+    model, _ = fit(docs + hand, weights=[1.0] * len(docs) + [HAND_WEIGHT] * len(hand), data_summary=corpus,
+                   sequence=True, members=args.members, seed=args.seed, teacher=teacher, distill=args.distill)
+    model.meta["inputs"] = [TEXT]
+    model.meta["name"] = args.output.name
+    model.save(args.output)
+    print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
