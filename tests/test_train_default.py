@@ -85,3 +85,21 @@ def test_short_crops_are_excerpts_that_start_at_or_just_before_a_line_to_keep():
         first_kept = next(i for i, label in enumerate(crop.labels) if label in KEEP_DEFAULT)
         assert first_kept <= 3 and crop.doc.ends[-1] == ""
     assert short_crops([page] * 20, share=0.0) == []
+
+
+def test_distilling_from_markup_teachers_gates_and_targets_labels():
+    """training.distill_markup: a teacher's probabilities stand where its keep decision agrees with the
+    line's label, the label alone where it does not; hand-labeled pages (no markup) learn their labels."""
+    import numpy as np
+
+    from noisecut.labeled import parse
+    from training.distill_markup import gate, label_targets
+
+    keep = np.array([True, False])  # classes: body, noise
+    p = np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.8, 0.2]], dtype=np.float32)
+    y = np.array([0, 0, 1, -1])  # body kept; body dropped by the teacher; noise dropped; unlabeled
+    gated = gate(p, y, keep)
+    np.testing.assert_allclose(gated, [[0.9, 0.1], [1, 0], [0.3, 0.7], [0.8, 0.2]])
+    np.testing.assert_allclose(p[1], [0.4, 0.6])  # the teacher's own array is left as it was
+    hand = parse("body\tThe library opens longer on Sundays.\n\nnoise\tShare this\n")
+    np.testing.assert_array_equal(label_targets([hand], ["body", "noise"])[0], [[1, 0], [0, 1]])

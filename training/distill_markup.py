@@ -32,10 +32,20 @@ from noisecut.model import TEXT
 from .build_corpus import DEFAULT_OUT
 from .splits import bucket, split_record
 from .train_default import HAND_WEIGHT, LABELED, PAGES_PER_DATASET, SPLITS, check_splits
-from .train_html import RENDERER, corpus_pages, read_pages
+from .train_html import RENDERER, corpus_pages, read_pages, save
 
 FOLDS = 2
-DISTILL = 0.5
+DISTILL = 0.25  # 0.5 gained more on dev but learnt the teachers' misses on forum pages (docs/experiments.md)
+
+
+def gate(p: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """A teacher's probabilities ``p`` (lines x classes) where its keep decision (``keep``: the columns of
+    labels kept) agrees with the labels ``y`` (class indices, -1 unlabeled); a label alone where it does not."""
+    wrong = (y >= 0) & ((p[:, keep].sum(axis=1) >= 0.5) != keep[np.maximum(y, 0)])
+    p = p.copy()
+    p[wrong] = 0
+    p[wrong, y[wrong]] = 1
+    return p
 
 
 def teacher_probabilities(docs, classes: list[str], folds: int, seed: int, gated: bool) -> list[np.ndarray]:
@@ -51,11 +61,7 @@ def teacher_probabilities(docs, classes: list[str], folds: int, seed: int, gated
         mine = [i for i, f in enumerate(fold_of) if f == fold]
         data = Sequences.from_documents([docs[i] for i in mine], None, classes)
         for i, y, p in zip(mine, data.y, probabilities(teacher, data.x, classes)):
-            if gated:  # the teacher's keep decision against the label's: where they differ, the label alone
-                wrong = (y >= 0) & ((p[:, keep].sum(axis=1) >= 0.5) != keep[np.maximum(y, 0)])
-                p[wrong] = 0
-                p[wrong, y[wrong]] = 1
-            out[i] = p
+            out[i] = gate(p, y, keep) if gated else p
         print(f"teacher {fold + 1}/{folds}: {len(docs) - len(mine)} pages, probabilities for {len(mine)}", file=sys.stderr)
     return out
 
@@ -83,13 +89,16 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--splits", default=",".join(SPLITS), help="corpus splits to train on, comma-separated (never test)")
     parser.add_argument("--pages", type=int, default=PAGES_PER_DATASET, help="pages per dataset")
-    parser.add_argument("--folds", type=int, default=FOLDS, help=f"teachers, each leaving out one fold of the sites (default {FOLDS})")
+    parser.add_argument("--folds", type=int, default=FOLDS,
+                        help=f"teachers, each leaving out one fold of the sites (default {FOLDS})")
     parser.add_argument("--distill", type=float, default=DISTILL,
                         help=f"share of each line's loss on the teacher's probabilities (default {DISTILL})")
-    parser.add_argument("--gated", action="store_true", help="lines whose label the teacher's keep decision contradicts learn the label alone")
+    parser.add_argument("--gated", action="store_true",
+                        help="lines whose label the teacher's keep decision contradicts learn the label alone")
     parser.add_argument("--hand", action="store_true", help=f"the students also learn labeled/ (weight {HAND_WEIGHT})")
     parser.add_argument("--members", type=int, default=1, help="student networks to average, one per seed")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"the first student's seed (default {SEED}); teachers count up from it")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"the first student's seed (default {SEED}); teachers count up from it")
     args = parser.parse_args(argv)
     splits = tuple(args.splits.split(","))
     try:
@@ -110,17 +119,16 @@ def main(argv=None) -> int:
     for doc in docs:  # the students read the text alone
         doc.doc.markup = None
     recipe = (f"python -m training.distill_markup --splits {args.splits} --pages {args.pages} --folds {args.folds} "
-              f"--distill {args.distill}{' --gated' if args.gated else ''}{' --hand' if args.hand else ''} --members {args.members} --seed {args.seed}")
-    teacher = Precomputed(soft, {"name": f"{args.folds} HTML models (train_html --markup), each on the sites of the "
-                                         f"other folds", "gated": args.gated})
-    corpus = {"corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)), "renderers": [RENDERER], "hand_labeled_documents": len(hand),
-              "hand_weight": HAND_WEIGHT if hand else None, "split": split_record(splits), "recipe": recipe}
-    model, _ = fit(docs + hand, weights=[1.0] * len(docs) + [HAND_WEIGHT] * len(hand), data_summary=corpus,
+              f"--distill {args.distill}{' --gated' * args.gated}{' --hand' * args.hand} "
+              f"--members {args.members} --seed {args.seed}")
+    teacher = Precomputed(soft, {"name": f"{args.folds} HTML models (train_html --markup), each on the sites "
+                                         "of the other folds", "gated": args.gated})
+    summary = {"corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)), "renderers": [RENDERER],
+               "hand_labeled_documents": len(hand), "hand_weight": HAND_WEIGHT if hand else None,
+               "split": split_record(splits), "recipe": recipe}
+    model, _ = fit(docs + hand, weights=[1.0] * len(docs) + [HAND_WEIGHT] * len(hand), data_summary=summary,
                    sequence=True, members=args.members, seed=args.seed, teacher=teacher, distill=args.distill)
-    model.meta["inputs"] = [TEXT]
-    model.meta["name"] = args.output.name
-    model.save(args.output)
-    print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    save(model, args.output, [TEXT], start)
     return 0
 
 

@@ -69,6 +69,14 @@ def read_pages(paths: list[Path], markup: bool):
     return docs
 
 
+def save(model, output: Path, inputs: list[str], start: float) -> None:
+    """Write ``model`` to ``output``, named after it and saying what it reads, and report the time since ``start``."""
+    model.meta["inputs"] = inputs
+    model.meta["name"] = output.name
+    model.save(output)
+    print(f"wrote {output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     from noisecut.train import SEED, fit
 
@@ -112,10 +120,7 @@ def main(argv=None) -> int:
     if args.leave_out_fold:
         summary["left_out_fold"] = str(args.leave_out_fold)
     model, _ = fit(docs, data_summary=summary, sequence=True, members=args.members, seed=args.seed)
-    model.meta["inputs"] = [TEXT, MARKUP] if args.markup else [TEXT]
-    model.meta["name"] = args.output.name
-    model.save(args.output)
-    print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    save(model, args.output, [TEXT, MARKUP] if args.markup else [TEXT], start)
     return 0
 
 
