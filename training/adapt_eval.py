@@ -140,7 +140,7 @@ def build_test_corpus(out: Path, jobs: int, with_train: bool = False, split: str
 
     splits = [split, "train"] if with_train else [split]
     print(f"building the {' and '.join(splits)} split ({', '.join(renderers)}) in {out} ...", file=sys.stderr)
-    build(out, list(renderers), None, None, jobs, only_splits=splits)
+    build(out, list(renderers), None, None, jobs, only_splits=splits, held_out=True)
     return out
 
 

@@ -32,7 +32,7 @@ from noisecut.labels import LABELS
 
 from .align import MAIN, Gold, align
 from .datasets import ALL_NAMES, DATASETS, GOLD_FORMATS, gold_blocks, iter_pages, read_html
-from .render import ALL_RENDERERS, RENDERERS, render
+from .render import ALL_RENDERERS, RENDERERS, render, renderer_names
 from .splits import SPLITS, split_of
 
 CACHE = Path(os.environ.get("NOISECUT_CACHE") or Path.home() / ".cache" / "noisecut")
@@ -155,16 +155,17 @@ def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
 
 
 def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, root=DATASETS,
-          split: str = "site", gold_format: str | None = None, only_splits=None) -> dict:
+          split: str = "site", gold_format: str | None = None, only_splits=None, held_out: bool = False) -> dict:
     """Build the corpus under ``out``; returns the summary (also written to summary.json).
 
     ``split``: ``"site"`` (train/dev/test by site) or ``"none"`` (no split folders);
     ``gold_format``: read every gold in this format (a key of ``GOLD_FORMATS``) instead of the
-    registry's; ``only_splits``: build the pages of these splits only (e.g. ``["test"]``)."""
+    registry's; ``only_splits``: build the pages of these splits only (e.g. ``["test"]``); ``held_out``: the
+    renderers may be ones no model trains on too (an evaluation corpus; ``noisecut import-gold`` keeps to the four)."""
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
     datasets = list(datasets or ALL_NAMES)
-    unknown = [name for name in renderers if name not in ALL_RENDERERS]
+    unknown = [name for name in renderers if name not in (ALL_RENDERERS if held_out else RENDERERS)]
     unknown += [name for name in datasets if not (Path(root) / name / "input").is_dir()]
     if unknown:
         raise ValueError(f"unknown renderer or dataset folder: {', '.join(unknown)}")
@@ -194,7 +195,7 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.build_corpus", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--renderers", help=f"comma-separated, from {','.join(ALL_RENDERERS)} (default: the four "
+    parser.add_argument("--renderers", type=renderer_names, help=f"comma-separated, from {','.join(ALL_RENDERERS)} (default: the four "
                         f"the models train on, {','.join(RENDERERS)}; the others are held out, for evaluation corpora)")
     parser.add_argument("--datasets", help=f"comma-separated, from {','.join(ALL_NAMES)} (default all)")
     parser.add_argument("--splits", help=f"comma-separated, from {','.join(SPLITS)}: build only these splits' pages (default all)")
@@ -202,8 +203,8 @@ def main(argv=None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     split = lambda value: [v.strip() for v in value.split(",") if v.strip()] if value else None  # noqa: E731
-    summary = build(args.out, split(args.renderers), split(args.datasets), args.limit, args.jobs,
-                    only_splits=split(args.splits))
+    summary = build(args.out, args.renderers, split(args.datasets), args.limit, args.jobs,
+                    only_splits=split(args.splits), held_out=True)
     print(json.dumps({key: summary[key] for key in ("seconds", "documents", "lines_per_split")}, indent=1))
     print(f"skipped {len(summary['skipped'])} page renderings; details in {Path(args.out) / 'summary.json'}")
     return 0
