@@ -1,4 +1,5 @@
-"""training.train_default: --datasets keeps only the folders named; --extra and --weight reach training."""
+"""training.train_default: --datasets keeps only the folders named; --extra, --weight and the teachers reach
+training; training.distill_markup's targets."""
 from pathlib import Path
 
 from training.train_default import corpus_documents
@@ -26,7 +27,7 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
     for dataset, site in (("l3s-gn1", "site3"), ("wcxb-dev", "site2")):  # train folds 0 and 1 of 2 (buckets 30, 42)
         path = corpus / "train" / dataset / "html_text" / "a.lines"
         path.parent.mkdir(parents=True)
-        path.write_text(f"# dataset: {dataset}\n# site: {site}\nbody\tA page of {dataset} with one sentence.\n",
+        path.write_text(f"# dataset: {dataset}\n# site: {site}\n# renderer: html_text\nbody\tA page of {dataset} with one sentence.\n",
                         encoding="utf-8")
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -57,10 +58,20 @@ def test_extra_folders_and_dataset_weights_reach_training(tmp_path, monkeypatch)
         train_default.main(["--corpus", str(corpus), "--splits", "train", "--leave-out-fold", "0/2"])
     assert seen["lines"][0] == "A page of wcxb-dev with one sentence." and seen["summary"]["left_out_fold"] == "0/2"
     assert "A page of l3s-gn1 with one sentence." not in seen["lines"]
+    from training import distill_markup
+
+    taught = []
+    monkeypatch.setattr(distill_markup, "markup_teacher", lambda docs, pages, *args: taught.append(pages) or "teachers")
+    with pytest.raises(Trained):
+        train_default.main(["--corpus", str(corpus), "--splits", "train", "--distill-markup", "2"])
+    assert taught == [[0, 1]] and seen["teacher"] == "teachers" and seen["distill"] == distill_markup.DISTILL
+    assert seen["summary"]["distilled_from_markup"] == {"folds": 2, "documents": 2, "weight": distill_markup.DISTILL}
     for bad in (["--extra", str(tmp_path / "nowhere")], ["--extra", f"{mine}=heavy"], ["--weight", "cleaneval=2"],
                 ["--distill", "0.5"], ["--distill-from", str(SHIPPED), "--distill", "2"], ["--distill-from", str(mine)],
                 ["--distill-from", str(SHIPPED), "--window"], ["--leave-out-fold", "0/1"],
-                ["--splits", "train,dev", "--leave-out-fold", "0/2"], ["--leave-out-fold", "0/2", "--distill-from", str(SHIPPED)]):
+                ["--splits", "train,dev", "--leave-out-fold", "0/2"], ["--leave-out-fold", "0/2", "--distill-from", str(SHIPPED)],
+                ["--distill-markup", "1"], ["--distill-markup", "2", "--window"],
+                ["--distill-markup", "2", "--distill-from", str(SHIPPED)]):
         with pytest.raises(SystemExit) as stop:
             train_default.main(["--corpus", str(corpus), "--splits", "train", *bad])
         assert stop.value.code == 2

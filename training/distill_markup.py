@@ -67,15 +67,41 @@ def teacher_probabilities(docs, classes: list[str], folds: int, seed: int, gated
 
 
 def label_targets(docs, classes: list[str]) -> list[np.ndarray]:
-    """Each document's labels as probabilities (lines x ``classes``; an unlabeled line: all zero, no target)."""
-    from noisecut.train_sequence import Sequences
-
+    """Each document's labels as probabilities (its non-blank lines x ``classes``; an unlabeled line: all
+    zero, no target)."""
+    index = {c: i for i, c in enumerate(classes)}
     out = []
-    for y in Sequences.from_documents(docs, None, classes).y:
-        target = np.zeros((len(y), len(classes)), dtype=np.float32)
-        target[np.flatnonzero(y >= 0), y[y >= 0]] = 1
+    for labeled in docs:
+        rows = labeled.doc.content_indices()
+        target = np.zeros((len(rows), len(classes)), dtype=np.float32)
+        for line, row in enumerate(rows):
+            label = labeled.labels[row]
+            if label is not None and label.value in index:
+                target[line, index[label.value]] = 1
         out.append(target)
     return out
+
+
+def markup_teacher(docs, pages, classes: list[str], corpus: Path, folds: int, seed: int, gated: bool = False):
+    """``train_sequence.Precomputed`` probabilities for ``docs``: the teachers' for those of ``pages``
+    (indices of html_text corpus documents with markup rows), each document's labels for the others
+    (other renderings, ``labeled/``). The pages' markup rows are read for the teachers and dropped again."""
+    from noisecut.train_sequence import Precomputed
+
+    from .build_markup import read_markup
+
+    chosen = [docs[i] for i in pages]
+    for doc in chosen:
+        meta = doc.meta
+        doc.doc.markup = read_markup(corpus / meta["split"] / meta["dataset"] / RENDERER / f"{meta['name']}.lines",
+                                     len(doc.doc.lines))
+    taught = dict(zip(pages, teacher_probabilities(chosen, classes, folds, seed, gated)))
+    for doc in chosen:
+        doc.doc.markup = None
+    targets = label_targets(docs, classes)
+    return Precomputed([taught.get(i, target) for i, target in enumerate(targets)],
+                       {"name": f"{folds} HTML models (train_html --markup), each on the sites of the other folds, "
+                                f"for {len(pages)} {RENDERER} documents; labels for the rest", "gated": gated})
 
 
 def main(argv=None) -> int:

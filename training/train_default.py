@@ -6,6 +6,7 @@
     python -m training.train_default --splits train --output /tmp/candidate   # a candidate to score on dev
     python -m training.train_default --extra mine/=5 --weight wcxb-dev=2      # add your own labeled folder, weigh folders
     python -m training.train_default --members 1 --distill-from models/fast --output /tmp/one   # one network learning the ensemble
+    python -m training.train_default --members 1 --distill-markup 2 --output /tmp/taught   # learning what HTML models read
 
 The corpus comes from ``training.build_corpus``; the test split is never
 read here. A change to the recipe is chosen by training on the train split
@@ -140,6 +141,10 @@ def main(argv=None) -> int:
     parser.add_argument("--distill", type=float, default=None, metavar="WEIGHT",
                         help="with --distill-from: share of each line's loss on the teacher's probabilities, the "
                              f"rest on its label (default {DISTILL_WEIGHT:g})")
+    parser.add_argument("--distill-markup", type=int, default=None, metavar="FOLDS",
+                        help="learn also from FOLDS HTML models, each trained with one fold of the sites left out, on "
+                             "the html_text documents (training/distill_markup.py; weight --distill, default "
+                             "distill_markup.DISTILL); the other documents learn their labels alone")
     parser.add_argument("--window", action="store_true", help="train window stages (scikit-learn) instead of the sequence stage")
     parser.add_argument("--hidden", default="64", help="window stages: hidden layer sizes")
     parser.add_argument("--single-stage", action="store_true", help="window stages: stage one only")
@@ -148,8 +153,12 @@ def main(argv=None) -> int:
     check_leave_out_fold(parser, args)
     if args.leave_out_fold and args.distill_from:
         parser.error("--leave-out-fold with --distill-from: the teacher has seen the fold's sites")
-    if args.distill is not None and not (args.distill_from and 0 <= args.distill <= 1):
-        parser.error("--distill is a share between 0 and 1, and needs --distill-from")
+    if args.distill_from and args.distill_markup:
+        parser.error("--distill-from or --distill-markup: one teacher")
+    if args.distill_markup is not None and (args.distill_markup < 2 or args.window):
+        parser.error("--distill-markup takes 2 folds or more, and trains a sequence model (no --window)")
+    if args.distill is not None and not ((args.distill_from or args.distill_markup) and 0 <= args.distill <= 1):
+        parser.error("--distill is a share between 0 and 1, and needs --distill-from or --distill-markup")
     try:  # before the corpus is read: a wrong teacher fails at once
         teacher = Model.load(args.distill_from) if args.distill_from else None
     except NoiseCutError as error:
@@ -191,11 +200,23 @@ def main(argv=None) -> int:
     }
     if args.leave_out_fold:
         summary["left_out_fold"] = str(args.leave_out_fold)
+    distill = args.distill
+    if args.distill_markup:
+        from noisecut.labels import Label
+        from noisecut.train_data import label_summary
+
+        from .distill_markup import DISTILL, RENDERER, markup_teacher
+
+        classes = sorted(label_summary(docs)["labels"], key=lambda v: list(Label).index(Label(v)))
+        pages = [i for i, d in enumerate(corpus) if d.meta.get("renderer") == RENDERER]  # corpus comes first in docs
+        teacher = markup_teacher(docs, pages, classes, args.corpus, args.distill_markup, args.seed)
+        distill = DISTILL if distill is None else distill
+        summary["distilled_from_markup"] = {"folds": args.distill_markup, "documents": len(pages), "weight": distill}
     hidden = tuple(int(h) for h in args.hidden.split(",") if int(h) > 0)
     try:
         model, estimators = fit(docs, weights=weights, hidden=hidden, two_stage=not args.single_stage,
                                 data_summary=summary, sequence=not args.window, members=args.members,
-                                teacher=teacher, distill=args.distill, seed=args.seed)
+                                teacher=teacher, distill=distill, seed=args.seed)
     except NoiseCutError as error:
         print(f"train_default: error: {error}", file=sys.stderr)
         return 1
