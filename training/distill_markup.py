@@ -2,6 +2,7 @@
 
     python -m training.distill_markup --splits train --members 1 --output /tmp/student   # dev figures, twin below
     python -m training.train_html --splits train --members 1 --output /tmp/twin        # the same without teachers
+    python -m training.train_default --members 1 --distill-markup 2 --output /tmp/d    # the text recipe, taught so
 
 The HTML model reads each line's markup beside its text (links, enclosing elements, their class
 words) and scores higher than the text model on the same pages; plain text has none of it. Here
