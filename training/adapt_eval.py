@@ -194,6 +194,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for building the corpus")
     args = parser.parse_args(argv)
+    if args.pages and args.renderer != RENDERER:
+        parser.error(f"--pages cleans the pages as HTML input, which noisecut renders with {RENDERER}: drop --renderer")
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="noisecut-adapt-") as scratch_dir:

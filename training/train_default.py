@@ -139,8 +139,9 @@ def main(argv=None) -> int:
                         help="a sequence model (e.g. the shipped three-network ensemble) whose probabilities the new "
                              "model learns on every line, beside the labels (use with --members 1)")
     parser.add_argument("--distill", type=float, default=None, metavar="WEIGHT",
-                        help="with --distill-from: share of each line's loss on the teacher's probabilities, the "
-                             f"rest on its label (default {DISTILL_WEIGHT:g})")
+                        help="with --distill-from or --distill-markup: share of each line's loss on the teacher's "
+                             f"probabilities, the rest on its label (default {DISTILL_WEIGHT:g}; with --distill-markup "
+                             "distill_markup.DISTILL)")
     parser.add_argument("--distill-markup", type=int, default=None, metavar="FOLDS",
                         help="learn also from FOLDS HTML models, each trained with one fold of the sites left out, on "
                              "the html_text documents (training/distill_markup.py; weight --distill, default "
