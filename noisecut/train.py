@@ -21,10 +21,10 @@ from .context import probability_context
 from .errors import NoiseCutError
 from .features import FEATURE_VERSION, featurize
 from .labeled import LabeledDocument
-from .labels import Label, parse_label
+from .labels import parse_label
 from .model import ESTIMATOR, Model, blend
 from .stages import CLIP, Stage
-from .train_data import label_summary, labeled_rows, training_group
+from .train_data import label_classes, label_summary, labeled_rows, training_group
 
 HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
 MAX_ITER_DEFAULT = 60
@@ -148,7 +148,7 @@ def fit(
     sequence model to distil into this one, or its probabilities (``train_sequence.Precomputed``);
     see ``train_sequence.fit_sequence`` (weight ``distill``)."""
     summary = label_summary(docs)
-    classes = sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
+    classes = label_classes(summary)
     labels = tuple(parse_label(c) for c in classes)
     estimators: dict = {}
     if distill is not None and teacher is None:

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .errors import NoiseCutError
 from .labeled import LabeledDocument
+from .labels import Label, parse_label
 
 
 def labeled_rows(labeled: LabeledDocument) -> list[int]:
@@ -21,6 +22,11 @@ def labeled_rows(labeled: LabeledDocument) -> list[int]:
 def training_group(labeled: LabeledDocument, number: int) -> str:
     """What held-out folds split by: the site, else the document."""
     return labeled.meta.get("site") or labeled.id or str(number)
+
+
+def label_classes(summary: dict) -> list[str]:
+    """The labels of a ``label_summary``, in ``Label`` order: the output columns of a model trained on them."""
+    return sorted(summary["labels"], key=lambda v: list(Label).index(parse_label(v)))
 
 
 def label_summary(docs: Sequence[LabeledDocument]) -> dict:

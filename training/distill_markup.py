@@ -30,7 +30,7 @@ import numpy as np
 from noisecut.labels import KEEP_DEFAULT, Label
 from noisecut.model import TEXT
 
-from .build_corpus import DEFAULT_OUT
+from .build_corpus import DEFAULT_OUT, corpus_folder
 from .splits import bucket, split_record
 from .train_default import HAND_WEIGHT, LABELED, PAGES_PER_DATASET, SPLITS, check_splits
 from .train_html import RENDERER, corpus_pages, read_pages, save
@@ -49,7 +49,7 @@ def gate(p: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return p
 
 
-def teacher_probabilities(docs, classes: list[str], folds: int, seed: int, gated: bool) -> list[np.ndarray]:
+def cross_fitted_probabilities(docs, classes: list[str], folds: int, seed: int, gated: bool) -> list[np.ndarray]:
     """Each document's probabilities (lines x ``classes``) from an HTML teacher that did not train on its site."""
     from noisecut.train import fit
     from noisecut.train_sequence import Sequences, teacher_probabilities as probabilities
@@ -94,13 +94,12 @@ def markup_teacher(docs, pages, classes: list[str], corpus: Path, folds: int, se
     chosen = [docs[i] for i in pages]
     for doc in chosen:
         meta = doc.meta
-        doc.doc.markup = read_markup(corpus / meta["split"] / meta["dataset"] / RENDERER / f"{meta['name']}.lines",
-                                     len(doc.doc.lines))
-    taught = dict(zip(pages, teacher_probabilities(chosen, classes, folds, seed, gated)))
-    for doc in chosen:
+        path = corpus_folder(corpus, meta["split"], meta["dataset"], RENDERER) / f"{meta['name']}.lines"
+        doc.doc.markup = read_markup(path, len(doc.doc.lines))
+    taught = dict(zip(pages, cross_fitted_probabilities(chosen, classes, folds, seed, gated)))
+    for doc in chosen:  # the students read the text alone
         doc.doc.markup = None
-    targets = label_targets(docs, classes)
-    return Precomputed([taught.get(i, target) for i, target in enumerate(targets)],
+    return Precomputed([taught[i] if i in taught else label_targets([doc], classes)[0] for i, doc in enumerate(docs)],
                        {"name": f"{folds} HTML models (train_html --markup), each on the sites of the other folds, "
                                 f"for {len(pages)} {RENDERER} documents; labels for the rest", "gated": gated})
 
@@ -108,8 +107,7 @@ def markup_teacher(docs, pages, classes: list[str], corpus: Path, folds: int, se
 def main(argv=None) -> int:
     from noisecut.labeled import read_all
     from noisecut.train import SEED, fit
-    from noisecut.train_data import label_summary
-    from noisecut.train_sequence import Precomputed
+    from noisecut.train_data import label_classes, label_summary
 
     parser = argparse.ArgumentParser(prog="python -m training.distill_markup", description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_OUT)
@@ -139,17 +137,13 @@ def main(argv=None) -> int:
     paths, _ = corpus_pages(args.corpus, splits, RENDERER, args.pages)
     if not paths:
         parser.error(f"no {RENDERER} pages with markup rows under {args.corpus}: run python -m training.build_corpus")
-    docs = read_pages(paths, markup=True)
+    docs = read_pages(paths, markup=False)
     hand = read_all([LABELED]) if args.hand else []
-    classes = sorted(label_summary(docs + hand)["labels"], key=lambda v: list(Label).index(Label(v)))
-    soft = teacher_probabilities(docs, classes, args.folds, args.seed, args.gated) + label_targets(hand, classes)
-    for doc in docs:  # the students read the text alone
-        doc.doc.markup = None
+    classes = label_classes(label_summary(docs + hand))
+    teacher = markup_teacher(docs + hand, list(range(len(docs))), classes, args.corpus, args.folds, args.seed, args.gated)
     recipe = (f"python -m training.distill_markup --splits {args.splits} --pages {args.pages} --folds {args.folds} "
               f"--distill {args.distill}{' --gated' * args.gated}{' --hand' * args.hand} "
               f"--members {args.members} --seed {args.seed}")
-    teacher = Precomputed(soft, {"name": f"{args.folds} HTML models (train_html --markup), each on the sites "
-                                         "of the other folds", "gated": args.gated})
     summary = {"corpus_documents": dict(Counter(d.meta.get("dataset") for d in docs)), "renderers": [RENDERER],
                "hand_labeled_documents": len(hand), "hand_weight": HAND_WEIGHT if hand else None,
                "split": split_record(splits), "recipe": recipe}

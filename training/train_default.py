@@ -203,12 +203,11 @@ def main(argv=None) -> int:
         summary["left_out_fold"] = str(args.leave_out_fold)
     distill = args.distill
     if args.distill_markup:
-        from noisecut.labels import Label
-        from noisecut.train_data import label_summary
+        from noisecut.train_data import label_classes, label_summary
 
         from .distill_markup import DISTILL, RENDERER, markup_teacher
 
-        classes = sorted(label_summary(docs)["labels"], key=lambda v: list(Label).index(Label(v)))
+        classes = label_classes(label_summary(docs))
         pages = [i for i, d in enumerate(corpus) if d.meta.get("renderer") == RENDERER]  # corpus comes first in docs
         teacher = markup_teacher(docs, pages, classes, args.corpus, args.distill_markup, args.seed)
         distill = DISTILL if distill is None else distill
