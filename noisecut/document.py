@@ -75,6 +75,11 @@ class Document:
         return (BOM + out) if self.bom and out else out
 
 
+def count_content_lines(text: str) -> int:
+    """How many non-blank lines ``text`` has, split as ``Document`` splits (the lines that get a label)."""
+    return len(Document.from_text(text).content_indices())
+
+
 def keep_with_blanks(doc: Document, keep_content: Sequence[int]) -> list[int]:
     """Add back the blank lines that sit between two kept lines.
 

@@ -88,6 +88,17 @@ def test_clean_to_stdout(run, model_dir, page):
     assert run("clean", "-m", model_dir, "-q", page).stderr == ""
 
 
+def test_clean_counts_lines_as_it_splits_them(run, model_dir, tmp_path):
+    """Form feeds, vertical tabs and Unicode line separators stay inside their line (document.py), so the
+    summary counts the kept lines as the input's: never more kept than read."""
+    page = tmp_path / "page.txt"
+    page.write_text("Page one\fends here.\nA list\vof items\u2028and more\x1c.\nThe last line\n", encoding="utf-8")
+    result = run("clean", "-m", model_dir, "-t", "0", str(page))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == page.read_text(encoding="utf-8")
+    assert re.fullmatch(r"cleaned 1 document: kept 3 of 3 lines \(100%\), 0 records skipped, [\d.]+ docs/s\n", result.stderr)
+
+
 def test_clean_output_file_equals_stdout(run, model_dir, page, tmp_path):
     stdout = run("clean", "-m", model_dir, page).stdout_bytes
     out = tmp_path / "clean.txt"

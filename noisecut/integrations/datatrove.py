@@ -45,7 +45,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.typeshelper import StatHints
 
 from ..batching import chunks
-from ..document import Document
+from ..document import count_content_lines
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
@@ -119,9 +119,9 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
     def _pass_on(self, doc: DatatroveDocument, text: str, writer, rank: int) -> Iterator[DatatroveDocument]:
         """Record the stats of one cleaned document; yield it, or drop it if it came out empty."""
         self.stat_update(StatHints.total)
-        kept = content_lines(text)
+        kept = count_content_lines(text)
         self.stat_update("lines_kept", value=kept)
-        self.stat_update("lines_dropped", value=content_lines(doc.text) - kept)
+        self.stat_update("lines_dropped", value=count_content_lines(doc.text) - kept)
         self.stat_update("chars_removed", value=len(doc.text) - len(text))
         if text == "" and self.drop_empty:
             self.stat_update(StatHints.dropped, f"dropped_{EMPTY_REASON}")
@@ -133,8 +133,3 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
         self.stat_update(StatHints.forwarded)
         self.update_doc_stats(doc)
         yield doc
-
-
-def content_lines(text: str) -> int:
-    """Non-blank lines of ``text``, split as ``Document`` splits (the lines that get a label)."""
-    return len(Document.from_text(text).content_indices())

@@ -18,7 +18,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from ..document import Document
+from ..document import Document, count_content_lines
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import MARKUP, model_dir, model_inputs, read_meta
@@ -82,7 +82,7 @@ class CleanStats:
         if cleaned is None or self.kept is None:
             self.kept = None
         else:
-            self.kept += sum(1 for line in cleaned.splitlines() if line.strip())
+            self.kept += count_content_lines(cleaned)  # split as the input was
 
     def summary(self) -> str:
         """The one line ``noisecut clean`` ends with on stderr."""
