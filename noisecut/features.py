@@ -31,7 +31,7 @@ from typing import Sequence
 import numpy as np
 
 from .batching import batches
-from .markdown import plain_lines
+from .views import plain_lines
 
 FEATURE_VERSION = 2
 
@@ -220,7 +220,7 @@ class Lines:
     def of(cls, docs: Sequence[Sequence[str]]) -> "Lines":
         offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum([len(d) for d in docs], out=offsets[1:])
-        return cls(list(chain.from_iterable(map(plain_lines, docs))), offsets)  # Markdown as plain text (markdown.py)
+        return cls(list(chain.from_iterable(map(plain_lines, docs))), offsets)  # Markdown as plain text (views.py)
 
     @property
     def n(self) -> int:

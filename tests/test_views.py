@@ -5,11 +5,11 @@ import pytest
 from click.testing import CliRunner
 
 import noisecut.features
-import noisecut.markdown
+import noisecut.views
 from noisecut.cleaner import Cleaner
 from noisecut.cli import main
 from noisecut.features import featurize
-from noisecut.markdown import is_markdown, numbers_links, plain_lines, plain_view
+from noisecut.views import is_markdown, numbers_links, plain_lines, plain_view
 
 from conftest import mean_f1, rendered_test_pages
 
@@ -142,6 +142,6 @@ def test_real_pages_with_numbered_links_clean_better_read_without_the_numbers(mo
 
     pages = rendered_test_pages("html_text", "dragnet_data", 30, numbered)
     without = mean_f1(pages)
-    monkeypatch.setattr(noisecut.markdown, "numbers_links", lambda lines: False)
+    monkeypatch.setattr(noisecut.views, "numbers_links", lambda lines: False)
     as_they_come = mean_f1(pages)
     assert without > as_they_come + 0.05, (without, as_they_come)
