@@ -279,8 +279,10 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
+    from .io.files import check_not_an_input
     from .sites import count_files
 
+    check_not_an_input(output, files)
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
     memory.save(output)
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
@@ -457,9 +459,10 @@ def label(file, output, renderer, model):
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
-    from .io.files import HEAD_BYTES, write_output
+    from .io.files import HEAD_BYTES, check_not_an_input, write_output
     from .io.html import is_html_file, render_document
 
+    check_not_an_input(output, [file])
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 from urllib.parse import urlsplit
@@ -169,13 +171,19 @@ class SiteMemory:
         try:
             with np.load(Path(path), allow_pickle=False) as npz:
                 meta, counts = json.loads(str(npz["meta"])), npz["counts"]
+            if not isinstance(meta, dict):
+                raise ValueError("its meta is not a mapping")
         except FileNotFoundError:
             raise NoiseCutError(f"{path}: no such site memory (write one with `noisecut sites`)") from None
-        except (OSError, ValueError, KeyError) as error:
+        # a damaged file fails in the zip reader, the decompressor or the JSON, depending on where it is cut
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise NoiseCutError(f"{path}: not a site memory written by `noisecut sites` ({error})") from None
-        if meta.get("version") != MEMORY_VERSION or counts.shape != (DEPTH, meta.get("width")):
+        if meta.get("version") != MEMORY_VERSION:
             raise NoiseCutError(f"{path}: site memory version {meta.get('version')}, this noisecut reads {MEMORY_VERSION}; "
                                 "count the sites again with `noisecut sites`")
+        if counts.shape != (DEPTH, meta.get("width")):
+            raise NoiseCutError(f"{path}: not a site memory written by `noisecut sites` (counts of shape {counts.shape}, "
+                                f"its meta says {DEPTH} x {meta.get('width')})")
         stats = {key: value for key, value in meta.items() if key not in ("version", "depth", "width")}
         return cls(meta["width"], counts, stats)
 

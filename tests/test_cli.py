@@ -452,6 +452,15 @@ def test_label_to_file(run, model_dir, tmp_path):
     assert out.read_bytes() == stdout
 
 
+def test_label_will_not_write_over_its_input(run, model_dir, tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes(LABEL_INPUT)
+    result = run("label", "-m", model_dir, "-o", path, path)
+    assert result.exit_code == 1
+    _one_error_line(result, "output file is also an input; write elsewhere")
+    assert path.read_bytes() == LABEL_INPUT
+
+
 def test_label_seed_files(run, model_dir, seeds_dir):
     for path in sorted(seeds_dir.glob("*.txt")):
         result = run("label", "-m", model_dir, path)

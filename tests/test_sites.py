@@ -88,8 +88,16 @@ def test_save_load_and_clear_errors(tmp_path):
     with pytest.raises(NoiseCutError, match="no such site memory"):
         SiteMemory.load(tmp_path / "missing.npz")
     (tmp_path / "bad.npz").write_bytes(b"not a sketch")
-    with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
-        SiteMemory.load(tmp_path / "bad.npz")
+    data = (tmp_path / "m.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[:len(data) // 2])  # a copy cut short
+    damaged = bytearray(data)
+    start = data.index(b"counts.npy") + 200  # inside the compressed counts
+    damaged[start:start + 200] = bytes(200)
+    (tmp_path / "damaged.npz").write_bytes(bytes(damaged))
+    np.savez_compressed(tmp_path / "listmeta.npz", meta=np.array(json.dumps([1, 2])), counts=loaded.counts)
+    for name in ("bad.npz", "cut.npz", "damaged.npz", "listmeta.npz"):
+        with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
+            SiteMemory.load(tmp_path / name)
 
 
 @pytest.fixture
@@ -124,6 +132,13 @@ def test_sites_errors(tmp_path):
     assert result.exit_code == 1 and "no documents to count" in result.output
     result = CliRunner().invoke(main, ["clean", "--site-memory", str(tmp_path / "none.npz"), str(empty)])
     assert result.exit_code == 1 and "no such site memory (write one with `noisecut sites`)" in result.output
+
+
+def test_sites_will_not_write_over_its_input(crawl):
+    before = crawl.read_bytes()
+    result = CliRunner().invoke(main, ["sites", str(crawl), "-o", str(crawl)])
+    assert result.exit_code == 1 and "output file is also an input; write elsewhere" in result.output
+    assert crawl.read_bytes() == before
 
 
 def test_site_memory_reaches_the_worker_processes(tmp_path):

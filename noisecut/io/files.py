@@ -243,6 +243,20 @@ def inside(path: str | Path, directory: str | Path) -> bool:
     return path == directory or directory in path.parents
 
 
+def check_not_an_input(output: str | Path | None, sources) -> None:
+    """Stop before anything is read when writing ``output`` would overwrite an input: one of the files
+    ``sources``, or something inside a directory among them."""
+    if is_stdio(output):
+        return
+    for source in sources:
+        if is_stdio(source):
+            continue
+        if Path(source).is_dir() and inside(output, source):
+            raise NoiseCutError(f"{output}: output is inside the input directory {source}; write elsewhere")
+        if same_file(source, output):
+            raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
+
+
 ON_ERROR_DEFAULT = "stop"
 
 

@@ -24,7 +24,7 @@ from ..labels import KEEP_DEFAULT, Label
 from ..model import MARKUP, model_dir, model_inputs, read_meta
 from ..parallel import CleanerFactory, CleanerSpec, Output, clean_documents
 from ..policy import THRESHOLD_DEFAULT
-from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, current_read_progress, inside, is_stdio, reading_progress, same_file
+from .files import ON_ERROR_DEFAULT, STDIO, RecordErrors, check_not_an_input, current_read_progress, is_stdio, reading_progress
 from .formats import RECORD_OUTPUTS, input_format, open_reader, open_writer, output_format
 from .html import RENDERER_DEFAULT
 from .records import TEXT_FIELD_DEFAULT
@@ -242,15 +242,7 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
         raise NoiseCutError(f"--explain prints a table per line; it cannot be written as {out_format}")
     if config.labels_field and out_format not in RECORD_OUTPUTS:
         raise NoiseCutError(f"--labels-field needs JSONL or Parquet output, not {out_format}")
-    if is_stdio(output):
-        return
-    for source, fmt in zip(sources, formats):
-        if is_stdio(source):
-            continue
-        if fmt == "dir" and inside(output, source):
-            raise NoiseCutError(f"{output}: output is inside the input directory {source}; write elsewhere")
-        if same_file(source, output):
-            raise NoiseCutError(f"{output}: output file is also an input; write elsewhere")
+    check_not_an_input(output, sources)
 
 
 def _parquet_schema(sources: list[str], text_field: str, html_field: str | None = None):
