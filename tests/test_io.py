@@ -506,6 +506,23 @@ def test_not_a_warc(tmp_path):
         list(read_warc(src, RecordErrors()))
 
 
+def test_a_damaged_warc_record_is_reported_on_one_line(tmp_path, texts):
+    """warcio quotes the bad header line with its CRLF; the message stays one line, skipped or not."""
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "x.warc"
+    make_warc(src, texts[:3], compress=False)
+    data = src.read_bytes()
+    third = data.index(b"WARC/1.", data.index(b"WARC/1.", data.index(b"WARC/1.") + 1) + 1)
+    src.write_bytes(data[:third] + b"XXXX" + data[third + 4:])
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record 3: not a WARC record \(.*XXXX/1.\d\\r\\n\)$"):
+        list(read_warc(src, RecordErrors()))
+    logged = []
+    docs = list(read_warc(src, RecordErrors("skip", logged.append)))
+    assert [d.text() for d in docs] == texts[:1] and len(logged) == 1 and "\n" not in logged[0]
+    assert logged[0].startswith(f"skipped {src} from record 3 on: not a WARC record")
+
+
 # ------------------------------------------------------------------ formats
 
 

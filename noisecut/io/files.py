@@ -260,6 +260,12 @@ def check_not_an_input(output: str | Path | None, sources) -> None:
 ON_ERROR_DEFAULT = "stop"
 
 
+def one_line(text: str) -> str:
+    """``text`` for a one-line message: line breaks a reader quoted from the input (a WARC header's
+    ``\\r\\n``) shown as escapes."""
+    return text.strip().replace("\r", "\\r").replace("\n", "\\n")
+
+
 class RecordErrors:
     """What happens to a record that cannot be read: ``stop`` (raise) or ``skip`` (log and count).
 
@@ -277,6 +283,7 @@ class RecordErrors:
 
     def __call__(self, source: str | Path, record: int | None, reason: str) -> None:
         """A bad record (None: a whole document, e.g. a text file): raise, or log it and go on with the next one."""
+        reason = one_line(reason)
         message = f"{source}: {reason}" if record is None else f"{source}: record {record}: {reason}"
         if self.on_error == "stop":
             raise NoiseCutError(message)
@@ -285,6 +292,7 @@ class RecordErrors:
 
     def unreadable(self, source: str | Path, record: int, reason: str) -> None:
         """The rest of a file cannot be read (truncated, corrupt): raise, or log and give up on the file."""
+        reason = one_line(reason)
         if self.on_error == "stop":
             raise NoiseCutError(f"{source}: record {record}: {reason}")
         self.skipped += 1
