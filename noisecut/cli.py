@@ -136,7 +136,7 @@ def main():
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--output", "-o", type=click.Path(allow_dash=True), default=None,  # a str: a trailing / means a directory
-    help="Write here instead of stdout: a file (written whole or not at all), or a directory for directory input. "
+    help="Write here instead of stdout: a file, or a directory for directory input (either written whole or not at all). "
     "The format follows the name: -o clean.jsonl.gz, -o clean.parquet, -o clean.wet.gz, -o clean/. "
     "Several documents in one text output follow each other, each starting on a new line (a line break is added "
     "after one that ends without); -O jsonl keeps them apart. The same for both engines.",

@@ -279,7 +279,8 @@ def test_bad_record_late_under_jobs_leaves_no_output(run, texts, tmp_path):
     assert contents(tmp_path / "out") == []
 
 
-def test_bad_directory_file_leaves_finished_files_whole(run, texts, tmp_path):
+def test_bad_directory_file_writes_nothing(run, texts, tmp_path):
+    """--on-error stop writes nothing, in a directory too: the files cleaned before the bad one are not left."""
     src, dst = tmp_path / "pages", tmp_path / "clean"
     src.mkdir()
     (src / "a.txt").write_text(texts[0])
@@ -287,7 +288,7 @@ def test_bad_directory_file_leaves_finished_files_whole(run, texts, tmp_path):
     (src / "c.txt").write_text(texts[2])
     result = run(src, "-o", dst, "-j", 1)  # in order: a is written before b is read
     assert result.exit_code == 1 and f"{src / 'b.txt'}: record 1: unreadable" in result.stderr
-    assert contents(dst) == ["a.txt"]  # whole; b never half-written, c never reached
+    assert not dst.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["pages"]  # a was cleaned, not kept
 
 
 def test_skip_logs_each_and_reports_the_count(run, cleaner, texts, tmp_path):

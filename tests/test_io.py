@@ -150,18 +150,27 @@ def test_directory_writer_refuses_paths_outside_it(tmp_path):
     assert not (tmp_path / "escape.txt").exists()
 
 
-def test_directory_writer_leaves_no_half_file(tmp_path):
+def test_directory_writer_writes_all_or_nothing(tmp_path):
+    """An error after some files were written (a bad record further on, Ctrl-C) leaves the output directory
+    as it was, without its staging directory; success adds the files beside what was there."""
     class Boom(Exception):
         pass
 
     out = tmp_path / "out"
+    (out / "old").mkdir(parents=True)
+    (out / "old" / "mine.txt").write_text("kept from before")
     with pytest.raises(Boom):
         with directory_writer(out) as write:
             write(Document.from_text("a", "done.txt"), "kept\n")
-            with atomic_open(out / "half.txt") as f:  # what write does, interrupted midway
-                f.write(b"half")
-                raise Boom
-    assert sorted(p.name for p in out.iterdir()) == ["done.txt"]
+            write(Document.from_text("b", "sub/page.html"), "kept too\n")
+            raise Boom
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["out", "out/old", "out/old/mine.txt"]
+    with directory_writer(out) as write:
+        write(Document.from_text("a", "done.txt"), "kept\n")
+        write(Document.from_text("b", "sub/page.html"), "kept too\n")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "out/done.txt", "out/old/mine.txt", "out/sub/page.txt"]
+    assert (out / "sub" / "page.txt").read_text() == "kept too\n" and len(list(tmp_path.iterdir())) == 1
 
 
 # ------------------------------------------------------------------ JSONL
