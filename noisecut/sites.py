@@ -173,6 +173,8 @@ class SiteMemory:
                 meta, counts = json.loads(str(npz["meta"])), npz["counts"]
             if not isinstance(meta, dict):
                 raise ValueError("its meta is not a mapping")
+            if meta.get("version") == MEMORY_VERSION and counts.shape != (DEPTH, meta.get("width")):
+                raise ValueError(f"counts of shape {counts.shape}, its meta says {DEPTH} x {meta.get('width')}")
         except FileNotFoundError:
             raise NoiseCutError(f"{path}: no such site memory (write one with `noisecut sites`)") from None
         # a damaged file fails in the zip reader, the decompressor or the JSON, depending on where it is cut
@@ -181,9 +183,6 @@ class SiteMemory:
         if meta.get("version") != MEMORY_VERSION:
             raise NoiseCutError(f"{path}: site memory version {meta.get('version')}, this noisecut reads {MEMORY_VERSION}; "
                                 "count the sites again with `noisecut sites`")
-        if counts.shape != (DEPTH, meta.get("width")):
-            raise NoiseCutError(f"{path}: not a site memory written by `noisecut sites` (counts of shape {counts.shape}, "
-                                f"its meta says {DEPTH} x {meta.get('width')})")
         stats = {key: value for key, value in meta.items() if key not in ("version", "depth", "width")}
         return cls(meta["width"], counts, stats)
 

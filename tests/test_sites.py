@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from noisecut.cli import main
 from noisecut.document import Document
 from noisecut.errors import NoiseCutError
-from noisecut.sites import MIN_PAGES, SiteMemory, demote, normalise, site_of
+from noisecut.sites import MEMORY_VERSION, MIN_PAGES, SiteMemory, demote, normalise, site_of
 
 SPONSOR = "Sponsored by Coast Energy"  # the site's own boilerplate, between paragraphs: the model keeps it alone
 
@@ -95,7 +95,9 @@ def test_save_load_and_clear_errors(tmp_path):
     damaged[start:start + 200] = bytes(200)
     (tmp_path / "damaged.npz").write_bytes(bytes(damaged))
     np.savez_compressed(tmp_path / "listmeta.npz", meta=np.array(json.dumps([1, 2])), counts=loaded.counts)
-    for name in ("bad.npz", "cut.npz", "damaged.npz", "listmeta.npz"):
+    np.savez_compressed(tmp_path / "width.npz", meta=np.array(json.dumps({"version": MEMORY_VERSION, "width": 999})),
+                        counts=loaded.counts)
+    for name in ("bad.npz", "cut.npz", "damaged.npz", "listmeta.npz", "width.npz"):
         with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
             SiteMemory.load(tmp_path / name)
 
