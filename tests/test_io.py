@@ -506,6 +506,32 @@ def test_truncated_warc_is_an_error_not_silence(tmp_path, compress, cut, size):
     assert errors.skipped == 1 and [d.text() for d in docs] == texts[: len(docs)]
 
 
+@pytest.mark.parametrize("at", [0.3, 0.5, 0.9])
+def test_a_cut_gzipped_warc_keeps_every_record_before_the_cut(tmp_path, at):
+    """Each record is its own gzip member: the members before the cut are whole and are read, and the
+    error names the record the cut falls in."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from noisecut.io.warc import read_warc
+
+    texts = TRUNCATION_SIZES["large"][:40]
+    src = tmp_path / "cut.wet.gz"
+    make_warc(src, texts)
+    with open(src, "rb") as f:
+        records = ArchiveIterator(f)
+        starts = [records.get_record_offset() for _ in records]  # record 1 is the warcinfo
+    data = src.read_bytes()
+    k = next(i for i, start in enumerate(starts) if start > at * len(data)) - 1  # the record the cut falls in
+    src.write_bytes(data[: (starts[k] + starts[k + 1]) // 2])
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record {k + 1}: unreadable"):
+        list(read_warc(src, RecordErrors()))
+    logged = []
+    docs = list(read_warc(src, RecordErrors("skip", logged.append)))
+    assert [d.text() for d in docs] == texts[: k - 1]
+    assert logged == [f"skipped {src} from record {k + 1} on: unreadable (Compressed file ended before the "
+                      "end-of-stream marker was reached)"]
+
+
 def test_not_a_warc(tmp_path):
     from noisecut.io.warc import read_warc
 

@@ -14,8 +14,9 @@ with the cleaned text, ``WARC-Refers-To`` the record it came from. A
 
 warcio alone reads a truncated file without complaint, so the gzip layer is
 Python's (which raises on a truncated stream) and each record's length is
-checked against its header. warcio takes an ``EOFError`` for the end of the
-file, so a read error reaches it as ``_Unreadable``, which it lets through.
+checked against its header. A read error is kept aside and warcio sees the
+end of the file there (``_Counting``), so every record before the damage is
+read; the record it cuts and the rest are reported unreadable.
 """
 from __future__ import annotations
 
@@ -49,24 +50,32 @@ def _warcio():
     return ArchiveIterator, ArchiveLoadFailed, WARCWriter
 
 
-class _Unreadable(Exception):
-    """A read error of the stream under warcio (not an ``EOFError``, which warcio would swallow)."""
+class _Truncated(Exception):
+    """A record whose payload ends before its Content-Length (``missing`` bytes short)."""
+
+    def __init__(self, missing: int):
+        self.missing = missing
 
 
 class _Counting(io.RawIOBase):
-    """Counts the bytes read, to tell a complete file from one cut short; read errors become ``_Unreadable``."""
+    """Counts the bytes read, to tell a complete file from one cut short. A read error (a damaged gzip
+    stream) is kept in ``error`` and read as the end of the file: an exception here would also lose what
+    the buffered reader above had read before it."""
 
     def __init__(self, stream):
-        self.stream, self.total = stream, 0
+        self.stream, self.total, self.error = stream, 0, None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        try:
-            data = self.stream.read(len(buffer))
+        if self.error is not None:
+            return 0
+        try:  # read1: one read below (GzipFile's own buffer would also lose a whole read's data to an error)
+            data = self.stream.read1(len(buffer))
         except READ_ERRORS as error:
-            raise _Unreadable(error) from error
+            self.error = error
+            return 0
         buffer[: len(data)] = data
         self.total += len(data)
         return len(data)
@@ -109,22 +118,36 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
     with open_input(path) as f:
         counted = _Counting(f)
         records = ArchiveIterator(io.BufferedReader(counted), no_record_parse=False)
+        cut = None  # why the file ends before its last record does
         try:
             for number, record in enumerate(records, 1):
-                if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
-                    errors.unreadable(name, number, "truncated record (its headers end without a Content-Length)")
-                    return
-                doc = _document(record, name, number, errors, stats, renderer, render_later)
+                if record.rec_headers.get_header("Content-Length") is None:  # headers cut short
+                    cut = "truncated record (its headers end without a Content-Length)"
+                    break  # this record and the rest are lost
+                try:
+                    doc = _document(record, name, number, errors, stats, renderer, render_later)
+                except _Truncated as short:
+                    if counted.error is not None:
+                        break
+                    errors(name, number, f"truncated: the last {short.missing} bytes of the record are missing")
+                    continue
                 if doc is not None:
                     yield doc
-            if counted.total > records.offset:
-                errors.unreadable(name, number + 1, f"truncated record at byte {records.offset}")
+            else:
+                number += 1  # any damage is past the last record read
+                if counted.error is None and counted.total > records.offset:
+                    cut = f"truncated record at byte {records.offset}"
         except ArchiveLoadFailed as error:
-            errors.unreadable(name, number + 1, f"not a WARC record ({error})")
-        except _Unreadable as error:
-            errors.unreadable(name, number + 1, f"unreadable ({error.__cause__})")
+            number += 1
+            if counted.error is None:
+                cut = f"not a WARC record ({error})"
         except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
-            errors.unreadable(name, number + 1, f"unreadable ({error})")
+            number += 1
+            cut = f"unreadable ({error})"
+        if counted.error is not None:
+            errors.unreadable(name, number, f"unreadable ({counted.error})")
+        elif cut:
+            errors.unreadable(name, number, cut)
 
 
 def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str,
@@ -143,8 +166,7 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     payload = record.content_stream().read()
     missing = getattr(record.raw_stream, "limit", 0)
     if missing:
-        errors(name, number, f"truncated: the last {missing} bytes of the record are missing")
-        return None
+        raise _Truncated(missing)
     if media == UNDECLARED:  # no Content-Type: HTML when it starts like a page, else left out
         if not looks_like_html(payload):
             stats.not_text += 1
