@@ -124,6 +124,17 @@ def test_jsonl_from_stdin_to_stdout_with_another_text_field(run, cleaner, texts)
     assert read_jsonl(result.stdout_bytes) == [{"content": cleaner.clean(t), "n": i} for i, t in enumerate(texts)]
 
 
+def test_text_that_is_not_utf8_goes_to_parquet_with_replacement_characters(run, tmp_path):
+    """Parquet strings are UTF-8: a Latin-1 text's bytes (kept byte for byte in text output) become U+FFFD."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    src, out = tmp_path / "latin.txt", tmp_path / "out.parquet"
+    src.write_bytes("Le caf\u00e9 du port ouvre \u00e0 sept heures.\n".encode("latin-1"))
+    result = run(src, "-o", out, "-t", 0)
+    assert result.exit_code == 0, result.stderr
+    assert pq.read_table(out)["text"].to_pylist() == ["Le caf\ufffd du port ouvre \ufffd sept heures.\n"]
+    assert run(src, "-t", 0).stdout_bytes == src.read_bytes()
+
+
 def test_parquet_round_trip_and_to_stdout(run, cleaner, texts, tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")

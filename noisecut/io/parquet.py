@@ -95,6 +95,19 @@ def parquet_writer(path: str | Path | None, text_field: str = TEXT_FIELD_DEFAULT
         batches.close()
 
 
+def valid_utf8(value):
+    """A string as Parquet can hold it: invalid bytes of the input (kept as lone surrogates, which text and
+    JSONL output write back as they were) become U+FFFD, since Parquet strings are UTF-8. Other values as
+    they are."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class _Batches:
     """Rows collected until a batch is full, then appended as a table."""
 
@@ -107,7 +120,8 @@ class _Batches:
         self.writer = None
 
     def add(self, doc, text: str, labels: list | None = None) -> None:
-        self.rows.append(output_record(doc, text, self.text_field, self.labels_field, labels))
+        record = output_record(doc, text, self.text_field, self.labels_field, labels)
+        self.rows.append({key: valid_utf8(value) for key, value in record.items()})
         self.size += len(text)
         if len(self.rows) >= WRITE_BATCH_ROWS or self.size >= WRITE_BATCH_BYTES:
             self.flush()
