@@ -279,10 +279,11 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
-    from .io.files import check_not_an_input
+    from .io.files import check_not_an_input, check_output_file
     from .sites import count_files
 
     check_not_an_input(output, files)
+    check_output_file(output)  # before the pass over the corpus
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
     memory.save(output)
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)

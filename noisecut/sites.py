@@ -160,10 +160,10 @@ class SiteMemory:
         return np.minimum(counts, pages) / pages
 
     def save(self, path: str | Path) -> None:
-        from .io.files import atomic_open
+        from .io.files import open_output
 
         meta = {"version": MEMORY_VERSION, "depth": DEPTH, "width": self.width, **self.stats}
-        with atomic_open(Path(path)) as f:
+        with open_output(path, compress=False) as f:  # whole or not at all, in a directory that exists
             np.savez_compressed(f, counts=self.counts, meta=np.array(json.dumps(meta)))
 
     @classmethod

@@ -136,11 +136,13 @@ def test_sites_errors(tmp_path):
     assert result.exit_code == 1 and "no such site memory (write one with `noisecut sites`)" in result.output
 
 
-def test_sites_will_not_write_over_its_input(crawl):
+def test_sites_will_not_write_over_its_input_or_nowhere(crawl, tmp_path):
     before = crawl.read_bytes()
     result = CliRunner().invoke(main, ["sites", str(crawl), "-o", str(crawl)])
     assert result.exit_code == 1 and "output file is also an input; write elsewhere" in result.output
     assert crawl.read_bytes() == before
+    result = CliRunner().invoke(main, ["sites", str(crawl), "-o", str(tmp_path / "none" / "s.npz")])
+    assert result.exit_code == 1 and result.output == f"Error: {tmp_path / 'none' / 's.npz'}: directory {tmp_path / 'none'} does not exist\n"
 
 
 def test_site_memory_reaches_the_worker_processes(tmp_path):

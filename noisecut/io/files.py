@@ -64,6 +64,14 @@ def is_gzip_name(path: str | Path) -> bool:
     return Path(str(path)).name.lower().endswith(".gz")
 
 
+def check_output_file(path: Path) -> None:
+    """Stop when the file ``path`` cannot be written where it is named."""
+    if not path.parent.is_dir():
+        raise NoiseCutError(f"{path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
+
+
 @contextmanager
 def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
     """stdout for ``None`` or ``-``, else an atomic file; gzip when ``compress`` (default: a ``.gz`` name)."""
@@ -73,10 +81,7 @@ def open_output(path: str | Path | None, compress: bool | None = None) -> Iterat
         out.flush()
         return
     path = Path(path)
-    if not path.parent.is_dir():
-        raise NoiseCutError(f"{path}: directory {path.parent} does not exist")
-    if path.is_dir():
-        raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
+    check_output_file(path)
     if compress is None:
         compress = is_gzip_name(path)
     with atomic_open(path) as f:
