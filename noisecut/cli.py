@@ -478,7 +478,8 @@ def label(file, output, renderer, model):
 @click.option("--datasets", default=None, help="Comma-separated folders under ROOT (default: all that have input/).")
 @click.option("--renderers", default=None, help="Comma-separated HTML-to-text renderers: inscriptis, html_text, trafilatura_full, lxml_blocks (default: all).")
 @click.option("--split", "split", type=click.Choice(["site", "none"]), default="site", show_default=True,
-              help="`site`: OUTPUT/train|dev|test/ by a hash of each page's site (a one-site folder lands in one of them); "
+              help="`site`: OUTPUT/train|dev|test/ by a hash of each page's site (its meta.jsonl URL's host, else the "
+                   "address the page names or links to most; a page with no address is a site of its own); "
                    "`none`: everything under OUTPUT/<folder>/, for your own pages. E.g. --split none.")
 @click.option("--gold-format", default=None, metavar="FORMAT",
               help="How to read every gold file: plain (one paragraph per line, all body), cleaneval (URL: line, <p>/<h>/<l> "
