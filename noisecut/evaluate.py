@@ -15,6 +15,7 @@ cleaning path never imports this module.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -92,7 +93,7 @@ def format_report(evaluation: Evaluation) -> str:
     gold, predicted = [label.value for label in e.gold], [label.value for label in e.predicted]
     text = e.text
     out = [
-        f"text level (bag-of-tokens, mean over {e.documents} documents; kept labels: "
+        f"text level (bag-of-tokens, mean over {e.documents} document{'' if e.documents == 1 else 's'}; kept labels: "
         f"{', '.join(sorted(label.value for label in e.keep))}; {thresholds_note(e.thresholds)})",
         f"  precision {text.precision:.4f}  recall {text.recall:.4f}  f1 {text.f1:.4f}",
         "",
@@ -103,7 +104,9 @@ def format_report(evaluation: Evaluation) -> str:
     for name, positive in (("keep", True), ("drop", False)):
         s = keep_scores(e.gold, e.predicted, e.keep, positive)
         out.append(f"{name:>12}  {s.precision:>9.4f} {s.recall:>9.4f} {s.f1:>9.4f} {s.support:>9d}")
-    matrix = confusion_matrix(gold, predicted, labels=shown)
+    with warnings.catch_warnings():  # one label alone: sklearn warns about a shape that `labels` already fixes
+        warnings.simplefilter("ignore", UserWarning)
+        matrix = confusion_matrix(gold, predicted, labels=shown)
     table = pd.DataFrame(matrix, index=shown, columns=pd.Index(shown, name="gold\\pred"))
     out += ["", "confusion (gold rows, predicted columns)", table.to_string()]
     return "\n".join(out)

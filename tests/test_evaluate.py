@@ -86,7 +86,7 @@ def test_cli_evaluate_uses_the_shipped_model_without_m(run, labeled, constant_mo
     result = run("evaluate", labeled)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("text level (bag-of-tokens, mean over 1 documents")
+    assert lines[0].startswith("text level (bag-of-tokens, mean over 1 document;")
     assert lines[1].split() == ["precision", "0.7143", "recall", "1.0000", "f1", "0.8333"]
     assert "gold\\pred" in result.stdout and "macro avg" in result.stdout
     assert run("evaluate", "-m", constant_model_dir, labeled).stdout == result.stdout
