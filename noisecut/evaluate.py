@@ -42,7 +42,12 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                      threshold: float | str = THRESHOLD_DEFAULT) -> Evaluation:
     """Clean and classify every labeled document under ``paths`` with ``model`` (default: the shipped one)."""
     cleaner = Cleaner(model, keep=keep, threshold=threshold)
-    docs = [labeled for labeled in map(read_with_page_rows, find(paths)) if any(label is not None for label in labeled.labels)]
+    docs = []
+    for path in find(paths):
+        labeled = read_with_page_rows(path)
+        labeled.doc.id = labeled.doc.id or str(path)  # what an error about the document names
+        if any(label is not None for label in labeled.labels):
+            docs.append(labeled)
     if not docs:
         raise NoiseCutError("no labeled lines to evaluate on (expected *.lines files)")
     gold, predicted, scores = [], [], []

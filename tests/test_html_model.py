@@ -297,6 +297,14 @@ def test_the_html_model_refuses_plain_text_naming_the_fix(html_model_dir, tmp_pa
         Cleaner(html_model_dir).clean(text)
 
 
+def test_evaluating_the_html_model_on_plain_text_names_the_file(html_model_dir, tmp_path):
+    labeled = tmp_path / "page.lines"
+    labeled.write_text("".join(f"body\t{line}\n" for line in BODY_TEXT), encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", "-m", str(html_model_dir), str(labeled)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {labeled}: the model ") and "reads HTML markup" in result.stderr
+
+
 def test_on_error_skip_leaves_plain_text_out_and_cleans_the_pages(html_model_dir, html_model, tmp_path):
     html, article, _ = fresh_pages(1)[0]
     folder = tmp_path / "mixed"
