@@ -27,6 +27,7 @@ from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
+SKIPS_NAMED = 20  # import-gold names this many skipped renderings on stderr; summary.json has them all
 
 
 def user_errors(command):
@@ -522,7 +523,11 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
                         split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
-    click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped)", err=True)
+    for skipped in summary["skipped"][:SKIPS_NAMED]:
+        click.echo(f"skipped {skipped['id']}: {skipped['reason']}", err=True)
+    more = len(summary["skipped"]) - SKIPS_NAMED
+    click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped"
+               + (f"; {more} more in {Path(output) / 'summary.json'}" if more > 0 else "") + ")", err=True)
 
 
 def _training_build():

@@ -570,6 +570,20 @@ def test_import_gold_default_split_is_by_site_and_unknown_formats_are_refused(tm
     assert all(name in help_text for name in GOLD_FORMATS)
 
 
+def test_import_gold_names_the_renderings_it_skips(tmp_path):
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    root = _my_site(tmp_path)
+    write_page(root, "harbour-times", "empty", page_html(["Harbour news 9"]).encode("utf-8"), b"")
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(tmp_path / "out"), "--renderers",
+                                       "lxml_blocks", "--split", "none", "--gold-format", "plain", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "skipped harbour-times/empty/lxml_blocks: gold has no body" in result.stderr
+    assert "wrote 3 labeled documents" in result.stderr and "(1 renderings skipped)" in result.stderr
+
+
 def test_import_gold_names_a_root_without_collection_folders(tmp_path):
     """A ROOT that is itself one collection (input/ directly in it) is the likely mistake:
     the message says what ROOT holds, not that the benchmark folders are missing."""
