@@ -63,7 +63,9 @@ class _Counting(io.RawIOBase):
     the buffered reader above had read before it."""
 
     def __init__(self, stream):
-        self.stream, self.total, self.error = stream, 0, None
+        # read1: one read below (GzipFile's own buffer would also lose a whole read's data to an error)
+        self.read = getattr(stream, "read1", stream.read)
+        self.total, self.error = 0, None
 
     def readable(self) -> bool:
         return True
@@ -71,8 +73,8 @@ class _Counting(io.RawIOBase):
     def readinto(self, buffer) -> int:
         if self.error is not None:
             return 0
-        try:  # read1: one read below (GzipFile's own buffer would also lose a whole read's data to an error)
-            data = self.stream.read1(len(buffer))
+        try:
+            data = self.read(len(buffer))
         except READ_ERRORS as error:
             self.error = error
             return 0
