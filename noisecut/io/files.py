@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import shutil
 import sys
 import tempfile
 import zlib
@@ -57,6 +58,25 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
         except FileNotFoundError:
             pass
         raise
+
+
+@contextmanager
+def atomic_directory(root: Path) -> Iterator[Path]:
+    """A hidden directory beside ``root`` to write into; its files are moved into ``root`` (made if need be,
+    other files left) only if the block succeeds. On any exception (Ctrl-C included) it is removed and
+    ``root`` is left as it was."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
+    try:
+        yield staging
+        root.mkdir(exist_ok=True)
+        for path in sorted(staging.rglob("*")):
+            if path.is_file():
+                target = root / path.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def is_gzip_name(path: str | Path) -> bool:

@@ -9,8 +9,6 @@ text (``html.read_page``); in a directory output its cleaned text is ``NAME.txt`
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -18,7 +16,7 @@ from typing import Callable, Iterator
 
 from ..document import Document, encode
 from ..errors import NoiseCutError
-from .files import READ_ERRORS, RecordErrors, head, open_input, open_output
+from .files import READ_ERRORS, RecordErrors, atomic_directory, head, open_input, open_output
 from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
 
 TEXT_SUFFIX = ".txt"  # what an HTML page of a directory is cleaned into
@@ -134,30 +132,19 @@ def text_writer(path: str | Path | None) -> Iterator[Write]:
 @contextmanager
 def directory_writer(root: str | Path) -> Iterator[Write]:
     """Each document to ``root/<doc.id>`` (an HTML page's to ``NAME.txt``; gzip'd for a ``.gz`` name), all
-    or nothing: the files are written to a hidden directory beside ``root`` and moved into it only when the
-    block succeeds; on an error (Ctrl-C included) that directory is removed and ``root`` is left as it was."""
+    or nothing (``files.atomic_directory``): after an error ``root`` is as it was."""
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise NoiseCutError(f"{root}: exists and is not a directory")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
+    with atomic_directory(root) as staging:
 
-    def write(doc: Document, text: str, labels: list | None = None) -> None:
-        rel = PurePosixPath(str(doc.id or ""))
-        if not rel.parts or rel.is_absolute() or ".." in rel.parts:
-            raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
-        target = staging.joinpath(*output_name(rel).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open_output(target) as f:  # NAME.txt.gz stays gzip'd
-            f.write(encode(text))
+        def write(doc: Document, text: str, labels: list | None = None) -> None:
+            rel = PurePosixPath(str(doc.id or ""))
+            if not rel.parts or rel.is_absolute() or ".." in rel.parts:
+                raise NoiseCutError(f"{doc.id!r}: not a relative file path; directory output needs directory input")
+            target = staging.joinpath(*output_name(rel).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open_output(target) as f:  # NAME.txt.gz stays gzip'd
+                f.write(encode(text))
 
-    try:
         yield write
-        root.mkdir(exist_ok=True)  # an empty input makes an empty directory
-        for path in sorted(staging.rglob("*")):
-            if path.is_file():
-                target = root / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
