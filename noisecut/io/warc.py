@@ -120,36 +120,33 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
     with open_input(path) as f:
         counted = _Counting(f)
         records = ArchiveIterator(io.BufferedReader(counted), no_record_parse=False)
-        cut = None  # why the file ends before its last record does
+        cut, at = None, None  # why the file ends early, and the record it ends in (default: after the last read)
         try:
             for number, record in enumerate(records, 1):
-                if record.rec_headers.get_header("Content-Length") is None:  # headers cut short
-                    cut = "truncated record (its headers end without a Content-Length)"
-                    break  # this record and the rest are lost
+                if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
+                    cut, at = "truncated record (its headers end without a Content-Length)", number
+                    break
                 try:
                     doc = _document(record, name, number, errors, stats, renderer, render_later)
                 except _Truncated as short:
-                    if counted.error is not None:
+                    if counted.error is not None:  # the stream broke inside this record
+                        at = number
                         break
                     errors(name, number, f"truncated: the last {short.missing} bytes of the record are missing")
                     continue
                 if doc is not None:
                     yield doc
             else:
-                number += 1  # any damage is past the last record read
-                if counted.error is None and counted.total > records.offset:
+                if counted.total > records.offset:
                     cut = f"truncated record at byte {records.offset}"
         except ArchiveLoadFailed as error:
-            number += 1
-            if counted.error is None:
-                cut = f"not a WARC record ({error})"
+            cut = f"not a WARC record ({error})"
         except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
-            number += 1
             cut = f"unreadable ({error})"
-        if counted.error is not None:
-            errors.unreadable(name, number, f"unreadable ({counted.error})")
-        elif cut:
-            errors.unreadable(name, number, cut)
+        if counted.error is not None:  # a read error outranks what warcio made of the stream's early end
+            cut = f"unreadable ({counted.error})"
+        if cut:
+            errors.unreadable(name, at or number + 1, cut)
 
 
 def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcStats, renderer: str,
