@@ -189,10 +189,13 @@ class Cleaner:
 
     def clean_bytes(self, data: bytes) -> bytes:
         """Like ``clean`` on raw bytes; invalid UTF-8 in kept lines comes back byte for byte."""
-        return encode(self.clean_document(Document.from_bytes(_bytes_argument(data, "clean_bytes"))))
+        doc = Document.from_bytes(_bytes_argument(data, "clean_bytes"))
+        return encode(self.clean_document(doc), doc.encoding)
 
     def clean_many(self, texts: Iterable[str]) -> Iterator[str]:
         """``clean`` of each text, in order; the texts are read lazily and cleaned in batches."""
+        if isinstance(texts, (str, bytes)):  # iterating it would clean one character at a time
+            raise TypeError("clean_many() takes an iterable of texts, not one text; for one text use clean()")
         return self.clean_documents(Document.from_text(_text_argument(text, "clean_many")) for text in texts)
 
     def classify(self, text: str | Document) -> list[LineResult]:

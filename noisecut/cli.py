@@ -74,8 +74,17 @@ keep_option = click.option(
     "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
     help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
 )
+
+
+def _not_nan(ctx, param, value: float) -> float:
+    if value != value:  # FloatRange lets NaN through: every comparison with it is false
+        raise click.BadParameter("nan is not a probability; give a number from 0 to 1")
+    return value
+
+
 threshold_option = click.option(
     "--threshold", "-t", type=click.FloatRange(0.0, 1.0), default=THRESHOLD_DEFAULT, show_default=True,
+    callback=_not_nan,
     help="Keep a line when the probability of the kept labels reaches this. Lower keeps more (recall), higher keeps less (precision).",
 )
 
@@ -358,6 +367,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
       noisecut train --from fast mine/ -o models/mine
       noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
     """
+    from .io.files import check_not_an_input
     from .train import fit, fit_from, read_labeled, save_estimators
 
     try:
@@ -382,6 +392,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
         from .train_sequence import require_torch
 
         require_torch()  # before reading and featurizing the documents
+    check_not_an_input(output, [*labeled, *replay])  # the model's files would land among the labeled ones
     docs = read_labeled(labeled)
     if base is not None:
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
@@ -398,9 +409,11 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
             else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save
     if model.site is not None:
-        done += (f"; used on pages sharing {model.site.threshold} of the {len(model.site.fingerprint)} lines "
-                 "your pages have in common" if len(model.site.fingerprint) else
-                 "; your pages share no lines, so no page will use the tuned weights: add pages or use --everywhere")
+        shared = len(model.site.fingerprint)
+        done += (f"; used on pages sharing {model.site.threshold} of the {shared} lines your pages have in common"
+                 if model.site.threshold <= shared else
+                 f"; your pages share {shared} of the {model.site.threshold} lines a page needs to be recognised, so "
+                 "no page will use the tuned weights: add pages or use --everywhere")
     click.echo(f"wrote {output} ({done})", err=True)
 
 

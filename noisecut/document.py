@@ -8,10 +8,14 @@ joining the kept lines reproduces them exactly as they came in.
 Bytes are decoded as UTF-8 with ``surrogateescape``: invalid bytes become lone
 surrogates that encode back to the same bytes, so non-UTF-8 input round-trips
 byte for byte. A leading UTF-8 byte-order mark is set aside and written back
-in front of the cleaned text.
+in front of the cleaned text. Text that starts with a UTF-16 or UTF-32
+byte-order mark, decodes in that encoding and has a line break there is read
+in it and written back in it, mark included (``Document.encoding``); other
+bytes after such a mark (binary data, one line) are read as UTF-8.
 """
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -20,6 +24,10 @@ BOM = "\ufeff"
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"  # invalid bytes round-trip as lone surrogates
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_HAS_LINE_BREAK = re.compile(r"[\r\n]")
+# byte-order marks of the wide encodings; UTF-32's before UTF-16's, whose little-endian mark begins UTF-32's
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+             (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Document:
     html: str | None = field(default=None, repr=False, compare=False)
     # what the markup says about each line, precomputed (one row per line; ``markup.py``): the training corpus
     markup: object = field(default=None, repr=False, compare=False)
+    encoding: str = field(default=ENCODING, compare=False)  # of the bytes it was read from: written back in it
 
     @classmethod
     def from_text(cls, text: str, id: str | None = None, meta: dict | None = None) -> "Document":
@@ -53,6 +62,17 @@ class Document:
 
     @classmethod
     def from_bytes(cls, data: bytes, id: str | None = None, meta: dict | None = None) -> "Document":
+        for bom, encoding in WIDE_BOMS:
+            if data.startswith(bom):
+                try:
+                    text = data.decode(encoding)  # the mark decodes to BOM
+                except UnicodeDecodeError:
+                    break
+                if not _HAS_LINE_BREAK.search(text):  # binary data that happens to decode: read as UTF-8 below
+                    break
+                doc = cls.from_text(text, id, meta)
+                doc.encoding = encoding
+                return doc
         return cls.from_text(data.decode(ENCODING, ERRORS), id, meta)
 
     def __len__(self) -> int:
@@ -103,5 +123,6 @@ def keep_with_blanks(doc: Document, keep_content: Sequence[int]) -> list[int]:
     return out
 
 
-def encode(text: str) -> bytes:
-    return text.encode(ENCODING, ERRORS)
+def encode(text: str, encoding: str = ENCODING) -> bytes:
+    """``text`` as bytes in ``encoding`` (a ``Document``'s): invalid UTF-8 it was read with comes back as it was."""
+    return text.encode(encoding, ERRORS if encoding == ENCODING else "strict")

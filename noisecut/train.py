@@ -8,8 +8,10 @@ that cleaning uses, so the two flows cannot drift apart.
 """
 from __future__ import annotations
 
+import math
 import platform
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -60,8 +62,10 @@ class TrainingSet:
         return cls(np.vstack(blocks), np.array(labels), np.array(document), np.array(groups), np.array(weight))
 
 
-def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED):
-    """Standardiser + clip (as ``Stage`` does) + classifier; ``hidden=()`` gives a multinomial logistic regression."""
+def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX_ITER_DEFAULT, seed: int = SEED,
+                   early_stopping: bool = True):
+    """Standardiser + clip (as ``Stage`` does) + classifier; ``hidden=()`` gives a multinomial logistic regression.
+    ``early_stopping`` holds out a tenth of the lines, stratified by label, to stop the network's training."""
     from functools import partial
 
     from sklearn.linear_model import LogisticRegression
@@ -72,7 +76,7 @@ def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX
     if hidden:
         classifier = MLPClassifier(
             hidden_layer_sizes=hidden, alpha=1e-3, batch_size=BATCH_SIZE, learning_rate_init=2e-3,
-            early_stopping=True, n_iter_no_change=4, max_iter=max_iter, random_state=seed,
+            early_stopping=early_stopping, n_iter_no_change=4, max_iter=max_iter, random_state=seed,
         )
     else:
         classifier = LogisticRegression(C=1.0, max_iter=max(max_iter, 500))
@@ -100,7 +104,12 @@ def export_stage(pipeline, classes: Sequence[str]) -> Stage:
 
 
 def _fit(x, y, weight, hidden, max_iter, seed):
-    estimator = make_estimator(hidden, max_iter, seed)
+    counts = Counter(y.tolist())
+    if len(counts) < 2:
+        raise NoiseCutError(f"training needs lines of at least two labels; these have only {next(iter(counts))!r}")
+    # the held-out tenth needs a line of every label, and two of each label to stratify: tiny data trains without it
+    early_stopping = min(counts.values()) >= 2 and math.ceil(len(y) / 10) >= len(counts)
+    estimator = make_estimator(hidden, max_iter, seed, early_stopping)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence warnings on tiny data sets
         estimator.fit(x, y, **{f"{estimator.steps[-1][0]}__sample_weight": weight})
@@ -113,9 +122,10 @@ def out_of_fold(data: TrainingSet, classes: Sequence[str], hidden, max_iter, see
 
     folds = min(FOLDS, len(set(data.groups)))
     probabilities = np.zeros((len(data.y), len(classes)))
-    if folds < 2:
+    splits = list(GroupKFold(n_splits=folds).split(data.x, data.y, data.groups)) if folds >= 2 else []
+    if not splits or any(len(set(data.y[train])) < 2 for train, _ in splits):  # too few documents to leave any out
         return export_stage(_fit(data.x, data.y, data.weight, hidden, max_iter, seed), classes).predict_proba(data.x)
-    for train, test in GroupKFold(n_splits=folds).split(data.x, data.y, data.groups):
+    for train, test in splits:
         stage = export_stage(_fit(data.x[train], data.y[train], data.weight[train], hidden, max_iter, seed), classes)
         probabilities[test] = stage.predict_proba(data.x[test])
     return probabilities

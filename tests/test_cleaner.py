@@ -379,6 +379,12 @@ def test_text_of_the_wrong_type_says_what_to_pass(method, argument, hint):
         getattr(_scripted(), method)(argument)
 
 
+@pytest.mark.parametrize("one_text", ["Strong body.\nMore.", b"Strong body."])
+def test_clean_many_refuses_one_text(one_text):
+    with pytest.raises(TypeError, match="clean_many\\(\\) takes an iterable of texts, not one text"):
+        _scripted().clean_many(one_text)
+
+
 def test_module_clean_refuses_none(constant_model_dir, monkeypatch):
     monkeypatch.setattr(noisecut.cleaner, "_default", Cleaner(constant_model_dir))
     with pytest.raises(TypeError, match="clean\\(\\) takes the text as a str, not NoneType"):

@@ -132,6 +132,26 @@ def test_clean_keeps_invalid_utf8_bytes(run, model_dir, tmp_path):
     assert result.stdout_bytes == CLEAN_PAGE.encode().replace(b"Lopez", b"L\xf3pez")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_clean_reads_and_writes_wide_text_with_a_byte_order_mark(run, model_dir, tmp_path, encoding):
+    path = tmp_path / "wide.txt"
+    bom = "" if encoding in ("utf-16", "utf-32") else "\ufeff"  # Python's utf-16 and utf-32 write the mark themselves
+    path.write_bytes((bom + PAGE).encode(encoding))
+    result = run("clean", "-m", model_dir, path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == (bom + CLEAN_PAGE).encode(encoding)  # the same lines as UTF-8, in its encoding
+    explained = run("clean", "-m", model_dir, "--explain", path)
+    assert explained.stdout.splitlines()[3].endswith(P1)  # the table is UTF-8: a report, not the text
+
+
+def test_explain_names_each_document_of_several(run, model_dir, page, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text(PAGE, encoding="utf-8")
+    rows = run("clean", "-m", model_dir, "--explain", page, other).stdout.splitlines()
+    assert [row for row in rows if row.startswith("#")] == [f"# {page}", f"# {other}"]
+    assert len(rows) == 2 * (len(Document.from_text(PAGE)) + 1)
+
+
 def test_explain(run, model_dir, page):
     result = run("clean", "-m", model_dir, "--explain", page)
     assert result.exit_code == 0
@@ -187,10 +207,11 @@ def test_threshold_one_keeps_almost_nothing(run, constant_model_dir, page):
     assert len(_non_blank(result.stdout)) <= 1
 
 
-def test_threshold_out_of_range(run, model_dir, page):
-    result = run("clean", "-m", model_dir, "-t", "1.5", page)
+@pytest.mark.parametrize("value", ["1.5", "nan"])
+def test_threshold_out_of_range(run, model_dir, page, value):
+    result = run("clean", "-m", model_dir, "-t", value, page)
     assert result.exit_code == 2
-    assert "1.5" in result.stderr
+    assert value in result.stderr and "Traceback" not in result.stderr
 
 
 def test_no_dedupe(run, model_dir, tmp_path):
@@ -378,6 +399,37 @@ def test_train_no_labeled_files(run, tmp_path):
     result = run("train", tmp_path / "empty", "-o", tmp_path / "m")
     assert result.exit_code == 1
     _one_error_line(result, "no labeled documents")
+
+
+def _labeled_folder(tmp_path, name: str, lines: list[str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "a.lines").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_train_on_one_label_says_so(run, tmp_path):
+    folder = _labeled_folder(tmp_path, "bodies", [f"body\t{P1}", f"body\t{P2}"])
+    result = run("train", folder, "-o", tmp_path / "m")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "Error: training needs lines of at least two labels; these have only 'body'"
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_on_a_handful_of_lines_without_early_stopping(run, tmp_path, page):
+    """Too few lines to hold out a tenth with every label in it: the network trains on them all."""
+    folder = _labeled_folder(tmp_path, "tiny", ["title\tTalks resume", f"body\t{P1}", f"body\t{P2}",
+                                                "nav\tHome | News | Local | Sport"])
+    result = run("train", folder, "-o", tmp_path / "m", "--hidden", "4", "--max-iter", "20")
+    assert result.exit_code == 0, result.stderr
+    assert run("clean", "-m", tmp_path / "m", page).exit_code == 0
+
+
+def test_train_will_not_write_into_its_labeled_folder(run, small_training_set):
+    result = run("train", small_training_set, "-o", small_training_set)
+    assert result.exit_code == 1
+    _one_error_line(result, "inside the input directory")
+    assert not (small_training_set / META).exists()
 
 
 def test_train_missing_path(run, tmp_path):

@@ -336,6 +336,7 @@ def test_output_equal_to_input_is_refused(run, texts, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["{page}", "--labels-field", "labels"], "--labels-field needs JSONL or Parquet output, not text"),
+    (["{jsonl}", "--labels-field", "text", "-O", "jsonl"], "--labels-field text: the cleaned text goes in that field"),
     (["{jsonl}", "--explain", "-O", "jsonl"], "--explain prints a table per line; it cannot be written as jsonl"),
     (["{page}", "-O", "dir"], "directory output needs -o OUTDIR"),
     (["{page}", "-o", "{tmp}/out", "-O", "dir"], "directory output mirrors one input directory"),
@@ -512,7 +513,8 @@ def test_explain_whatever_the_input_format(run, cleaner, texts, tmp_path):
     src = write_jsonl(tmp_path / "docs.jsonl", rows_of(texts))
     result = run(src, "--explain")
     assert result.exit_code == 0
-    assert result.stdout_bytes == b"".join(cleaner.explain(t.encode()) for t in texts)
+    # each document's table after a line naming it
+    assert result.stdout_bytes == b"".join(f"# doc-{i}\n".encode() + cleaner.explain(t.encode()) for i, t in enumerate(texts))
     assert re.fullmatch(rf"cleaned {len(texts)} documents: \d+ lines explained, 0 records skipped, [\d.]+ docs/s\n", result.stderr)
 
 

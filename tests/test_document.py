@@ -90,6 +90,15 @@ def test_bom_from_bytes_round_trips():
     assert encode(doc.text()) == data
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_text_with_a_byte_order_mark_is_decoded_and_written_back_in_its_encoding(encoding):
+    data = (BOM + "Título\r\nBody text.\n").encode(encoding)
+    doc = Document.from_bytes(data)
+    assert doc.bom and doc.lines == ["Título", "Body text."] and doc.encoding == encoding
+    assert encode(doc.text(), doc.encoding) == data
+    assert encode(doc.join([1]), doc.encoding) == (BOM + "Body text.\n").encode(encoding)
+
+
 def test_bom_is_not_written_when_nothing_is_kept():
     doc = Document.from_text(BOM + "Title\nBody")
     assert doc.join([]) == ""
@@ -121,13 +130,15 @@ ODD_BYTES = [
     b"\xf0\x9f\x98\x80 emoji \xe2\x80\xa8 line separator",
     b"\n\n\n",
     b"   \t  ",
+    "\ufefftwo\nlines \udbff".encode("utf-16-le", "surrogatepass"),  # a lone surrogate: not UTF-16 after all
+    "\ufefftwo\r\nlines\n".encode("utf-32-be"),
 ]
 
 
 @pytest.mark.parametrize("data", ODD_BYTES)
 def test_bytes_round_trip_byte_for_byte(data):
     doc = Document.from_bytes(data)
-    assert encode(doc.join(range(len(doc)))) == data
+    assert encode(doc.join(range(len(doc))), doc.encoding) == data
 
 
 def test_invalid_utf8_survives_inside_a_line():

@@ -146,6 +146,16 @@ def test_clean_batch_rejects_bad_options(kwargs, message):
         CleanBatch(**kwargs)
 
 
+def test_hf_clean_batch_refuses_one_row_for_a_batch(model_dir):
+    """``Dataset.map(clean_batch)`` without ``batched=True`` hands over one row: its text is not a list of texts."""
+    from noisecut.integrations.hf import clean_batch
+
+    row = {"text": "Home | News\nA body paragraph about the talks held today."}
+    with pytest.raises(NoiseCutError, match="batched=True"):
+        clean_batch(row, model=model_dir)
+    assert clean_batch({"text": [row["text"]]}, model=model_dir)["text"] == [Cleaner(model_dir).clean(row["text"])]
+
+
 def test_clean_batch_errors_name_the_column_and_row(model_dir):
     with pytest.raises(NoiseCutError, match="no column 'body'.*columns: id, text"):
         CleanBatch(model=model_dir, text_column="body")(pd.DataFrame({"id": [1], "text": ["x"]}))

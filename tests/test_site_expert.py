@@ -197,6 +197,24 @@ def test_cli_from_routes_by_default_and_everywhere_applies_the_tuned_stage_to_ev
     assert both.routes([courier, gazette]).tolist() == [True, True]
 
 
+def test_cli_from_says_when_the_pages_share_too_few_lines_for_any_page_to_be_recognised(stages, tmp_path):
+    pytest.importorskip("torch")
+    base, _ = stages
+    Model(LABELS, sequence=base, meta={"name": "base"}).save(tmp_path / "base")
+    (tmp_path / "pages").mkdir()
+    # one page: its noise lines of 12 characters or more are the fingerprint, here one
+    rows = [("nav", "Menu"), ("body", "The council voted on Tuesday to spend more on the library."),
+            ("body", "Work is due to start in March, once contracts have been signed."),
+            ("share", "Share this story with your friends")]
+    write(labeled(rows, 0), tmp_path / "pages" / "p0.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "-o", str(tmp_path / "tuned"),
+                                       str(tmp_path / "pages")])
+    assert result.exit_code == 0, result.output
+    assert "your pages share 1 of the 2 lines a page needs to be recognised, so no page will use the tuned weights" in result.output
+    tuned = Cleaner(Model.load(tmp_path / "tuned"))
+    assert tuned.site_note(Document.from_text("\n".join(text_of(rows)))).startswith("site expert not used")
+
+
 def test_cli_everywhere_needs_from(tmp_path):
     result = CliRunner().invoke(main, ["train", "--everywhere", "-o", str(tmp_path / "m"), str(tmp_path)])
     assert result.exit_code == 2 and "--everywhere applies a --from model's tuned weights; add --from MODEL" in result.output

@@ -38,11 +38,14 @@ from __future__ import annotations
 import contextlib
 from typing import Iterable, Iterator
 
-from datatrove.data import Document as DatatroveDocument
-from datatrove.data import DocumentsPipeline
-from datatrove.pipeline.formatters.base import BaseFormatter
-from datatrove.pipeline.writers.disk_base import DiskWriter
-from datatrove.utils.typeshelper import StatHints
+try:
+    from datatrove.data import Document as DatatroveDocument
+    from datatrove.data import DocumentsPipeline
+    from datatrove.pipeline.formatters.base import BaseFormatter
+    from datatrove.pipeline.writers.disk_base import DiskWriter
+    from datatrove.utils.typeshelper import StatHints
+except ImportError as error:  # the extra is missing: say which
+    raise ImportError(f"{error}; the datatrove step needs noisecut's extra: pip install 'noisecut[datatrove]'") from error
 
 from ..batching import chunks
 from ..document import count_content_lines

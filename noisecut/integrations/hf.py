@@ -70,6 +70,9 @@ def clean_batch(
                        threshold=threshold, labels_column=labels_column, dedupe=dedupe)
     if text_column not in batch:
         raise NoiseCutError(f"no column {text_column!r} in the batch (columns: {', '.join(map(str, batch.keys()))})")
+    if isinstance(batch[text_column], (str, bytes)):  # one row, not a batch: listing it would split the characters
+        raise NoiseCutError(f"column {text_column!r} holds one text, not a batch of them: "
+                            "call Dataset.map(clean_batch, batched=True)")
     clean._cleaner = _cleaner(clean)
     cleaned, labels = clean.clean_values(list(batch[text_column]))
     if labels_column is None:

@@ -25,9 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from nemo_curator.stages.base import ProcessingStage
-from nemo_curator.stages.text.modifiers.doc_modifier import DocumentModifier
-from nemo_curator.tasks import DocumentBatch
+try:
+    from nemo_curator.stages.base import ProcessingStage
+    from nemo_curator.stages.text.modifiers.doc_modifier import DocumentModifier
+    from nemo_curator.tasks import DocumentBatch
+except ImportError as error:  # the extra is missing: say which
+    raise ImportError(f"{error}; the NeMo Curator stages need noisecut's extra: pip install 'noisecut[nemo]'") from error
 
 from ..cleaner import Cleaner
 from ..errors import NoiseCutError

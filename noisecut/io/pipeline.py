@@ -152,6 +152,8 @@ def clean_files(config: CleanConfig) -> CleanStats:
     output = Output(labels=bool(config.labels_field), explain=config.explain)
     with reading_progress():
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
+            if config.explain:
+                write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
             clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet,
                          stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
             if not stats.documents:  # inside the writer: no output file is left
@@ -164,6 +166,16 @@ def clean_files(config: CleanConfig) -> CleanStats:
     if not config.quiet:
         _log(stats.summary())
     return stats
+
+
+def _table_writer(write: Callable[..., None], several: bool) -> Callable[..., None]:
+    """``--explain``: each document's table in UTF-8 whatever the input's encoding (a report, not its text),
+    after a ``# ID`` line naming the document where the input holds several."""
+
+    def write_table(doc: Document, table: str, labels=None) -> None:
+        write(Document([], [], id=doc.id), (f"# {doc.id}\n" if several else "") + table)
+
+    return write_table
 
 
 def _pages_only(docs: Iterable[Document], errors: RecordErrors) -> Iterator[Document]:
@@ -242,6 +254,9 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
         raise NoiseCutError(f"--explain prints a table per line; it cannot be written as {out_format}")
     if config.labels_field and out_format not in RECORD_OUTPUTS:
         raise NoiseCutError(f"--labels-field needs JSONL or Parquet output, not {out_format}")
+    if config.labels_field and config.labels_field in (config.text_field, config.html_field):
+        raise NoiseCutError(f"--labels-field {config.labels_field}: the cleaned text goes in that field; "
+                            "name another field for the labels")
     check_not_an_input(output, sources)
 
 

@@ -102,7 +102,6 @@ def output_name(rel: PurePosixPath) -> PurePosixPath:
     return rel.with_name(name.rsplit(".", 1)[0] + TEXT_SUFFIX)
 
 
-LINE_BREAK = b"\n"  # added between documents where one ends without a line break
 
 
 @contextmanager
@@ -118,13 +117,12 @@ def text_writer(path: str | Path | None) -> Iterator[Write]:
 
         def write(doc: Document, text: str, labels: list | None = None) -> None:
             nonlocal unfinished
-            data = encode(text)
-            if not data:
+            if not text:
                 return
             if unfinished:
-                f.write(LINE_BREAK)
-            f.write(data)
-            unfinished = not data.endswith((b"\n", b"\r"))
+                f.write(encode("\n", doc.encoding))
+            f.write(encode(text, doc.encoding))
+            unfinished = not text.endswith(("\n", "\r"))
 
         yield write
 
@@ -145,6 +143,6 @@ def directory_writer(root: str | Path) -> Iterator[Write]:
             target = staging.joinpath(*output_name(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             with open_output(target) as f:  # NAME.txt.gz stays gzip'd
-                f.write(encode(text))
+                f.write(encode(text, doc.encoding))
 
         yield write
