@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from ..document import Document, encode
+from ..document import ENCODING, Document, encode
 from ..errors import NoiseCutError
 from .files import READ_ERRORS, RecordErrors, atomic_directory, head, open_input, open_output
 from .html import RENDERER_DEFAULT, PendingPage, is_html_file, is_html_name, read_page
@@ -119,9 +119,10 @@ def text_writer(path: str | Path | None) -> Iterator[Write]:
             nonlocal unfinished
             if not text:
                 return
+            encoding = doc.encoding if doc is not None else ENCODING  # None: a text with no document (Ray's)
             if unfinished:
-                f.write(encode("\n", doc.encoding))
-            f.write(encode(text, doc.encoding))
+                f.write(encode("\n", encoding))
+            f.write(encode(text, encoding))
             unfinished = not text.endswith(("\n", "\r"))
 
         yield write
