@@ -24,7 +24,6 @@ BOM = "\ufeff"
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"  # invalid bytes round-trip as lone surrogates
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
-_HAS_LINE_BREAK = re.compile(r"[\r\n]")
 # byte-order marks of the wide encodings; UTF-32's before UTF-16's, whose little-endian mark begins UTF-32's
 WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -68,7 +67,7 @@ class Document:
                     text = data.decode(encoding)  # the mark decodes to BOM
                 except UnicodeDecodeError:
                     break
-                if not _HAS_LINE_BREAK.search(text):  # binary data that happens to decode: read as UTF-8 below
+                if not _LINE_BREAK.search(text):  # binary data that happens to decode: read as UTF-8 below
                     break
                 doc = cls.from_text(text, id, meta)
                 doc.encoding = encoding
