@@ -146,6 +146,11 @@ def test_clean_batch_rejects_bad_options(kwargs, message):
         CleanBatch(**kwargs)
 
 
+def test_clean_batch_refuses_a_dict_batch_naming_the_pandas_format(model_dir, docs):
+    with pytest.raises(NoiseCutError, match="batch_format='pandas'"):
+        CleanBatch(model=str(model_dir))({"text": np.array(docs[:2], dtype=object)})
+
+
 def test_hf_clean_batch_refuses_one_row_for_a_batch(model_dir):
     """``Dataset.map(clean_batch)`` without ``batched=True`` hands over one row: its text is not a list of texts."""
     from noisecut.integrations.hf import clean_batch
@@ -339,6 +344,7 @@ def test_transformer_returns_cleaned_strings(transformer, cleaner, docs):
     assert out == [cleaner.clean(text) for text in docs]
     assert transformer.transform(np.array(docs[:2], dtype=object)) == out[:2]
     assert transformer.fit_transform(docs) == out
+    assert transformer.fit_transform(text for text in docs) == out  # a generator is read once, not lost
 
 
 def test_transformer_options(model_dir, model, docs):

@@ -154,6 +154,11 @@ class CleanBatch(LazyCleaner):
     # -- cleaning ----------------------------------------------------------
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(batch, pd.DataFrame):  # Ray's default batches are dicts of arrays
+            raise NoiseCutError(
+                f"CleanBatch takes a pandas DataFrame, not {type(batch).__name__} "
+                "(Ray Data: map_batches(..., batch_format='pandas'); Hugging Face datasets: noisecut.integrations.hf.clean_batch)"
+            )
         if self.text_column not in batch.columns:
             raise NoiseCutError(f"no column {self.text_column!r} in the batch (columns: {', '.join(map(str, batch.columns))})")
         column = batch[self.text_column]

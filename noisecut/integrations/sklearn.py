@@ -88,6 +88,11 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return list(self.cleaner_.clean_many(_check_texts(X)))
 
+    def fit_transform(self, X, y=None, **fit_params) -> list[str]:
+        """``fit`` then ``transform``, reading ``X`` once (it may be a generator)."""
+        texts = _check_texts(X)
+        return self.fit(texts, y).transform(texts)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
