@@ -44,6 +44,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
 _PAGE_BREAK = re.compile("[\x0b\x0c]")  # vertical tab, form feed: blank space in HTML
+_ASCII_PROBE = bytes(range(0x20, 0x7f)) + b"\t\n\r"  # what a declared charset must read as ASCII
 # WHATWG encoding labels whose Python codec differs: browsers read these as a superset
 _SUPERSETS = {
     "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
@@ -99,10 +100,25 @@ def _codec(label: str | bytes | None) -> str | None:
     return name
 
 
+def _ascii_compatible(name: str) -> bool:
+    """Whether the codec reads ASCII as ASCII: a charset declared in the page's (ASCII) markup or over HTTP
+    can be honoured only then; browsers know none of the others (UTF-7, UTF-32, EBCDIC)."""
+    try:
+        return _ASCII_PROBE.decode(name) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _declared(label: str | bytes | None) -> str | None:
+    """The codec of a declared charset, None when it is not one or cannot be the page's (``_ascii_compatible``)."""
+    name = _codec(label)
+    return name if name is not None and _ascii_compatible(name) else None
+
+
 def meta_charset(data: bytes) -> str | None:
     """The charset a ``<meta charset>`` or ``<meta http-equiv content="...; charset=">`` declares in the page's first bytes."""
     found = _META_CHARSET.search(data[:META_PRESCAN_BYTES])
-    return _codec(found.group(1)) if found else None
+    return _declared(found.group(1)) if found else None
 
 
 def decode_html(data: bytes, http_charset: str | None = None) -> str:
@@ -110,7 +126,8 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
 
     A byte-order mark first, then the charset of the HTTP header
     (``http_charset``, from a WARC response), then the page's ``<meta>``
-    charset; undeclared: UTF-8, else charset_normalizer's guess (when
+    charset (a charset that does not read ASCII as ASCII, such as UTF-32 or
+    UTF-7, is not the page's: ignored); undeclared: UTF-8, else charset_normalizer's guess (when
     installed; a Latin single-byte guess is read as cp1252), else cp1252.
     The case: bytes that are valid UTF-8 with non-ASCII characters are
     UTF-8 whatever the page declares. Saved pages are often re-encoded
@@ -127,7 +144,7 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
             return text
     except UnicodeDecodeError:
         text = None
-    declared = _codec(http_charset) or meta_charset(data)
+    declared = _declared(http_charset) or meta_charset(data)
     if declared:
         return data.decode(declared, "replace")
     if text is not None:
