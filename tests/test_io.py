@@ -541,6 +541,35 @@ def test_not_a_warc(tmp_path):
         list(read_warc(src, RecordErrors()))
 
 
+@pytest.mark.parametrize("first_line", ["this is not a warc file", "http://example.com/ 1.2.3.4 20240101 text/html 120"])
+def test_text_or_an_arc_file_is_not_a_warc_not_a_truncated_one(tmp_path, first_line):
+    """warcio reads a first line of a few words as an ARC header: that file is not a WARC (it was reported
+    as a truncated record, sending the user to download it again)."""
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "x.warc"
+    src.write_text(f"{first_line}\n" * 5)
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record 1: not a WARC record \(no WARC/1.x header: an ARC file"):
+        list(read_warc(src, RecordErrors()))
+
+
+def test_a_record_cut_inside_its_headers_is_named_truncated(tmp_path, texts):
+    """Cut before its WARC-Target-URI, a response record made warcio fail with an AttributeError, reported
+    as `unreadable ('NoneType' object has no attribute 'startswith')`."""
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "cut.warc"
+    make_warc(src, texts[:3], compress=False, kind="response")
+    data = src.read_bytes()
+    last = data.rindex(b"WARC/1.")
+    src.write_bytes(data[: data.index(b"WARC-Target-URI", last)])
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record \d+: truncated or damaged record \(a response without WARC-Target-URI\)$"):
+        list(read_warc(src, RecordErrors()))
+    logged = []
+    docs = list(read_warc(src, RecordErrors("skip", logged.append)))
+    assert [d.text() for d in docs] == texts[:2] and len(logged) == 1
+
+
 def test_a_damaged_warc_record_is_reported_on_one_line(tmp_path, texts):
     """warcio quotes the bad header line with its CRLF; the message stays one line, skipped or not."""
     from noisecut.io.warc import read_warc

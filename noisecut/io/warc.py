@@ -123,6 +123,9 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
         cut, at = None, None  # why the file ends early, and the record it ends in (default: after the last read)
         try:
             for number, record in enumerate(records, 1):
+                if record.format != "warc":  # warcio reads a line of a few words as an ARC header
+                    cut, at = "not a WARC record (no WARC/1.x header: an ARC file, or not an archive)", number
+                    break
                 if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
                     cut, at = "truncated record (its headers end without a Content-Length)", number
                     break
@@ -141,7 +144,9 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                     cut = f"truncated record at byte {records.offset}"
         except ArchiveLoadFailed as error:
             cut = f"not a WARC record ({error})"
-        except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
+        except AttributeError:  # warcio, on a response record without a target URI
+            cut = "truncated or damaged record (a response without WARC-Target-URI)"
+        except READ_ERRORS as error:
             cut = f"unreadable ({error})"
         if counted.error is not None:  # a read error outranks what warcio made of the stream's early end
             cut = f"unreadable ({counted.error})"
