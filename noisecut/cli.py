@@ -531,16 +531,26 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     if not names:  # else build() falls back to the benchmark folders' names
         raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
                             "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
+    from training.datasets import pages_without_gold
+
+    no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
         summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
+    if no_gold:
+        click.echo(f"left out {len(no_gold)} pages without a gold file (input/NAME.html needs GoldStandard/NAME.txt): "
+                   + ", ".join(no_gold[:SKIPS_NAMED]) + (", …" if len(no_gold) > SKIPS_NAMED else ""), err=True)
     for skipped in summary["skipped"][:SKIPS_NAMED]:
         click.echo(f"skipped {skipped['id']}: {skipped['reason']}", err=True)
     more = len(summary["skipped"]) - SKIPS_NAMED
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped"
                + (f"; {more} more in {Path(output) / 'summary.json'}" if more > 0 else "") + ")", err=True)
+    if not summary["documents"]:
+        why = ("every rendering was skipped (see above)" if summary["skipped"] else
+               "no page has a gold file" if no_gold else "no input/*.html pages")
+        raise NoiseCutError(f"no labeled documents written to {output}: {why}")
 
 
 def _training_build():
