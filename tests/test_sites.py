@@ -97,7 +97,10 @@ def test_save_load_and_clear_errors(tmp_path):
     np.savez_compressed(tmp_path / "listmeta.npz", meta=np.array(json.dumps([1, 2])), counts=loaded.counts)
     np.savez_compressed(tmp_path / "width.npz", meta=np.array(json.dumps({"version": MEMORY_VERSION, "width": 999})),
                         counts=loaded.counts)
-    for name in ("bad.npz", "cut.npz", "damaged.npz", "listmeta.npz", "width.npz"):
+    with pytest.raises(NoiseCutError, match=r"bad.npz: not a site memory written by `noisecut sites` \(not an .npz archive\)$"):
+        SiteMemory.load(tmp_path / "bad.npz")  # not numpy's advice to load it as a pickle
+    (tmp_path / "empty.npz").write_bytes(b"")
+    for name in ("bad.npz", "empty.npz", "cut.npz", "damaged.npz", "listmeta.npz", "width.npz"):
         with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
             SiteMemory.load(tmp_path / name)
 
