@@ -280,7 +280,9 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
     directory of .txt, .md and .html files, each also .gz; HTML is rendered by --renderer, as
     `clean` renders it). A document's site is the host of its `url` field (a WET
-    or WARC record's URI), else the directory of its file. Each line is
+    or WARC record's URI), else the directory of its file as its id names it
+    (DIR/a/p.txt: `a` when the directory DIR is read, `DIR/a` when the file
+    is; so count and clean the same way). Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
     a fixed-size hashed sketch: the memory never grows with the corpus.
 

@@ -180,3 +180,17 @@ def test_sites_renders_html_records_as_clean_does(tmp_path):
     rendered = render_document(pages[0]).lines
     shares = dict(zip(rendered, memory.shares("coast.example", rendered)))
     assert shares[SPONSOR] == 1.0 and shares[story(0)[1]] == pytest.approx(1 / 6)
+
+
+def test_a_text_files_site_is_its_directory_as_its_id_names_it(tmp_path):
+    """As `noisecut sites --help` and the README say: `a` for DIR/a/p.txt when DIR is read, `DIR/a` when
+    the file is; the memory of one applies to the same inputs."""
+    from noisecut.sites import count_files
+
+    for n in range(MIN_PAGES):
+        (tmp_path / "pages" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pages" / "a" / f"p{n}.txt").write_text(f"Home | News\nStory {n}\n")
+    by_dir = count_files([tmp_path / "pages"])
+    by_file = count_files(sorted((tmp_path / "pages" / "a").glob("*.txt")))
+    assert by_dir.pages("a") == MIN_PAGES and by_dir.pages(str(tmp_path / "pages" / "a")) == 0
+    assert by_file.pages(str(tmp_path / "pages" / "a")) == MIN_PAGES and by_file.pages("a") == 0
