@@ -167,7 +167,11 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
             return None
     else:  # warcinfo, request, metadata, revisit: nothing to clean
         return None
-    payload = record.content_stream().read()
+    try:
+        payload = _payload(record)
+    except _Undecoded as error:
+        errors(name, number, str(error))
+        return None
     missing = getattr(record.raw_stream, "limit", 0)
     if missing:
         raise _Truncated(missing)
@@ -184,6 +188,32 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
     text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
     return Document.from_text(text, record_id or f"{name}:{number}", meta)
+
+
+class _Undecoded(Exception):
+    """A payload whose Content-Encoding cannot be undone here (a bad record, not the end of the file)."""
+
+
+def _payload(record) -> bytes:
+    """The record's payload, its HTTP Content-Encoding undone. Brotli (``br``) is undone here: warcio's
+    decoder fails on brotli 1.1 and later (``'brotli.Decompressor' object has no attribute 'unused_data'``),
+    and without brotli it would hand on the compressed bytes as the page. As warcio does for gzip, a body
+    that does not decompress is taken as sent uncompressed."""
+    headers = record.http_headers
+    if headers is None or (headers.get_header("Content-Encoding") or "").strip().lower() != "br":
+        return record.content_stream().read()
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    chunked = headers.get_header("Transfer-Encoding") == "chunked"  # as warcio's content_stream tells
+    body = (ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream).read()
+    try:
+        import brotli
+    except ImportError:
+        raise _Undecoded("its payload is compressed with Content-Encoding br, which needs brotli: pip install brotli") from None
+    try:
+        return brotli.decompress(body)
+    except brotli.error:
+        return body
 
 
 @contextmanager
