@@ -34,7 +34,9 @@ FALLBACK_ENCODING = "cp1252"  # browsers' default for undeclared pages that are 
 _LATIN_GUESSES = frozenset({"iso8859-1", "iso8859-15", "iso8859-2", "cp1250", "cp1252", "mac-roman"})
 MISSING_EXTRA = "HTML input needs {package}: pip install 'noisecut[html]'"
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# UTF-32's before UTF-16's: UTF-32-LE's mark starts with UTF-16-LE's
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # what may come before the doctype: "<!-- saved from url=... -->", an XHTML page's "<?xml ...?>"
 _PROLOGUE = re.compile(rb"\s*(<!--.*?-->|<\?xml[^>]*>)", re.S)
 _HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
@@ -124,7 +126,7 @@ def meta_charset(data: bytes) -> str | None:
 def decode_html(data: bytes, http_charset: str | None = None) -> str:
     """The page's text, with the encoding a browser would pick, but for one case.
 
-    A byte-order mark first, then the charset of the HTTP header
+    A byte-order mark first (UTF-16 without one: by its NUL bytes), then the charset of the HTTP header
     (``http_charset``, from a WARC response), then the page's ``<meta>``
     charset (a charset that does not read ASCII as ASCII, such as UTF-32 or
     UTF-7, is not the page's: ignored); undeclared: UTF-8, else charset_normalizer's guess (when
@@ -138,6 +140,9 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, "replace")
+    wide = _utf16_without_bom(data)
+    if wide:
+        return data.decode(wide, "replace")
     try:
         text = data.decode("utf-8")
         if not text.isascii():
@@ -150,6 +155,21 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
     if text is not None:
         return text
     return data.decode(_guess(data), "replace")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 by its NUL bytes when the page has no byte-order mark: its markup is ASCII, every other byte
+    of it NUL (valid UTF-8 too, so it was read as UTF-8 with a NUL between letters, and rendered to nothing)."""
+    sample = data[:META_PRESCAN_BYTES]
+    half = len(sample) // 2
+    if half < 8:
+        return None
+    even, odd = sample[0:2 * half:2].count(0), sample[1:2 * half:2].count(0)
+    if odd >= 0.6 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.6 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _guess(data: bytes) -> str:
