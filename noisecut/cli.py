@@ -155,7 +155,7 @@ def main():
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
     help="Format of every input (default: from each name: .jsonl, .ndjson, .json, .parquet, .wet, .warc, .html, "
     ".htm, .xhtml, .shtml, .txt (each but .parquet also .gz), a directory; a .txt file, anything else and stdin "
-    "are html when they start with <!doctype html or <html, else text, refused when their first line is a JSON object). "
+    "are html when they start with <!doctype html or <html, else text, refused when their first line is a JSON object or they start WARC/1.). "
     "`-I html` renders each input as a page; `-I text` cleans markup as text. E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
