@@ -406,6 +406,23 @@ def test_parquet_text_column_checked(tmp_path):
         list(read_parquet(src, RecordErrors(), text_field="n"))
 
 
+def test_a_categorical_parquet_text_column_is_strings(tmp_path, model_dir, cleaner, texts):
+    """pandas writes a category column as a dictionary of strings: it was refused as 'holds
+    dictionary<values=string, ...>, expected strings'. Cleaned, it keeps its type."""
+    pd = pytest.importorskip("pandas")
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    src, out = tmp_path / "cat.parquet", tmp_path / "out.parquet"
+    pd.DataFrame({"id": range(len(texts)), "text": pd.Categorical(texts)}).to_parquet(src)
+    result = CliRunner().invoke(main, ["clean", "-m", str(model_dir), "-j", "1", "-q", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.column("text").to_pylist() == [cleaner.clean(t) for t in texts]
+    assert pa.types.is_dictionary(table.schema.field("text").type)
+
+
 # ------------------------------------------------------------------ WET / WARC
 
 
