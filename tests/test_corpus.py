@@ -605,6 +605,8 @@ def test_import_gold_names_the_pages_without_gold_and_fails_when_nothing_is_writ
     assert result.exit_code == 1
     assert "left out 4 pages without a gold file" in result.stderr
     assert result.stderr.splitlines()[-1] == f"Error: no labeled documents written to {tmp_path / 'none'}: no page has a gold file"
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(tmp_path / "out"), *args])
+    assert result.exit_code == 1 and len(list((tmp_path / "out").glob("*/*/*.lines"))) == 3  # the last import stays
     empty = tmp_path / "empty-golds"
     write_page(empty, "site", "a", page_html(["Harbour news 1", ARTICLE[0][0]]).encode("utf-8"), b"")
     result = CliRunner().invoke(main, ["import-gold", str(empty), "-o", str(tmp_path / "skipped"), "--renderers", "lxml_blocks",
