@@ -155,7 +155,7 @@ def main():
     "--input-format", "-I", type=click.Choice(INPUT_FORMATS), default=None,
     help="Format of every input (default: from each name: .jsonl, .ndjson, .json, .parquet, .wet, .warc, .html, "
     ".htm, .xhtml, .shtml, .txt (each but .parquet also .gz), a directory; a .txt file, anything else and stdin "
-    "are html when they start with <!doctype html or <html, else text, refused when their first line is a JSON object). "
+    "are html when they start with <!doctype html or <html, else text, refused when their first line is a JSON object or they start WARC/1.). "
     "`-I html` renders each input as a page; `-I text` cleans markup as text. E.g. `-I jsonl -` reads JSONL from stdin.",
 )
 @click.option(
@@ -280,7 +280,9 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     Reads FILES as `clean` does (text, HTML, JSONL, Parquet, WET/WARC, a
     directory of .txt, .md and .html files, each also .gz; HTML is rendered by --renderer, as
     `clean` renders it). A document's site is the host of its `url` field (a WET
-    or WARC record's URI), else the directory of its file. Each line is
+    or WARC record's URI), else the directory of its file as its id names it
+    (DIR/a/p.txt: `a` when the directory DIR is read, `DIR/a` when the file
+    is; so count and clean the same way). Each line is
     normalised (case, digits and spaces ignored) and counted once per page, in
     a fixed-size hashed sketch: the memory never grows with the corpus.
 
@@ -531,16 +533,26 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     if not names:  # else build() falls back to the benchmark folders' names
         raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
                             "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
+    from training.datasets import pages_without_gold
+
+    no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
         summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
+    if no_gold:
+        click.echo(f"left out {len(no_gold)} pages without a gold file (input/NAME.html needs GoldStandard/NAME.txt): "
+                   + ", ".join(no_gold[:SKIPS_NAMED]) + (", …" if len(no_gold) > SKIPS_NAMED else ""), err=True)
     for skipped in summary["skipped"][:SKIPS_NAMED]:
         click.echo(f"skipped {skipped['id']}: {skipped['reason']}", err=True)
     more = len(summary["skipped"]) - SKIPS_NAMED
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped"
                + (f"; {more} more in {Path(output) / 'summary.json'}" if more > 0 else "") + ")", err=True)
+    if not summary["documents"]:
+        why = ("every rendering was skipped (see above)" if summary["skipped"] else
+               "no page has a gold file" if no_gold else "no input/*.html pages")
+        raise NoiseCutError(f"no labeled documents written to {output}: {why}")
 
 
 def _training_build():

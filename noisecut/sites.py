@@ -169,6 +169,9 @@ class SiteMemory:
     @classmethod
     def load(cls, path: str | Path) -> "SiteMemory":
         try:
+            with open(path, "rb") as f:  # np.load reads any other file as a pickle, and says so: not the point
+                if f.read(4) != b"PK\x03\x04":
+                    raise ValueError("not an .npz archive")
             with np.load(Path(path), allow_pickle=False) as npz:
                 meta, counts = json.loads(str(npz["meta"])), npz["counts"]
             if not isinstance(meta, dict):

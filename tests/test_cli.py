@@ -332,6 +332,14 @@ def test_process_broken_model_is_one_line_on_stderr(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "cannot read model" in lines[0]
 
 
+def test_python_dash_m_noisecut_runs_the_command(model_dir):
+    """``python -m noisecut`` is the ``noisecut`` command (a checkout run without installing its script)."""
+    proc = subprocess.run([sys.executable, "-m", "noisecut", "clean", "-m", str(model_dir), "-"],
+                          input=PAGE.encode(), capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == CLEAN_PAGE.encode()
+
+
 def test_process_cleans_stdin(model_dir):
     proc = _noisecut("clean", "-m", model_dir, "-", input=PAGE.encode())
     assert proc.returncode == 0, proc.stderr

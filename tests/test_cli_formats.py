@@ -431,6 +431,27 @@ def test_jsonl_on_stdin_is_refused_unless_named(run, cleaner, texts, compress):
     assert as_text.exit_code == 0 and as_text.stdout_bytes == cleaner.clean_bytes(gzip.decompress(data) if compress else data)
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_warc_on_stdin_or_unnamed_is_refused_unless_named(run, cleaner, texts, tmp_path, compress):
+    """`zcat crawl.warc.gz | noisecut clean` cleaned the whole WARC, headers and all, as one text (status 0)."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    src = tmp_path / "crawl"  # no suffix: its name says nothing
+    with open(src, "wb") as f:
+        writer = WARCWriter(f, gzip=compress)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/plain; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://example.com/", "response", payload=io.BytesIO(texts[0].encode()), http_headers=http))
+    data = src.read_bytes()
+    message = "it starts like a WARC file; pass -I warc (or -I wet) to clean its records, or -I text to clean it as one text"
+    assert refused(run(input=data), f"stdin: {message}")
+    assert refused(run(src), f"{src}: {message}")
+    as_records = run("-I", "warc", "-q", input=data)
+    assert [r["text"] for r in read_jsonl(as_records.stdout_bytes)] == [cleaner.clean(texts[0])]
+
+
 def test_stdin_text_that_mentions_braces_is_text(run, cleaner, texts):
     data = "\n\n{ not JSON, a brace in prose }\n" + texts[0]
     result = run("-q", input=data)

@@ -584,6 +584,37 @@ def test_import_gold_names_the_renderings_it_skips(tmp_path):
     assert "wrote 3 labeled documents" in result.stderr and "(1 renderings skipped)" in result.stderr
 
 
+def test_import_gold_names_the_pages_without_gold_and_fails_when_nothing_is_written(tmp_path):
+    """A page whose gold file has another name was left out silently; when no page had its gold (or every
+    rendering was skipped) the run wrote 0 documents and exited 0."""
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    root = _my_site(tmp_path)
+    (root / "harbour-times" / "input" / "orphan.html").write_text(page_html(["Harbour news 7", ARTICLE[0][0]]))
+    args = ["--renderers", "lxml_blocks", "--split", "none", "--gold-format", "cleaneval", "-j", "1"]
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(tmp_path / "out"), *args])
+    assert result.exit_code == 0, result.output
+    assert ("left out 1 pages without a gold file (input/NAME.html needs GoldStandard/NAME.txt): "
+            "harbour-times/input/orphan.html") in result.stderr
+    assert "wrote 3 labeled documents" in result.stderr
+    for gold in (root / "harbour-times" / "GoldStandard").glob("p*.txt"):  # the golds renamed: none matches
+        gold.rename(gold.with_name("gold-" + gold.name))
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(tmp_path / "none"), *args])
+    assert result.exit_code == 1
+    assert "left out 4 pages without a gold file" in result.stderr
+    assert result.stderr.splitlines()[-1] == f"Error: no labeled documents written to {tmp_path / 'none'}: no page has a gold file"
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(tmp_path / "out"), *args])
+    assert result.exit_code == 1 and len(list((tmp_path / "out").glob("*/*/*.lines"))) == 3  # the last import stays
+    empty = tmp_path / "empty-golds"
+    write_page(empty, "site", "a", page_html(["Harbour news 1", ARTICLE[0][0]]).encode("utf-8"), b"")
+    result = CliRunner().invoke(main, ["import-gold", str(empty), "-o", str(tmp_path / "skipped"), "--renderers", "lxml_blocks",
+                                       "--split", "none", "--gold-format", "plain", "-j", "1"])
+    assert result.exit_code == 1 and "skipped site/a/lxml_blocks: gold has no body" in result.stderr
+    assert result.stderr.splitlines()[-1].endswith("every rendering was skipped (see above)")
+
+
 def test_import_gold_names_a_root_without_collection_folders(tmp_path):
     """A ROOT that is itself one collection (input/ directly in it) is the likely mistake:
     the message says what ROOT holds, not that the benchmark folders are missing."""

@@ -356,6 +356,38 @@ def test_decode_html(declared, data, expected):
     assert decode_html(data, declared) == expected
 
 
+@pytest.mark.parametrize("charset", ["utf-32", "utf-16-le", "utf-32-be", "utf-7", "cp500"])
+def test_a_charset_that_cannot_be_the_pages_is_ignored(run, tmp_path, charset):
+    """A page whose (ASCII) markup declares UTF-32, UTF-7 or EBCDIC is not in it; decoding it so turned
+    the whole page into mojibake. Browsers ignore such labels (WHATWG): so does noisecut, in the page and
+    in an HTTP header."""
+    text = "C++ tips: a+b-c = 1+2-3, and the café opens at nine."
+    html = f'<!doctype html><html><head><meta charset="{charset}"><title>Tips</title></head><body><p>{text}</p></body></html>'
+    assert decode_html(html.encode("utf-8")) == html
+    assert decode_html(html.encode("cp1252")) == html  # not UTF-8: read as if undeclared
+    assert decode_html(html.replace(charset, "utf-8").encode("utf-8"), charset) == html.replace(charset, "utf-8")
+    assert meta_charset(html.encode()) is None
+    src = tmp_path / "tips.html"
+    src.write_bytes(html.encode("utf-8"))
+    result = run("--explain", src)
+    assert result.exit_code == 0 and text in result.stdout
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("text", ["The library opens on Sundays from next month, the council said on Tuesday.",
+                                  "東京の図書館は日曜日も開館します: a long paragraph with a café in it."])
+def test_a_wide_page_without_or_with_a_utf32_mark_is_read(run, tmp_path, encoding, text):
+    """An ASCII page in UTF-16 without a byte-order mark is valid UTF-8 (a NUL between letters): read so, it
+    rendered to nothing and `clean` printed nothing, status 0. UTF-32's mark was taken for UTF-16's."""
+    html = f'<!doctype html><html><head><meta charset="utf-16"><title>Library</title></head><body><p>{text}</p></body></html>'
+    assert decode_html(html.encode(encoding)) == html
+    src = tmp_path / "wide.html"
+    src.write_bytes(html.encode(encoding))
+    result = run("--explain", src)
+    assert result.exit_code == 0 and text in result.stdout
+    assert decode_html(b"<p>a NUL \x00 or two \x00 in a page</p>" * 4) == "<p>a NUL \x00 or two \x00 in a page</p>" * 4
+
+
 def test_meta_charset_only_in_the_first_bytes():
     assert meta_charset(b'<html><head><meta charset="koi8-r">') == "koi8-r"
     assert meta_charset(b"<html><head>" + b" " * 2000 + b'<meta charset="koi8-r">') is None

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -405,6 +406,23 @@ def test_parquet_text_column_checked(tmp_path):
         list(read_parquet(src, RecordErrors(), text_field="n"))
 
 
+def test_a_categorical_parquet_text_column_is_strings(tmp_path, model_dir, cleaner, texts):
+    """pandas writes a category column as a dictionary of strings: it was refused as 'holds
+    dictionary<values=string, ...>, expected strings'. Cleaned, it keeps its type."""
+    pd = pytest.importorskip("pandas")
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    src, out = tmp_path / "cat.parquet", tmp_path / "out.parquet"
+    pd.DataFrame({"id": range(len(texts)), "text": pd.Categorical(texts)}).to_parquet(src)
+    result = CliRunner().invoke(main, ["clean", "-m", str(model_dir), "-j", "1", "-q", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.column("text").to_pylist() == [cleaner.clean(t) for t in texts]
+    assert pa.types.is_dictionary(table.schema.field("text").type)
+
+
 # ------------------------------------------------------------------ WET / WARC
 
 
@@ -539,6 +557,79 @@ def test_not_a_warc(tmp_path):
     src.write_text("hello\nthis is not a WARC file\n")
     with pytest.raises(NoiseCutError, match=rf"^{src}: record 1: not a WARC record"):
         list(read_warc(src, RecordErrors()))
+
+
+def _br_warc(path: Path, pages: list[bytes], chunked: bool = False) -> None:
+    """A WARC of HTML responses sent with Content-Encoding: br (each page as given: compressed or not)."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=False)
+        for i, body in enumerate(pages):
+            headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "br")]
+            if chunked:
+                headers.append(("Transfer-Encoding", "chunked"))
+                body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"https://example.com/{i}", "response", payload=io.BytesIO(body), http_headers=http))
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_brotli_encoded_response_is_decoded(tmp_path, chunked):
+    """warcio's brotli decoder fails on brotli 1.1+ ('brotli.Decompressor' object has no attribute
+    'unused_data'): the first br response ended the file, its records and all after it lost."""
+    brotli = pytest.importorskip("brotli")
+    from noisecut.io.warc import read_warc
+
+    pages = [f"<html><body><p>Harbour page {i}: café crème at nine.</p></body></html>".encode() for i in range(3)]
+    src = tmp_path / "br.warc"
+    _br_warc(src, [brotli.compress(pages[0]), b"<html><body><p>sent as is</p></body></html>", brotli.compress(pages[2])], chunked)
+    docs = list(read_warc(src, RecordErrors()))
+    assert [d.text() for d in docs] == ["Harbour page 0: café crème at nine.\n", "sent as is\n", "Harbour page 2: café crème at nine.\n"]
+
+
+def test_a_brotli_response_without_brotli_is_a_bad_record(tmp_path, monkeypatch):
+    """Without brotli the compressed bytes were cleaned as the page."""
+    brotli = pytest.importorskip("brotli")
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "br.warc"
+    _br_warc(src, [brotli.compress(b"<html><body><p>one</p></body></html>"), brotli.compress(b"<html><body><p>two</p></body></html>")])
+    monkeypatch.setitem(sys.modules, "brotli", None)
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record 1: its payload is compressed with Content-Encoding br, which needs brotli"):
+        list(read_warc(src, RecordErrors()))
+    logged = []
+    assert list(read_warc(src, RecordErrors("skip", logged.append))) == [] and len(logged) == 2
+
+
+@pytest.mark.parametrize("first_line", ["this is not a warc file", "http://example.com/ 1.2.3.4 20240101 text/html 120"])
+def test_text_or_an_arc_file_is_not_a_warc_not_a_truncated_one(tmp_path, first_line):
+    """warcio reads a first line of a few words as an ARC header: that file is not a WARC (it was reported
+    as a truncated record, sending the user to download it again)."""
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "x.warc"
+    src.write_text(f"{first_line}\n" * 5)
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record 1: not a WARC record \(no WARC/1.x header: an ARC file"):
+        list(read_warc(src, RecordErrors()))
+
+
+def test_a_record_cut_inside_its_headers_is_named_truncated(tmp_path, texts):
+    """Cut before its WARC-Target-URI, a response record made warcio fail with an AttributeError, reported
+    as `unreadable ('NoneType' object has no attribute 'startswith')`."""
+    from noisecut.io.warc import read_warc
+
+    src = tmp_path / "cut.warc"
+    make_warc(src, texts[:3], compress=False, kind="response")
+    data = src.read_bytes()
+    last = data.rindex(b"WARC/1.")
+    src.write_bytes(data[: data.index(b"WARC-Target-URI", last)])
+    with pytest.raises(NoiseCutError, match=rf"^{src}: record \d+: truncated or damaged record \(a response without WARC-Target-URI\)$"):
+        list(read_warc(src, RecordErrors()))
+    logged = []
+    docs = list(read_warc(src, RecordErrors("skip", logged.append)))
+    assert [d.text() for d in docs] == texts[:2] and len(logged) == 1
 
 
 def test_a_damaged_warc_record_is_reported_on_one_line(tmp_path, texts):

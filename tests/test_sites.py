@@ -97,7 +97,10 @@ def test_save_load_and_clear_errors(tmp_path):
     np.savez_compressed(tmp_path / "listmeta.npz", meta=np.array(json.dumps([1, 2])), counts=loaded.counts)
     np.savez_compressed(tmp_path / "width.npz", meta=np.array(json.dumps({"version": MEMORY_VERSION, "width": 999})),
                         counts=loaded.counts)
-    for name in ("bad.npz", "cut.npz", "damaged.npz", "listmeta.npz", "width.npz"):
+    with pytest.raises(NoiseCutError, match=r"bad.npz: not a site memory written by `noisecut sites` \(not an .npz archive\)$"):
+        SiteMemory.load(tmp_path / "bad.npz")  # not numpy's advice to load it as a pickle
+    (tmp_path / "empty.npz").write_bytes(b"")
+    for name in ("bad.npz", "empty.npz", "cut.npz", "damaged.npz", "listmeta.npz", "width.npz"):
         with pytest.raises(NoiseCutError, match="not a site memory written by `noisecut sites`"):
             SiteMemory.load(tmp_path / name)
 
@@ -177,3 +180,17 @@ def test_sites_renders_html_records_as_clean_does(tmp_path):
     rendered = render_document(pages[0]).lines
     shares = dict(zip(rendered, memory.shares("coast.example", rendered)))
     assert shares[SPONSOR] == 1.0 and shares[story(0)[1]] == pytest.approx(1 / 6)
+
+
+def test_a_text_files_site_is_its_directory_as_its_id_names_it(tmp_path):
+    """As `noisecut sites --help` and the README say: `a` for DIR/a/p.txt when DIR is read, `DIR/a` when
+    the file is; the memory of one applies to the same inputs."""
+    from noisecut.sites import count_files
+
+    for n in range(MIN_PAGES):
+        (tmp_path / "pages" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pages" / "a" / f"p{n}.txt").write_text(f"Home | News\nStory {n}\n")
+    by_dir = count_files([tmp_path / "pages"])
+    by_file = count_files(sorted((tmp_path / "pages" / "a").glob("*.txt")))
+    assert by_dir.pages("a") == MIN_PAGES and by_dir.pages(str(tmp_path / "pages" / "a")) == 0
+    assert by_file.pages(str(tmp_path / "pages" / "a")) == MIN_PAGES and by_file.pages("a") == 0

@@ -185,8 +185,8 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
         for page_records in pool.imap_unordered(process_page, tasks, chunksize=2):
             records.extend(page_records)
             bar.update()
-    if limit is None and not only_splits:
-        remove_stale(out, records, datasets, renderers)
+    if limit is None and not only_splits and any("path" in record for record in records):
+        remove_stale(out, records, datasets, renderers)  # not after a run that wrote nothing: keep the last corpus
     summary = summarize(records, time.time() - start)
     write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
     return summary

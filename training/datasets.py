@@ -105,6 +105,19 @@ class Page:
 _INPUT_SUFFIXES = (".html", ".html.gz")
 
 
+def _inputs(folder: Path) -> list[tuple[str, Path]]:
+    """(name, path) of the pages in ``folder/input``, names sorted."""
+    return sorted((path.name.removesuffix(suffix), path) for suffix in _INPUT_SUFFIXES
+                  for path in (folder / "input").glob("*" + suffix))
+
+
+def pages_without_gold(root: Path | str, datasets) -> list[str]:
+    """``FOLDER/input/NAME.html`` of each page with no ``FOLDER/GoldStandard/NAME.txt``: ``iter_pages`` leaves them out."""
+    root = Path(root)
+    return [str(path.relative_to(root)) for dataset in datasets for name, path in _inputs(root / dataset)
+            if not (root / dataset / "GoldStandard" / (name + ".txt")).exists()]
+
+
 def read_meta(folder: Path) -> dict[str, dict]:
     """``meta.jsonl`` of a dataset folder by page name ({} if it has none)."""
     path = folder / "meta.jsonl"
@@ -122,9 +135,7 @@ def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = 
     for dataset in datasets:
         folder = root / dataset
         meta = read_meta(folder)
-        inputs = sorted((path.name.removesuffix(suffix), path) for suffix in _INPUT_SUFFIXES
-                        for path in (folder / "input").glob("*" + suffix))
-        with_gold = ((name, html, folder / "GoldStandard" / (name + ".txt")) for name, html in inputs)
+        with_gold = ((name, html, folder / "GoldStandard" / (name + ".txt")) for name, html in _inputs(folder))
         with_gold = (item for item in with_gold if item[2].exists())
         for name, html_path, gold_path in islice(with_gold, limit):
             record = meta.get(name, {})

@@ -10,7 +10,8 @@ rendered to text; read only), ``jsonl``, ``parquet``, ``wet`` and ``warc``
 any other name and stdin are ``html`` when they start like a page
 (``<!doctype html``, ``<html``), else ``text``; but a file of no known
 name, or stdin, whose first non-blank line is a JSON object is refused as
-ambiguous (``-I jsonl`` or ``-I text`` decides). ``-I text`` cleans markup
+ambiguous (``-I jsonl`` or ``-I text`` decides), and so is one that starts
+``WARC/1.`` (``-I warc``). ``-I text`` cleans markup
 as text.
 
 ``format_from_name`` is the one guesser every entry point uses (the CLI,
@@ -72,10 +73,14 @@ def input_format(path: str | Path, given: str | None = None) -> str:
         start = head(path)
         if looks_like_html(start):
             return "html"
+        what = "stdin" if is_stdio(path) else str(path)
         if named is None and starts_with_json_object(start):
-            what = "stdin" if is_stdio(path) else str(path)
             raise NoiseCutError(
                 f"{what}: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text to clean it as one text"
+            )
+        if named is None and start.startswith(b"WARC/1."):
+            raise NoiseCutError(
+                f"{what}: it starts like a WARC file; pass -I warc (or -I wet) to clean its records, or -I text to clean it as one text"
             )
         return named or "text"
     if given == "dir" and not is_dir:

@@ -34,7 +34,9 @@ FALLBACK_ENCODING = "cp1252"  # browsers' default for undeclared pages that are 
 _LATIN_GUESSES = frozenset({"iso8859-1", "iso8859-15", "iso8859-2", "cp1250", "cp1252", "mac-roman"})
 MISSING_EXTRA = "HTML input needs {package}: pip install 'noisecut[html]'"
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# UTF-32's before UTF-16's: UTF-32-LE's mark starts with UTF-16-LE's
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # what may come before the doctype: "<!-- saved from url=... -->", an XHTML page's "<?xml ...?>"
 _PROLOGUE = re.compile(rb"\s*(<!--.*?-->|<\?xml[^>]*>)", re.S)
 _HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.I)
@@ -44,6 +46,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-zA-Z0-9_.:\-]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
 _PAGE_BREAK = re.compile("[\x0b\x0c]")  # vertical tab, form feed: blank space in HTML
+_ASCII_PROBE = bytes(range(0x20, 0x7f)) + b"\t\n\r"  # what a declared charset must read as ASCII
 # WHATWG encoding labels whose Python codec differs: browsers read these as a superset
 _SUPERSETS = {
     "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
@@ -99,18 +102,34 @@ def _codec(label: str | bytes | None) -> str | None:
     return name
 
 
+def _ascii_compatible(name: str) -> bool:
+    """Whether the codec reads ASCII as ASCII: a charset declared in the page's (ASCII) markup or over HTTP
+    can be honoured only then; browsers know none of the others (UTF-7, UTF-32, EBCDIC)."""
+    try:
+        return _ASCII_PROBE.decode(name) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _declared(label: str | bytes | None) -> str | None:
+    """The codec of a declared charset, None when it is not one or cannot be the page's (``_ascii_compatible``)."""
+    name = _codec(label)
+    return name if name is not None and _ascii_compatible(name) else None
+
+
 def meta_charset(data: bytes) -> str | None:
     """The charset a ``<meta charset>`` or ``<meta http-equiv content="...; charset=">`` declares in the page's first bytes."""
     found = _META_CHARSET.search(data[:META_PRESCAN_BYTES])
-    return _codec(found.group(1)) if found else None
+    return _declared(found.group(1)) if found else None
 
 
 def decode_html(data: bytes, http_charset: str | None = None) -> str:
     """The page's text, with the encoding a browser would pick, but for one case.
 
-    A byte-order mark first, then the charset of the HTTP header
+    A byte-order mark first (UTF-16 without one: by its NUL bytes), then the charset of the HTTP header
     (``http_charset``, from a WARC response), then the page's ``<meta>``
-    charset; undeclared: UTF-8, else charset_normalizer's guess (when
+    charset (a charset that does not read ASCII as ASCII, such as UTF-32 or
+    UTF-7, is not the page's: ignored); undeclared: UTF-8, else charset_normalizer's guess (when
     installed; a Latin single-byte guess is read as cp1252), else cp1252.
     The case: bytes that are valid UTF-8 with non-ASCII characters are
     UTF-8 whatever the page declares. Saved pages are often re-encoded
@@ -121,18 +140,36 @@ def decode_html(data: bytes, http_charset: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, "replace")
+    wide = _utf16_without_bom(data)
+    if wide:
+        return data.decode(wide, "replace")
     try:
         text = data.decode("utf-8")
         if not text.isascii():
             return text
     except UnicodeDecodeError:
         text = None
-    declared = _codec(http_charset) or meta_charset(data)
+    declared = _declared(http_charset) or meta_charset(data)
     if declared:
         return data.decode(declared, "replace")
     if text is not None:
         return text
     return data.decode(_guess(data), "replace")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 by its NUL bytes when the page has no byte-order mark: its markup is ASCII, every other byte
+    of it NUL (valid UTF-8 too, so it was read as UTF-8 with a NUL between letters, and rendered to nothing)."""
+    sample = data[:META_PRESCAN_BYTES]
+    half = len(sample) // 2
+    if half < 8:
+        return None
+    even, odd = sample[0:2 * half:2].count(0), sample[1:2 * half:2].count(0)
+    if odd >= 0.6 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.6 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _guess(data: bytes) -> str:

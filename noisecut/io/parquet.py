@@ -51,6 +51,8 @@ def parquet_schema(path: str | Path, text_field: str = TEXT_FIELD_DEFAULT, html_
     if field not in schema.names:
         raise NoiseCutError(f"{path}: no column {field!r} (columns: {', '.join(schema.names)}; choose one with {option})")
     kind = schema.field(field).type
+    if pa.types.is_dictionary(kind):  # a categorical column (pandas' category dtype): its values are what count
+        kind = kind.value_type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
             or (html_field and (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)))):
         raise NoiseCutError(f"{path}: column {field!r} holds {kind}, expected strings")

@@ -123,6 +123,9 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
         cut, at = None, None  # why the file ends early, and the record it ends in (default: after the last read)
         try:
             for number, record in enumerate(records, 1):
+                if record.format != "warc":  # warcio reads a line of a few words as an ARC header
+                    cut, at = "not a WARC record (no WARC/1.x header: an ARC file, or not an archive)", number
+                    break
                 if record.rec_headers.get_header("Content-Length") is None:  # headers cut short: the rest is lost
                     cut, at = "truncated record (its headers end without a Content-Length)", number
                     break
@@ -141,7 +144,9 @@ def read_warc(path: str | Path, errors: RecordErrors, stats: WarcStats | None = 
                     cut = f"truncated record at byte {records.offset}"
         except ArchiveLoadFailed as error:
             cut = f"not a WARC record ({error})"
-        except (*READ_ERRORS, AttributeError) as error:  # warcio: AttributeError on a response without a target URI
+        except AttributeError:  # warcio, on a response record without a target URI
+            cut = "truncated or damaged record (a response without WARC-Target-URI)"
+        except READ_ERRORS as error:
             cut = f"unreadable ({error})"
         if counted.error is not None:  # a read error outranks what warcio made of the stream's early end
             cut = f"unreadable ({counted.error})"
@@ -162,7 +167,11 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
             return None
     else:  # warcinfo, request, metadata, revisit: nothing to clean
         return None
-    payload = record.content_stream().read()
+    try:
+        payload = _payload(record)
+    except _Undecoded as error:
+        errors(name, number, str(error))
+        return None
     missing = getattr(record.raw_stream, "limit", 0)
     if missing:
         raise _Truncated(missing)
@@ -179,6 +188,32 @@ def _document(record, name: str, number: int, errors: RecordErrors, stats: WarcS
     charset = _charset(content_type)  # UTF-8 keeps invalid bytes byte for byte; others are converted
     text = payload.decode(charset, "surrogateescape" if charset == "utf-8" else "replace")
     return Document.from_text(text, record_id or f"{name}:{number}", meta)
+
+
+class _Undecoded(Exception):
+    """A payload whose Content-Encoding cannot be undone here (a bad record, not the end of the file)."""
+
+
+def _payload(record) -> bytes:
+    """The record's payload, its HTTP Content-Encoding undone. Brotli (``br``) is undone here: warcio's
+    decoder fails on brotli 1.1 and later (``'brotli.Decompressor' object has no attribute 'unused_data'``),
+    and without brotli it would hand on the compressed bytes as the page. As warcio does for gzip, a body
+    that does not decompress is taken as sent uncompressed."""
+    headers = record.http_headers
+    if headers is None or (headers.get_header("Content-Encoding") or "").strip().lower() != "br":
+        return record.content_stream().read()
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    chunked = headers.get_header("Transfer-Encoding") == "chunked"  # as warcio's content_stream tells
+    body = (ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream).read()
+    try:
+        import brotli
+    except ImportError:
+        raise _Undecoded("its payload is compressed with Content-Encoding br, which needs brotli: pip install brotli") from None
+    try:
+        return brotli.decompress(body)
+    except brotli.error:
+        return body
 
 
 @contextmanager
