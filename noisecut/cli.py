@@ -191,7 +191,7 @@ def main():
 @click.option(
     "--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True,
     help="A record that cannot be read (invalid JSON, no text field, text not a string, truncated gzip, corrupt Parquet): "
-    "`stop` with one line naming the file and record, writing nothing; or `skip` it, log it on stderr and report the count. "
+    "`stop` with one line naming the file and record, writing no file (on stdout, what was cleaned before it has gone out); or `skip` it, log it on stderr and report the count. "
     "E.g. --on-error skip.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "

@@ -281,6 +281,40 @@ def test_truncated_gzip_jsonl(tmp_path):
     assert f"from record {len(docs) + 1} on" in logged[0]
 
 
+# compressed by another tool than gzip: the bytes each starts with, as zstd, xz, bzip2 and lz4 write them
+OTHER_COMPRESSED = {
+    "zstd": b"\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00",
+    "xz": b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46",
+    "bzip2": b"BZh91AY&SY\x8a\x02\x1c\x0b",
+    "lz4": b"\x04\x22\x4d\x18\x64\x40\xa7",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_COMPRESSED))
+@pytest.mark.parametrize("reader", [read_text, read_jsonl])
+def test_input_compressed_other_than_gzip_is_refused_not_cleaned_as_text(tmp_path, name, reader):
+    src = tmp_path / "data.jsonl.x"
+    src.write_bytes(OTHER_COMPRESSED[name] + bytes(range(256)))
+    with pytest.raises(NoiseCutError, match=rf"^{src}: {name}-compressed; noisecut reads gzip"):
+        list(reader(src, RecordErrors("skip")))
+
+
+def test_text_starting_like_a_bzip2_name_is_text(tmp_path):
+    src = tmp_path / "page.txt"
+    src.write_bytes(b"BZh is how a bzip2 file starts.\n")
+    [doc] = read_text(src, RecordErrors())
+    assert doc.text() == "BZh is how a bzip2 file starts.\n"
+
+
+@pytest.mark.parametrize("suffix", [".zst", ".xz", ".bz2", ".lz4"])
+def test_output_named_for_another_compression_is_refused(tmp_path, suffix):
+    out = tmp_path / f"clean.jsonl{suffix}"
+    with pytest.raises(NoiseCutError, match="compresses its output with gzip only"):
+        with open_output(out):
+            pass
+    assert not out.exists() and not no_leftovers(tmp_path)
+
+
 # ------------------------------------------------------------------ Parquet
 
 

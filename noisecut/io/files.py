@@ -22,6 +22,11 @@ from ..errors import NoiseCutError
 STDIO = "-"  # the path that means stdin or stdout
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_LEVEL = 6  # level 9 is several times slower for a few per cent
+# compressions noisecut does not read, by their first bytes: (magic, name, the command that decompresses)
+OTHER_COMPRESSIONS = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\xfd7zXZ\x00", "xz", "xz -dc"),
+                      (b"BZh", "bzip2", "bzip2 -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"))
+# output names that ask for one of them (noisecut writes gzip only)
+OTHER_COMPRESSION_SUFFIXES = (".zst", ".zstd", ".xz", ".bz2", ".lz4")
 # what a damaged compressed stream raises while being read
 READ_ERRORS = (EOFError, OSError, zlib.error)
 HEAD_BYTES = 1 << 16  # how much of an input is read to guess its format
@@ -90,6 +95,9 @@ def check_output_file(path: Path) -> None:
         raise NoiseCutError(f"{path}: directory {path.parent} does not exist")
     if path.is_dir():
         raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
+    if path.name.lower().endswith(OTHER_COMPRESSION_SUFFIXES):
+        raise NoiseCutError(f"{path}: noisecut compresses its output with gzip only; name it .gz, "
+                            "or write to stdout and pipe that to the compressor")
 
 
 @contextmanager
@@ -244,13 +252,24 @@ def open_input(path: str | Path) -> Iterator[BinaryIO]:
     if progress:
         progress._opened(raw)
     try:
-        magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        start = raw.peek(16) if hasattr(raw, "peek") else b""
+        _check_compression(path, start)
+        magic = start[:2]
         yield gzip.GzipFile(fileobj=raw, mode="rb") if magic == GZIP_MAGIC else raw
     finally:
         if close:
             if progress:
                 progress._closed(raw)
             raw.close()
+
+
+def _check_compression(path: str | Path, start: bytes) -> None:
+    """Refuse a stream compressed other than with gzip: read as it is, its bytes would be cleaned as text."""
+    for magic, name, command in OTHER_COMPRESSIONS:
+        if start.startswith(magic) and (name != "bzip2" or start[3:4].isdigit() and start[4:10] in (b"1AY&SY", b"\x17rE8P\x90")):
+            what = "stdin" if is_stdio(path) else str(path)
+            raise NoiseCutError(f"{what}: {name}-compressed; noisecut reads gzip or uncompressed input: "
+                                f"decompress it first ({command} FILE), or pipe it in decompressed")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
