@@ -278,6 +278,45 @@ def test_unreadable_model(run, model_dir, page, tmp_path):
     _one_error_line(result, "unreadable model metadata")
 
 
+@pytest.mark.parametrize("meta", ["[]", "1", "null", '"model"'])
+def test_model_metadata_that_is_not_an_object(run, model_dir, page, tmp_path, meta):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    (broken / META).write_text(meta, encoding="utf-8")
+    result = run("clean", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "unreadable model metadata", "expected an object")
+
+
+def test_model_with_layers_that_are_not_a_mapping(run, model_dir, page, tmp_path):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    meta = json.loads((broken / META).read_text(encoding="utf-8"))
+    meta["layers"] = []
+    (broken / META).write_text(json.dumps(meta), encoding="utf-8")
+    result = run("clean", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "unreadable model (")
+
+
+@pytest.mark.parametrize("value", [None, "0.7", 5])
+def test_model_preset_that_is_not_a_threshold(run, model_dir, page, tmp_path, value):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    meta = json.loads((broken / META).read_text(encoding="utf-8"))
+    meta["presets"] = {"precision": value, "recall": value}
+    (broken / META).write_text(json.dumps(meta), encoding="utf-8")
+    result = run("clean", "--precision", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "--precision: the model records no 'precision' threshold preset")
+
+
+def test_python_dash_m_noisecut_runs_the_command(page):
+    result = subprocess.run([sys.executable, "-m", "noisecut", "clean", "-q", str(page)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == CLEAN_PAGE
+    usage = subprocess.run([sys.executable, "-m", "noisecut", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert usage.stdout.startswith("Usage: noisecut ")
+
+
 def test_tampered_model(run, model_dir, page, tmp_path):
     tampered = _copy_model(model_dir, tmp_path / "tampered")
     data = bytearray((tampered / ARRAYS).read_bytes())
