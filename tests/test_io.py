@@ -675,6 +675,16 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o644
 
 
+def test_atomic_open_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
+    """A private output (0600) became world-readable (0644) when noisecut wrote it again."""
+    target = tmp_path / "private.jsonl"
+    target.write_bytes(b"before")
+    target.chmod(0o600)
+    with open_output(target) as f:
+        f.write(b"after")
+    assert target.read_bytes() == b"after" and stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
 def test_gzip_output_is_reproducible(tmp_path):
     outputs = []
     for name in ("a.jsonl.gz", "b.jsonl.gz"):

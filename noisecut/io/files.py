@@ -10,6 +10,7 @@ import gzip
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -48,12 +49,17 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
 
     On any exception (Ctrl-C included) the temporary file is removed and
     ``path`` is left as it was. The file gets the permissions a plain
-    ``open`` would give it (``mkstemp`` alone would make it private).
+    ``open`` would give it (``mkstemp`` alone would make it private): those
+    of the file it replaces, else the umask's.
     """
     path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
