@@ -299,6 +299,21 @@ def test_zstd_input_is_refused_not_cleaned_as_text(run, texts, tmp_path):
     assert piped.stderr.startswith("Error: stdin: zstd-compressed")
 
 
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_input_from_a_pipe_path(run, cleaner, tmp_path, jobs):
+    """`noisecut clean <(zcat page.txt.gz)`: the pipe has no position to count progress by (was "Error: Illegal seek")."""
+    read, write = os.pipe()
+    os.write(write, BUILT[0].encode())
+    os.close(write)
+    try:
+        result = run("-q", "-j", jobs, f"/dev/fd/{read}", "-o", tmp_path / "clean.txt")
+    finally:
+        os.close(read)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "clean.txt").read_text() == cleaner.clean(BUILT[0])
+
+
 def test_output_named_zst_is_refused(run, texts, tmp_path):
     src = write_jsonl(tmp_path / "data.jsonl", rows_of(texts, 3))
     result = run(src, "-o", tmp_path / "clean.jsonl.zst")

@@ -215,7 +215,10 @@ class ReadProgress:
 
     def _closed(self, raw) -> None:
         if self.current is raw:
-            self.finished += raw.tell()
+            try:
+                self.finished += raw.tell()
+            except OSError:  # a pipe (`noisecut clean <(zcat a.txt.gz)`) has no position
+                pass
             self.current = None
 
 
