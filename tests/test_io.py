@@ -685,6 +685,23 @@ def test_atomic_open_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
     assert target.read_bytes() == b"after" and stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_to_a_named_pipe_is_written_into_not_replaced(tmp_path):
+    """-o FIFO (or /dev/null, /dev/stdout) was replaced by a regular file by the atomic rename: the reader got nothing."""
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    with open_output(fifo) as f:
+        f.write(b'{"text": "x"}\n')
+    reader.join(10)
+    assert got == [b'{"text": "x"}\n']
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and no_leftovers(tmp_path) == []
+
+
 def test_gzip_output_is_reproducible(tmp_path):
     outputs = []
     for name in ("a.jsonl.gz", "b.jsonl.gz"):

@@ -106,9 +106,20 @@ def check_output_file(path: Path) -> None:
                             "or write to stdout and pipe that to the compressor")
 
 
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` names a stream to write into, not a file to replace: a device, a pipe or a socket
+    (``/dev/null``, a FIFO), or anything under ``/dev`` (``/dev/stdout``, even when it leads to a file)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) or str(path).startswith("/dev/")
+
+
 @contextmanager
 def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
-    """stdout for ``None`` or ``-``, else an atomic file; gzip when ``compress`` (default: a ``.gz`` name)."""
+    """stdout for ``None`` or ``-``, else an atomic file (a stream such as ``/dev/null`` or a FIFO: written
+    into, not replaced); gzip when ``compress`` (default: a ``.gz`` name)."""
     if is_stdio(path):
         out = sys.stdout.buffer
         yield out
@@ -118,7 +129,7 @@ def open_output(path: str | Path | None, compress: bool | None = None) -> Iterat
     check_output_file(path)
     if compress is None:
         compress = is_gzip_name(path)
-    with atomic_open(path) as f:
+    with (open(path, "wb") if is_stream(path) else atomic_open(path)) as f:
         if not compress:
             yield f
             return
