@@ -386,6 +386,24 @@ def test_parquet_from_other_records_infers_schema(tmp_path, cleaner, texts, smal
     assert list(got[0]) == list(records(texts)[0])
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_parquet_failure_after_a_batch_is_written_leaves_no_traceback(tmp_path, small_batches):
+    """An error after the first batch left the ParquetWriter open: collected, it wrote into the closed file
+    and printed "Exception ignored ... ValueError: write to closed file" under the error line."""
+    import gc
+
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        with parquet_writer(out) as write:
+            for i in range(6):
+                write(Document.from_text("x", meta={"id": i}), "x")
+            raise KeyboardInterrupt
+    gc.collect()
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
 def test_parquet_fields_that_do_not_fit_are_one_clear_error(tmp_path):
     from noisecut.io.parquet import parquet_writer
 
@@ -394,6 +412,30 @@ def test_parquet_fields_that_do_not_fit_are_one_clear_error(tmp_path):
         with parquet_writer(out) as write:
             write(Document.from_text("a", meta={"n": 1}), "a")
             write(Document.from_text("b", meta={"n": "two"}), "b")
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
+def test_parquet_from_records_keeps_a_field_the_first_record_lacks(tmp_path):
+    """JSONL to Parquet dropped every field the first record did not have, without a word."""
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with parquet_writer(out) as write:
+        write(Document.from_text("a", meta={"id": 1}), "a")
+        write(Document.from_text("b", meta={"id": 2, "extra": "kept"}), "b")
+    assert pq.read_table(out).to_pylist() == [{"id": 1, "text": "a", "extra": None}, {"id": 2, "text": "b", "extra": "kept"}]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # "Exception ignored in: ParquetWriter.__del__"
+def test_parquet_field_new_after_the_first_batch_is_one_clear_error(tmp_path, small_batches):
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(NoiseCutError, match=r"^cannot write record 6 to Parquet: its field 'extra' is not one of the "
+                                             r"columns \(id, text\) that the input's schema or the first records set; write JSONL$"):
+        with parquet_writer(out) as write:
+            for i in range(8):
+                write(Document.from_text("x", meta={"id": i, **({"extra": "late"} if i == 5 else {})}), "x")
     assert not out.exists() and no_leftovers(tmp_path) == []
 
 
