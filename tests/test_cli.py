@@ -578,6 +578,21 @@ def test_label_truncated_gzip_is_one_line(run, model_dir, tmp_path):
     _one_error_line(result, f"{packed}: unreadable (")
 
 
+@pytest.mark.parametrize("name, kind", [("data.jsonl", "jsonl"), ("data.jsonl.gz", "jsonl"), ("data.dump", "JSON Lines")])
+def test_label_refuses_a_file_of_records(run, model_dir, tmp_path, name, kind):
+    """label labeled each JSON line of a .jsonl file as a line of one text ("body\t{"id": 0, ...")."""
+    path = tmp_path / name
+    data = "".join(json.dumps({"id": i, "text": PAGE}) + "\n" for i in range(3)).encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    result = run("label", "-m", model_dir, path)
+    assert result.exit_code == 1
+    _one_error_line(result, f"{path}: noisecut label reads one text or HTML page, and this holds records ({kind}); "
+                            "save one record's text to a file and label that")
+    text = tmp_path / "notes.txt"  # a .txt file is text whatever it starts with, as for clean
+    text.write_bytes(data)
+    assert run("label", "-m", model_dir, text).exit_code == 0
+
+
 def test_label_missing_file(run, model_dir, tmp_path):
     result = run("label", "-m", model_dir, tmp_path / "absent.txt")
     assert result.exit_code == 1
