@@ -439,6 +439,17 @@ def test_parquet_field_new_after_the_first_batch_is_one_clear_error(tmp_path, sm
     assert not out.exists() and no_leftovers(tmp_path) == []
 
 
+def test_parquet_integer_too_large_is_one_clear_error(tmp_path):
+    """An id of 10**30 from JSONL raised OverflowError (a traceback) instead of the one-line message."""
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(NoiseCutError, match=r"^cannot write records 1-1 to Parquet: .*one type per field"):
+        with parquet_writer(out) as write:
+            write(Document.from_text("a", meta={"id": 10**30}), "a")
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
 def test_parquet_empty_output_is_a_valid_file(tmp_path):
     from noisecut.io.parquet import parquet_writer
 

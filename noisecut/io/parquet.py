@@ -141,7 +141,7 @@ class _Batches:
                 table = pa.Table.from_pydict({name: [row.get(name) for row in self.rows] for name in names})
             else:
                 table = pa.Table.from_pylist(self.rows, schema=self.schema)
-        except (pa.ArrowException, TypeError, ValueError) as error:
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
             first = self.written + 1
             raise NoiseCutError(
                 f"cannot write records {first}-{first + len(self.rows) - 1} to Parquet: {error} "
