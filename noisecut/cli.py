@@ -354,8 +354,9 @@ def _read(source: Path) -> bytes:
                    "HTML model; text: the default model, or the base model when it is not `fast`).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
-@click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
+@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, type=click.IntRange(min=1), help="Window stages: training epochs at most.")
+@click.option("--seed", default=SEED, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
 def train(labeled, output, sequence, members, base, replay, anchor, tune, everywhere, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
@@ -381,9 +382,13 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     from .train import fit, fit_from, read_labeled, save_estimators
 
     try:
-        layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
+        sizes = [int(h) for h in hidden.split(",")]
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
+    if any(size < 0 for size in sizes):  # was left out: --hidden -5 trained a logistic regression without a word
+        raise click.BadParameter(f"{hidden!r} has a negative layer size; give sizes of 1 or more, or 0 for a logistic regression",
+                                 param_hint="--hidden")
+    layers = tuple(size for size in sizes if size > 0)
     if base is None and (replay or anchor is not None or tune is not None):
         raise click.UsageError("--replay, --anchor and --tune tune --from; add --from MODEL")
     if base is None and everywhere:

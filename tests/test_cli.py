@@ -419,6 +419,19 @@ def test_train_bad_hidden(run, small_training_set, tmp_path):
     assert "--hidden" in result.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--hidden", "-5"], "'-5' has a negative layer size; give sizes of 1 or more, or 0 for a logistic regression"),
+    (["--hidden", "64,-5"], "'64,-5' has a negative layer size"),
+    (["--max-iter", "0"], "Invalid value for '--max-iter': 0 is not in the range x>=1"),
+    (["--seed", "-1"], "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295"),
+])
+def test_train_bad_sizes_are_usage_errors_before_training(run, small_training_set, tmp_path, args, message):
+    """--max-iter 0 and --seed -1 were scikit-learn tracebacks after reading the data; --hidden -5 trained a logistic regression."""
+    result = run("train", small_training_set, "-o", tmp_path / "m", *args)
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
 def _malformed(tmp_path) -> Path:
     path = tmp_path / "bad.lines"
     path.write_text("# id: bad\ntitle\tA headline\n\nbody\tA paragraph of text.\nsidebar\tPopular now\n", encoding="utf-8")
