@@ -755,6 +755,18 @@ def test_output_to_a_named_pipe_is_written_into_not_replaced(tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode) and no_leftovers(tmp_path) == []
 
 
+def test_atomic_open_writes_through_a_symbolic_link(tmp_path):
+    """-o latest.jsonl, a link to runs/1.jsonl: the link was replaced by a file and its target left as it was."""
+    (tmp_path / "runs").mkdir()
+    target, link = tmp_path / "runs" / "1.jsonl", tmp_path / "latest.jsonl"
+    target.write_bytes(b"before")
+    link.symlink_to(Path("runs") / "1.jsonl")
+    with open_output(link) as f:
+        f.write(b"after")
+    assert link.is_symlink() and target.read_bytes() == b"after"
+    assert no_leftovers(tmp_path) == [] and no_leftovers(tmp_path / "runs") == []
+
+
 def test_gzip_output_is_reproducible(tmp_path):
     outputs = []
     for name in ("a.jsonl.gz", "b.jsonl.gz"):

@@ -50,9 +50,12 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
     On any exception (Ctrl-C included) the temporary file is removed and
     ``path`` is left as it was. The file gets the permissions a plain
     ``open`` would give it (``mkstemp`` alone would make it private): those
-    of the file it replaces, else the umask's.
+    of the file it replaces, else the umask's. A symbolic link is written
+    through: its target is replaced, the link stays.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
