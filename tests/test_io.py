@@ -767,6 +767,29 @@ def test_atomic_open_writes_through_a_symbolic_link(tmp_path):
     assert no_leftovers(tmp_path) == [] and no_leftovers(tmp_path / "runs") == []
 
 
+def test_write_errors_name_the_output_not_the_temporary_file(tmp_path, monkeypatch):
+    """A full disk said only "No space left on device"; an unwritable directory named ".out.txt.x1y2.tmp"."""
+    import errno
+    import tempfile
+
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"before")
+    with pytest.raises(OSError) as raised:
+        with atomic_open(target) as f:
+            f.write(b"half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert raised.value.filename == str(target) and target.read_bytes() == b"before" and no_leftovers(tmp_path) == []
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.path.join(dir, prefix + "x1y2" + suffix))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(PermissionError) as raised:
+        with atomic_open(tmp_path / "new.txt"):
+            pass
+    assert raised.value.filename == str(tmp_path / "new.txt")
+
+
 def test_gzip_output_is_reproducible(tmp_path):
     outputs = []
     for name in ("a.jsonl.gz", "b.jsonl.gz"):

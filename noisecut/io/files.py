@@ -6,6 +6,7 @@ crashed worker leaves the target as it was and no half-written file behind.
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -28,6 +29,8 @@ OTHER_COMPRESSIONS = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\xfd7zXZ\x00
                       (b"BZh", "bzip2", "bzip2 -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"))
 # output names that ask for one of them (noisecut writes gzip only)
 OTHER_COMPRESSION_SUFFIXES = (".zst", ".zstd", ".xz", ".bz2", ".lz4")
+# what only writing raises (a full disk or quota, a file too large): named after the output
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # what a damaged compressed stream raises while being read
 READ_ERRORS = (EOFError, OSError, zlib.error)
 HEAD_BYTES = 1 << 16  # how much of an input is read to guess its format
@@ -60,17 +63,23 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        error.filename = str(path)  # not the temporary name, which the user never gave
+        raise
     try:
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and error.filename is None and error.errno in WRITE_ERRNOS:
+            error.filename = str(path)  # `No space left on device` alone did not say which output
         raise
 
 
