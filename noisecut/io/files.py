@@ -295,13 +295,27 @@ def open_input(path: str | Path) -> Iterator[BinaryIO]:
             raw.close()
 
 
+def other_compression(start: bytes) -> tuple[str, str] | None:
+    """(name, command that decompresses) of the compression other than gzip that ``start`` opens, or None."""
+    for magic, name, command in OTHER_COMPRESSIONS:
+        if not start.startswith(magic):
+            continue
+        if name == "bzip2" and not (start[3:4].isdigit() and start[4:10] in (b"1AY&SY", b"\x17rE8P\x90")):
+            continue
+        if name == "lz4" and not (len(start) > 4 and start[4] >> 6 == 1):  # the frame's version bits: 01
+            continue
+        return name, command
+    return None
+
+
 def _check_compression(path: str | Path, start: bytes) -> None:
     """Refuse a stream compressed other than with gzip: read as it is, its bytes would be cleaned as text."""
-    for magic, name, command in OTHER_COMPRESSIONS:
-        if start.startswith(magic) and (name != "bzip2" or start[3:4].isdigit() and start[4:10] in (b"1AY&SY", b"\x17rE8P\x90")):
-            what = "stdin" if is_stdio(path) else str(path)
-            raise NoiseCutError(f"{what}: {name}-compressed; noisecut reads gzip or uncompressed input: "
-                                f"decompress it first ({command} FILE), or pipe it in decompressed")
+    found = other_compression(start)
+    if found:
+        name, command = found
+        what = "stdin" if is_stdio(path) else str(path)
+        raise NoiseCutError(f"{what}: {name}-compressed; noisecut reads gzip or uncompressed input: "
+                            f"decompress it first ({command} FILE), or pipe it in decompressed")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
