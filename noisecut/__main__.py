@@ -1,5 +1,5 @@
-"""``python -m noisecut``: the ``noisecut`` command."""
-from .cli import main
+"""``python -m noisecut``: the ``noisecut`` command (the same click group)."""
+from noisecut.cli import main
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    main(prog_name="noisecut")

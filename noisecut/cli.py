@@ -191,7 +191,7 @@ def main():
 @click.option(
     "--on-error", type=click.Choice(RecordErrors.MODES), default=ON_ERROR_DEFAULT, show_default=True,
     help="A record that cannot be read (invalid JSON, no text field, text not a string, truncated gzip, corrupt Parquet): "
-    "`stop` with one line naming the file and record, writing nothing; or `skip` it, log it on stderr and report the count. "
+    "`stop` with one line naming the file and record, writing no file (on stdout, what was cleaned before it has gone out); or `skip` it, log it on stderr and report the count. "
     "E.g. --on-error skip.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "
@@ -301,6 +301,16 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 
 
+def _check_one_text(file: Path, start: bytes, html: bool) -> None:
+    """``label`` labels one document: refuse a file of records, whose lines would be labeled as a text's."""
+    from .io.formats import format_from_name, starts_with_json_object
+
+    named = format_from_name(file.name) if str(file) != "-" else None
+    if named in ("jsonl", "parquet", "wet", "warc") or (not html and named is None and starts_with_json_object(start)):
+        raise NoiseCutError(f"{file}: noisecut label reads one text or HTML page, and this holds records "
+                            f"({named or 'JSON Lines'}); save one record's text to a file and label that")
+
+
 def _read(source: Path) -> bytes:
     """The bytes of a text input (``-``: stdin), through the opener ``clean`` uses (gzip'd or not)."""
     from .io.files import READ_ERRORS, open_input
@@ -346,8 +356,9 @@ def _read(source: Path) -> bytes:
                    "HTML model; text: the default model, or the base model when it is not `fast`).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, help="Window stages: training epochs at most.")
-@click.option("--seed", default=SEED, show_default=True, help="Random seed (shuffling, initial weights, held-out pages).")
+@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, type=click.IntRange(min=1), help="Window stages: training epochs at most.")
+@click.option("--seed", default=SEED, show_default=True, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors
 def train(labeled, output, sequence, members, base, replay, anchor, tune, everywhere, hidden, single_stage, max_iter, seed):
     """Train a model on LABELED files or directories of `*.lines` files.
@@ -373,9 +384,13 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
     from .train import fit, fit_from, read_labeled, save_estimators
 
     try:
-        layers = tuple(int(h) for h in hidden.split(",") if int(h) > 0)
+        sizes = [int(h) for h in hidden.split(",")]
     except ValueError:
         raise click.BadParameter(f"{hidden!r} is not a comma-separated list of integers", param_hint="--hidden") from None
+    if any(size < 0 for size in sizes):  # was left out: --hidden -5 trained a logistic regression without a word
+        raise click.BadParameter(f"{hidden!r} has a negative layer size; give sizes of 1 or more, or 0 for a logistic regression",
+                                 param_hint="--hidden")
+    layers = tuple(size for size in sizes if size > 0)
     if base is None and (replay or anchor is not None or tune is not None):
         raise click.UsageError("--replay, --anchor and --tune tune --from; add --from MODEL")
     if base is None and everywhere:
@@ -482,6 +497,7 @@ def label(file, output, renderer, model):
     check_not_an_input(output, [file])
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
+    _check_one_text(file, data[:HEAD_BYTES], html)
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .document import BOM, ENCODING, ERRORS, Document
+from .document import BOM, ENCODING, ERRORS, WIDE_BOMS, Document
 from .labels import Label, parse_label
 from .markup import read_rows
 
@@ -99,9 +99,15 @@ def format(labeled: LabeledDocument) -> str:
 def read(path: str | Path) -> LabeledDocument:
     path = Path(path)
     try:
-        text = path.read_bytes().decode(ENCODING, ERRORS).removeprefix(BOM)
+        data = path.read_bytes()
     except OSError as error:
         raise LabeledFormatError(f"{path}: cannot read ({error.strerror})") from None
+    for bom, encoding in WIDE_BOMS:
+        if data.startswith(bom):
+            wide = encoding.upper()[:6]
+            raise LabeledFormatError(f"{path}: {wide} (its byte-order mark says so); labeled files are UTF-8: "
+                                     f"re-encode it (iconv -f {wide} -t UTF-8)")
+    text = data.decode(ENCODING, ERRORS).removeprefix(BOM)
     labeled = parse(text, str(path))
     labeled.meta.setdefault("id", path.stem)
     return labeled

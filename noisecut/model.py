@@ -318,7 +318,7 @@ class Model:
                 meta=meta,
                 site=site,
             )
-        except (KeyError, ValueError, TypeError, OSError) as error:
+        except (KeyError, ValueError, TypeError, AttributeError, OSError) as error:
             raise NoiseCutError(f"{directory}: unreadable model ({error})") from None
         model.check_shapes(directory)
         return model
@@ -363,12 +363,15 @@ def _read_meta(directory: Path) -> dict:
     if directory.is_file():
         raise NoiseCutError(f"{directory}: a model is a directory holding {META} and {ARRAYS}, not a file")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NoiseCutError(f"{path}: no such model (expected {META} and {ARRAYS} in {directory}; "
                             f"shipped models by name: {', '.join(SHIPPED)})") from None
     except (OSError, ValueError) as error:
         raise NoiseCutError(f"{path}: unreadable model metadata ({error})") from None
+    if not isinstance(meta, dict):
+        raise NoiseCutError(f"{path}: unreadable model metadata (a JSON {type(meta).__name__}, expected an object)")
+    return meta
 
 
 def model_dir(directory: Path | str | None = None) -> Path:

@@ -82,7 +82,9 @@ def check_threshold(threshold: float | str, presets: Mapping[str, float] | None 
             raise ValueError(f"{allowed}, not {threshold!r}")
         if not presets or threshold not in presets:
             raise ValueError(f"the model records no {threshold!r} threshold preset (see training/presets.py); pass a number from 0 to 1")
-        threshold = presets[threshold]
+        name, threshold = threshold, presets[threshold]
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"the model's {name!r} threshold preset is {threshold!r}, not a number from 0 to 1; pass a number")
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
         raise TypeError(f"{allowed}, not {type(threshold).__name__}")
     if not 0.0 <= threshold <= 1.0:  # NaN fails too

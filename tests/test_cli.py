@@ -278,6 +278,45 @@ def test_unreadable_model(run, model_dir, page, tmp_path):
     _one_error_line(result, "unreadable model metadata")
 
 
+@pytest.mark.parametrize("meta", ["[]", "1", "null", '"model"'])
+def test_model_metadata_that_is_not_an_object(run, model_dir, page, tmp_path, meta):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    (broken / META).write_text(meta, encoding="utf-8")
+    result = run("clean", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "unreadable model metadata", "expected an object")
+
+
+def test_model_with_layers_that_are_not_a_mapping(run, model_dir, page, tmp_path):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    meta = json.loads((broken / META).read_text(encoding="utf-8"))
+    meta["layers"] = []
+    (broken / META).write_text(json.dumps(meta), encoding="utf-8")
+    result = run("clean", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "unreadable model (")
+
+
+@pytest.mark.parametrize("value", [None, "0.7", 5])
+def test_model_preset_that_is_not_a_threshold(run, model_dir, page, tmp_path, value):
+    broken = _copy_model(model_dir, tmp_path / "broken")
+    meta = json.loads((broken / META).read_text(encoding="utf-8"))
+    meta["presets"] = {"precision": value, "recall": value}
+    (broken / META).write_text(json.dumps(meta), encoding="utf-8")
+    result = run("clean", "--precision", "-m", broken, page)
+    assert result.exit_code == 1
+    _one_error_line(result, "--precision: the model records no 'precision' threshold preset")
+
+
+def test_python_dash_m_noisecut_runs_the_command(page):
+    result = subprocess.run([sys.executable, "-m", "noisecut", "clean", "-q", str(page)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == CLEAN_PAGE
+    usage = subprocess.run([sys.executable, "-m", "noisecut", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert usage.stdout.startswith("Usage: noisecut ")
+
+
 def test_tampered_model(run, model_dir, page, tmp_path):
     tampered = _copy_model(model_dir, tmp_path / "tampered")
     data = bytearray((tampered / ARRAYS).read_bytes())
@@ -332,14 +371,6 @@ def test_process_broken_model_is_one_line_on_stderr(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "cannot read model" in lines[0]
 
 
-def test_python_dash_m_noisecut_runs_the_command(model_dir):
-    """``python -m noisecut`` is the ``noisecut`` command (a checkout run without installing its script)."""
-    proc = subprocess.run([sys.executable, "-m", "noisecut", "clean", "-m", str(model_dir), "-"],
-                          input=PAGE.encode(), capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == CLEAN_PAGE.encode()
-
-
 def test_process_cleans_stdin(model_dir):
     proc = _noisecut("clean", "-m", model_dir, "-", input=PAGE.encode())
     assert proc.returncode == 0, proc.stderr
@@ -386,6 +417,19 @@ def test_train_bad_hidden(run, small_training_set, tmp_path):
     result = run("train", small_training_set, "-o", tmp_path / "m", "--hidden", "big")
     assert result.exit_code == 2
     assert "--hidden" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hidden", "-5"], "'-5' has a negative layer size; give sizes of 1 or more, or 0 for a logistic regression"),
+    (["--hidden", "64,-5"], "'64,-5' has a negative layer size"),
+    (["--max-iter", "0"], "Invalid value for '--max-iter': 0 is not in the range x>=1"),
+    (["--seed", "-1"], "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295"),
+])
+def test_train_bad_sizes_are_usage_errors_before_training(run, small_training_set, tmp_path, args, message):
+    """--max-iter 0 and --seed -1 were scikit-learn tracebacks after reading the data; --hidden -5 trained a logistic regression."""
+    result = run("train", small_training_set, "-o", tmp_path / "m", *args)
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "m").exists()
 
 
 def _malformed(tmp_path) -> Path:
@@ -545,6 +589,21 @@ def test_label_truncated_gzip_is_one_line(run, model_dir, tmp_path):
     result = run("label", "-m", model_dir, packed)
     assert result.exit_code == 1 and result.stdout == ""
     _one_error_line(result, f"{packed}: unreadable (")
+
+
+@pytest.mark.parametrize("name, kind", [("data.jsonl", "jsonl"), ("data.jsonl.gz", "jsonl"), ("data.dump", "JSON Lines")])
+def test_label_refuses_a_file_of_records(run, model_dir, tmp_path, name, kind):
+    """label labeled each JSON line of a .jsonl file as a line of one text ("body\t{"id": 0, ...")."""
+    path = tmp_path / name
+    data = "".join(json.dumps({"id": i, "text": PAGE}) + "\n" for i in range(3)).encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    result = run("label", "-m", model_dir, path)
+    assert result.exit_code == 1
+    _one_error_line(result, f"{path}: noisecut label reads one text or HTML page, and this holds records ({kind}); "
+                            "save one record's text to a file and label that")
+    text = tmp_path / "notes.txt"  # a .txt file is text whatever it starts with, as for clean
+    text.write_bytes(data)
+    assert run("label", "-m", model_dir, text).exit_code == 0
 
 
 def test_label_missing_file(run, model_dir, tmp_path):

@@ -281,6 +281,47 @@ def test_malformed_input_is_one_line_and_no_output(run, texts, tmp_path, name, m
     assert contents(tmp_path / "out") == []
 
 
+ZSTD_START = b"\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00"  # how a zstd frame starts
+
+
+def test_zstd_input_is_refused_not_cleaned_as_text(run, texts, tmp_path):
+    """A .jsonl.zst file (its name has no format noisecut knows) was read as text and its bytes written out."""
+    src = tmp_path / "data.jsonl.zst"
+    src.write_bytes(ZSTD_START + bytes(range(256)) * 4)
+    (tmp_path / "out").mkdir()
+    result = run(src, "-o", tmp_path / "out" / "clean.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {src}: zstd-compressed; noisecut reads gzip or uncompressed input: "
+                             "decompress it first (zstd -dc FILE), or pipe it in decompressed\n")
+    assert contents(tmp_path / "out") == []
+    piped = run("-", input=src.read_bytes())
+    assert piped.exit_code == 1 and piped.stdout_bytes == b""
+    assert piped.stderr.startswith("Error: stdin: zstd-compressed")
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_input_from_a_pipe_path(run, cleaner, tmp_path, jobs):
+    """`noisecut clean <(zcat page.txt.gz)`: the pipe has no position to count progress by (was "Error: Illegal seek")."""
+    read, write = os.pipe()
+    os.write(write, BUILT[0].encode())
+    os.close(write)
+    try:
+        result = run("-q", "-j", jobs, f"/dev/fd/{read}", "-o", tmp_path / "clean.txt")
+    finally:
+        os.close(read)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "clean.txt").read_text() == cleaner.clean(BUILT[0])
+
+
+def test_output_named_zst_is_refused(run, texts, tmp_path):
+    src = write_jsonl(tmp_path / "data.jsonl", rows_of(texts, 3))
+    result = run(src, "-o", tmp_path / "clean.jsonl.zst")
+    assert result.exit_code == 1
+    assert "clean.jsonl.zst: noisecut compresses its output with gzip only" in result.stderr
+    assert not (tmp_path / "clean.jsonl.zst").exists()
+
+
 def test_bad_record_late_under_jobs_leaves_no_output(run, texts, tmp_path):
     src = tmp_path / "data.jsonl"
     src.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in rows_of(texts, 200)) + b"{oops\n")

@@ -282,6 +282,40 @@ def test_truncated_gzip_jsonl(tmp_path):
     assert f"from record {len(docs) + 1} on" in logged[0]
 
 
+# compressed by another tool than gzip: the bytes each starts with, as zstd, xz, bzip2 and lz4 write them
+OTHER_COMPRESSED = {
+    "zstd": b"\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00",
+    "xz": b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46",
+    "bzip2": b"BZh91AY&SY\x8a\x02\x1c\x0b",
+    "lz4": b"\x04\x22\x4d\x18\x64\x40\xa7",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_COMPRESSED))
+@pytest.mark.parametrize("reader", [read_text, read_jsonl])
+def test_input_compressed_other_than_gzip_is_refused_not_cleaned_as_text(tmp_path, name, reader):
+    src = tmp_path / "data.jsonl.x"
+    src.write_bytes(OTHER_COMPRESSED[name] + bytes(range(256)))
+    with pytest.raises(NoiseCutError, match=rf"^{src}: {name}-compressed; noisecut reads gzip"):
+        list(reader(src, RecordErrors("skip")))
+
+
+def test_text_starting_like_a_bzip2_name_is_text(tmp_path):
+    src = tmp_path / "page.txt"
+    src.write_bytes(b"BZh is how a bzip2 file starts.\n")
+    [doc] = read_text(src, RecordErrors())
+    assert doc.text() == "BZh is how a bzip2 file starts.\n"
+
+
+@pytest.mark.parametrize("suffix", [".zst", ".xz", ".bz2", ".lz4"])
+def test_output_named_for_another_compression_is_refused(tmp_path, suffix):
+    out = tmp_path / f"clean.jsonl{suffix}"
+    with pytest.raises(NoiseCutError, match="compresses its output with gzip only"):
+        with open_output(out):
+            pass
+    assert not out.exists() and not no_leftovers(tmp_path)
+
+
 # ------------------------------------------------------------------ Parquet
 
 
@@ -353,6 +387,24 @@ def test_parquet_from_other_records_infers_schema(tmp_path, cleaner, texts, smal
     assert list(got[0]) == list(records(texts)[0])
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_parquet_failure_after_a_batch_is_written_leaves_no_traceback(tmp_path, small_batches):
+    """An error after the first batch left the ParquetWriter open: collected, it wrote into the closed file
+    and printed "Exception ignored ... ValueError: write to closed file" under the error line."""
+    import gc
+
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        with parquet_writer(out) as write:
+            for i in range(6):
+                write(Document.from_text("x", meta={"id": i}), "x")
+            raise KeyboardInterrupt
+    gc.collect()
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
 def test_parquet_fields_that_do_not_fit_are_one_clear_error(tmp_path):
     from noisecut.io.parquet import parquet_writer
 
@@ -361,6 +413,41 @@ def test_parquet_fields_that_do_not_fit_are_one_clear_error(tmp_path):
         with parquet_writer(out) as write:
             write(Document.from_text("a", meta={"n": 1}), "a")
             write(Document.from_text("b", meta={"n": "two"}), "b")
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
+def test_parquet_from_records_keeps_a_field_the_first_record_lacks(tmp_path):
+    """JSONL to Parquet dropped every field the first record did not have, without a word."""
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with parquet_writer(out) as write:
+        write(Document.from_text("a", meta={"id": 1}), "a")
+        write(Document.from_text("b", meta={"id": 2, "extra": "kept"}), "b")
+    assert pq.read_table(out).to_pylist() == [{"id": 1, "text": "a", "extra": None}, {"id": 2, "text": "b", "extra": "kept"}]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # "Exception ignored in: ParquetWriter.__del__"
+def test_parquet_field_new_after_the_first_batch_is_one_clear_error(tmp_path, small_batches):
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(NoiseCutError, match=r"^cannot write record 6 to Parquet: its field 'extra' is not one of the "
+                                             r"columns \(id, text\) that the input's schema or the first records set; write JSONL$"):
+        with parquet_writer(out) as write:
+            for i in range(8):
+                write(Document.from_text("x", meta={"id": i, **({"extra": "late"} if i == 5 else {})}), "x")
+    assert not out.exists() and no_leftovers(tmp_path) == []
+
+
+def test_parquet_integer_too_large_is_one_clear_error(tmp_path):
+    """An id of 10**30 from JSONL raised OverflowError (a traceback) instead of the one-line message."""
+    from noisecut.io.parquet import parquet_writer
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(NoiseCutError, match=r"^cannot write records 1-1 to Parquet: .*one type per field"):
+        with parquet_writer(out) as write:
+            write(Document.from_text("a", meta={"id": 10**30}), "a")
     assert not out.exists() and no_leftovers(tmp_path) == []
 
 
@@ -730,6 +817,68 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o644
+
+
+def test_atomic_open_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
+    """A private output (0600) became world-readable (0644) when noisecut wrote it again."""
+    target = tmp_path / "private.jsonl"
+    target.write_bytes(b"before")
+    target.chmod(0o600)
+    with open_output(target) as f:
+        f.write(b"after")
+    assert target.read_bytes() == b"after" and stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_to_a_named_pipe_is_written_into_not_replaced(tmp_path):
+    """-o FIFO (or /dev/null, /dev/stdout) was replaced by a regular file by the atomic rename: the reader got nothing."""
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    with open_output(fifo) as f:
+        f.write(b'{"text": "x"}\n')
+    reader.join(10)
+    assert got == [b'{"text": "x"}\n']
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and no_leftovers(tmp_path) == []
+
+
+def test_atomic_open_writes_through_a_symbolic_link(tmp_path):
+    """-o latest.jsonl, a link to runs/1.jsonl: the link was replaced by a file and its target left as it was."""
+    (tmp_path / "runs").mkdir()
+    target, link = tmp_path / "runs" / "1.jsonl", tmp_path / "latest.jsonl"
+    target.write_bytes(b"before")
+    link.symlink_to(Path("runs") / "1.jsonl")
+    with open_output(link) as f:
+        f.write(b"after")
+    assert link.is_symlink() and target.read_bytes() == b"after"
+    assert no_leftovers(tmp_path) == [] and no_leftovers(tmp_path / "runs") == []
+
+
+def test_write_errors_name_the_output_not_the_temporary_file(tmp_path, monkeypatch):
+    """A full disk said only "No space left on device"; an unwritable directory named ".out.txt.x1y2.tmp"."""
+    import errno
+    import tempfile
+
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"before")
+    with pytest.raises(OSError) as raised:
+        with atomic_open(target) as f:
+            f.write(b"half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert raised.value.filename == str(target) and target.read_bytes() == b"before" and no_leftovers(tmp_path) == []
+
+    def refused(prefix, suffix, dir):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.path.join(dir, prefix + "x1y2" + suffix))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    with pytest.raises(PermissionError) as raised:
+        with atomic_open(tmp_path / "new.txt"):
+            pass
+    assert raised.value.filename == str(tmp_path / "new.txt")
 
 
 def test_gzip_output_is_reproducible(tmp_path):

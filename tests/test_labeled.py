@@ -239,6 +239,18 @@ def _repo_files() -> list[Path]:
     return sorted(LABELED.rglob("*.lines"))
 
 
+@pytest.mark.parametrize("encoding, name", [("utf-16", "UTF-16"), ("utf-32", "UTF-32")])
+def test_wide_encoded_file_is_refused_with_its_encoding(tmp_path, encoding, name):
+    """A .lines file saved as UTF-16 gave "unknown label '\\udcff\\udcfebody'"."""
+    path = tmp_path / "doc.lines"
+    path.write_bytes(SAMPLE.encode(encoding))
+    with pytest.raises(LabeledFormatError, match=rf"^{re.escape(str(path))}: {name} \(its byte-order mark says so\); "
+                                                 rf"labeled files are UTF-8: re-encode it \(iconv -f {name} -t UTF-8\)$"):
+        read(path)
+    path.write_bytes(b"\xef\xbb\xbf" + SAMPLE.encode())  # UTF-8 with its mark is read
+    assert read(path).doc.lines == parse(SAMPLE).doc.lines
+
+
 def test_repository_has_labeled_files():
     assert len(_repo_files()) >= 5
     assert {p.parent.name for p in _repo_files()} >= {"seeds", "written"}

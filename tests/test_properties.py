@@ -43,6 +43,7 @@ from hypothesis import strategies as st
 
 from noisecut import Cleaner
 from noisecut.cli import main
+from noisecut.io.files import other_compression
 from noisecut.document import Document
 from noisecut.labels import KEEP_DEFAULT, LABELS, Label
 from noisecut.policy import THRESHOLD_DEFAULT
@@ -141,8 +142,9 @@ def documents_bytes(draw) -> bytes:
 
 any_bytes = st.one_of(documents_bytes(), st.binary(max_size=400))
 # what a pipe may carry as text: input that opens with gzip's magic bytes is read
-# as gzip by the CLI (and refused when it is not), whatever -I says of the format
-stdin_bytes = any_bytes.filter(lambda data: not data.startswith(b"\x1f\x8b"))
+# as gzip by the CLI (and refused when it is not), whatever -I says of the format;
+# input that opens like zstd, xz, bzip2 or lz4 is refused
+stdin_bytes = any_bytes.filter(lambda data: not data.startswith(b"\x1f\x8b") and other_compression(data[:16]) is None)
 any_text = st.one_of(documents_text(), st.text(max_size=300), st.text(st.characters(codec=None), max_size=200))
 
 

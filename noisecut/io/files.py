@@ -6,10 +6,12 @@ crashed worker leaves the target as it was and no half-written file behind.
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -22,6 +24,13 @@ from ..errors import NoiseCutError
 STDIO = "-"  # the path that means stdin or stdout
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_LEVEL = 6  # level 9 is several times slower for a few per cent
+# compressions noisecut does not read, by their first bytes: (magic, name, the command that decompresses)
+OTHER_COMPRESSIONS = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"), (b"\xfd7zXZ\x00", "xz", "xz -dc"),
+                      (b"BZh", "bzip2", "bzip2 -dc"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -dc"))
+# output names that ask for one of them (noisecut writes gzip only)
+OTHER_COMPRESSION_SUFFIXES = (".zst", ".zstd", ".xz", ".bz2", ".lz4")
+# what only writing raises (a full disk or quota, a file too large): named after the output
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # what a damaged compressed stream raises while being read
 READ_ERRORS = (EOFError, OSError, zlib.error)
 HEAD_BYTES = 1 << 16  # how much of an input is read to guess its format
@@ -43,20 +52,34 @@ def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
 
     On any exception (Ctrl-C included) the temporary file is removed and
     ``path`` is left as it was. The file gets the permissions a plain
-    ``open`` would give it (``mkstemp`` alone would make it private).
+    ``open`` would give it (``mkstemp`` alone would make it private): those
+    of the file it replaces, else the umask's. A symbolic link is written
+    through: its target is replaced, the link stays.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_symlink():
+        path = path.resolve()
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        error.filename = str(path)  # not the temporary name, which the user never gave
+        raise
+    try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and error.filename is None and error.errno in WRITE_ERRNOS:
+            error.filename = str(path)  # `No space left on device` alone did not say which output
         raise
 
 
@@ -90,11 +113,25 @@ def check_output_file(path: Path) -> None:
         raise NoiseCutError(f"{path}: directory {path.parent} does not exist")
     if path.is_dir():
         raise NoiseCutError(f"{path}: is a directory (pass a file name, or --output-format dir)")
+    if path.name.lower().endswith(OTHER_COMPRESSION_SUFFIXES):
+        raise NoiseCutError(f"{path}: noisecut compresses its output with gzip only; name it .gz, "
+                            "or write to stdout and pipe that to the compressor")
+
+
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` names a stream to write into, not a file to replace: a device, a pipe or a socket
+    (``/dev/null``, a FIFO), or anything under ``/dev`` (``/dev/stdout``, even when it leads to a file)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) or str(path).startswith("/dev/")
 
 
 @contextmanager
 def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
-    """stdout for ``None`` or ``-``, else an atomic file; gzip when ``compress`` (default: a ``.gz`` name)."""
+    """stdout for ``None`` or ``-``, else an atomic file (a stream such as ``/dev/null`` or a FIFO: written
+    into, not replaced); gzip when ``compress`` (default: a ``.gz`` name)."""
     if is_stdio(path):
         out = sys.stdout.buffer
         yield out
@@ -104,7 +141,7 @@ def open_output(path: str | Path | None, compress: bool | None = None) -> Iterat
     check_output_file(path)
     if compress is None:
         compress = is_gzip_name(path)
-    with atomic_open(path) as f:
+    with (open(path, "wb") if is_stream(path) else atomic_open(path)) as f:
         if not compress:
             yield f
             return
@@ -201,7 +238,10 @@ class ReadProgress:
 
     def _closed(self, raw) -> None:
         if self.current is raw:
-            self.finished += raw.tell()
+            try:
+                self.finished += raw.tell()
+            except OSError:  # a pipe (`noisecut clean <(zcat a.txt.gz)`) has no position
+                pass
             self.current = None
 
 
@@ -244,13 +284,38 @@ def open_input(path: str | Path) -> Iterator[BinaryIO]:
     if progress:
         progress._opened(raw)
     try:
-        magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        start = raw.peek(16) if hasattr(raw, "peek") else b""
+        _check_compression(path, start)
+        magic = start[:2]
         yield gzip.GzipFile(fileobj=raw, mode="rb") if magic == GZIP_MAGIC else raw
     finally:
         if close:
             if progress:
                 progress._closed(raw)
             raw.close()
+
+
+def other_compression(start: bytes) -> tuple[str, str] | None:
+    """(name, command that decompresses) of the compression other than gzip that ``start`` opens, or None."""
+    for magic, name, command in OTHER_COMPRESSIONS:
+        if not start.startswith(magic):
+            continue
+        if name == "bzip2" and not (start[3:4].isdigit() and start[4:10] in (b"1AY&SY", b"\x17rE8P\x90")):
+            continue
+        if name == "lz4" and not (len(start) > 4 and start[4] >> 6 == 1):  # the frame's version bits: 01
+            continue
+        return name, command
+    return None
+
+
+def _check_compression(path: str | Path, start: bytes) -> None:
+    """Refuse a stream compressed other than with gzip: read as it is, its bytes would be cleaned as text."""
+    found = other_compression(start)
+    if found:
+        name, command = found
+        what = "stdin" if is_stdio(path) else str(path)
+        raise NoiseCutError(f"{what}: {name}-compressed; noisecut reads gzip or uncompressed input: "
+                            f"decompress it first ({command} FILE), or pipe it in decompressed")
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -93,8 +93,12 @@ def parquet_writer(path: str | Path | None, text_field: str = TEXT_FIELD_DEFAULT
             schema = schema.append(pa.field(labels_field, labels_type))
     with open_output(path, compress=False) as f:
         batches = _Batches(pa, f, schema, text_field, labels_field)
-        yield batches.add
-        batches.close()
+        try:
+            yield batches.add
+            batches.close()
+        except BaseException:
+            batches.abandon()  # else the writer, collected later, writes to the closed file: a traceback on stderr
+            raise
 
 
 def valid_utf8(value):
@@ -132,9 +136,14 @@ class _Batches:
         pa = self.pa
         if self.schema is None and not self.rows:  # nothing at all to write: a table of just the text column
             self.schema = pa.schema([(self.text_field, pa.string())])
+        self._check_fields()
         try:
-            table = pa.Table.from_pylist(self.rows, schema=self.schema)
-        except (pa.ArrowException, TypeError, ValueError) as error:
+            if self.schema is None:  # the columns of every row in the first batch, in order of appearance
+                names = dict.fromkeys(key for row in self.rows for key in row)
+                table = pa.Table.from_pydict({name: [row.get(name) for row in self.rows] for name in names})
+            else:
+                table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
             first = self.written + 1
             raise NoiseCutError(
                 f"cannot write records {first}-{first + len(self.rows) - 1} to Parquet: {error} "
@@ -147,6 +156,28 @@ class _Batches:
             self.writer.write_table(table)
         self.written += table.num_rows
         self.rows, self.size = [], 0
+
+    def _check_fields(self) -> None:
+        """Stop at a row with a field the columns lack (``from_pylist`` would drop it without a word)."""
+        if self.schema is None:
+            return
+        names = set(self.schema.names)
+        for number, row in enumerate(self.rows, self.written + 1):
+            extra = [key for key in row if key not in names]
+            if extra:
+                raise NoiseCutError(
+                    f"cannot write record {number} to Parquet: its field {extra[0]!r} is not one of the columns "
+                    f"({', '.join(self.schema.names)}) that the input's schema or the first records set; write JSONL"
+                )
+
+    def abandon(self) -> None:
+        """Close the writer of a file that will not be kept (after an error), quietly."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:
+                pass
 
     def close(self) -> None:
         if self.rows or self.writer is None:
