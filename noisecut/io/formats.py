@@ -2,8 +2,8 @@
 
 Formats: ``text`` (a file is a document), ``html`` (a file is a page,
 rendered to text; read only), ``jsonl``, ``parquet``, ``wet`` and ``warc``
-(read only; written as ``wet``), ``dir`` (a directory of ``.txt`` and
-``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
+(read only; written as ``wet``), ``dir`` (a directory of ``.txt``, ``.md``
+and ``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
 ``.jsonl``, ``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc``,
 ``.html``, ``.htm``, ``.xhtml``, ``.shtml`` (each but Parquet also with
 ``.gz``) name their format; ``.txt`` is ``text``. A ``.txt`` file, a file of
