@@ -54,7 +54,8 @@ def _quiet_broken_pipe():
     sys.exit(0)
 
 
-def parse_keep(ctx, param, values) -> frozenset:
+def _also_keep(ctx, param, values) -> frozenset:
+    """``--keep``: the labels named, added to ``KEEP_DEFAULT`` (``integrations.batch.parse_keep`` takes the whole set)."""
     try:
         added = {parse_label(name) for value in values for name in value.split(",") if name.strip()}
     except ValueError as error:
@@ -71,7 +72,7 @@ model_option = click.option(
          "tuned from `fast`, their text to `default`.",
 )
 keep_option = click.option(
-    "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
+    "--keep", "-k", multiple=True, callback=_also_keep, metavar="LABEL[,LABEL]",
     help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
 )
 
