@@ -54,7 +54,8 @@ def _quiet_broken_pipe():
     sys.exit(0)
 
 
-def parse_keep(ctx, param, values) -> frozenset:
+def _also_keep(ctx, param, values) -> frozenset:
+    """``--keep``: the labels named, added to ``KEEP_DEFAULT`` (``integrations.batch.parse_keep`` takes the whole set)."""
     try:
         added = {parse_label(name) for value in values for name in value.split(",") if name.strip()}
     except ValueError as error:
@@ -71,7 +72,7 @@ model_option = click.option(
          "tuned from `fast`, their text to `default`.",
 )
 keep_option = click.option(
-    "--keep", "-k", multiple=True, callback=parse_keep, metavar="LABEL[,LABEL]",
+    "--keep", "-k", multiple=True, callback=_also_keep, metavar="LABEL[,LABEL]",
     help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
 )
 
@@ -301,16 +302,6 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
 
 
-def _check_one_text(file: Path, start: bytes, html: bool) -> None:
-    """``label`` labels one document: refuse a file of records, whose lines would be labeled as a text's."""
-    from .io.formats import format_from_name, starts_with_json_object
-
-    named = format_from_name(file.name) if str(file) != "-" else None
-    if named in ("jsonl", "parquet", "wet", "warc") or (not html and named is None and starts_with_json_object(start)):
-        raise NoiseCutError(f"{file}: noisecut label reads one text or HTML page, and this holds records "
-                            f"({named or 'JSON Lines'}); save one record's text to a file and label that")
-
-
 def _read(source: Path) -> bytes:
     """The bytes of a text input (``-``: stdin), through the opener ``clean`` uses (gzip'd or not)."""
     from .io.files import READ_ERRORS, open_input
@@ -492,12 +483,13 @@ def label(file, output, renderer, model):
     from .labeled import LabeledDocument, format
     from .document import Document, encode
     from .io.files import HEAD_BYTES, check_not_an_input, write_output
+    from .io.formats import check_one_text
     from .io.html import is_html_file, render_document
 
     check_not_an_input(output, [file])
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
-    _check_one_text(file, data[:HEAD_BYTES], html)
+    check_one_text(file, data[:HEAD_BYTES], html)
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
     results = Cleaner(model).classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})

@@ -45,7 +45,7 @@ from noisecut import Cleaner
 from noisecut.cli import main
 from noisecut.io.files import other_compression
 from noisecut.document import Document
-from noisecut.labels import KEEP_DEFAULT, LABELS, Label
+from noisecut.labels import LABELS
 from noisecut.policy import THRESHOLD_DEFAULT
 
 BOM = b"\xef\xbb\xbf"

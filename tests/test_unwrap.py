@@ -2,7 +2,6 @@
 (BeautifulSoup's get_text("\\n")): read a paragraph at a time, written back as it came."""
 import textwrap
 
-import numpy as np
 import pytest
 
 import noisecut.unwrap

@@ -1,6 +1,6 @@
 """Reading and writing documents: one module per format; atomic writes live here.
 
-* ``text``: a text file (or an HTML page) is a document; a directory of ``.txt`` and ``.html`` files mirrors into another
+* ``text``: a text file (or an HTML page) is a document; a directory of ``.txt``, ``.md`` and ``.html`` files mirrors into another
 * ``html``: HTML in: a page's bytes decoded as a browser would, rendered to lines (html_text or inscriptis)
 * ``jsonl``: JSON Lines, plain or gzip'd
 * ``parquet``: Parquet via pyarrow, in record batches

@@ -2,8 +2,8 @@
 
 Formats: ``text`` (a file is a document), ``html`` (a file is a page,
 rendered to text; read only), ``jsonl``, ``parquet``, ``wet`` and ``warc``
-(read only; written as ``wet``), ``dir`` (a directory of ``.txt`` and
-``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
+(read only; written as ``wet``), ``dir`` (a directory of ``.txt``, ``.md``
+and ``.html`` files). Given explicitly, or inferred: a directory is ``dir``;
 ``.jsonl``, ``.ndjson``, ``.json``, ``.parquet``, ``.wet``, ``.warc``,
 ``.html``, ``.htm``, ``.xhtml``, ``.shtml`` (each but Parquet also with
 ``.gz``) name their format; ``.txt`` is ``text``. A ``.txt`` file, a file of
@@ -58,6 +58,15 @@ def starts_with_json_object(data: bytes) -> bool:
         return isinstance(json.loads(line), dict)
     except ValueError:
         return not newline and line.startswith(b'{"')
+
+
+def check_one_text(path: str | Path, start: bytes, html: bool) -> None:
+    """``noisecut label`` labels one document: refuse a file of records (by its name, or, named nothing
+    and not a page, by a first line that is a JSON object), whose lines would be labeled as a text's."""
+    named = None if is_stdio(path) else format_from_name(path)
+    if named in ("jsonl", "parquet", "wet", "warc") or (not html and named is None and starts_with_json_object(start)):
+        raise NoiseCutError(f"{path}: noisecut label reads one text or HTML page, and this holds records "
+                            f"({named or 'JSON Lines'}); save one record's text to a file and label that")
 
 
 def input_format(path: str | Path, given: str | None = None) -> str:
