@@ -381,7 +381,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
       noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
     """
     from .io.files import check_not_an_input
-    from .train import fit, fit_from, read_labeled, save_estimators
+    from .train import fit, fit_from, load_base, read_labeled, save_estimators
+    from .train_data import label_summary, trainable_summary
 
     try:
         sizes = [int(h) for h in hidden.split(",")]
@@ -410,12 +411,19 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
 
         require_torch()  # before reading and featurizing the documents
     check_not_an_input(output, [*labeled, *replay])  # the model's files would land among the labeled ones
+    base_model = load_base(base) if base is not None else None
     docs = read_labeled(labeled)
-    if base is not None:
+    # what the trainers would refuse, refused before saying they start: the error is the only line
+    if base_model is not None:
+        from .train_sequence import check_fine_tunable
+
+        label_summary(docs)
+        check_fine_tunable(base_model, docs)
+        replayed = read_labeled(replay) if replay else ()
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed, tune=tune,
-                                     everywhere=everywhere), {}
+        model, estimators = fit_from(base_model, docs, replayed, anchor, seed=seed, tune=tune, everywhere=everywhere), {}
     else:
+        trainable_summary(docs)
         click.echo(f"training on {len(docs)} documents ...", err=True)
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
                                 sequence=sequence, members=members)

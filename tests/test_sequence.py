@@ -426,9 +426,52 @@ def test_from_with_no_model_named_tunes_the_fast_model(tmp_path, monkeypatch):
     assert Model.load(seen[0]).meta["name"] == "fast"
 
 
+def _only_error_line(result, message: str) -> None:
+    """One line on stderr, the error: no "fine-tuning ..." or "training on ..." line before it, no traceback."""
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"Error: {message}"]
+
+
 def test_cli_from_a_window_model_is_a_clear_error(model_dir, tmp_path):
     result = CliRunner().invoke(main, ["train", "--from", str(model_dir), "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
-    assert result.exit_code == 1 and "--from needs a sequence model" in result.output
+    _only_error_line(result, "--from needs a sequence model (the shipped one is); this one has window stages")
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_from_refuses_labels_the_base_lacks_in_one_line(sequence_model, tmp_path):
+    """The labels are checked before the command says it fine-tunes (it said so, then failed: two lines)."""
+    from noisecut.labeled import write
+
+    assert Label.NOISE not in sequence_model.labels  # labeled/ has no "noise" lines
+    sequence_model.save(tmp_path / "base")
+    (tmp_path / "pages").mkdir()
+    for page in _site_pages(caption_label="noise"):
+        write(page, tmp_path / "pages" / f"{page.id}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "-o", str(tmp_path / "m"),
+                                       str(tmp_path / "pages")])
+    _only_error_line(result, "the base model has no label noise; train a new model instead of --from")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["--sequence"]])
+def test_cli_refuses_to_train_a_model_of_one_label(tmp_path, args):
+    """--sequence trained a model of one label (it keeps or drops every line); the window stages refused it
+    after saying they train."""
+    (tmp_path / "bodies").mkdir()
+    (tmp_path / "bodies" / "a.lines").write_text("body\tThe council met on Tuesday to agree the budget for the year.\n\n"
+                                                 "body\tThe library will open on Sundays from next month.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(tmp_path / "bodies")])
+    _only_error_line(result, "training needs lines of at least two labels; these have only 'body'")
+    assert not (tmp_path / "m").exists()
+
+
+def test_fit_refuses_a_sequence_model_of_one_label(labeled_docs):
+    from noisecut.labeled import LabeledDocument
+
+    bodies = [LabeledDocument(d.doc, [Label.BODY if label is not None else None for label in d.labels], d.meta)
+              for d in labeled_docs[:2]]
+    with pytest.raises(NoiseCutError, match="at least two labels; these have only 'body'"):
+        fit(bodies, sequence=True)
 
 
 def test_distilled_network_follows_its_teacher_not_the_labels(sequence_model, labeled_docs):
