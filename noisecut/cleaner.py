@@ -114,6 +114,8 @@ class Cleaner:
         if other_text_model is not None:
             self._other_text = _Route(_loaded(other_text_model), *self._route_options)
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
+            if not isinstance(site_memory, (str, os.PathLike)):  # np.load took an int for a file descriptor
+                raise TypeError(f"site_memory takes a SiteMemory, its file (noisecut sites) or None, not {type(site_memory).__name__}")
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 
@@ -326,7 +328,8 @@ def _text_argument(text, method: str) -> str:
 def _bytes_argument(data, method: str) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    hint = "; for str use clean()" if isinstance(data, str) else ""
+    for_str = {"explain": "classify(), or explain(text.encode())"}.get(method, "clean()")
+    hint = f"; for str use {for_str}" if isinstance(data, str) else ""
     raise TypeError(f"{method}() takes the text as bytes, not {type(data).__name__}{hint}")
 
 
