@@ -139,6 +139,8 @@ def test_clean_batch_empty_batch_does_not_load_the_model(frame):
         ({"threshold": 1.5}, "a number from 0 to 1"),
         ({"threshold": "high"}, "a number"),
         ({"labels_column": "text"}, "must differ"),
+        ({"dedupe": "no"}, "dedupe takes True or False, not 'no'"),  # bool("no") cleaned with dedupe on
+        ({"dedupe": None}, "dedupe takes True or False"),
     ],
 )
 def test_clean_batch_rejects_bad_options(kwargs, message):
