@@ -6,6 +6,7 @@ file) surfaces as one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -79,6 +80,12 @@ keep_option = click.option(
 def _not_nan(ctx, param, value: float) -> float:
     if value != value:  # FloatRange lets NaN through: every comparison with it is false
         raise click.BadParameter("nan is not a probability; give a number from 0 to 1")
+    return value
+
+
+def _finite_weight(ctx, param, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):  # FloatRange lets nan and inf through: the loss became nan
+        raise click.BadParameter(f"{value} is not a weight; give a number of 0 or more")
     return value
 
 
@@ -339,7 +346,7 @@ def _read(source: Path) -> bytes:
 @click.option("--replay", multiple=True, type=click.Path(path_type=Path, exists=True), metavar="LABELED",
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
-@click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
+@click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT", callback=_finite_weight,
               help="With --from: pull towards the starting weights (L2 penalty on their distance). Default 0, with "
                    "--everywhere 1: higher keeps the tuned weights general and changes less (see the README's "
                    "figures). E.g. --anchor 0.02.")

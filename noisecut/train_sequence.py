@@ -473,6 +473,8 @@ def fine_tune(
     require_torch()
     if tune not in TUNE_PARTS:
         raise ValueError(f"tune is one of {', '.join(TUNE_PARTS)}, not {tune!r}")
+    if not anchor >= 0 or anchor == float("inf"):  # nan or inf made every step's loss nan: 0 steps, said F1 0
+        raise ValueError(f"anchor is a weight of 0 or more, not {anchor!r}")
     if learning_rate is None:
         learning_rate = FINE_TUNE_ALL_LEARNING_RATE if tune == "all" else FINE_TUNE_LEARNING_RATE
     max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps

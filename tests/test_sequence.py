@@ -360,6 +360,12 @@ def test_fine_tuning_everything_moves_the_gru(sequence_model):
         train_sequence.fine_tune(sequence_model, _site_pages(), progress=False, tune="gru")
 
 
+@pytest.mark.parametrize("anchor", [float("nan"), float("inf"), -1.0])
+def test_fine_tuning_refuses_an_anchor_that_is_not_a_weight(sequence_model, anchor):
+    with pytest.raises(ValueError, match="anchor is a weight of 0 or more"):
+        train_sequence.fine_tune(sequence_model, _site_pages(), anchor=anchor, progress=False)
+
+
 def test_fine_tuning_refuses_labels_the_base_lacks(sequence_model):
     s = sequence_model.sequence
     lacking = sequence_model.labels.index(Label.LEGAL)  # a base model that never learned "legal"
@@ -396,6 +402,8 @@ def test_cli_from_writes_a_model_whose_card_names_its_base(sequence_model, tmp_p
     (["--replay", str(LABELED)], "--replay, --anchor and --tune tune --from; add --from MODEL"),
     (["--anchor", "2"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
     (["--tune", "all"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
+    (["--from", "default", "--anchor", "nan"], "Invalid value for '--anchor': nan is not a weight; give a number of 0 or more"),
+    (["--from", "default", "--anchor", "inf"], "Invalid value for '--anchor': inf is not a weight"),  # both: loss nan, 0 steps
 ])
 def test_cli_from_option_errors(tmp_path, args, message):
     result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
