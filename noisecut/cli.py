@@ -560,7 +560,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     """
     build = _training_build()
 
-    names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
+    names = _names(datasets) or sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     if not names:  # else build() falls back to the benchmark folders' names
         raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
                             "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
@@ -568,7 +568,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
 
     no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
-        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
+        summary = build(output, _names(renderers) or None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
@@ -584,6 +584,11 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
         why = ("every rendering was skipped (see above)" if summary["skipped"] else
                "no page has a gold file" if no_gold else "no input/*.html pages")
         raise NoiseCutError(f"no labeled documents written to {output}: {why}")
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option's names, without spaces or empty ones ("html_text, inscriptis," is two)."""
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
 def _training_build():
