@@ -399,6 +399,18 @@ def test_transformer_refuses_a_dedupe_that_is_not_a_bool(model_dir, docs, dedupe
     assert est.transform(docs) == [Cleaner(str(model_dir), dedupe=False).clean(text) for text in docs]
 
 
+def test_transformer_threshold_takes_the_model_s_presets(model_dir, docs):
+    """As documented (a number, or a preset the model records): the preset resolves in fit, per model."""
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+    from noisecut.model import model_dir as shipped, read_meta
+
+    est = NoiseCutTransformer(model="fast", threshold="precision").fit(docs)
+    assert est.get_params()["threshold"] == "precision"
+    assert est.cleaner_.policy.threshold == read_meta(shipped("fast"))["presets"]["precision"]
+    with pytest.raises(ValueError, match="records no 'recall' threshold preset"):
+        NoiseCutTransformer(model=str(model_dir), threshold="recall").fit(docs)  # a model trained without presets
+
+
 def test_transformer_refuses_a_markup_model_in_fit(docs):
     """The HTML model fitted, then failed on every document in transform (its texts are plain text)."""
     from noisecut.integrations.sklearn import NoiseCutTransformer

@@ -23,8 +23,9 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     keep : iterable of Label or label names, or None, default=None
         The labels whose lines are kept (the whole set, as in ``Cleaner``);
         None keeps body and headings.
-    threshold : float, default=0.5
-        Keep a line when the probability of the kept labels reaches this.
+    threshold : float or {"precision", "recall"}, default=0.5
+        Keep a line when the probability of the kept labels reaches this: a
+        number from 0 to 1, or a preset the model records (its model card).
     dedupe : bool, default=True
         Drop later exact repeats of kept lines (True or False; anything else
         is refused in ``fit``).
