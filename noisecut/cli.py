@@ -298,9 +298,11 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
-    from .io.files import check_not_an_input, check_output_file
+    from .io.files import check_not_an_input, check_output_file, is_compressed_name
     from .sites import count_files
 
+    if is_compressed_name(output):  # it wrote an .npz archive under the name, or said to name it .gz
+        raise NoiseCutError(f"{output}: a site memory is an .npz archive, compressed already; name it .npz")
     check_not_an_input(output, files)
     check_output_file(output)  # before the pass over the corpus
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
@@ -506,9 +508,11 @@ def label(file, output, renderer, model):
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
-    from .io.files import HEAD_BYTES, check_not_an_input, write_output
+    from .io.files import HEAD_BYTES, check_not_an_input, is_compressed_name, write_output
     from .io.html import is_html_file, render_document
 
+    if output is not None and is_compressed_name(output):  # it wrote plain text under a .gz name
+        raise NoiseCutError(f"{output}: labeled files are plain text, as train and evaluate read them; name it .lines")
     check_not_an_input(output, [file])
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
