@@ -510,6 +510,7 @@ def label(file, output, renderer, model):
     from .document import Document, encode
     from .io.files import HEAD_BYTES, check_not_an_input, is_compressed_name, write_output
     from .io.html import is_html_file, render_document
+    from .markup import PLAIN_TEXT
 
     if output is not None and is_compressed_name(output):  # it wrote plain text under a .gz name
         raise NoiseCutError(f"{output}: labeled files are plain text, as train and evaluate read them; name it .lines")
@@ -517,8 +518,11 @@ def label(file, output, renderer, model):
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
     _check_one_text(file, data[:HEAD_BYTES], html)
+    cleaner = Cleaner(model)
+    if not html and cleaner.model.reads_markup:  # named here by its file, not by the id the labeled file gets
+        raise NoiseCutError(PLAIN_TEXT.format(what="stdin" if str(file) == "-" else file, model=f"{cleaner.model.meta.get('name', model)} "))
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
-    results = Cleaner(model).classify(doc)
+    results = cleaner.classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)
 
