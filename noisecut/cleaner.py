@@ -179,7 +179,7 @@ class Cleaner:
 
     def clean_documents(self, docs: Iterable[Document]) -> Iterator[str]:
         """The cleaned text of each document, in order (read lazily, a batch at a time)."""
-        for doc, _, decision in self._decide(docs):
+        for doc, _, decision in self._decide(_document_arguments(docs, "clean_documents")):
             yield doc.join(keep_with_blanks(doc, decision.kept_indices()))
 
     def clean_document(self, doc: Document) -> str:
@@ -210,7 +210,7 @@ class Cleaner:
 
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
-        for doc, route, decision in self._decide(docs):
+        for doc, route, decision in self._decide(_document_arguments(docs, "classify_many")):
             content, p, keep_score, kept = decision
             in_keep = np.zeros(len(route.model.labels), dtype=bool)
             in_keep[route.keep_columns] = True
@@ -323,6 +323,17 @@ def _text_argument(text, method: str) -> str:
         return text
     hint = "; for bytes use clean_bytes()" if isinstance(text, (bytes, bytearray, memoryview)) else ""
     raise TypeError(f"{method}() takes the text as a str, not {type(text).__name__}{hint}")
+
+
+def _document_arguments(docs, method: str) -> Iterator[Document]:
+    """``docs``, each checked to be a ``Document`` (a str had no attribute 'lines', deep in the batching)."""
+    if isinstance(docs, (str, bytes, Document)):
+        raise TypeError(f"{method}() takes an iterable of Documents, not one {type(docs).__name__}")
+    for doc in docs:
+        if not isinstance(doc, Document):
+            hint = "; for texts use clean_many(), or Document.from_text(text)" if isinstance(doc, str) else ""
+            raise TypeError(f"{method}() takes Documents, not {type(doc).__name__}{hint}")
+        yield doc
 
 
 def _bytes_argument(data, method: str) -> bytes:

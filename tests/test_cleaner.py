@@ -382,6 +382,16 @@ def test_text_of_the_wrong_type_says_what_to_pass(method, argument, hint):
         getattr(_scripted(), method)(argument)
 
 
+@pytest.mark.parametrize("method", ["clean_documents", "classify_many"])
+def test_document_methods_say_they_take_documents(method):
+    """A list of str raised AttributeError: 'str' object has no attribute 'lines'."""
+    with pytest.raises(TypeError, match=f"{method}\\(\\) takes Documents, not str; for texts use clean_many\\(\\)"):
+        list(getattr(_scripted(), method)(["Strong body."]))
+    with pytest.raises(TypeError, match=f"{method}\\(\\) takes an iterable of Documents, not one Document"):
+        list(getattr(_scripted(), method)(Document.from_text("Strong body.")))
+    assert len(list(getattr(_scripted(), method)([Document.from_text("Strong body.")]))) == 1
+
+
 @pytest.mark.parametrize("one_text", ["Strong body.\nMore.", b"Strong body."])
 def test_clean_many_refuses_one_text(one_text):
     with pytest.raises(TypeError, match="clean_many\\(\\) takes an iterable of texts, not one text"):
