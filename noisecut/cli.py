@@ -427,8 +427,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
         from .train_sequence import check_fine_tunable
 
         label_summary(docs)
-        check_fine_tunable(base_model, docs)
         replayed = read_labeled(replay) if replay else ()
+        check_fine_tunable(base_model, docs, replayed)
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
         model, estimators = fit_from(base_model, docs, replayed, anchor, seed=seed, tune=tune, everywhere=everywhere), {}
     else:

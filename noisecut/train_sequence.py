@@ -439,14 +439,19 @@ def base_members(model) -> int:
     return len(members) if isinstance(members, list) and members else 1
 
 
-def check_fine_tunable(model, docs: Sequence[LabeledDocument] = ()) -> None:
-    """Refuse a ``model`` that ``fine_tune`` cannot tune, or ``docs`` with labels it lacks (needs no PyTorch)."""
+def check_fine_tunable(model, docs: Sequence[LabeledDocument] = (), replay: Sequence[LabeledDocument] = ()) -> None:
+    """Refuse a ``model`` that ``fine_tune`` cannot tune, or ``docs`` or ``replay`` with labels it lacks (needs no
+    PyTorch). A replayed line whose label the model lacks would be left unlabeled without a word."""
     if model.sequence is None:
         raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
     classes = {label.value for label in model.labels}
     unknown = sorted({label.value for d in docs for label in d.labels if label is not None} - classes)
     if unknown:
         raise NoiseCutError(f"the base model has no label {', '.join(unknown)}; train a new model instead of --from")
+    unknown = sorted({label.value for d in replay for label in d.labels if label is not None} - classes)
+    if unknown:
+        raise NoiseCutError(f"the replayed files have labels the base model lacks ({', '.join(unknown)}); "
+                            "replay files labeled with its labels, or drop --replay")
 
 
 def fine_tune(
@@ -478,7 +483,7 @@ def fine_tune(
     if learning_rate is None:
         learning_rate = FINE_TUNE_ALL_LEARNING_RATE if tune == "all" else FINE_TUNE_LEARNING_RATE
     max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps
-    check_fine_tunable(model, docs)
+    check_fine_tunable(model, docs, replay)
     classes = [label.value for label in model.labels]
     stage = model.site.sequence if model.site is not None else model.sequence
     members = stage.split(base_members(model))

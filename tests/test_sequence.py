@@ -461,6 +461,24 @@ def test_cli_from_refuses_labels_the_base_lacks_in_one_line(sequence_model, tmp_
     assert not (tmp_path / "m").exists()
 
 
+def test_cli_from_refuses_replayed_labels_the_base_lacks(sequence_model, tmp_path):
+    """Replayed lines of a label the base lacks were left unlabeled without a word (taught nothing)."""
+    from noisecut.labeled import write
+
+    sequence_model.save(tmp_path / "base")
+    for folder, caption in (("pages", "body"), ("replay", "noise")):
+        (tmp_path / folder).mkdir()
+        for page in _site_pages(caption_label=caption):
+            write(page, tmp_path / folder / f"{page.id}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "--replay", str(tmp_path / "replay"),
+                                       "-o", str(tmp_path / "m"), str(tmp_path / "pages")])
+    _only_error_line(result, "the replayed files have labels the base model lacks (noise); "
+                             "replay files labeled with its labels, or drop --replay")
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(NoiseCutError, match="the replayed files have labels the base model lacks"):
+        train_sequence.fine_tune(sequence_model, _site_pages(), _site_pages(caption_label="noise"), progress=False)
+
+
 @pytest.mark.parametrize("args", [[], ["--sequence"]])
 def test_cli_refuses_to_train_a_model_of_one_label(tmp_path, args):
     """--sequence trained a model of one label (it keeps or drops every line); the window stages refused it
