@@ -114,6 +114,8 @@ class Cleaner:
         if other_text_model is not None:
             self._other_text = _Route(_loaded(other_text_model), *self._route_options)
         if site_memory is not None and not isinstance(site_memory, SiteMemory):
+            if not isinstance(site_memory, (str, os.PathLike)):  # np.load took an int for a file descriptor
+                raise TypeError(f"site_memory takes a SiteMemory, its file (noisecut sites) or None, not {type(site_memory).__name__}")
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 
@@ -177,7 +179,7 @@ class Cleaner:
 
     def clean_documents(self, docs: Iterable[Document]) -> Iterator[str]:
         """The cleaned text of each document, in order (read lazily, a batch at a time)."""
-        for doc, _, decision in self._decide(docs):
+        for doc, _, decision in self._decide(_document_arguments(docs, "clean_documents")):
             yield doc.join(keep_with_blanks(doc, decision.kept_indices()))
 
     def clean_document(self, doc: Document) -> str:
@@ -208,7 +210,7 @@ class Cleaner:
 
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
-        for doc, route, decision in self._decide(docs):
+        for doc, route, decision in self._decide(_document_arguments(docs, "classify_many")):
             content, p, keep_score, kept = decision
             in_keep = np.zeros(len(route.model.labels), dtype=bool)
             in_keep[route.keep_columns] = True
@@ -323,10 +325,22 @@ def _text_argument(text, method: str) -> str:
     raise TypeError(f"{method}() takes the text as a str, not {type(text).__name__}{hint}")
 
 
+def _document_arguments(docs, method: str) -> Iterator[Document]:
+    """``docs``, each checked to be a ``Document`` (a str had no attribute 'lines', deep in the batching)."""
+    if isinstance(docs, (str, bytes, Document)):
+        raise TypeError(f"{method}() takes an iterable of Documents, not one {type(docs).__name__}")
+    for doc in docs:
+        if not isinstance(doc, Document):
+            hint = "; for texts use clean_many(), or Document.from_text(text)" if isinstance(doc, str) else ""
+            raise TypeError(f"{method}() takes Documents, not {type(doc).__name__}{hint}")
+        yield doc
+
+
 def _bytes_argument(data, method: str) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    hint = "; for str use clean()" if isinstance(data, str) else ""
+    for_str = {"explain": "classify(), or explain(text.encode())"}.get(method, "clean()")
+    hint = f"; for str use {for_str}" if isinstance(data, str) else ""
     raise TypeError(f"{method}() takes the text as bytes, not {type(data).__name__}{hint}")
 
 

@@ -6,6 +6,7 @@ file) surfaces as one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from pathlib import Path
@@ -80,6 +81,12 @@ keep_option = click.option(
 def _not_nan(ctx, param, value: float) -> float:
     if value != value:  # FloatRange lets NaN through: every comparison with it is false
         raise click.BadParameter("nan is not a probability; give a number from 0 to 1")
+    return value
+
+
+def _finite_weight(ctx, param, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):  # FloatRange lets nan and inf through: the loss became nan
+        raise click.BadParameter(f"{value} is not a weight; give a number of 0 or more")
     return value
 
 
@@ -292,9 +299,11 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
       noisecut sites crawl.jsonl.gz -o sites.npz
       noisecut clean --site-memory sites.npz crawl.jsonl.gz -o clean.jsonl.gz
     """
-    from .io.files import check_not_an_input, check_output_file
+    from .io.files import check_not_an_input, check_output_file, is_compressed_name
     from .sites import count_files
 
+    if is_compressed_name(output):  # it wrote an .npz archive under the name, or said to name it .gz
+        raise NoiseCutError(f"{output}: a site memory is an .npz archive, compressed already; name it .npz")
     check_not_an_input(output, files)
     check_output_file(output)  # before the pass over the corpus
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
@@ -330,7 +339,7 @@ def _read(source: Path) -> bytes:
 @click.option("--replay", multiple=True, type=click.Path(path_type=Path, exists=True), metavar="LABELED",
               help="With --from: labeled files or directories mixed into every step, so the model keeps what they "
                    "teach (e.g. --replay labeled/).")
-@click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT",
+@click.option("--anchor", type=click.FloatRange(min=0.0), default=None, metavar="WEIGHT", callback=_finite_weight,
               help="With --from: pull towards the starting weights (L2 penalty on their distance). Default 0, with "
                    "--everywhere 1: higher keeps the tuned weights general and changes less (see the README's "
                    "figures). E.g. --anchor 0.02.")
@@ -372,7 +381,8 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
       noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
     """
     from .io.files import check_not_an_input
-    from .train import fit, fit_from, read_labeled, save_estimators
+    from .train import fit, fit_from, load_base, read_labeled, save_estimators
+    from .train_data import label_summary, trainable_summary
 
     try:
         sizes = [int(h) for h in hidden.split(",")]
@@ -401,12 +411,19 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
 
         require_torch()  # before reading and featurizing the documents
     check_not_an_input(output, [*labeled, *replay])  # the model's files would land among the labeled ones
+    base_model = load_base(base) if base is not None else None
     docs = read_labeled(labeled)
-    if base is not None:
+    # what the trainers would refuse, refused before saying they start: the error is the only line
+    if base_model is not None:
+        from .train_sequence import check_fine_tunable
+
+        label_summary(docs)
+        replayed = read_labeled(replay) if replay else ()
+        check_fine_tunable(base_model, docs, replayed)
         click.echo(f"fine-tuning {base} on {len(docs)} documents ...", err=True)
-        model, estimators = fit_from(base, docs, read_labeled(replay) if replay else (), anchor, seed=seed, tune=tune,
-                                     everywhere=everywhere), {}
+        model, estimators = fit_from(base_model, docs, replayed, anchor, seed=seed, tune=tune, everywhere=everywhere), {}
     else:
+        trainable_summary(docs)
         click.echo(f"training on {len(docs)} documents ...", err=True)
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
                                 sequence=sequence, members=members)
@@ -482,16 +499,22 @@ def label(file, output, renderer, model):
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
-    from .io.files import HEAD_BYTES, check_not_an_input, write_output
+    from .io.files import HEAD_BYTES, check_not_an_input, is_compressed_name, write_output
     from .io.formats import check_one_text
     from .io.html import is_html_file, render_document
+    from .markup import PLAIN_TEXT
 
+    if output is not None and is_compressed_name(output):  # it wrote plain text under a .gz name
+        raise NoiseCutError(f"{output}: labeled files are plain text, as train and evaluate read them; name it .lines")
     check_not_an_input(output, [file])
     data, name = _read(file), Path(file.name.removesuffix(".gz")).stem
     html = is_html_file(file.name, data[:HEAD_BYTES])
     check_one_text(file, data[:HEAD_BYTES], html)
+    cleaner = Cleaner(model)
+    if not html and cleaner.model.reads_markup:  # named here by its file, not by the id the labeled file gets
+        raise NoiseCutError(PLAIN_TEXT.format(what="stdin" if str(file) == "-" else file, model=f"{cleaner.model.meta.get('name', model)} "))
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
-    results = Cleaner(model).classify(doc)
+    results = cleaner.classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})
     write_output([encode(format(labeled))], output)
 
@@ -537,7 +560,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     """
     build = _training_build()
 
-    names = [d.strip() for d in datasets.split(",")] if datasets else sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
+    names = _names(datasets) or sorted(p.name for p in root.iterdir() if (p / "input").is_dir())
     if not names:  # else build() falls back to the benchmark folders' names
         raise NoiseCutError(f"{root}: none of its folders has an input/ directory; ROOT holds one folder per "
                             "collection (ROOT/NAME/input/*.html, ROOT/NAME/GoldStandard/*.txt)")
@@ -545,7 +568,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
 
     no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
-        summary = build(output, renderers.split(",") if renderers else None, names, limit, jobs, root,
+        summary = build(output, _names(renderers) or None, names, limit, jobs, root,
                         split=split, gold_format=gold_format)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
@@ -561,6 +584,11 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
         why = ("every rendering was skipped (see above)" if summary["skipped"] else
                "no page has a gold file" if no_gold else "no input/*.html pages")
         raise NoiseCutError(f"no labeled documents written to {output}: {why}")
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option's names, without spaces or empty ones ("html_text, inscriptis," is two)."""
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
 def _training_build():

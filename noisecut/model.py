@@ -151,6 +151,14 @@ class Model:
         if self.site is not None and self.sequence is None:
             raise ValueError("a site expert sits beside a sequence stage")
 
+    def __repr__(self) -> str:
+        """Name, kind and labels, not the arrays: a pipeline's repr (``NoiseCutTransformer(model=Model(...))``)
+        printed them by the thousand."""
+        kind = "sequence" if self.sequence is not None else "window"
+        site = ", site expert" if self.site is not None else ""
+        return (f"Model(name={self.meta.get('name')!r}, {kind}{site}, inputs={'+'.join(self.inputs)}, "
+                f"labels={','.join(label.value for label in self.labels)})")
+
     @property
     def inputs(self) -> tuple[str, ...]:
         """What the model reads: ``("text",)`` or ``("text", "markup")``."""

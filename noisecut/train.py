@@ -26,7 +26,7 @@ from .labeled import LabeledDocument
 from .labels import parse_label
 from .model import ESTIMATOR, Model, blend
 from .stages import CLIP, Stage
-from .train_data import label_classes, label_summary, labeled_rows, training_group
+from .train_data import label_classes, label_summary, labeled_rows, trainable_summary, training_group
 
 HIDDEN_DEFAULT = (64,)   # one hidden layer: non-linear, still a few matrix products per document
 MAX_ITER_DEFAULT = 60
@@ -157,7 +157,7 @@ def fit(
     (none for a sequence model, which PyTorch trains: ``train_sequence.py``). ``teacher``: a
     sequence model to distil into this one, or its probabilities (``train_sequence.Precomputed``);
     see ``train_sequence.fit_sequence`` (weight ``distill``)."""
-    summary = label_summary(docs)
+    summary = trainable_summary(docs)
     classes = label_classes(summary)
     labels = tuple(parse_label(c) for c in classes)
     estimators: dict = {}
@@ -203,8 +203,22 @@ def versions() -> dict:
             "numpy_version": np.__version__, "python_version": platform.python_version()}
 
 
+def load_base(base: str | Path | None) -> Model:
+    """The model ``fit_from`` tunes (a directory or shipped model's name; None: ``model.FROM_DEFAULT``), refused
+    here when it cannot be tuned, so the CLI says so before it reads the labeled files."""
+    from .model import FROM_DEFAULT, model_dir
+    from .train_sequence import check_fine_tunable
+
+    directory = model_dir(base or FROM_DEFAULT)
+    model = Model.load(directory)
+    if model.reads_markup:  # labeled files are text: they carry no markup rows
+        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
+    check_fine_tunable(model)
+    return model
+
+
 def fit_from(
-    base: str | Path | None,
+    base: str | Path | Model | None,
     docs: Sequence[LabeledDocument],
     replay: Sequence[LabeledDocument] = (),
     anchor: float | None = None,
@@ -215,8 +229,8 @@ def fit_from(
     max_steps: int | None = None,
     learning_rate: float | None = None,
 ) -> Model:
-    """Fine-tune the sequence model in directory ``base`` (a directory or shipped model's name;
-    None: ``model.FROM_DEFAULT``) on
+    """Fine-tune the sequence model ``base`` (a ``Model``, or as ``load_base`` takes it: a directory or shipped
+    model's name; None: ``model.FROM_DEFAULT``) on
     ``docs`` (``train_sequence.fine_tune``). Its card records the base model's digest and what was added.
 
     The result keeps the base model's stage for other sites' pages and uses the tuned one on
@@ -224,14 +238,11 @@ def fit_from(
     HTML pages to the HTML model and, for a base of ``-m fast``, their text to the default model);
     ``everywhere``: the tuned stage alone, on every page. ``anchor`` and ``tune`` default to ``train_sequence``'s
     ``ROUTED_*`` defaults, or with ``everywhere`` to ``ANCHOR_DEFAULT`` and ``TUNE_DEFAULT``."""
-    from .model import FROM_DEFAULT, SiteExpert, model_dir
+    from .model import SiteExpert
     from .sites import site_fingerprint
     from .train_sequence import ANCHOR_DEFAULT, ROUTED_ANCHOR_DEFAULT, ROUTED_TUNE_DEFAULT, TUNE_DEFAULT, fine_tune
 
-    directory = model_dir(base or FROM_DEFAULT)
-    base_model = Model.load(directory)
-    if base_model.reads_markup:  # labeled files are text: they carry no markup rows
-        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
+    base_model = base if isinstance(base, Model) else load_base(base)
     if anchor is None:
         anchor = ANCHOR_DEFAULT if everywhere else ROUTED_ANCHOR_DEFAULT
     stage, details = fine_tune(base_model, docs, replay, anchor, seed=seed, progress=progress, max_steps=max_steps,

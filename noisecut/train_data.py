@@ -41,3 +41,12 @@ def label_summary(docs: Sequence[LabeledDocument]) -> dict:
     if not counts:
         raise NoiseCutError("no labeled lines to train on")
     return {"documents": documents, "lines": sum(counts.values()), "labels": dict(sorted(counts.items()))}
+
+
+def trainable_summary(docs: Sequence[LabeledDocument]) -> dict:
+    """``label_summary`` of documents a new model can learn from: lines of two labels or more (a model of
+    one label keeps or drops everything). Both trainers check it; the CLI does before it says it trains."""
+    summary = label_summary(docs)
+    if len(summary["labels"]) < 2:
+        raise NoiseCutError(f"training needs lines of at least two labels; these have only {next(iter(summary['labels']))!r}")
+    return summary

@@ -439,6 +439,21 @@ def base_members(model) -> int:
     return len(members) if isinstance(members, list) and members else 1
 
 
+def check_fine_tunable(model, docs: Sequence[LabeledDocument] = (), replay: Sequence[LabeledDocument] = ()) -> None:
+    """Refuse a ``model`` that ``fine_tune`` cannot tune, or ``docs`` or ``replay`` with labels it lacks (needs no
+    PyTorch). A replayed line whose label the model lacks would be left unlabeled without a word."""
+    if model.sequence is None:
+        raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
+    classes = {label.value for label in model.labels}
+    unknown = sorted({label.value for d in docs for label in d.labels if label is not None} - classes)
+    if unknown:
+        raise NoiseCutError(f"the base model has no label {', '.join(unknown)}; train a new model instead of --from")
+    unknown = sorted({label.value for d in replay for label in d.labels if label is not None} - classes)
+    if unknown:
+        raise NoiseCutError(f"the replayed files have labels the base model lacks ({', '.join(unknown)}); "
+                            "replay files labeled with its labels, or drop --replay")
+
+
 def fine_tune(
     model,
     docs: Sequence[LabeledDocument],
@@ -463,15 +478,13 @@ def fine_tune(
     require_torch()
     if tune not in TUNE_PARTS:
         raise ValueError(f"tune is one of {', '.join(TUNE_PARTS)}, not {tune!r}")
+    if not anchor >= 0 or anchor == float("inf"):  # nan or inf made every step's loss nan: 0 steps, said F1 0
+        raise ValueError(f"anchor is a weight of 0 or more, not {anchor!r}")
     if learning_rate is None:
         learning_rate = FINE_TUNE_ALL_LEARNING_RATE if tune == "all" else FINE_TUNE_LEARNING_RATE
     max_steps = FINE_TUNE_MAX_STEPS if max_steps is None else max_steps
-    if model.sequence is None:
-        raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
+    check_fine_tunable(model, docs, replay)
     classes = [label.value for label in model.labels]
-    unknown = sorted({label.value for d in docs for label in d.labels if label is not None} - set(classes))
-    if unknown:
-        raise NoiseCutError(f"the base model has no label {', '.join(unknown)}; train a new model instead of --from")
     stage = model.site.sequence if model.site is not None else model.sequence
     members = stage.split(base_members(model))
     data = Sequences.from_documents(list(docs) + list(replay), [1.0] * len(docs) + [REPLAY_WEIGHT] * len(replay), classes)

@@ -365,6 +365,8 @@ def test_model_and_dedupe_types_are_checked():
         Cleaner(3)
     with pytest.raises(TypeError, match="dedupe takes True or False"):
         _scripted(dedupe="no")
+    with pytest.raises(TypeError, match="site_memory takes a SiteMemory, its file .* or None, not int"):
+        _scripted(site_memory=3)  # np.load read 3 as a file descriptor: "Bad file descriptor"
 
 
 @pytest.mark.parametrize("method, argument, hint", [
@@ -373,10 +375,21 @@ def test_model_and_dedupe_types_are_checked():
     ("classify", 42, "not int"),
     ("clean_bytes", "Strong body.", "for str use clean()"),
     ("explain", None, "not NoneType"),
+    ("explain", "Strong body.", "for str use classify(), or explain(text.encode())"),  # not clean(): no table
 ])
 def test_text_of_the_wrong_type_says_what_to_pass(method, argument, hint):
     with pytest.raises(TypeError, match=f"{method}\\(\\) takes the text as .*{re.escape(hint)}"):
         getattr(_scripted(), method)(argument)
+
+
+@pytest.mark.parametrize("method", ["clean_documents", "classify_many"])
+def test_document_methods_say_they_take_documents(method):
+    """A list of str raised AttributeError: 'str' object has no attribute 'lines'."""
+    with pytest.raises(TypeError, match=f"{method}\\(\\) takes Documents, not str; for texts use clean_many\\(\\)"):
+        list(getattr(_scripted(), method)(["Strong body."]))
+    with pytest.raises(TypeError, match=f"{method}\\(\\) takes an iterable of Documents, not one Document"):
+        list(getattr(_scripted(), method)(Document.from_text("Strong body.")))
+    assert len(list(getattr(_scripted(), method)([Document.from_text("Strong body.")]))) == 1
 
 
 @pytest.mark.parametrize("one_text", ["Strong body.\nMore.", b"Strong body."])

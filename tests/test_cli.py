@@ -556,6 +556,26 @@ def test_label_to_file(run, model_dir, tmp_path):
     assert out.read_bytes() == stdout
 
 
+@pytest.mark.parametrize("name", ["page.lines.gz", "page.lines.zst"])
+def test_label_refuses_a_compressed_output_name(run, model_dir, tmp_path, name):
+    """.gz got plain text under its name (train looks for *.lines), and .zst was told to name it .gz."""
+    path = tmp_path / "page.txt"
+    path.write_bytes(LABEL_INPUT)
+    result = run("label", "-m", model_dir, "-o", tmp_path / name, path)
+    assert result.exit_code == 1
+    _one_error_line(result, f"{tmp_path / name}: labeled files are plain text, as train and evaluate read them; name it .lines")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.txt"]
+
+
+def test_label_names_the_file_a_markup_model_cannot_read(run, tmp_path):
+    """It named the document's id (the file's stem, "page"), which is no file the user has."""
+    path = tmp_path / "page.txt"
+    path.write_bytes(LABEL_INPUT)
+    result = run("label", "-m", "html", path)
+    assert result.exit_code == 1
+    _one_error_line(result, f"Error: {path}: the model html reads HTML markup and this input is plain text")
+
+
 def test_label_will_not_write_over_its_input(run, model_dir, tmp_path):
     path = tmp_path / "page.txt"
     path.write_bytes(LABEL_INPUT)

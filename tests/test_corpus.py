@@ -637,3 +637,19 @@ def test_import_gold_refuses_counts_below_one_as_an_option_error(tmp_path, optio
 
     result = CliRunner().invoke(main, ["import-gold", str(_my_site(tmp_path)), "-o", str(tmp_path / "out"), *option])
     assert result.exit_code == 2 and f"Invalid value for '{option[0]}'" in result.output
+
+
+def test_import_gold_lists_take_spaces_and_a_trailing_comma(tmp_path):
+    """--renderers "lxml_blocks, inscriptis" and --datasets "harbour-times," were 'unknown renderer or dataset
+    folder:' naming " inscriptis" or nothing at all."""
+    from click.testing import CliRunner
+
+    from noisecut.cli import main
+
+    root, out = _my_site(tmp_path), tmp_path / "mine"
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--renderers", "lxml_blocks, inscriptis,",
+                                       "--datasets", "harbour-times,", "--split", "none", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert sorted({p.parent.name for p in out.glob("harbour-times/*/*.lines")}) == ["inscriptis", "lxml_blocks"]
+    result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--renderers", "lxml_blocks,bogus,"])
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: unknown renderer or dataset folder: bogus"

@@ -740,6 +740,16 @@ def test_damaged_pages_give_a_document(tmp_path, cut, insert, at, text, charset)
     assert len(list(read_html(path, RecordErrors()))) == 1
 
 
+def test_render_document_takes_bytes_or_str_and_says_so():
+    """An int was AttributeError: 'int' object has no attribute 'startswith'; a bytearray renders as bytes do."""
+    from noisecut.io.html import render_document
+
+    with pytest.raises(TypeError, match="render_document\\(\\) takes the page as bytes or str, not int"):
+        render_document(3)
+    assert render_document(bytearray(PAGE_BYTES)).lines == render_document(PAGE_BYTES).lines
+    assert render_document(memoryview(PAGE_BYTES)).lines == render_document(PAGE_BYTES).lines
+
+
 @settings(max_examples=60, deadline=None)
 @given(cut=st.integers(0, len(MARKUP_PAGE)), spans=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 60)), min_size=1, max_size=4))
 def test_a_lines_markup_row_is_the_mean_over_its_characters(cut, spans):

@@ -139,6 +139,8 @@ def test_clean_batch_empty_batch_does_not_load_the_model(frame):
         ({"threshold": 1.5}, "a number from 0 to 1"),
         ({"threshold": "high"}, "a number"),
         ({"labels_column": "text"}, "must differ"),
+        ({"dedupe": "no"}, "dedupe takes True or False, not 'no'"),  # bool("no") cleaned with dedupe on
+        ({"dedupe": None}, "dedupe takes True or False"),
     ],
 )
 def test_clean_batch_rejects_bad_options(kwargs, message):
@@ -384,6 +386,47 @@ def test_transformer_validates_parameters_in_fit_not_in_init(model_dir, docs):
         est.set_params(keep=None).fit(docs)
     with pytest.raises(NoiseCutError, match="no such model"):
         NoiseCutTransformer(model="/no/such/model").fit(docs)
+
+
+@pytest.mark.parametrize("dedupe", ["no", 0, None])
+def test_transformer_refuses_a_dedupe_that_is_not_a_bool(model_dir, docs, dedupe):
+    """bool("no") is True: it cleaned with dedupe on, where Cleaner(dedupe="no") raises."""
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    with pytest.raises(ValueError, match="dedupe takes True or False"):
+        NoiseCutTransformer(model=str(model_dir), dedupe=dedupe).fit(docs)
+    est = NoiseCutTransformer(model=str(model_dir), dedupe=np.bool_(False)).fit(docs)
+    assert est.transform(docs) == [Cleaner(str(model_dir), dedupe=False).clean(text) for text in docs]
+
+
+def test_transformer_threshold_takes_the_model_s_presets(model_dir, docs):
+    """As documented (a number, or a preset the model records): the preset resolves in fit, per model."""
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+    from noisecut.model import model_dir as shipped, read_meta
+
+    est = NoiseCutTransformer(model="fast", threshold="precision").fit(docs)
+    assert est.get_params()["threshold"] == "precision"
+    assert est.cleaner_.policy.threshold == read_meta(shipped("fast"))["presets"]["precision"]
+    with pytest.raises(ValueError, match="records no 'recall' threshold preset"):
+        NoiseCutTransformer(model=str(model_dir), threshold="recall").fit(docs)  # a model trained without presets
+
+
+def test_transformer_refuses_a_markup_model_in_fit(docs):
+    """The HTML model fitted, then failed on every document in transform (its texts are plain text)."""
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    est = NoiseCutTransformer(model="html")
+    with pytest.raises(ValueError, match="reads HTML markup and NoiseCutTransformer cleans plain text"):
+        est.fit(docs)
+    assert not hasattr(est, "cleaner_")
+
+
+def test_transformer_fit_transform_passes_fit_params_to_fit_as_sklearn_does(transformer, docs):
+    """fit_transform(X, sample_weight=...) was silently ignored where fit(X, sample_weight=...) raises."""
+    with pytest.raises(TypeError, match="sample_weight"):
+        transformer.fit(docs, sample_weight=[1.0] * len(docs))
+    with pytest.raises(TypeError, match="sample_weight"):
+        transformer.fit_transform(docs, sample_weight=[1.0] * len(docs))
 
 
 # scikit-learn's own checks that apply to a text-in, text-out transformer (see the class docstring)

@@ -425,3 +425,13 @@ def test_save_meta_rewrites_json_and_card_not_the_arrays(make_constant_model, tm
     assert Model.load(directory).meta["presets"]["precision"] == 0.8  # the digest of model.npz still holds
     card = (directory / CARD).read_text(encoding="utf-8")
     assert "## Threshold presets" in card and ">= 0.8" in card and "a test" in card
+
+
+def test_repr_names_the_model_not_its_arrays(model):
+    """A pipeline's repr (NoiseCutTransformer(model=Model(...)), CleanBatch) printed every weight."""
+    from noisecut.integrations.sklearn import NoiseCutTransformer
+
+    text = repr(model)
+    assert text.startswith(f"Model(name={model.meta.get('name')!r}, window, inputs=text, labels=body,")
+    assert "array(" not in text and len(text) < 200
+    assert "array(" not in repr(NoiseCutTransformer(model=model))

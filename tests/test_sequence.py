@@ -360,6 +360,12 @@ def test_fine_tuning_everything_moves_the_gru(sequence_model):
         train_sequence.fine_tune(sequence_model, _site_pages(), progress=False, tune="gru")
 
 
+@pytest.mark.parametrize("anchor", [float("nan"), float("inf"), -1.0])
+def test_fine_tuning_refuses_an_anchor_that_is_not_a_weight(sequence_model, anchor):
+    with pytest.raises(ValueError, match="anchor is a weight of 0 or more"):
+        train_sequence.fine_tune(sequence_model, _site_pages(), anchor=anchor, progress=False)
+
+
 def test_fine_tuning_refuses_labels_the_base_lacks(sequence_model):
     s = sequence_model.sequence
     lacking = sequence_model.labels.index(Label.LEGAL)  # a base model that never learned "legal"
@@ -396,6 +402,8 @@ def test_cli_from_writes_a_model_whose_card_names_its_base(sequence_model, tmp_p
     (["--replay", str(LABELED)], "--replay, --anchor and --tune tune --from; add --from MODEL"),
     (["--anchor", "2"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
     (["--tune", "all"], "--replay, --anchor and --tune tune --from; add --from MODEL"),
+    (["--from", "default", "--anchor", "nan"], "Invalid value for '--anchor': nan is not a weight; give a number of 0 or more"),
+    (["--from", "default", "--anchor", "inf"], "Invalid value for '--anchor': inf is not a weight"),  # both: loss nan, 0 steps
 ])
 def test_cli_from_option_errors(tmp_path, args, message):
     result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
@@ -426,9 +434,70 @@ def test_from_with_no_model_named_tunes_the_fast_model(tmp_path, monkeypatch):
     assert Model.load(seen[0]).meta["name"] == "fast"
 
 
+def _only_error_line(result, message: str) -> None:
+    """One line on stderr, the error: no "fine-tuning ..." or "training on ..." line before it, no traceback."""
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"Error: {message}"]
+
+
 def test_cli_from_a_window_model_is_a_clear_error(model_dir, tmp_path):
     result = CliRunner().invoke(main, ["train", "--from", str(model_dir), "-o", str(tmp_path / "m"), str(LABELED / "seeds")])
-    assert result.exit_code == 1 and "--from needs a sequence model" in result.output
+    _only_error_line(result, "--from needs a sequence model (the shipped one is); this one has window stages")
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_from_refuses_labels_the_base_lacks_in_one_line(sequence_model, tmp_path):
+    """The labels are checked before the command says it fine-tunes (it said so, then failed: two lines)."""
+    from noisecut.labeled import write
+
+    assert Label.NOISE not in sequence_model.labels  # labeled/ has no "noise" lines
+    sequence_model.save(tmp_path / "base")
+    (tmp_path / "pages").mkdir()
+    for page in _site_pages(caption_label="noise"):
+        write(page, tmp_path / "pages" / f"{page.id}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "-o", str(tmp_path / "m"),
+                                       str(tmp_path / "pages")])
+    _only_error_line(result, "the base model has no label noise; train a new model instead of --from")
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_from_refuses_replayed_labels_the_base_lacks(sequence_model, tmp_path):
+    """Replayed lines of a label the base lacks were left unlabeled without a word (taught nothing)."""
+    from noisecut.labeled import write
+
+    sequence_model.save(tmp_path / "base")
+    for folder, caption in (("pages", "body"), ("replay", "noise")):
+        (tmp_path / folder).mkdir()
+        for page in _site_pages(caption_label=caption):
+            write(page, tmp_path / folder / f"{page.id}.lines")
+    result = CliRunner().invoke(main, ["train", "--from", str(tmp_path / "base"), "--replay", str(tmp_path / "replay"),
+                                       "-o", str(tmp_path / "m"), str(tmp_path / "pages")])
+    _only_error_line(result, "the replayed files have labels the base model lacks (noise); "
+                             "replay files labeled with its labels, or drop --replay")
+    assert not (tmp_path / "m").exists()
+    with pytest.raises(NoiseCutError, match="the replayed files have labels the base model lacks"):
+        train_sequence.fine_tune(sequence_model, _site_pages(), _site_pages(caption_label="noise"), progress=False)
+
+
+@pytest.mark.parametrize("args", [[], ["--sequence"]])
+def test_cli_refuses_to_train_a_model_of_one_label(tmp_path, args):
+    """--sequence trained a model of one label (it keeps or drops every line); the window stages refused it
+    after saying they train."""
+    (tmp_path / "bodies").mkdir()
+    (tmp_path / "bodies" / "a.lines").write_text("body\tThe council met on Tuesday to agree the budget for the year.\n\n"
+                                                 "body\tThe library will open on Sundays from next month.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", *args, "-o", str(tmp_path / "m"), str(tmp_path / "bodies")])
+    _only_error_line(result, "training needs lines of at least two labels; these have only 'body'")
+    assert not (tmp_path / "m").exists()
+
+
+def test_fit_refuses_a_sequence_model_of_one_label(labeled_docs):
+    from noisecut.labeled import LabeledDocument
+
+    bodies = [LabeledDocument(d.doc, [Label.BODY if label is not None else None for label in d.labels], d.meta)
+              for d in labeled_docs[:2]]
+    with pytest.raises(NoiseCutError, match="at least two labels; these have only 'body'"):
+        fit(bodies, sequence=True)
 
 
 def test_distilled_network_follows_its_teacher_not_the_labels(sequence_model, labeled_docs):

@@ -148,6 +148,16 @@ def test_sites_will_not_write_over_its_input_or_nowhere(crawl, tmp_path):
     assert result.exit_code == 1 and result.output == f"Error: {tmp_path / 'none' / 's.npz'}: directory {tmp_path / 'none'} does not exist\n"
 
 
+@pytest.mark.parametrize("name", ["sites.gz", "sites.npz.zst", "SITES.NPZ.XZ"])
+def test_sites_refuses_a_compressed_name(crawl, tmp_path, name):
+    """.zst was told "name it .gz", and .gz got an .npz archive under its name."""
+    out = tmp_path / name
+    result = CliRunner().invoke(main, ["sites", str(crawl), "-o", str(out)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"Error: {out}: a site memory is an .npz archive, compressed already; name it .npz\n"
+    assert list(tmp_path.iterdir()) == [crawl]
+
+
 def test_site_memory_reaches_the_worker_processes(tmp_path):
     """-j 2 (workers start from 64 documents): each document's URL goes with its lines, so the
     workers find its site in the memory and clean as -j 1 does."""

@@ -35,6 +35,7 @@ import math
 import uuid
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..cleaner import Cleaner
@@ -78,6 +79,8 @@ class LazyCleaner:
         self.model = model
         self.keep = parse_keep(keep)
         self.threshold = check_threshold(threshold)
+        if not isinstance(dedupe, (bool, np.bool_)):  # bool("no") is True
+            raise NoiseCutError(f"dedupe takes True or False, not {dedupe!r}")
         self.dedupe = bool(dedupe)
         self._cleaner: Cleaner | None = None
 

@@ -1,6 +1,7 @@
 """scikit-learn: ``NoiseCutTransformer``, raw texts in, cleaned texts out."""
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -17,14 +18,17 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     ----------
     model : str, Path, Model or None, default=None
         Model directory, a loaded ``noisecut.model.Model``, or None for the
-        shipped model (or ``$NOISECUT_MODEL``).
+        shipped text model (or ``$NOISECUT_MODEL``). A model that reads HTML
+        markup (``"html"``) is refused: the documents are plain text.
     keep : iterable of Label or label names, or None, default=None
         The labels whose lines are kept (the whole set, as in ``Cleaner``);
         None keeps body and headings.
-    threshold : float, default=0.5
-        Keep a line when the probability of the kept labels reaches this.
+    threshold : float or {"precision", "recall"}, default=0.5
+        Keep a line when the probability of the kept labels reaches this: a
+        number from 0 to 1, or a preset the model records (its model card).
     dedupe : bool, default=True
-        Drop later exact repeats of kept lines.
+        Drop later exact repeats of kept lines (True or False; anything else
+        is refused in ``fit``).
 
     Attributes
     ----------
@@ -80,7 +84,13 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
             keep, threshold = parse_keep(self.keep), check_threshold(self.threshold)
         except NoiseCutError as error:
             raise ValueError(str(error)) from None
-        self.cleaner_ = Cleaner(self.model, keep=keep, threshold=threshold, dedupe=bool(self.dedupe))
+        if not isinstance(self.dedupe, (bool, np.bool_)):  # bool() would take "no" for True
+            raise ValueError(f"dedupe takes True or False, not {self.dedupe!r}")
+        cleaner = Cleaner(self.model, keep=keep, threshold=threshold, dedupe=bool(self.dedupe))
+        if cleaner.model.reads_markup:  # it would fail on every document in transform
+            raise ValueError(f"the model {cleaner.model.meta.get('name', self.model)!r} reads HTML markup and "
+                             "NoiseCutTransformer cleans plain text; use a text model (model=None or 'default')")
+        self.cleaner_ = cleaner
         return self
 
     def transform(self, X) -> list[str]:
@@ -91,7 +101,7 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None, **fit_params) -> list[str]:
         """``fit`` then ``transform``, reading ``X`` once (it may be a generator)."""
         texts = _check_texts(X)
-        return self.fit(texts, y).transform(texts)
+        return self.fit(texts, y, **fit_params).transform(texts)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -107,6 +107,12 @@ def is_gzip_name(path: str | Path) -> bool:
     return Path(str(path)).name.lower().endswith(".gz")
 
 
+def is_compressed_name(path: str | Path) -> bool:
+    """Whether an output's name asks for any compression (``.gz``, ``.zst``, ...): the files ``label`` and
+    ``sites`` write are not compressed, so such a name would be a lie."""
+    return is_gzip_name(path) or Path(str(path)).name.lower().endswith(OTHER_COMPRESSION_SUFFIXES)
+
+
 def check_output_file(path: Path) -> None:
     """Stop when the file ``path`` cannot be written where it is named."""
     if not path.parent.is_dir():

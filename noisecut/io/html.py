@@ -229,6 +229,10 @@ def render_document(page: bytes | str, id: str | None = None, meta: dict | None 
 
     The document keeps the page (``Document.html``) for a model that reads the markup
     (``markup.py``); the default text model never looks at it."""
+    if isinstance(page, (bytearray, memoryview)):
+        page = bytes(page)
+    if not isinstance(page, (str, bytes)):  # an int was AttributeError: no attribute 'startswith'
+        raise TypeError(f"render_document() takes the page as bytes or str, not {type(page).__name__}")
     html = page if isinstance(page, str) else decode_html(page, http_charset)
     doc = Document.from_text(render(html, renderer_name), id, meta)
     doc.html = html
