@@ -172,6 +172,31 @@ def test_clean_batch_errors_name_the_column_and_row(model_dir):
         CleanBatch(model="/no/such/model")(pd.DataFrame({"text": ["x"]}))
 
 
+def test_hf_clean_batch_one_row_with_a_missing_or_non_text_value_is_the_same_clear_error(model_dir):
+    """Without ``batched=True``, a row whose text is None or a number was ``TypeError: 'NoneType' object is not
+    iterable``; a batch handed over as one column (``input_columns``) was ``AttributeError: 'list' ... 'keys'``."""
+    from noisecut.integrations.hf import clean_batch
+
+    for value in (None, 7, 2.5):
+        with pytest.raises(NoiseCutError, match=r"column 'text' holds one value .*batched=True"):
+            clean_batch({"id": 1, "text": value}, model=model_dir)
+    with pytest.raises(NoiseCutError, match="takes the batch as a dict of columns, not list.*input_columns"):
+        clean_batch(["Home | News", "A body paragraph."], model=model_dir)
+
+
+def test_clean_batch_takes_columns_that_are_not_named_by_strings(model_dir, cleaner, docs):
+    """``pd.read_csv(header=None)`` names columns 0, 1, ...: ``batch.assign(**{0: ...})`` was
+    ``TypeError: keywords must be strings``."""
+    frame = pd.DataFrame({0: range(3), 1: docs[:3]})
+    out = CleanBatch(model=model_dir, text_column=1, output_column=2, labels_column=3)(frame)
+    assert list(out.columns) == [0, 1, 2, 3]
+    assert out[2].tolist() == [cleaner.clean(text) for text in docs[:3]]
+    assert out[1].tolist() == docs[:3] and out[0].tolist() == [0, 1, 2]
+    overwritten = CleanBatch(model=model_dir, text_column=1)(frame)
+    assert overwritten[1].tolist() == [cleaner.clean(text) for text in docs[:3]]
+    assert frame[1].tolist() == docs[:3]  # the input is not modified
+
+
 def test_clean_batch_pickles_without_the_model(model_dir, frame):
     clean = CleanBatch(model=model_dir, output_column="clean")
     expected = clean(frame)
@@ -234,6 +259,27 @@ def test_clean_series_reuses_a_cleaner_and_takes_options(model, cleaner, frame):
         clean_series(frame["text"], cleaner=cleaner, threshold=0.9)
     with pytest.raises(TypeError, match="pandas Series"):
         clean_series(list(frame["text"]))
+
+
+def test_clean_series_refuses_batch_options_it_would_ignore(model_dir, cleaner, frame):
+    """``output_column`` went to the internal CleanBatch and the uncleaned text came back without a word."""
+    from noisecut.integrations.pandas import clean_series
+
+    for option in ("output_column", "text_column", "labels_column"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{option}'.*model, keep, threshold, dedupe"):
+            clean_series(frame["text"], model=model_dir, **{option: "clean"})
+    with pytest.raises(TypeError, match="cleaner takes a noisecut Cleaner, not str"):
+        clean_series(frame["text"], cleaner=str(model_dir))
+
+
+def test_clean_series_errors_name_the_series(model_dir, cleaner, docs):
+    from noisecut.integrations.pandas import clean_series
+
+    with pytest.raises(NoiseCutError, match="column 'body', index 'b': expected str or bytes, got int"):
+        clean_series(pd.Series([docs[0], 7], index=["a", "b"], name="body"), model=model_dir)
+    numbered = pd.Series([docs[0], None], name=0)  # a column of pd.read_csv(header=None)
+    out = clean_series(numbered, cleaner=cleaner)
+    assert out.name == 0 and out.iloc[0] == cleaner.clean(docs[0]) and pd.isna(out.iloc[1])
 
 
 def test_series_accessor(model_dir, cleaner, frame):

@@ -171,7 +171,10 @@ class CleanBatch(LazyCleaner):
         new = {self.output_column: pd.Series(cleaned, index=batch.index, dtype=dtype)}
         if self.labels_column is not None:
             new[self.labels_column] = pd.Series(labels, index=batch.index, dtype=object)
-        return batch.assign(**new)
+        out = batch.assign()  # a new frame: the input is not modified
+        for name, values in new.items():  # not assign(**new): columns may be named by numbers (read_csv(header=None))
+            out[name] = values
+        return out
 
     def clean_values(self, values: list, where: list | None = None) -> tuple[list, list]:
         """``(cleaned, labels)`` for a list of cells, the model reading them in batches;

@@ -68,13 +68,20 @@ def clean_batch(
     """
     clean = CleanBatch(model=model, text_column=text_column, output_column=output_column, keep=keep,
                        threshold=threshold, labels_column=labels_column, dedupe=dedupe)
+    if not hasattr(batch, "keys"):  # map(..., input_columns=...) hands over the columns themselves
+        raise NoiseCutError(f"clean_batch takes the batch as a dict of columns, not {type(batch).__name__}: "
+                            "call Dataset.map(clean_batch, batched=True) without input_columns (text_column names the column)")
     if text_column not in batch:
         raise NoiseCutError(f"no column {text_column!r} in the batch (columns: {', '.join(map(str, batch.keys()))})")
-    if isinstance(batch[text_column], (str, bytes)):  # one row, not a batch: listing it would split the characters
+    values = batch[text_column]
+    if isinstance(values, (str, bytes)):  # one row, not a batch: listing it would split the characters
         raise NoiseCutError(f"column {text_column!r} holds one text, not a batch of them: "
                             "call Dataset.map(clean_batch, batched=True)")
+    if not hasattr(values, "__iter__"):  # one row's None or number
+        raise NoiseCutError(f"column {text_column!r} holds one value ({type(values).__name__}), not a batch of them: "
+                            "call Dataset.map(clean_batch, batched=True)")
     clean._cleaner = _cleaner(clean)
-    cleaned, labels = clean.clean_values(list(batch[text_column]))
+    cleaned, labels = clean.clean_values(list(values))
     if labels_column is None:
         return {clean.output_column: cleaned}
     return {clean.output_column: cleaned, labels_column: labels}

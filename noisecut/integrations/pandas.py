@@ -16,7 +16,8 @@ import pandas as pd
 from ..cleaner import Cleaner
 from .batch import CleanBatch
 
-_COLUMN = "text"
+_COLUMN = "text"  # the column an unnamed series becomes
+_OPTIONS = ("model", "keep", "threshold", "dedupe")  # as for Cleaner
 
 
 def clean_series(series: pd.Series, cleaner: Cleaner | None = None, **cleaner_kwargs) -> pd.Series:
@@ -37,10 +38,16 @@ def clean_series(series: pd.Series, cleaner: Cleaner | None = None, **cleaner_kw
         raise TypeError(f"clean_series expects a pandas Series, got {type(series).__name__}")
     if cleaner is not None and cleaner_kwargs:
         raise TypeError("pass either a cleaner or cleaner options, not both")
-    clean = CleanBatch(text_column=_COLUMN, **cleaner_kwargs)
+    if cleaner is not None and not isinstance(cleaner, Cleaner):
+        raise TypeError(f"cleaner takes a noisecut Cleaner, not {type(cleaner).__name__} (a model goes in model=)")
+    for option in cleaner_kwargs:  # CleanBatch's column options would clean into a column this never returns
+        if option not in _OPTIONS:
+            raise TypeError(f"clean_series() got an unexpected keyword argument {option!r} (it takes {', '.join(_OPTIONS)})")
+    column = _COLUMN if series.name is None else series.name  # errors name the series
+    clean = CleanBatch(text_column=column, **cleaner_kwargs)
     if cleaner is not None:
         clean._cleaner = cleaner
-    out = clean(series.to_frame(_COLUMN))[_COLUMN]
+    out = clean(series.to_frame(column))[column]
     out.name = series.name
     return out
 
