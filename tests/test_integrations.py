@@ -4,6 +4,7 @@ The engines themselves (Ray, Dask, Spark) run in ``test_engines.py``.
 """
 from __future__ import annotations
 
+import codecs
 import pickle
 import subprocess
 import sys
@@ -104,6 +105,40 @@ def test_clean_batch_bytes_come_back_as_bytes_byte_for_byte(model_dir, cleaner, 
     out = CleanBatch(model=model_dir)(pd.DataFrame({"text": raw}))
     assert out["text"].tolist() == [cleaner.clean_bytes(data) for data in raw]
     assert all(isinstance(value, bytes) for value in out["text"])
+
+
+def test_clean_batch_gives_utf16_and_utf32_bytes_back_in_their_encoding(model_dir, cleaner, docs):
+    """``Cleaner.clean_bytes`` writes a document read with a UTF-16 or UTF-32 byte-order mark back in that
+    encoding; CleanBatch (and ``hf.clean_batch`` with it) gave those documents back as UTF-8."""
+    from noisecut.integrations.hf import clean_batch
+
+    raw = [docs[0].encode("utf-16"), docs[1].encode("utf-32"), "\ufeff".encode("utf-16-be") + docs[2].encode("utf-16-be"),
+           docs[3].encode()]
+    expected = [cleaner.clean_bytes(data) for data in raw]
+    assert expected[0].startswith(codecs.BOM_UTF16) and expected[1].startswith(codecs.BOM_UTF32)  # what is promised
+    assert CleanBatch(model=model_dir)(pd.DataFrame({"text": raw}))["text"].tolist() == expected
+    assert clean_batch({"text": raw}, model=model_dir)["text"] == expected
+
+
+def test_ray_output_decodes_wide_documents_in_their_encoding(tmp_path):
+    """Text files read as bytes come back from CleanBatch in their own encoding: Ray's text output writes each
+    in it, as ``noisecut clean -o`` does, and its JSONL output decodes it (not as UTF-8)."""
+    from noisecut.integrations.ray import _decode_column, write_dataset
+
+    texts = ["\ufeffA body paragraph.\n", "Another paragraph", "Caf\xe9 line.\n"]
+    values = [texts[0].encode("utf-16-le"), texts[1].encode("utf-32"), texts[2].encode("utf-8") + b"\xff\n", None]
+
+    class Batches:  # what write_dataset reads of a Ray Dataset
+        def iter_batches(self, batch_format):
+            assert batch_format == "pandas"
+            yield pd.DataFrame({"text": values[:2]})
+            yield pd.DataFrame({"text": values[2:]})
+
+    write_dataset(Batches(), tmp_path / "out.txt", "text", "text", decode_bytes=True)
+    assert (tmp_path / "out.txt").read_bytes() == (texts[0].encode("utf-16-le") + texts[1].encode("utf-32")
+                                                    + b"\n" + values[2])  # the line break in the next document's encoding, as text_writer writes
+    decoded = _decode_column(pd.DataFrame({"text": values}), "text")["text"].tolist()
+    assert decoded[:3] == [texts[0], "\ufeff" + texts[1], texts[2] + "\ufffd\n"] and pd.isna(decoded[3])
 
 
 def test_clean_batch_labels_column(model_dir, cleaner, frame):

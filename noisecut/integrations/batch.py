@@ -190,8 +190,8 @@ class CleanBatch(LazyCleaner):
             return cleaned, labels
         docs = [Document.from_text(values[i]) if isinstance(values[i], str) else Document.from_bytes(values[i]) for i in present]
         results = clean_batch(self.cleaner, docs, Output(labels=self.labels_column is not None))
-        for i, (text, line_labels) in zip(present, results):
-            cleaned[i] = text if isinstance(values[i], str) else encode(text)
+        for i, doc, (text, line_labels) in zip(present, docs, results):
+            cleaned[i] = text if isinstance(values[i], str) else encode(text, doc.encoding)  # as Cleaner.clean_bytes
             labels[i] = line_labels
         return cleaned, labels
 

@@ -28,8 +28,9 @@ other in input order, like ``noisecut clean -o``, written whole or not at all
 (for a Dataset you pass, in the order its context gives: set
 ``ds.context.execution_options.preserve_order = True`` first).
 JSON cannot carry raw bytes, so documents read as ``text`` are decoded as
-UTF-8 (invalid bytes replaced) for ``jsonl`` output; ``parquet`` and ``text``
-keep them as bytes.
+UTF-8 (invalid bytes replaced), or as the UTF-16 or UTF-32 their byte-order
+mark names, for ``jsonl`` output; ``parquet`` keeps them as bytes, ``text``
+writes each in its own encoding, as ``noisecut clean -o`` does.
 """
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ import itertools
 import logging
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterable
 
+from ..document import ENCODING, WIDE_BOMS
 from ..errors import NoiseCutError
 from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
@@ -262,9 +265,10 @@ def write_dataset(ds, output: Path, output_format: str, column: str, decode_byte
         with text_writer(output) as write:  # as `noisecut clean -o`: each document starts on a line of its own
             for batch in ds.iter_batches(batch_format="pandas"):
                 for value in batch[column].tolist():
-                    if isinstance(value, bytes):
-                        value = value.decode("utf-8", "surrogateescape")
-                    if isinstance(value, str):
+                    if isinstance(value, bytes):  # in its own encoding, as the local engine writes it
+                        value, encoding = decoded(value, "surrogateescape")
+                        write(SimpleNamespace(encoding=encoding), value)
+                    elif isinstance(value, str):
                         write(None, value)
         return
     _check_output(output, output_format)
@@ -293,8 +297,21 @@ def _check_output(output: Path, output_format: str) -> None:
 
 
 def _decode_column(batch, column: str):
-    decode = lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v  # noqa: E731
+    decode = lambda v: decoded(v, "replace")[0] if isinstance(v, bytes) else v  # noqa: E731
     return batch.assign(**{column: [decode(v) for v in batch[column].tolist()]})
+
+
+def decoded(data: bytes, errors: str) -> tuple[str, str]:
+    """A cleaned document's bytes as ``(text, encoding)``. ``CleanBatch`` gives a document read with a UTF-16
+    or UTF-32 byte-order mark back in that encoding, mark first (``Cleaner.clean_bytes``); anything else is
+    UTF-8, invalid bytes handled by ``errors``. The mark stays in the text, as a UTF-8 one does."""
+    for bom, encoding in WIDE_BOMS:  # UTF-32 first: its little-endian mark starts like UTF-16's
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                break
+    return data.decode(ENCODING, errors), ENCODING
 
 
 def _guess_format(paths: list[Path]) -> str:
