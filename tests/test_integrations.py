@@ -8,6 +8,7 @@ import codecs
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -269,6 +270,67 @@ def test_clean_batch_dask_token_is_deterministic(model_dir, model):
 def test_clean_batch_repr_names_its_parameters():
     text = repr(CleanBatch(model="m", output_column="clean", keep="title,body"))
     assert "model='m'" in text and "output_column='clean'" in text and "keep='body,title'" in text
+
+
+# -- NeMo Curator's stage, against stand-ins for its classes (the real ones: test_frameworks.py) ----
+
+
+def nemo_stand_ins(task_id_is_a_field: bool) -> dict:
+    """The three names noisecut.integrations.nemo_curator imports, as modules to put in ``sys.modules``.
+    NeMo Curator 1.0 to mid-2026 made ``task_id`` a required field of every task; later releases set it
+    themselves (``init=False``)."""
+    import dataclasses
+    import types
+    from typing import Generic, TypeVar
+
+    In, Out = TypeVar("In"), TypeVar("Out")
+
+    class ProcessingStage(Generic[In, Out]):
+        pass
+
+    class DocumentModifier:
+        pass
+
+    fields = [("dataset_name", str), ("data", object),
+              ("_stage_perf", list, dataclasses.field(default_factory=list)),
+              ("_metadata", dict, dataclasses.field(default_factory=dict))]
+    task_id = ("task_id", str) if task_id_is_a_field else ("task_id", str, dataclasses.field(init=False, default=""))
+    fields = [task_id] + fields if task_id_is_a_field else fields + [task_id]
+    DocumentBatch = dataclasses.make_dataclass("DocumentBatch", fields, namespace={"to_pandas": lambda self: self.data})
+    modules = {name: types.ModuleType(name) for name in (
+        "nemo_curator", "nemo_curator.stages", "nemo_curator.stages.base", "nemo_curator.stages.text",
+        "nemo_curator.stages.text.modifiers", "nemo_curator.stages.text.modifiers.doc_modifier", "nemo_curator.tasks")}
+    modules["nemo_curator.stages.base"].ProcessingStage = ProcessingStage
+    modules["nemo_curator.stages.text.modifiers.doc_modifier"].DocumentModifier = DocumentModifier
+    modules["nemo_curator.tasks"].DocumentBatch = DocumentBatch
+    return modules
+
+
+@pytest.mark.parametrize("task_id_is_a_field", [True, False], ids=["task_id-field", "task_id-set-by-curator"])
+def test_nemo_stage_passes_its_batch_on_under_either_task_api(monkeypatch, model_dir, cleaner, frame, task_id_is_a_field):
+    """``process`` built its output with ``DocumentBatch(dataset_name=..., data=...)``: on the NeMo Curator
+    releases whose tasks take a ``task_id`` that was ``TypeError: missing ... 'task_id'``."""
+    import importlib.util
+
+    import noisecut.integrations as integrations
+
+    for name, module in nemo_stand_ins(task_id_is_a_field).items():
+        monkeypatch.setitem(sys.modules, name, module)
+    name = "noisecut.integrations.nemo_curator_under_test"  # not the real module's name: it stays as it was
+    spec = importlib.util.spec_from_file_location(name, str(Path(integrations.__file__).with_name("nemo_curator.py")))
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    DocumentBatch = sys.modules["nemo_curator.tasks"].DocumentBatch
+
+    given = dict(dataset_name="docs", data=frame, _metadata={"source": "x"})
+    task = DocumentBatch(task_id="t1", **given) if task_id_is_a_field else DocumentBatch(**given)
+    stage = module.NoiseCutStage(model=str(model_dir), output_field="clean")
+    out = stage.process(task)
+    assert isinstance(out, DocumentBatch) and out.dataset_name == "docs" and out._metadata == {"source": "x"}
+    assert out.task_id == ("t1" if task_id_is_a_field else "")
+    assert out.data["clean"].tolist() == [cleaner.clean(text) for text in frame["text"]]
+    assert out.data["text"].tolist() == frame["text"].tolist() and task.data is frame  # the input batch is kept
 
 
 # -- pandas ----------------------------------------------------------------

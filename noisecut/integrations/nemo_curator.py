@@ -22,6 +22,7 @@ and each worker loads the model from ``model``.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -80,8 +81,9 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
         frame[self._clean.output_column] = cleaned
         if self.drop_empty:
             frame = frame[[text != "" and text != b"" for text in cleaned]]
-        return DocumentBatch(dataset_name=task.dataset_name, data=frame,
-                             _metadata=task._metadata, _stage_perf=task._stage_perf)
+        # the task's own fields with the new data: a task_id where the release takes one (1.0 on), none where
+        # NeMo Curator sets it itself (later releases refuse it)
+        return dataclasses.replace(task, data=frame)
 
 
 class NoiseCutModifier(DocumentModifier):
