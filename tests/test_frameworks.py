@@ -349,6 +349,24 @@ def test_clean_batch_keeps_missing_values_and_bytes(cleaner):
 
 
 @needs_datasets
+def test_clean_batch_new_columns_after_a_batch_of_missing_texts_need_features_as_documented(cleaner):
+    """docs/pipelines.md: a first batch of missing texts leaves a new column typed null, and ``features=``
+    types it."""
+    from datasets import Features, Value
+
+    text = "Advertisement\nA body paragraph about the talks held on Wednesday at the ministry.\n"
+    ds = datasets.Dataset.from_dict({"id": [1, 2, 3], "text": [None, None, text]})
+    options = {"output_column": "clean", "labels_column": "line_labels"}
+    with pytest.raises(TypeError, match="Couldn't write column 'clean': its type in this file is null"):
+        ds.map(clean_batch, batched=True, batch_size=2, fn_kwargs=options, keep_in_memory=True)
+    listing = getattr(datasets, "List", datasets.Sequence)
+    features = Features({**ds.features, "clean": Value("string"), "line_labels": listing(Value("string"))})
+    out = ds.map(clean_batch, batched=True, batch_size=2, fn_kwargs=options, features=features, keep_in_memory=True)
+    assert out["clean"] == [None, None, cleaner.clean(text)]
+    assert out["line_labels"] == [None, None, [r.label.value if r.label else None for r in cleaner.classify(text)]]
+
+
+@needs_datasets
 def test_clean_batch_errors_name_the_column_and_row():
     with pytest.raises(NoiseCutError, match="no column 'body'"):
         clean_batch({"text": ["a"]}, text_column="body")
