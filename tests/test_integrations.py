@@ -96,6 +96,23 @@ def test_clean_batch_leaves_missing_text_missing(model_dir, cleaner, dtype):
     assert out["text"].iloc[2] == ""
 
 
+@pytest.mark.parametrize("arrow_type", ["string", "large_string", "binary"])
+def test_clean_batch_keeps_an_arrow_text_dtype(model_dir, cleaner, docs, arrow_type):
+    """``read_parquet(..., dtype_backend="pyarrow")`` gives ``ArrowDtype`` columns: the cleaned column came
+    back as object, for clean_series too (whose docstring promises the string dtype kept)."""
+    pa = pytest.importorskip("pyarrow")
+    from noisecut.integrations.pandas import clean_series
+
+    dtype = pd.ArrowDtype(getattr(pa, arrow_type)())
+    values = [docs[0], None] if "string" in arrow_type else [docs[0].encode(), None]
+    series = pd.Series(values, dtype=dtype)
+    out = CleanBatch(model=model_dir, output_column="clean")(series.to_frame("text"))
+    assert out["clean"].dtype == dtype and out["text"].dtype == dtype
+    clean = cleaner.clean if "string" in arrow_type else cleaner.clean_bytes
+    assert out["clean"].iloc[0] == clean(values[0]) and pd.isna(out["clean"].iloc[1])
+    assert clean_series(series, cleaner=cleaner).dtype == dtype
+
+
 def test_clean_batch_nan_in_object_column(model_dir):
     out = CleanBatch(model=model_dir)(pd.DataFrame({"text": [np.nan, "Advertisement"]}))
     assert isinstance(out["text"].iloc[0], float) and np.isnan(out["text"].iloc[0])

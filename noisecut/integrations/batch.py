@@ -167,7 +167,7 @@ class CleanBatch(LazyCleaner):
         column = batch[self.text_column]
         values = column.tolist()
         cleaned, labels = self.clean_values(values, list(batch.index))
-        dtype = column.dtype if isinstance(column.dtype, pd.StringDtype) else object
+        dtype = kept_dtype(column.dtype)
         new = {self.output_column: pd.Series(cleaned, index=batch.index, dtype=dtype)}
         if self.labels_column is not None:
             new[self.labels_column] = pd.Series(labels, index=batch.index, dtype=object)
@@ -221,6 +221,20 @@ class CleanBatch(LazyCleaner):
         if self.labels_column is not None and self.labels_column not in names:
             fields.append(StructField(self.labels_column, ArrayType(StringType(), True), True))
         return StructType(fields)
+
+
+def kept_dtype(dtype):
+    """The dtype of a cleaned column: the text column's, if it is a pandas string dtype or an Arrow string
+    or binary one (``dtype_backend="pyarrow"``); else object."""
+    if isinstance(dtype, pd.StringDtype):
+        return dtype
+    arrow = getattr(dtype, "pyarrow_dtype", None)  # pd.ArrowDtype
+    if arrow is not None:
+        import pyarrow as pa
+
+        if pa.types.is_string(arrow) or pa.types.is_large_string(arrow) or pa.types.is_binary(arrow) or pa.types.is_large_binary(arrow):
+            return dtype
+    return object
 
 
 def is_missing(value) -> bool:
