@@ -448,6 +448,8 @@ def test_clean_with_ray_checks_its_arguments_before_starting_ray(model_dir, tmp_
         (([page], tmp_path / "out.csv"), {"output_format": "csv"}, "not one of"),
         (([page],), {"model": tmp_path / "no-model"}, "no such model"),
         (([page],), {"threshold": 2}, "a number from 0 to 1"),
+        (([page],), {"dedupe": "no"}, "dedupe takes True or False"),  # were checked in the actors, after Ray started
+        (([page],), {"labels_column": "text"}, "labels_column 'text' must differ"),
     ]
     for args, kwargs, message in cases:
         with pytest.raises(NoiseCutError, match=message):

@@ -102,6 +102,9 @@ def clean_with_ray(
     """
     ray = _import_ray()
     keep, threshold = parse_keep(keep), check_threshold(threshold)
+    options = dict(text_column=text_column, output_column=output_column, keep=keep, threshold=threshold,
+                   dedupe=dedupe, labels_column=labels_column)
+    CleanBatch(**options)  # the actors' options, checked here: an actor's error comes after Ray has started
     if output is not None:
         output = Path(output)
         output_format = _output_format(output, output_format)
@@ -122,10 +125,7 @@ def clean_with_ray(
         ds.context.execution_options.preserve_order = True  # a snapshot read_dataset made: ours to change
     cleaned = ds.map_batches(
         CleanBatch,
-        fn_constructor_kwargs=dict(
-            model=model, text_column=text_column, output_column=output_column, keep=keep,
-            threshold=threshold, dedupe=dedupe, labels_column=labels_column,
-        ),
+        fn_constructor_kwargs=dict(model=model, **options),
         batch_format="pandas",
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=concurrency) if concurrency else ray.data.ActorPoolStrategy(min_size=1, max_size=pool_size),
