@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from noisecut import Cleaner, Label, NoiseCutError
+from noisecut.document import Document
 from noisecut.integrations.batch import CleanBatch
 from noisecut.model import Model
 
@@ -157,6 +158,20 @@ def test_ray_output_decodes_wide_documents_in_their_encoding(tmp_path):
                                                     + b"\n" + values[2])  # the line break in the next document's encoding, as text_writer writes
     decoded = _decode_column(pd.DataFrame({"text": values}), "text")["text"].tolist()
     assert decoded[:3] == [texts[0], "\ufeff" + texts[1], texts[2] + "\ufffd\n"] and pd.isna(decoded[3])
+
+
+def test_clean_batch_takes_bytearray_and_memoryview_as_clean_bytes_does(model_dir, cleaner, docs):
+    """``Cleaner.clean_bytes`` takes them (and gives bytes); CleanBatch refused them. PySpark gives a
+    ``BinaryType`` value as a bytearray."""
+    from noisecut.integrations.hf import clean_batch
+
+    raw = [bytearray(docs[0].encode()), memoryview(docs[1].encode("utf-16"))]
+    expected = [cleaner.clean_bytes(data) for data in raw]
+    out = CleanBatch(model=model_dir, output_column="clean", labels_column="labels")(pd.DataFrame({"text": raw}))
+    assert out["clean"].tolist() == expected and all(type(value) is bytes for value in out["clean"])
+    assert out["labels"].tolist() == [[r.label.value if r.label else None for r in cleaner.classify(Document.from_bytes(bytes(data)))]
+                                      for data in raw]
+    assert clean_batch({"text": raw}, model=model_dir)["text"] == expected
 
 
 def test_clean_batch_labels_column(model_dir, cleaner, frame):

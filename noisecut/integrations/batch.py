@@ -180,9 +180,12 @@ class CleanBatch(LazyCleaner):
         """``(cleaned, labels)`` for a list of cells, the model reading them in batches;
         labels are None unless ``labels_column`` is set. ``where``: the cells' index,
         for errors (None: a cell is named by its row number)."""
+        values = list(values)  # the caller's list stays as it was
         present = [i for i, value in enumerate(values) if not is_missing(value)]
         for i in present:
-            if not isinstance(values[i], (str, bytes)):
+            if isinstance(values[i], (bytearray, memoryview)):  # as Cleaner.clean_bytes takes them (PySpark's binary values)
+                values[i] = bytes(values[i])
+            elif not isinstance(values[i], (str, bytes)):
                 place = f"row {i}" if where is None else f"index {where[i]!r}"
                 raise NoiseCutError(f"column {self.text_column!r}, {place}: expected str or bytes, got {type(values[i]).__name__}")
         cleaned, labels = list(values), [None] * len(values)
