@@ -209,7 +209,8 @@ def main():
 @threshold_options
 @click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text, "
               "as text whatever the input format (a model fine-tuned with train --from first says whether its "
-              "site expert cleaned the page). E.g. --explain page.txt.")
+              "site expert cleaned the page; with --site-memory, `site` stands for the keep score of each line the "
+              "memory dropped). E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "

@@ -204,3 +204,28 @@ def test_a_text_files_site_is_its_directory_as_its_id_names_it(tmp_path):
     by_file = count_files(sorted((tmp_path / "pages" / "a").glob("*.txt")))
     assert by_dir.pages("a") == MIN_PAGES and by_dir.pages(str(tmp_path / "pages" / "a")) == 0
     assert by_file.pages(str(tmp_path / "pages" / "a")) == MIN_PAGES and by_file.pages("a") == 0
+
+
+def _kept_rows(table: str) -> list[str]:
+    """The text of the `+` rows of an --explain table (its notes left out)."""
+    return [row[23:] for row in table.splitlines() if row.startswith("+")]
+
+
+def test_explain_says_which_lines_the_site_memory_dropped(crawl, tmp_path):
+    """A line the memory dropped showed the model's best dropped label and keep score 0.00, nothing saying
+    the memory dropped it: its keep score reads `site`, and a note before the table counts such lines."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["sites", str(crawl), "-o", str(tmp_path / "sites.npz")]).exit_code == 0
+    explained = runner.invoke(main, ["clean", "-q", "-j", "1", "--explain", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
+    assert explained.exit_code == 0, explained.output
+    tables = explained.stdout.split(f"# {crawl}:")[1:]
+    first = tables[0].splitlines()
+    assert first[1] == ("# site memory: dropped 1 line the model keeps, found on half or more of the site's pages "
+                        "(keep score shown as site)")
+    sponsor = next(row for row in first if row.endswith(SPONSOR))
+    assert sponsor.startswith("- ") and sponsor[17:23] == "site  "
+    assert all(row[17:21] != "site" for row in first[2:] if not row.endswith(SPONSOR))  # the others: a number
+    assert "# site memory" not in tables[8]  # the single page of another site: as without memory
+    cleaned = runner.invoke(main, ["clean", "-q", "-j", "1", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
+    texts = [json.loads(line)["text"] for line in cleaned.stdout.splitlines()]
+    assert [_kept_rows(table) for table in tables] == [text.splitlines() for text in texts]  # the verdicts are clean's
