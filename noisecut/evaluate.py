@@ -16,7 +16,7 @@ cleaning path never imports this module.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -36,6 +36,7 @@ class Evaluation:
     predicted: list[Label]
     keep: frozenset[Label]
     thresholds: tuple[float, ...]  # of the models that cleaned the documents (a preset is each model's own)
+    kept: list[bool] = field(default_factory=list)  # per labeled line: kept by the cleaning (a repeat is not)
 
 
 def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEFAULT,
@@ -50,15 +51,16 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
             docs.append(labeled)
     if not docs:
         raise NoiseCutError("no labeled lines to evaluate on (expected *.lines files)")
-    gold, predicted, scores = [], [], []
+    gold, predicted, kept, scores = [], [], [], []
     for labeled, results in zip(docs, cleaner.classify_many(labeled.doc for labeled in docs)):
         scores.append(text_scores(*cleaned_and_gold_text(labeled, results, cleaner.policy.keep)))
         for result, label in zip(results, labeled.labels):
             if label is not None and result.label is not None:
                 gold.append(label)
                 predicted.append(result.label)
+                kept.append(result.kept)
     thresholds = tuple(sorted({cleaner.policy_for(labeled.doc).threshold for labeled in docs}))
-    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, thresholds)
+    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, thresholds, kept)
 
 
 def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:
@@ -69,12 +71,14 @@ def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Lab
 
 
 def keep_scores(gold: Sequence[Label], predicted: Sequence[Label], keep: frozenset[Label] = KEEP_DEFAULT,
-                positive: bool = True) -> PRF:
-    """Precision/recall/F1 of the keep decision (``positive=False``: of the drop decision), per line."""
+                positive: bool = True, kept: Sequence[bool] | None = None) -> PRF:
+    """Precision/recall/F1 of the keep decision (``positive=False``: of the drop decision), per line.
+    ``kept``: the decisions, when given (a later repeat of a kept line is dropped though its label is
+    on the keep side); else the side of each ``predicted`` label."""
     from sklearn.metrics import precision_recall_fscore_support
 
     g = [label in keep for label in gold]
-    p = [label in keep for label in predicted]
+    p = [label in keep for label in predicted] if kept is None else [bool(k) for k in kept]
     precision, recall, f1, _ = precision_recall_fscore_support(g, p, average="binary", pos_label=positive,
                                                                zero_division=0.0)
     return PRF(float(precision), float(recall), float(f1), sum(v == positive for v in g))
@@ -107,7 +111,7 @@ def format_report(evaluation: Evaluation) -> str:
         "",
     ]
     for name, positive in (("keep", True), ("drop", False)):
-        s = keep_scores(e.gold, e.predicted, e.keep, positive)
+        s = keep_scores(e.gold, e.predicted, e.keep, positive, e.kept or None)
         out.append(f"{name:>12}  {s.precision:>9.4f} {s.recall:>9.4f} {s.f1:>9.4f} {s.support:>9d}")
     with warnings.catch_warnings():  # one label alone: sklearn warns about a shape that `labels` already fixes
         warnings.simplefilter("ignore", UserWarning)

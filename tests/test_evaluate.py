@@ -131,3 +131,17 @@ def test_cli_evaluate_refuses_files_without_labels(run, constant_model_dir, tmp_
     result = run("evaluate", "-m", constant_model_dir, empty)
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no labeled lines to evaluate on (expected *.lines files)"
+
+
+def test_keep_and_drop_count_what_was_kept(tmp_path, constant_model_dir):
+    """A later repeat of a kept line is dropped (dedupe): its label stays on the keep side, but the keep/drop
+    rows counted the label, so they said every body line was kept while the text level lost the repeat."""
+    path = tmp_path / "doc.lines"
+    path.write_text(LABELED + "body\tone two three\n", encoding="utf-8")
+    e = evaluate_labeled(constant_model_dir, [path])
+    assert e.predicted == [Label.BODY] * 4 and e.kept == [True, True, True, False]
+    assert e.text.recall == pytest.approx(5 / 8)  # the repeat's tokens are missing from the cleaned text
+    rows = {line.split()[0]: line.split()[1:] for line in format_report(e).splitlines()
+            if line.split()[:1] in (["keep"], ["drop"])}
+    assert rows["keep"] == ["0.6667", "0.6667", "0.6667", "3"]  # kept: 2 of the 3 body lines, and the nav line
+    assert rows["drop"] == ["0.0000", "0.0000", "0.0000", "1"]  # dropped: a body line
