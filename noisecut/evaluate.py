@@ -46,7 +46,7 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
     docs = []
     for path in find(paths):
         labeled = read_with_page_rows(path)
-        labeled.doc.id = labeled.doc.id or str(path)  # what an error about the document names
+        labeled.doc.id = str(path)  # what an error about the document names: the file (not its `# id`)
         if any(label is not None for label in labeled.labels):
             docs.append(labeled)
     if not docs:

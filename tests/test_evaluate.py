@@ -145,3 +145,14 @@ def test_keep_and_drop_count_what_was_kept(tmp_path, constant_model_dir):
             if line.split()[:1] in (["keep"], ["drop"])}
     assert rows["keep"] == ["0.6667", "0.6667", "0.6667", "3"]  # kept: 2 of the 3 body lines, and the nav line
     assert rows["drop"] == ["0.0000", "0.0000", "0.0000", "1"]  # dropped: a body line
+
+
+def test_cli_evaluate_names_the_file_a_markup_model_cannot_read(run, tmp_path):
+    """A labeled file without markup rows given to the HTML model: the error named its `# id` (an import-gold
+    id such as dragnet_data/100/inscriptis, which is no file), not the file to leave out."""
+    path = tmp_path / "100.lines"
+    path.write_text("# id: dragnet_data/100/inscriptis\n" + LABELED, encoding="utf-8")
+    result = run("evaluate", "-m", "html", path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"Error: {path}: the model html reads HTML markup and this input is plain text; "
+                             "give it the HTML page, or clean text with the default model (-m default)\n")
