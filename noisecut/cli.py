@@ -309,7 +309,13 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     check_output_file(output)  # before the pass over the corpus
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
     memory.save(output)
-    click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
+    stats = memory.stats
+    click.echo(f"wrote {output} ({_plural(stats['documents'], 'document')}, {stats['lines']} lines counted once per page, "
+               f"{_plural(stats['skipped'], 'record')} skipped)", err=True)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _read(source: Path) -> bytes:

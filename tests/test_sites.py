@@ -229,3 +229,18 @@ def test_explain_says_which_lines_the_site_memory_dropped(crawl, tmp_path):
     cleaned = runner.invoke(main, ["clean", "-q", "-j", "1", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
     texts = [json.loads(line)["text"] for line in cleaned.stdout.splitlines()]
     assert [_kept_rows(table) for table in tables] == [text.splitlines() for text in texts]  # the verdicts are clean's
+
+
+def test_sites_summary_counts_documents_lines_and_skipped_records(crawl, tmp_path):
+    """The summary said "1 documents", and left out the records --on-error skip skipped (clean's says them)."""
+    runner = CliRunner()
+    one = tmp_path / "one.txt"
+    one.write_text(page(0), encoding="utf-8")
+    result = runner.invoke(main, ["sites", str(one), "-o", str(tmp_path / "one.npz")])
+    assert result.stderr == f"wrote {tmp_path / 'one.npz'} (1 document, 7 lines counted once per page, 0 records skipped)\n"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(crawl.read_text(encoding="utf-8") + "{bad\n" + page(1).replace("\n", " ") + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["sites", "--on-error", "skip", str(bad), "-o", str(tmp_path / "bad.npz")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == f"wrote {tmp_path / 'bad.npz'} (9 documents, 63 lines counted once per page, 2 records skipped)"
+    assert SiteMemory.load(tmp_path / "bad.npz").stats == {"documents": 9, "lines": 63, "skipped": 2}
