@@ -244,3 +244,24 @@ def test_sites_summary_counts_documents_lines_and_skipped_records(crawl, tmp_pat
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[-1] == f"wrote {tmp_path / 'bad.npz'} (9 documents, 63 lines counted once per page, 2 records skipped)"
     assert SiteMemory.load(tmp_path / "bad.npz").stats == {"documents": 9, "lines": 63, "skipped": 2}
+
+
+def test_clean_says_when_the_memory_knows_none_of_the_sites(tmp_path):
+    """A memory counted one way and used another (the directory counted, its files cleaned one by one: the
+    sites `a` and `DIR/a`) changed nothing without a word; a note says so (not when a site is known, nor with -q)."""
+    for n in range(MIN_PAGES + 1):
+        (tmp_path / "pages" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pages" / "a" / f"p{n}.txt").write_text(page(n), encoding="utf-8")
+    memory, runner = tmp_path / "sites.npz", CliRunner()
+    assert runner.invoke(main, ["sites", str(tmp_path / "pages"), "-o", str(memory)]).exit_code == 0
+    one = tmp_path / "pages" / "a" / "p0.txt"
+    alone = runner.invoke(main, ["clean", "-j", "1", "--site-memory", str(memory), str(one)])
+    assert alone.exit_code == 0 and SPONSOR in alone.stdout  # its site is `DIR/a`: the memory says nothing
+    note = (f"{memory}: the site memory has none of these documents' sites (a record's url host, else its file's "
+            f"directory as its id names it) with {MIN_PAGES} pages or more, so it dropped nothing; count the inputs "
+            "with `noisecut sites` as you clean them")
+    assert alone.stderr.splitlines()[0] == note
+    assert note not in runner.invoke(main, ["clean", "-j", "1", "-q", "--site-memory", str(memory), str(one)]).stderr
+    whole = runner.invoke(main, ["clean", "-j", "1", "--site-memory", str(memory), str(tmp_path / "pages"), "-o", str(tmp_path / "out")])
+    assert whole.exit_code == 0 and note not in whole.stderr
+    assert SPONSOR not in (tmp_path / "out" / "a" / "p0.txt").read_text(encoding="utf-8")
