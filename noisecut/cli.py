@@ -24,7 +24,7 @@ from .io.records import TEXT_FIELD_DEFAULT
 from .model import FROM_DEFAULT, GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .parallel import available_cores
 from .policy import THRESHOLD_DEFAULT
-from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
+from .sites import CONFIDENT, FINGERPRINT_MIN_CHARS, MIN_PAGES, SHARE_DEFAULT, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
@@ -219,8 +219,9 @@ def main():
               help="Ray cluster address for --engine ray (default: a running cluster if Ray finds one, RAY_ADDRESS or "
                    "`ray start`, else a new local one). E.g. --address auto.")
 @click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
-              help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
-                   "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
+              help=f"Drop lines found on {SHARE_DEFAULT:.0%} or more of their site's pages (FILE from `noisecut sites`) "
+                   f"unless the model is confident they are kept (keep score {CONFIDENT:g}); a site with fewer than "
+                   f"{MIN_PAGES} pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
 def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
     """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt, .md and .html files; none or `-`: stdin).
