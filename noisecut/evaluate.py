@@ -37,6 +37,7 @@ class Evaluation:
     keep: frozenset[Label]
     thresholds: tuple[float, ...]  # of the models that cleaned the documents (a preset is each model's own)
     kept: list[bool] = field(default_factory=list)  # per labeled line: kept by the cleaning (a repeat is not)
+    lacking: dict[str, tuple[Label, ...]] = field(default_factory=dict)  # model name: the kept labels it has not
 
 
 def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEFAULT,
@@ -60,7 +61,19 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
                 predicted.append(result.label)
                 kept.append(result.kept)
     thresholds = tuple(sorted({cleaner.policy_for(labeled.doc).threshold for labeled in docs}))
-    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, thresholds, kept)
+    return Evaluation(len(docs), mean_scores(scores), gold, predicted, cleaner.policy.keep, thresholds, kept,
+                      _lacking(cleaner, docs))
+
+
+def _lacking(cleaner: Cleaner, docs: list[LabeledDocument]) -> dict[str, tuple[Label, ...]]:
+    """For each model that cleaned some of ``docs``, the kept labels it does not have (the HTML model has 7
+    of the 12): the gold lines with those labels count, and that model keeps none of them as such."""
+    lacking = {}
+    for model in {id(m): m for m in (cleaner._route(labeled.doc).model for labeled in docs)}.values():
+        missing = tuple(label for label in LABELS if label in cleaner.policy.keep and label not in model.labels)
+        if missing:
+            lacking[model.meta.get("name") or "given"] = missing
+    return lacking
 
 
 def cleaned_and_gold_text(labeled: LabeledDocument, results, keep: frozenset[Label]) -> tuple[str, str]:
@@ -105,6 +118,8 @@ def format_report(evaluation: Evaluation) -> str:
         f"text level (bag-of-tokens, mean over {e.documents} document{'' if e.documents == 1 else 's'}; kept labels: "
         f"{', '.join(sorted(label.value for label in e.keep))}; {thresholds_note(e.thresholds)})",
         f"  precision {text.precision:.4f}  recall {text.recall:.4f}  f1 {text.f1:.4f}",
+        *(f"  the model {name} has no label {', '.join(label.value for label in labels)}: it keeps no line as one"
+          for name, labels in e.lacking.items()),
         "",
         f"line level ({len(gold)} labeled lines; macro average over the {len(with_gold)} labels with gold lines)",
         classification_report(gold, predicted, labels=with_gold, digits=4, zero_division=0.0).rstrip(),
