@@ -55,7 +55,6 @@ class Decision(NamedTuple):
     kept: np.ndarray            # the keep decisions (``policy.select``)
     by_memory: np.ndarray | None = None  # the lines the model alone keeps that the site memory dropped
 
-
     def kept_indices(self) -> list[int]:
         return [i for i, k in zip(self.content, self.kept) if k]
 
@@ -162,6 +161,10 @@ class Cleaner:
         if self._recognised(doc) if recognised is None else recognised:
             return self._text  # a document of the expert's own site
         return self._page_route() if doc.html is not None or doc.markup is not None else self._other_text_route()
+
+    def model_for(self, doc: Document) -> Model:
+        """The model ``doc`` is cleaned with (with no model named: the HTML model for a page, else the text model)."""
+        return self._route(doc).model
 
     def policy_for(self, doc: Document) -> Policy:
         """The policy ``doc`` is cleaned with: its model's (a preset threshold is each model's own)."""

@@ -69,7 +69,7 @@ def _lacking(cleaner: Cleaner, docs: list[LabeledDocument]) -> dict[str, tuple[L
     """For each model that cleaned some of ``docs``, the kept labels it does not have (the HTML model has 7
     of the 12): the gold lines with those labels count, and that model keeps none of them as such."""
     lacking = {}
-    for model in {id(m): m for m in (cleaner._route(labeled.doc).model for labeled in docs)}.values():
+    for model in {id(m): m for m in (cleaner.model_for(labeled.doc) for labeled in docs)}.values():
         missing = tuple(label for label in LABELS if label in cleaner.policy.keep and label not in model.labels)
         if missing:
             lacking[model.meta.get("name") or "given"] = missing
