@@ -41,8 +41,9 @@ class LineResult:
     text: str
     label: Label | None       # None for blank lines
     probability: float        # of ``label``
-    keep_score: float         # probability mass of the kept labels
+    keep_score: float         # probability mass of the kept labels (0 where the site memory dropped the line)
     kept: bool
+    site_memory: bool = False  # dropped by the site memory: the model alone keeps it (``sites.py``)
 
 
 class Decision(NamedTuple):
@@ -52,6 +53,7 @@ class Decision(NamedTuple):
     probabilities: np.ndarray   # (non-blank lines x labels)
     keep_score: np.ndarray      # probability mass of the kept labels
     kept: np.ndarray            # the keep decisions (``policy.select``)
+    by_memory: np.ndarray | None = None  # the lines the model alone keeps that the site memory dropped
 
     def kept_indices(self) -> list[int]:
         return [i for i, k in zip(self.content, self.kept) if k]
@@ -160,6 +162,10 @@ class Cleaner:
             return self._text  # a document of the expert's own site
         return self._page_route() if doc.html is not None or doc.markup is not None else self._other_text_route()
 
+    def model_for(self, doc: Document) -> Model:
+        """The model ``doc`` is cleaned with (with no model named: the HTML model for a page, else the text model)."""
+        return self._route(doc).model
+
     def policy_for(self, doc: Document) -> Policy:
         """The policy ``doc`` is cleaned with: its model's (a preset threshold is each model's own)."""
         return self._route(doc).policy
@@ -211,7 +217,7 @@ class Cleaner:
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
         for doc, route, decision in self._decide(_document_arguments(docs, "classify_many")):
-            content, p, keep_score, kept = decision
+            content, p, keep_score, kept, by_memory = decision
             in_keep = np.zeros(len(route.model.labels), dtype=bool)
             in_keep[route.keep_columns] = True
             results = [LineResult(i, line, None, 0.0, 0.0, False) for i, line in enumerate(doc.lines)]
@@ -222,10 +228,14 @@ class Cleaner:
                 results[i] = LineResult(i, doc.lines[i], route.model.labels[best[row]], float(p[row, best[row]]), float(keep_score[row]), False)
             for i in keep_with_blanks(doc, decision.kept_indices()):
                 results[i].kept = True
+            if by_memory is not None:
+                for row in np.flatnonzero(by_memory):
+                    results[content[row]].site_memory = True
             yield results
 
     def explain(self, data: bytes) -> bytes:
-        """One row per line: verdict, label, probability, keep score, the line (after ``site_note``'s line, if any)."""
+        """One row per line: verdict, label, probability, keep score (``site`` where the site memory dropped the
+        line), the line (after ``site_note``'s line, if any, and a note counting the lines the memory dropped)."""
         doc = Document.from_bytes(_bytes_argument(data, "explain"))
         return encode(explain_table(self.classify(doc), self.site_note(doc)))
 
@@ -266,10 +276,14 @@ class _Route:
             if owner is not None:
                 p = p[owner]  # each line gets its paragraph's probabilities
             keep_score = p[:, self.keep_columns].sum(axis=1)
-            if site_memory is not None:
+            by_memory = None
+            if site_memory is not None and lines:
+                alone = select(lines, keep_score, self.policy)  # what the model keeps without the memory ...
                 keep_score = demote_document(site_memory, doc, lines, keep_score)
             kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
-            yield Decision(content, p, keep_score, kept)
+            if site_memory is not None and lines:
+                by_memory = alone & ~kept  # ... and the memory took away: --explain says so
+            yield Decision(content, p, keep_score, kept, by_memory)
 
 
 def _loaded(model: Model | str | Path | None) -> Model:
@@ -307,13 +321,24 @@ def shipped_html_model() -> Model | None:
     return Model.load(directory)
 
 
+MEMORY_MARK = "site"  # in the keep score's column of a line the site memory dropped
+MEMORY_NOTE = (f"site memory: dropped {{lines}} the model keeps, found on half or more of the site's pages "
+               f"(keep score shown as {MEMORY_MARK})")
+
+
 def explain_table(results: list[LineResult], note: str | None = None) -> str:
-    """``Cleaner.explain``'s table for a document's ``classify`` results, after a ``# note`` line if given."""
+    """``Cleaner.explain``'s table for a document's ``classify`` results, after a ``# note`` line if given,
+    and a ``# site memory: ...`` line when the site memory dropped lines the model keeps (each marked
+    ``MEMORY_MARK`` in the keep score's column)."""
     rows = [] if note is None else [f"# {note}\n"]
+    dropped = sum(r.site_memory for r in results)
+    if dropped:
+        rows.append(f"# {MEMORY_NOTE.format(lines='1 line' if dropped == 1 else f'{dropped} lines')}\n")
     for r in results:
         mark = "+" if r.kept else "-"
         label = r.label.value if r.label else ""
-        numbers = f"{r.probability:4.2f} {r.keep_score:4.2f}" if r.label else " " * 9
+        keep_score = MEMORY_MARK if r.site_memory else f"{r.keep_score:4.2f}"
+        numbers = f"{r.probability:4.2f} {keep_score}" if r.label else " " * 9
         rows.append(f"{mark} {label:<9} {numbers}  {r.text}\n")
     return "".join(rows)
 

@@ -24,7 +24,7 @@ from .io.records import TEXT_FIELD_DEFAULT
 from .model import FROM_DEFAULT, GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .parallel import available_cores
 from .policy import THRESHOLD_DEFAULT
-from .sites import FINGERPRINT_MIN_CHARS, WIDTH_DEFAULT
+from .sites import CONFIDENT, FINGERPRINT_MIN_CHARS, MIN_PAGES, SHARE_DEFAULT, WIDTH_DEFAULT
 from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
@@ -209,7 +209,8 @@ def main():
 @threshold_options
 @click.option("--explain", is_flag=True, help="Print every line with its label, probability and verdict instead of the cleaned text, "
               "as text whatever the input format (a model fine-tuned with train --from first says whether its "
-              "site expert cleaned the page). E.g. --explain page.txt.")
+              "site expert cleaned the page; with --site-memory, `site` stands for the keep score of each line the "
+              "memory dropped). E.g. --explain page.txt.")
 @click.option("--no-dedupe", is_flag=True, help="Keep later exact repeats of kept lines. E.g. --no-dedupe page.txt.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="`ray`: clean on a Ray cluster (needs noisecut[ray]), -j actors; inputs are read and the output written "
@@ -218,8 +219,9 @@ def main():
               help="Ray cluster address for --engine ray (default: a running cluster if Ray finds one, RAY_ADDRESS or "
                    "`ray start`, else a new local one). E.g. --address auto.")
 @click.option("--site-memory", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
-              help="Drop lines found on most pages of their site (FILE from `noisecut sites`) unless the model is "
-                   "confident they are kept; a site with few pages is cleaned as without. E.g. --site-memory sites.npz.")
+              help=f"Drop lines found on {SHARE_DEFAULT:.0%} or more of their site's pages (FILE from `noisecut sites`) "
+                   f"unless the model is confident they are kept (keep score {CONFIDENT:g}); a site with fewer than "
+                   f"{MIN_PAGES} pages is cleaned as without. E.g. --site-memory sites.npz.")
 @user_errors
 def clean(files, output, input_format, output_format, text_field, html_field, renderer, labels_field, jobs, on_error, quiet, model, keep, threshold, explain, no_dedupe, engine, address, site_memory):
     """Clean FILES (text, HTML, JSONL, Parquet, WET/WARC, or a directory of .txt, .md and .html files; none or `-`: stdin).
@@ -308,7 +310,13 @@ def sites(files, output, input_format, text_field, html_field, renderer, on_erro
     check_output_file(output)  # before the pass over the corpus
     memory = count_files(files, input_format, text_field, on_error, width, html_field, renderer)
     memory.save(output)
-    click.echo(f"wrote {output} ({memory.stats['documents']} documents, {memory.stats['lines']} distinct lines per page counted)", err=True)
+    stats = memory.stats
+    click.echo(f"wrote {output} ({_plural(stats['documents'], 'document')}, {stats['lines']} lines counted once per page, "
+               f"{_plural(stats['skipped'], 'record')} skipped)", err=True)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _read(source: Path) -> bytes:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 import subprocess
@@ -659,3 +660,37 @@ def test_help_lists_commands_and_options(run):
         assert option in clean_help
     for label in LABELS:
         assert label.value in clean_help
+
+
+HTML_PAGE = ("<!doctype html><html><head><title>Library hours | Example News</title></head><body>"
+             "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>Library hours extended</h1>"
+             f"<p>{P1}</p><p>{P2}</p><p>{P3}</p></article>"
+             "<footer><p>Share this article</p><p>© 2025 Example News. All rights reserved.</p></footer></body></html>")
+
+
+@pytest.mark.parametrize("options", [[], ["--keep", "title,meta"], ["--precision"], ["--recall"], ["-t", "0.95"],
+                                     ["-t", "0.02"], ["--no-dedupe"], ["-m", "fast"], ["--site-memory", "MEMORY"]],
+                         ids=" ".join)
+def test_explain_verdicts_are_what_clean_keeps(run, tmp_path, options):
+    """The `+` rows of --explain are the lines `clean` writes, with the same options, for text (with a
+    repeated paragraph: dedupe) and an HTML page (the HTML model), with the shipped models and their presets,
+    and with a site memory that has every line of both on all of their site's pages."""
+    text = tmp_path / "page.txt"
+    text.write_text(PAGE.replace("Share\n", f"{P1}\nShare\n"), encoding="utf-8")
+    inputs = [text]
+    if importlib.util.find_spec("html_text"):  # noisecut[html]
+        (tmp_path / "page.html").write_text(HTML_PAGE, encoding="utf-8")
+        inputs.append(tmp_path / "page.html")
+    if "MEMORY" in options:
+        copies = [tmp_path / f"copy{n}{path.suffix}" for path in inputs for n in range(5)]
+        for copy in copies:
+            copy.write_bytes(tmp_path.joinpath("page" + copy.suffix).read_bytes())
+        assert run("sites", *copies, "-o", tmp_path / "sites.npz").exit_code == 0  # their site: tmp_path
+        options = ["--site-memory", tmp_path / "sites.npz"]
+    for path in inputs:
+        explained = run("clean", "-q", *options, "--explain", path)
+        cleaned = run("clean", "-q", *options, path)
+        assert explained.exit_code == cleaned.exit_code == 0, explained.stderr + cleaned.stderr
+        rows = [row for row in explained.stdout.splitlines() if not row.startswith("# site memory: ")]
+        assert all(row[:1] in "+-" for row in rows)
+        assert [row[23:] for row in rows if row.startswith("+")] == cleaned.stdout.splitlines(), path

@@ -131,3 +131,43 @@ def test_cli_evaluate_refuses_files_without_labels(run, constant_model_dir, tmp_
     result = run("evaluate", "-m", constant_model_dir, empty)
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no labeled lines to evaluate on (expected *.lines files)"
+
+
+def test_keep_and_drop_count_what_was_kept(tmp_path, constant_model_dir):
+    """A later repeat of a kept line is dropped (dedupe): its label stays on the keep side, but the keep/drop
+    rows counted the label, so they said every body line was kept while the text level lost the repeat."""
+    path = tmp_path / "doc.lines"
+    path.write_text(LABELED + "body\tone two three\n", encoding="utf-8")
+    e = evaluate_labeled(constant_model_dir, [path])
+    assert e.predicted == [Label.BODY] * 4 and e.kept == [True, True, True, False]
+    assert e.text.recall == pytest.approx(5 / 8)  # the repeat's tokens are missing from the cleaned text
+    rows = {line.split()[0]: line.split()[1:] for line in format_report(e).splitlines()
+            if line.split()[:1] in (["keep"], ["drop"])}
+    assert rows["keep"] == ["0.6667", "0.6667", "0.6667", "3"]  # kept: 2 of the 3 body lines, and the nav line
+    assert rows["drop"] == ["0.0000", "0.0000", "0.0000", "1"]  # dropped: a body line
+
+
+def test_cli_evaluate_names_the_file_a_markup_model_cannot_read(run, tmp_path):
+    """A labeled file without markup rows given to the HTML model: the error named its `# id` (an import-gold
+    id such as dragnet_data/100/inscriptis, which is no file), not the file to leave out."""
+    path = tmp_path / "100.lines"
+    path.write_text("# id: dragnet_data/100/inscriptis\n" + LABELED, encoding="utf-8")
+    result = run("evaluate", "-m", "html", path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"Error: {path}: the model html reads HTML markup and this input is plain text; "
+                             "give it the HTML page, or clean text with the default model (-m default)\n")
+
+
+def test_report_says_which_kept_labels_the_model_lacks(tmp_path):
+    """--keep legal with a model that has no legal label (the HTML model has 7 of the 12): its gold lines count
+    and none can be kept, so recall fell with nothing saying why."""
+    path = tmp_path / "doc.lines"
+    path.write_text("body\tA paragraph.\nlegal\tCopyright Example News\nnav\tHome\n", encoding="utf-8")
+    model = ScriptedModel({"A paragraph.": Label.BODY, "Copyright Example News": Label.NAV, "Home": Label.NAV})
+    model.meta = {"name": "scripted"}
+    e = evaluate_labeled(model, [path], keep=KEEP_DEFAULT | {Label.LEGAL})
+    assert e.text.recall == pytest.approx(2 / 5)
+    lines = format_report(e).splitlines()
+    assert lines[2] == "  the model scripted has no label heading, legal: it keeps no line as one"
+    assert lines[3] == ""
+    assert "has no label" not in format_report(evaluate_labeled(model, [path], keep={Label.BODY, Label.NAV}))

@@ -204,3 +204,64 @@ def test_a_text_files_site_is_its_directory_as_its_id_names_it(tmp_path):
     by_file = count_files(sorted((tmp_path / "pages" / "a").glob("*.txt")))
     assert by_dir.pages("a") == MIN_PAGES and by_dir.pages(str(tmp_path / "pages" / "a")) == 0
     assert by_file.pages(str(tmp_path / "pages" / "a")) == MIN_PAGES and by_file.pages("a") == 0
+
+
+def _kept_rows(table: str) -> list[str]:
+    """The text of the `+` rows of an --explain table (its notes left out)."""
+    return [row[23:] for row in table.splitlines() if row.startswith("+")]
+
+
+def test_explain_says_which_lines_the_site_memory_dropped(crawl, tmp_path):
+    """A line the memory dropped showed the model's best dropped label and keep score 0.00, nothing saying
+    the memory dropped it: its keep score reads `site`, and a note before the table counts such lines."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["sites", str(crawl), "-o", str(tmp_path / "sites.npz")]).exit_code == 0
+    explained = runner.invoke(main, ["clean", "-q", "-j", "1", "--explain", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
+    assert explained.exit_code == 0, explained.output
+    tables = explained.stdout.split(f"# {crawl}:")[1:]
+    first = tables[0].splitlines()
+    assert first[1] == ("# site memory: dropped 1 line the model keeps, found on half or more of the site's pages "
+                        "(keep score shown as site)")
+    sponsor = next(row for row in first if row.endswith(SPONSOR))
+    assert sponsor.startswith("- ") and sponsor[17:23] == "site  "
+    assert all(row[17:21] != "site" for row in first[2:] if not row.endswith(SPONSOR))  # the others: a number
+    assert "# site memory" not in tables[8]  # the single page of another site: as without memory
+    cleaned = runner.invoke(main, ["clean", "-q", "-j", "1", "--site-memory", str(tmp_path / "sites.npz"), str(crawl)])
+    texts = [json.loads(line)["text"] for line in cleaned.stdout.splitlines()]
+    assert [_kept_rows(table) for table in tables] == [text.splitlines() for text in texts]  # the verdicts are clean's
+
+
+def test_sites_summary_counts_documents_lines_and_skipped_records(crawl, tmp_path):
+    """The summary said "1 documents", and left out the records --on-error skip skipped (clean's says them)."""
+    runner = CliRunner()
+    one = tmp_path / "one.txt"
+    one.write_text(page(0), encoding="utf-8")
+    result = runner.invoke(main, ["sites", str(one), "-o", str(tmp_path / "one.npz")])
+    assert result.stderr == f"wrote {tmp_path / 'one.npz'} (1 document, 7 lines counted once per page, 0 records skipped)\n"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(crawl.read_text(encoding="utf-8") + "{bad\n" + page(1).replace("\n", " ") + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["sites", "--on-error", "skip", str(bad), "-o", str(tmp_path / "bad.npz")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == f"wrote {tmp_path / 'bad.npz'} (9 documents, 63 lines counted once per page, 2 records skipped)"
+    assert SiteMemory.load(tmp_path / "bad.npz").stats == {"documents": 9, "lines": 63, "skipped": 2}
+
+
+def test_clean_says_when_the_memory_knows_none_of_the_sites(tmp_path):
+    """A memory counted one way and used another (the directory counted, its files cleaned one by one: the
+    sites `a` and `DIR/a`) changed nothing without a word; a note says so (not when a site is known, nor with -q)."""
+    for n in range(MIN_PAGES + 1):
+        (tmp_path / "pages" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "pages" / "a" / f"p{n}.txt").write_text(page(n), encoding="utf-8")
+    memory, runner = tmp_path / "sites.npz", CliRunner()
+    assert runner.invoke(main, ["sites", str(tmp_path / "pages"), "-o", str(memory)]).exit_code == 0
+    one = tmp_path / "pages" / "a" / "p0.txt"
+    alone = runner.invoke(main, ["clean", "-j", "1", "--site-memory", str(memory), str(one)])
+    assert alone.exit_code == 0 and SPONSOR in alone.stdout  # its site is `DIR/a`: the memory says nothing
+    note = (f"{memory}: the site memory has none of these documents' sites (a record's url host, else its file's "
+            f"directory as its id names it) with {MIN_PAGES} pages or more, so it dropped nothing; count the inputs "
+            "with `noisecut sites` as you clean them")
+    assert alone.stderr.splitlines()[0] == note
+    assert note not in runner.invoke(main, ["clean", "-j", "1", "-q", "--site-memory", str(memory), str(one)]).stderr
+    whole = runner.invoke(main, ["clean", "-j", "1", "--site-memory", str(memory), str(tmp_path / "pages"), "-o", str(tmp_path / "out")])
+    assert whole.exit_code == 0 and note not in whole.stderr
+    assert SPONSOR not in (tmp_path / "out" / "a" / "p0.txt").read_text(encoding="utf-8")

@@ -154,11 +154,19 @@ def clean_files(config: CleanConfig) -> CleanStats:
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
             if config.explain:
                 write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
+            if config.site_memory is not None:
+                write, known = _site_counter(write, config.site_memory)
             clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet,
                          stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
             if not stats.documents:  # inside the writer: no output file is left
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
     stats.skipped, stats.not_text, stats.seconds = errors.skipped, warc_stats.not_text, time.perf_counter() - started
+    if config.site_memory is not None and not known() and not config.quiet:
+        from ..sites import MIN_PAGES
+
+        _log(f"{config.site_memory}: the site memory has none of these documents' sites (a record's url host, else its "
+             f"file's directory as its id names it) with {MIN_PAGES} pages or more, so it dropped nothing; count the "
+             "inputs with `noisecut sites` as you clean them")
     if stats.not_text and not config.quiet:
         _log(f"left out {stats.not_text} WARC records that are neither plain text nor HTML")
     if stats.skipped and config.quiet:
@@ -176,6 +184,20 @@ def _table_writer(write: Callable[..., None], several: bool) -> Callable[..., No
         write(Document([], [], id=doc.id), (f"# {doc.id}\n" if several else "") + table)
 
     return write_table
+
+
+def _site_counter(write: Callable[..., None], path) -> tuple[Callable[..., None], Callable[[], int]]:
+    """``write``, counting the documents whose site the memory at ``path`` knows (``MIN_PAGES`` or more):
+    a memory counted another way than the inputs are read (other site keys) changes nothing."""
+    from ..sites import MIN_PAGES, SiteMemory, site_of
+
+    memory, known = SiteMemory.load(path), [0]
+
+    def counting(doc: Document, *args) -> None:
+        known[0] += memory.pages(site_of(doc)) >= MIN_PAGES
+        write(doc, *args)
+
+    return counting, lambda: known[0]
 
 
 def _pages_only(docs: Iterable[Document], errors: RecordErrors) -> Iterator[Document]:
