@@ -14,18 +14,22 @@ read only when the oldest one's results have been handed on. (A plain
 is killed waits forever; ``ProcessPoolExecutor`` reports a dead worker as
 ``BrokenProcessPool``.)
 
-Workers ignore Ctrl-C: the parent gets it, stops, and shuts the pool down.
+Workers ignore Ctrl-C: the parent gets it, stops, and shuts the pool down (SIGTERM too: the command
+turns it into an exception, ``cli.Terminated``). A worker whose parent dies without shutting it down
+(SIGKILL) exits by itself.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain
+from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
 from .batching import batches, chunks
@@ -39,6 +43,7 @@ from .sites import URL_FIELDS
 CHUNK_DOCS = 64          # documents per task sent to a worker: the worker cleans them as one batch
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
+PARENT_GONE = 70         # a worker's exit status when its parent died first
 
 Labels = Optional[list]  # one label name per line, None for blank lines
 Result = tuple[str, Labels]
@@ -139,7 +144,22 @@ _cleaner: Cleaner | None = None  # each worker's own, built once by the initiali
 def _init_worker(factory: CleanerFactory) -> None:
     global _cleaner
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _exit_with_parent()
     _cleaner = factory()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it is gone (SIGKILL, the out-of-memory killer): it
+    would otherwise wait for work forever, since it holds its task queue's write end itself."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])  # readable once the parent's end of the pipe is closed: it exited
+        os._exit(PARENT_GONE)
+
+    threading.Thread(target=watch, name="noisecut-parent-watch", daemon=True).start()
 
 
 def _clean_chunk(payloads: list[tuple], output: Output) -> list[tuple]:

@@ -425,22 +425,103 @@ def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
     assert json.loads(first)["id"] == "doc-0" and stderr == b""
 
 
-def test_ctrl_c_leaves_no_output(model_dir, texts, tmp_path):
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _stopped_mid_run(model_dir: Path, src: Path, target: Path, watch: Path, jobs: int,
+                     signum: int) -> tuple[subprocess.Popen, bytes, list[int]]:
+    """``noisecut clean -m MODEL_DIR SRC -o TARGET -j JOBS`` sent ``signum`` once it has written for a while (the temporary
+    output has appeared in ``watch``); what it returned, its stderr and its child processes then."""
+    # as in a terminal: a test run started in the background (`cmd &`) ignores SIGINT, and the child would inherit that;
+    # stderr to a file: workers left behind would hold a pipe open
+    with open(watch.parent / "stderr.log", "w+b") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", str(jobs), str(src),
+                                 "-o", str(target)], stdout=subprocess.DEVNULL, stderr=stderr,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while not any(watch.iterdir()) and time.monotonic() < deadline:  # the temporary output: writing has begun
+            time.sleep(0.05)
+        time.sleep(0.5)
+        children = _children(proc.pid)
+        assert proc.poll() is None, (watch.parent / "stderr.log").read_text()
+        proc.send_signal(signum)
+        proc.wait(timeout=60)
+        stderr.seek(0)
+        return proc, stderr.read(), children
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_run_leaves_no_output_and_no_workers(model_dir, texts, tmp_path, jobs, signum, status):
+    """Ctrl-C or SIGTERM (a job scheduler, `timeout`, `kill`) mid-run: the temporary output removed, the
+    workers gone, exit status 128 + the signal's number after one line on stderr."""
     src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    # Ctrl-C as in a terminal: a test run started in the background (`cmd &`) ignores SIGINT, and the
-    # child would inherit that
-    proc = _noisecut("-m", model_dir, "-j", 2, src, "-o", out_dir / "clean.jsonl",
-                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 60
-    while not any(out_dir.iterdir()) and time.monotonic() < deadline:  # the temporary file: writing has begun
-        time.sleep(0.05)
-    time.sleep(1.0)
-    assert proc.poll() is None, proc.stderr.read()
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) != 0
+    proc, stderr, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, jobs, signum)
+    assert proc.returncode == status, stderr
+    assert stderr.decode().splitlines()[-1].startswith("Aborted!") and b"Traceback" not in stderr
     assert contents(out_dir) == []
+    if jobs > 1:
+        assert children  # the workers and multiprocessing's resource tracker
+    deadline = time.monotonic() + 10
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(children) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(3000):
+        (pages / f"p{i:04d}.txt").write_text(texts[i % len(texts)] + f"\nItem {i}\n")
+    out_parent = tmp_path / "out"
+    out_parent.mkdir()
+    proc, stderr, _ = _stopped_mid_run(model_dir, pages, out_parent / "clean", out_parent, jobs, signal.SIGTERM)
+    assert proc.returncode == 143, stderr
+    assert contents(out_parent) == []  # neither clean/ nor its staging directory
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+def test_workers_end_when_their_parent_is_killed(model_dir, texts, tmp_path):
+    """SIGKILL (the out-of-memory killer) leaves the parent no chance to shut its workers down: they end by
+    themselves instead of waiting for work forever."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc, _, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, 2, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL and children
+    deadline = time.monotonic() + 20
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftover = _running(children)
+    for pid in leftover:  # not to leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert leftover == []
 
 
 def test_bad_model_leaves_no_output(run, texts, tmp_path):
