@@ -241,7 +241,8 @@ def main():
     "E.g. --on-error skip.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "
-              "The bar only appears on a terminal; it shows bytes read, with an ETA, when the inputs are files.")
+              "The bar only appears on a terminal (stderr), and not while the cleaned text is printed on it; it shows bytes "
+              "read, with an ETA, when the inputs are files.")
 @model_option
 @keep_option
 @threshold_options

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -522,6 +523,56 @@ def test_workers_end_when_their_parent_is_killed(model_dir, texts, tmp_path):
     for pid in leftover:  # not to leave them behind when the test fails
         os.kill(pid, signal.SIGKILL)
     assert leftover == []
+
+
+def _on_a_terminal(args: list[str], stdout_too: bool) -> tuple[int, bytes, bytes]:
+    """``noisecut clean ARGS`` with stderr (and stdout, ``stdout_too``) on a pseudo-terminal of 100 columns, the
+    progress bar's delay 0: its exit status, what the terminal shows and what went to stdout when not there."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    code = ("import sys; import noisecut.io.pipeline as p; p.PROGRESS_DELAY = 0; from noisecut.cli import main; "
+            "main(sys.argv[1:], prog_name='noisecut')")
+    proc = subprocess.Popen([sys.executable, "-c", code, "clean", *args], stdin=subprocess.DEVNULL, stderr=secondary,
+                            stdout=secondary if stdout_too else subprocess.PIPE)
+    os.close(secondary)
+    piped = []  # read beside the terminal: neither may fill up while the other is waited on
+    reader = None if stdout_too else threading.Thread(target=lambda: piped.append(proc.stdout.read()))
+    if reader:
+        reader.start()
+    shown = b""
+    while True:
+        try:
+            data = os.read(primary, 1 << 16)
+        except OSError:  # the terminal's other side closed: the process ended
+            break
+        if not data:
+            break
+        shown += data
+    os.close(primary)
+    if reader:
+        reader.join(timeout=60)
+    return proc.wait(timeout=60), shown, b"".join(piped)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
+def test_progress_bar_on_a_terminal_only_beside_an_output_elsewhere(model_dir, texts, tmp_path):
+    """The bar goes to stderr when it is a terminal, with -o or a pipe taking the output; not when the cleaned
+    text itself is printed on the terminal (it would be drawn in among the output lines and stay there),
+    never into the output, and never with -q."""
+    src = write_jsonl(tmp_path / "a.jsonl", rows_of(texts, 150))
+    code, shown, _ = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src), "-o", str(tmp_path / "out.jsonl")], False)
+    assert code == 0 and b"100%|" in shown and b"cleaned 150 documents" in shown
+    code, shown, piped = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src)], False)
+    assert code == 0 and b"100%|" in shown and b"%|" not in piped and len(read_jsonl(piped)) == 150
+    code, shown, _ = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src)], True)
+    assert code == 0 and b"%|" not in shown and b"cleaned 150 documents" in shown and shown.count(b'"id": "doc-') == 150
+    code, shown, _ = _on_a_terminal(["-q", "-m", str(model_dir), "-j", "1", str(src), "-o", str(tmp_path / "out.jsonl")], False)
+    assert code == 0 and shown == b""
 
 
 def test_bad_model_leaves_no_output(run, texts, tmp_path):

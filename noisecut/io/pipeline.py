@@ -154,7 +154,7 @@ def clean_files(config: CleanConfig) -> CleanStats:
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
             if config.explain:
                 write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
-            clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet,
+            clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet and not _writes_to_terminal(config.output),
                          stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
             if not stats.documents:  # inside the writer: no output file is left
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
@@ -269,6 +269,19 @@ def _parquet_schema(sources: list[str], text_field: str, html_field: str | None 
         if not parquet_schema(source, text_field, html_field).equals(first, check_metadata=False):
             raise NoiseCutError(f"{source}: its columns differ from {sources[0]}'s; write them to separate outputs")
     return first
+
+
+def _writes_to_terminal(output: str | Path | None) -> bool:
+    """Whether the cleaned text goes to a terminal (stdout left there): a progress bar on stderr, the same
+    terminal most often, would be drawn in among the output lines and stay in them."""
+    if str(output) == "/dev/tty":
+        return True
+    if not (is_stdio(output) or str(output) == "/dev/stdout"):
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
 
 
 def _log(message: str) -> None:
