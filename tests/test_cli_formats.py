@@ -575,6 +575,33 @@ def test_progress_bar_on_a_terminal_only_beside_an_output_elsewhere(model_dir, t
     assert code == 0 and shown == b""
 
 
+def _with_closed(fd: int, args: list, **kwargs) -> subprocess.CompletedProcess:
+    """``noisecut clean ARGS`` started with file descriptor ``fd`` closed (`<&-`, `>&-`, `2>&-` in a shell; a daemon's)."""
+    return subprocess.run([sys.executable, "-m", "noisecut.cli", "clean", *map(str, args)], capture_output=fd != 2,
+                          stdout=subprocess.PIPE if fd == 2 else None, preexec_fn=lambda: os.close(fd), timeout=120, **kwargs)
+
+
+def test_closed_stdin_or_stdout_is_one_error_line(model_dir, texts, tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", rows_of(texts))
+    result = _with_closed(0, ["-m", model_dir])
+    assert (result.returncode, result.stderr) == (1, b"Error: stdin is closed; name the input files, or give it input (< FILE)\n")
+    result = _with_closed(1, ["-m", model_dir, src])
+    assert (result.returncode, result.stderr) == (1, b"Error: stdout is closed; write to a file with -o FILE\n")
+    assert _with_closed(1, ["-m", model_dir, src, "-o", tmp_path / "out.jsonl"]).returncode == 0
+    assert len(read_jsonl((tmp_path / "out.jsonl").read_bytes())) == len(texts)
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_closed_stderr_puts_no_message_into_the_output(model_dir, texts, tmp_path, quiet):
+    """Messages for stderr go nowhere when it is closed: print() and tqdm.write() would write them on stdout,
+    into the cleaned records."""
+    src = tmp_path / "a.jsonl"
+    src.write_text("{not json\n" + "".join(json.dumps(row) + "\n" for row in rows_of(texts)))
+    result = _with_closed(2, ["-m", model_dir, "--on-error", "skip", *quiet, src])
+    assert result.returncode == 0
+    assert [row["id"] for row in read_jsonl(result.stdout)] == [row["id"] for row in rows_of(texts)]
+
+
 def test_bad_model_leaves_no_output(run, texts, tmp_path):
     pages = tmp_path / "pages"
     pages.mkdir()

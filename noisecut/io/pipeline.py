@@ -287,13 +287,16 @@ def _writes_to_terminal(output: str | Path | None) -> bool:
 def _log(message: str) -> None:
     from tqdm import tqdm
 
+    if sys.stderr is None:  # closed (`2>&-`): tqdm.write would put it on stdout
+        return
+
     tqdm.write(message, file=sys.stderr)  # does not tear a progress bar
 
 
 @contextmanager
 def _progress(enabled: bool, total_bytes: int | None):
     """A function to call after each document: moves a bar on stderr (a terminal only), or does nothing."""
-    if not enabled or not sys.stderr.isatty():
+    if not enabled or sys.stderr is None or not sys.stderr.isatty():
         yield lambda: None
         return
     from tqdm import tqdm
