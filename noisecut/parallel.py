@@ -26,6 +26,7 @@ import signal
 import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain
@@ -213,7 +214,33 @@ def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output
         yield from in_order(chunks(docs, chunk), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
                             _results, jobs * CHUNKS_PER_WORKER + 1)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _signals_deferred():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends, then take effect as they would have. Around the pool's
+    shutdown: a second Ctrl-C there (the first one stops the run) broke it off, and the process hung, a worker
+    blocked writing a result that nothing read any more. (A worker is not ended instead: killed while it
+    writes a result, it leaves half a message that the pool waits for the rest of.) Only in the main thread,
+    where Python runs signal handlers; a signal ignored stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler not in (signal.SIG_IGN, None):
+            previous[signum] = signal.signal(signum, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)  # its own handler now: KeyboardInterrupt, the command's, or the default
 
 
 def in_order(batches: Iterator[list], submit: Callable, collect: Callable, window: int) -> Iterator:

@@ -494,6 +494,44 @@ def test_a_stopped_run_leaves_no_output_and_no_workers(model_dir, texts, tmp_pat
     assert _running(children) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_second_signal_while_stopping_does_not_hang(model_dir, texts, tmp_path, signum):
+    """An impatient second Ctrl-C just after the first broke off the pool's shutdown, and the process hung, its
+    workers blocked writing results that nothing read any more. Now it waits for the shutdown, then stops."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with open(tmp_path / "stderr.log", "w+b") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", "2", str(src),
+                                 "-o", str(out_dir / "clean.jsonl")], stdout=subprocess.DEVNULL, stderr=stderr,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while not any(out_dir.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        children = _children(proc.pid)
+        assert proc.poll() is None and children
+        proc.send_signal(signum)
+        time.sleep(0.005)
+        try:
+            proc.send_signal(signum)
+        except ProcessLookupError:  # already gone
+            pass
+        try:
+            status = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            for pid in [proc.pid, *_running(children)]:
+                os.kill(pid, signal.SIGKILL)
+            raise
+    assert status in (128 + signum, -signum)  # exited, or the second signal's default action after the clean-up
+    assert contents(out_dir) == []
+    deadline = time.monotonic() + 10
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(children) == []
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
     pages = tmp_path / "pages"
