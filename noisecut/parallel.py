@@ -45,6 +45,9 @@ CHUNK_DOCS = 64          # documents per task sent to a worker: the worker clean
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
 PARENT_GONE = 70         # a worker's exit status when its parent died first
+# what workers ignore: Ctrl-C, and SIGTERM and SIGHUP sent to the whole process group (`timeout`, a closed
+# terminal). A worker killed while it writes a result leaves half a message the pool waits for the rest of.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 Labels = Optional[list]  # one label name per line, None for blank lines
 Result = tuple[str, Labels]
@@ -144,7 +147,8 @@ _cleaner: Cleaner | None = None  # each worker's own, built once by the initiali
 
 def _init_worker(factory: CleanerFactory) -> None:
     global _cleaner
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for signum in STOP_SIGNALS:  # the parent's to handle: it shuts the workers down once their chunks are back
+        signal.signal(signum, signal.SIG_IGN)
     _exit_with_parent()
     _cleaner = factory()
 
@@ -209,10 +213,11 @@ def payload(doc: Document, with_html: bool = False) -> tuple:
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
             with_html: bool = False) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
+    _start_resource_tracker()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     try:
         yield from in_order(chunks(docs, chunk), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
-                            _results, jobs * CHUNKS_PER_WORKER + 1)
+                            lambda batch, future: _results(batch, future, pool), jobs * CHUNKS_PER_WORKER + 1)
     finally:
         with _signals_deferred():
             pool.shutdown(wait=True, cancel_futures=True)
@@ -264,10 +269,38 @@ def in_order(batches: Iterator[list], submit: Callable, collect: Callable, windo
         yield from collect(*in_flight.popleft())
 
 
-def _results(batch: list[Document], future) -> Iterator[tuple[Document, str, Labels]]:
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, if it is not running yet, with SIGHUP blocked, as multiprocessing
+    blocks SIGINT and SIGTERM for it: a terminal closing would kill it, and it would be started again with a
+    warning and a traceback per pool lock."""
+    from multiprocessing import resource_tracker
+
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None or not hasattr(signal, "pthread_sigmask"):
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {hangup})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the workers of a broken pool: they ignore the SIGTERM the pool ends them with, and one blocked on
+    a queue a dead worker left locked would never take the pool's request to stop."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):  # already gone, or closed
+            pass
+
+
+def _results(batch: list[Document], future, pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Document, str, Labels]]:
     try:
         results = future.result()
     except BrokenProcessPool:
+        if pool is not None:
+            _kill_workers(pool)
         raise NoiseCutError(
             f"a worker process died while cleaning documents {batch[0].id} to {batch[-1].id} "
             "(killed, or out of memory?)"

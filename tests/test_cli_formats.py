@@ -532,6 +532,42 @@ def test_a_second_signal_while_stopping_does_not_hang(model_dir, texts, tmp_path
     assert _running(children) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum):
+    """`timeout 60 noisecut clean ...` (SIGTERM) or a closed terminal (SIGHUP) signal the workers too. A worker
+    killed while writing a result left the parent waiting for the rest of it (hung), and SIGHUP killed
+    multiprocessing's resource tracker (a warning and tracebacks). Now the workers leave it to the parent."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for attempt in range(3):  # the hang needed a worker caught writing
+        with open(tmp_path / "stderr.log", "w+b") as stderr:
+            proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", "2", str(src),
+                                     "-o", str(out_dir / "clean.jsonl")], stdout=subprocess.DEVNULL, stderr=stderr,
+                                    start_new_session=True)
+            deadline = time.monotonic() + 60
+            while not any(out_dir.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3 + 0.2 * attempt)
+            children = _children(proc.pid)
+            assert proc.poll() is None and children
+            os.killpg(proc.pid, signum)
+            try:
+                status = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+            stderr.seek(0)
+            message = stderr.read().decode()
+        assert status == 128 + signum and message == f"Aborted! ({signal.Signals(signum).name})\n", message
+        assert contents(out_dir) == []
+        deadline = time.monotonic() + 10
+        while _running(children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running(children) == []
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
     pages = tmp_path / "pages"
