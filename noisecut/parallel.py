@@ -14,9 +14,10 @@ read only when the oldest one's results have been handed on. (A plain
 is killed waits forever; ``ProcessPoolExecutor`` reports a dead worker as
 ``BrokenProcessPool``.)
 
-Workers ignore Ctrl-C: the parent gets it, stops, and shuts the pool down (SIGTERM too: the command
-turns it into an exception, ``cli.Terminated``). A worker whose parent dies without shutting it down
-(SIGKILL) exits by itself.
+Workers ignore Ctrl-C, SIGTERM and SIGHUP: the parent gets them (the command turns SIGTERM and SIGHUP
+into an exception, ``cli.Terminated``), stops, and shuts the pool down, a second signal waiting until it
+has. A worker whose parent dies without shutting it down (SIGKILL) exits by itself; the workers of a
+broken pool (one died) are killed.
 """
 from __future__ import annotations
 
