@@ -185,11 +185,11 @@ class Cleaner:
 
     def clean_documents(self, docs: Iterable[Document]) -> Iterator[str]:
         """The cleaned text of each document, in order (read lazily, a batch at a time)."""
-        for doc, _, decision in self._decide(_document_arguments(docs, "clean_documents")):
+        for doc, _, decision in self._decide(_documents_argument(docs, "clean_documents")):
             yield doc.join(keep_with_blanks(doc, decision.kept_indices()))
 
     def clean_document(self, doc: Document) -> str:
-        return next(self.clean_documents([doc]))
+        return next(self.clean_documents([_document_argument(doc, "clean_document")]))
 
     def clean(self, text: str) -> str:
         """The kept lines of ``text``, unchanged and in order."""
@@ -204,7 +204,8 @@ class Cleaner:
         """``clean`` of each text, in order; the texts are read lazily and cleaned in batches."""
         if isinstance(texts, (str, bytes)):  # iterating it would clean one character at a time
             raise TypeError("clean_many() takes an iterable of texts, not one text; for one text use clean()")
-        return self.clean_documents(Document.from_text(_text_argument(text, "clean_many")) for text in texts)
+        texts = _iterable_argument(texts, "clean_many", "texts (str)")
+        return self.clean_documents(Document.from_text(_text_argument(text, "clean_many", i)) for i, text in enumerate(texts))
 
     def classify(self, text: str | Document) -> list[LineResult]:
         """Every line with its label, probability and whether it is kept.
@@ -216,7 +217,7 @@ class Cleaner:
 
     def classify_many(self, docs: Iterable[Document]) -> Iterator[list[LineResult]]:
         """``classify`` of each document, in order, in batches."""
-        for doc, route, decision in self._decide(_document_arguments(docs, "classify_many")):
+        for doc, route, decision in self._decide(_documents_argument(docs, "classify_many")):
             content, p, keep_score, kept, by_memory = decision
             in_keep = np.zeros(len(route.model.labels), dtype=bool)
             in_keep[route.keep_columns] = True
@@ -343,22 +344,35 @@ def explain_table(results: list[LineResult], note: str | None = None) -> str:
     return "".join(rows)
 
 
-def _text_argument(text, method: str) -> str:
+def _text_argument(text, method: str, index: int | None = None) -> str:
     if isinstance(text, str):
         return text
     hint = "; for bytes use clean_bytes()" if isinstance(text, (bytes, bytearray, memoryview)) else ""
-    raise TypeError(f"{method}() takes the text as a str, not {type(text).__name__}{hint}")
+    which = "" if index is None else f" (text {index}, from 0)"
+    raise TypeError(f"{method}() takes the text as a str, not {type(text).__name__}{which}{hint}")
 
 
-def _document_arguments(docs, method: str) -> Iterator[Document]:
-    """``docs``, each checked to be a ``Document`` (a str had no attribute 'lines', deep in the batching)."""
-    if isinstance(docs, (str, bytes, Document)):
-        raise TypeError(f"{method}() takes an iterable of Documents, not one {type(docs).__name__}")
-    for doc in docs:
-        if not isinstance(doc, Document):
-            hint = "; for texts use clean_many(), or Document.from_text(text)" if isinstance(doc, str) else ""
-            raise TypeError(f"{method}() takes Documents, not {type(doc).__name__}{hint}")
-        yield doc
+def _iterable_argument(items, method: str, what: str) -> Iterator:
+    try:
+        return iter(items)
+    except TypeError:
+        raise TypeError(f"{method}() takes an iterable of {what}, not {type(items).__name__}") from None
+
+
+def _document_argument(doc, method: str, index: int | None = None) -> Document:
+    if isinstance(doc, Document):
+        return doc
+    which = "" if index is None else f" (item {index}, from 0)"
+    hint = "; for texts use clean_many() or classify(), or make one with Document.from_text()" if isinstance(doc, str) else ""
+    raise TypeError(f"{method}() takes noisecut.Document objects, not {type(doc).__name__}{which}{hint}")
+
+
+def _documents_argument(docs, method: str) -> Iterator[Document]:
+    """``docs`` checked as they are read: an iterable of ``Document``s (a TypeError naming the first that is not)."""
+    if isinstance(docs, (Document, str, bytes)):
+        raise TypeError(f"{method}() takes an iterable of noisecut.Document objects, not one {type(docs).__name__}"
+                        + ("; for one document use clean_document()" if isinstance(docs, Document) else "; for texts use clean_many()"))
+    return (_document_argument(doc, method, i) for i, doc in enumerate(_iterable_argument(docs, method, "noisecut.Document objects")))
 
 
 def _bytes_argument(data, method: str) -> bytes:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -31,21 +34,64 @@ LABEL_NAMES = ", ".join(label.value for label in LABELS)
 SKIPS_NAMED = 20  # import-gold names this many skipped renderings on stderr; summary.json has them all
 
 
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130: Ctrl-C, as a shell reports a command it stopped
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Terminated(BaseException):
+    """SIGTERM (or SIGHUP: the terminal closed) raised where the command is, as Ctrl-C raises
+    KeyboardInterrupt, so that the same clean-up runs: temporary outputs removed, workers shut down."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def user_errors(command):
-    """Turn library errors into one-line click errors; exit quietly on a closed pipe."""
+    """Turn library errors into one-line click errors; exit quietly on a closed pipe; on Ctrl-C, SIGTERM
+    or SIGHUP, clean up and exit with 128 + the signal's number (130, 143, 129) after one line on stderr."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with _stop_signals_raise():
+                return command(*args, **kwargs)
         except (NoiseCutError, LabeledFormatError) as error:
             raise click.ClickException(str(error)) from None
         except OSError as error:
             if isinstance(error, BrokenPipeError):
                 _quiet_broken_pipe()
             raise click.ClickException(f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")) from None
+        except KeyboardInterrupt:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Terminated as stop:
+            click.echo(f"Aborted! ({signal.Signals(stop.signum).name})", err=True)
+            sys.exit(128 + stop.signum)
 
     return wrapper
+
+
+@contextmanager
+def _stop_signals_raise():
+    """While the block runs, SIGTERM and SIGHUP raise ``Terminated`` (left alone where they are ignored, as in
+    a `nohup` run, or handled by the program that runs this one in-process, or off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
 
 
 def _quiet_broken_pipe():
@@ -203,7 +249,8 @@ def main():
     "E.g. --on-error skip.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, closing summary, notes or Ray log lines on stderr (errors still show). "
-              "The bar only appears on a terminal; it shows bytes read, with an ETA, when the inputs are files.")
+              "The bar only appears on a terminal (stderr), and not while the cleaned text is printed on it; it shows bytes "
+              "read, with an ETA, when the inputs are files.")
 @model_option
 @keep_option
 @threshold_options
@@ -237,8 +284,8 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     all come out as they went in. Records keep their other
     fields and their order. Inputs stream through in bounded memory, and a file output
     appears only when everything was written (never half a file, not
-    after an error, Ctrl-C or a crashed worker). The output may not be one
-    of the inputs.
+    after an error, Ctrl-C, SIGTERM or a crashed worker; a stopped run
+    exits with 130 or 143). The output may not be one of the inputs.
 
     \b
     Examples:

@@ -47,6 +47,9 @@ class Document:
 
     @classmethod
     def from_text(cls, text: str, id: str | None = None, meta: dict | None = None) -> "Document":
+        if not isinstance(text, str):
+            hint = "; for bytes use Document.from_bytes()" if isinstance(text, (bytes, bytearray, memoryview)) else ""
+            raise TypeError(f"Document.from_text() takes the text as a str, not {type(text).__name__}{hint}")
         bom = text.startswith(BOM)
         if bom:
             text = text[1:]
@@ -61,6 +64,10 @@ class Document:
 
     @classmethod
     def from_bytes(cls, data: bytes, id: str | None = None, meta: dict | None = None) -> "Document":
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            hint = "; for str use Document.from_text()" if isinstance(data, str) else ""
+            raise TypeError(f"Document.from_bytes() takes the text as bytes, not {type(data).__name__}{hint}")
+        data = bytes(data)
         for bom, encoding in WIDE_BOMS:
             if data.startswith(bom):
                 try:

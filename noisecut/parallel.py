@@ -14,18 +14,24 @@ read only when the oldest one's results have been handed on. (A plain
 is killed waits forever; ``ProcessPoolExecutor`` reports a dead worker as
 ``BrokenProcessPool``.)
 
-Workers ignore Ctrl-C: the parent gets it, stops, and shuts the pool down.
+Workers ignore Ctrl-C, SIGTERM and SIGHUP: the parent gets them (the command turns SIGTERM and SIGHUP
+into an exception, ``cli.Terminated``), stops, and shuts the pool down, a second signal waiting until it
+has. A worker whose parent dies without shutting it down (SIGKILL) exits by itself; the workers of a
+broken pool (one died) are killed.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import chain
+from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
 from .batching import batches, chunks
@@ -39,6 +45,10 @@ from .sites import URL_FIELDS
 CHUNK_DOCS = 64          # documents per task sent to a worker: the worker cleans them as one batch
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
+PARENT_GONE = 70         # a worker's exit status when its parent died first
+# what workers ignore: Ctrl-C, and SIGTERM and SIGHUP sent to the whole process group (`timeout`, a closed
+# terminal). A worker killed while it writes a result leaves half a message the pool waits for the rest of.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 Labels = Optional[list]  # one label name per line, None for blank lines
 Result = tuple[str, Labels]
@@ -138,8 +148,24 @@ _cleaner: Cleaner | None = None  # each worker's own, built once by the initiali
 
 def _init_worker(factory: CleanerFactory) -> None:
     global _cleaner
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for signum in STOP_SIGNALS:  # the parent's to handle: it shuts the workers down once their chunks are back
+        signal.signal(signum, signal.SIG_IGN)
+    _exit_with_parent()
     _cleaner = factory()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it is gone (SIGKILL, the out-of-memory killer): it
+    would otherwise wait for work forever, since it holds its task queue's write end itself."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])  # readable once the parent's end of the pipe is closed: it exited
+        os._exit(PARENT_GONE)
+
+    threading.Thread(target=watch, name="noisecut-parent-watch", daemon=True).start()
 
 
 def _clean_chunk(payloads: list[tuple], output: Output) -> list[tuple]:
@@ -188,12 +214,39 @@ def payload(doc: Document, with_html: bool = False) -> tuple:
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
             with_html: bool = False) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
+    _start_resource_tracker()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     try:
         yield from in_order(chunks(docs, chunk), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
-                            _results, jobs * CHUNKS_PER_WORKER + 1)
+                            lambda batch, future: _results(batch, future, pool), jobs * CHUNKS_PER_WORKER + 1)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _signals_deferred():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block ends, then take effect as they would have. Around the pool's
+    shutdown: a second Ctrl-C there (the first one stops the run) broke it off, and the process hung, a worker
+    blocked writing a result that nothing read any more. (A worker is not ended instead: killed while it
+    writes a result, it leaves half a message that the pool waits for the rest of.) Only in the main thread,
+    where Python runs signal handlers; a signal ignored stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler not in (signal.SIG_IGN, None):
+            previous[signum] = signal.signal(signum, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)  # its own handler now: KeyboardInterrupt, the command's, or the default
 
 
 def in_order(batches: Iterator[list], submit: Callable, collect: Callable, window: int) -> Iterator:
@@ -217,10 +270,38 @@ def in_order(batches: Iterator[list], submit: Callable, collect: Callable, windo
         yield from collect(*in_flight.popleft())
 
 
-def _results(batch: list[Document], future) -> Iterator[tuple[Document, str, Labels]]:
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, if it is not running yet, with SIGHUP blocked, as multiprocessing
+    blocks SIGINT and SIGTERM for it: a terminal closing would kill it, and it would be started again with a
+    warning and a traceback per pool lock."""
+    from multiprocessing import resource_tracker
+
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is None or not hasattr(signal, "pthread_sigmask"):
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {hangup})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the workers of a broken pool: they ignore the SIGTERM the pool ends them with, and one blocked on
+    a queue a dead worker left locked would never take the pool's request to stop."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):  # already gone, or closed
+            pass
+
+
+def _results(batch: list[Document], future, pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Document, str, Labels]]:
     try:
         results = future.result()
     except BrokenProcessPool:
+        if pool is not None:
+            _kill_workers(pool)
         raise NoiseCutError(
             f"a worker process died while cleaning documents {batch[0].id} to {batch[-1].id} "
             "(killed, or out of memory?)"

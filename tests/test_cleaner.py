@@ -382,20 +382,57 @@ def test_text_of_the_wrong_type_says_what_to_pass(method, argument, hint):
         getattr(_scripted(), method)(argument)
 
 
-@pytest.mark.parametrize("method", ["clean_documents", "classify_many"])
-def test_document_methods_say_they_take_documents(method):
-    """A list of str raised AttributeError: 'str' object has no attribute 'lines'."""
-    with pytest.raises(TypeError, match=f"{method}\\(\\) takes Documents, not str; for texts use clean_many\\(\\)"):
-        list(getattr(_scripted(), method)(["Strong body."]))
-    with pytest.raises(TypeError, match=f"{method}\\(\\) takes an iterable of Documents, not one Document"):
-        list(getattr(_scripted(), method)(Document.from_text("Strong body.")))
-    assert len(list(getattr(_scripted(), method)([Document.from_text("Strong body.")]))) == 1
-
-
 @pytest.mark.parametrize("one_text", ["Strong body.\nMore.", b"Strong body."])
 def test_clean_many_refuses_one_text(one_text):
     with pytest.raises(TypeError, match="clean_many\\(\\) takes an iterable of texts, not one text"):
         _scripted().clean_many(one_text)
+
+
+@pytest.mark.parametrize("texts, message", [
+    (None, "clean_many() takes an iterable of texts (str), not NoneType"),
+    (42, "clean_many() takes an iterable of texts (str), not int"),
+    (["Strong body.", None], "clean_many() takes the text as a str, not NoneType (text 1, from 0)"),
+    ((t for t in ["Strong body.", "Strong body.", 3.5]), "clean_many() takes the text as a str, not float (text 2, from 0)"),
+])
+def test_clean_many_says_which_text_is_not_one(texts, message):
+    """A pipeline's generator of texts with a missing one: a TypeError naming it, not 'object is not iterable'."""
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        list(_scripted().clean_many(texts))
+
+
+@pytest.mark.parametrize("method", ["clean_documents", "classify_many"])
+@pytest.mark.parametrize("docs, message", [
+    (["Strong body."], "takes noisecut.Document objects, not str (item 0, from 0); for texts use clean_many() or classify(), "
+                       "or make one with Document.from_text()"),
+    ([Document.from_text("Strong body."), None], "takes noisecut.Document objects, not NoneType (item 1, from 0)"),
+    ("Strong body.", "takes an iterable of noisecut.Document objects, not one str; for texts use clean_many()"),
+    (Document.from_text("Strong body."), "takes an iterable of noisecut.Document objects, not one Document; "
+                                         "for one document use clean_document()"),
+    (None, "takes an iterable of noisecut.Document objects, not NoneType"),
+])
+def test_document_methods_refuse_what_is_not_a_document(method, docs, message):
+    """Not an AttributeError from deep in the batching ('str' object has no attribute 'lines')."""
+    with pytest.raises(TypeError, match=f"^{re.escape(method + '() ' + message)}$"):
+        list(getattr(_scripted(), method)(docs))
+
+
+def test_clean_document_refuses_a_text():
+    with pytest.raises(TypeError, match="^clean_document\\(\\) takes noisecut.Document objects, not str; for texts use clean_many"):
+        _scripted().clean_document("Strong body.")
+
+
+def test_a_cleaner_reused_from_threads_gives_what_it_gives_alone(cleaner):
+    """One Cleaner shared by a thread pool (a web service, a pipeline's thread workers) over many calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Home | News | Sport\nStory {i}: the council met on Tuesday and agreed the new library budget for the year.\n"
+             f"Share this article\n{'More words here. ' * (i % 5)}\n" for i in range(40)]
+    alone = [cleaner.clean(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        shared = list(pool.map(cleaner.clean, texts * 5))
+        many = list(pool.map(lambda chunk: list(cleaner.clean_many(iter(chunk))), [texts[i:i + 7] for i in range(0, 40, 7)]))
+    assert shared == alone * 5
+    assert [t for chunk in many for t in chunk] == alone
 
 
 def test_module_clean_refuses_none(constant_model_dir, monkeypatch):

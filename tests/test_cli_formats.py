@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -425,22 +426,254 @@ def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
     assert json.loads(first)["id"] == "doc-0" and stderr == b""
 
 
-def test_ctrl_c_leaves_no_output(model_dir, texts, tmp_path):
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _stopped_mid_run(model_dir: Path, src: Path, target: Path, watch: Path, jobs: int,
+                     signum: int) -> tuple[subprocess.Popen, bytes, list[int]]:
+    """``noisecut clean -m MODEL_DIR SRC -o TARGET -j JOBS`` sent ``signum`` once it has written for a while (the temporary
+    output has appeared in ``watch``); what it returned, its stderr and its child processes then."""
+    # as in a terminal: a test run started in the background (`cmd &`) ignores SIGINT, and the child would inherit that;
+    # stderr to a file: workers left behind would hold a pipe open
+    with open(watch.parent / "stderr.log", "w+b") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", str(jobs), str(src),
+                                 "-o", str(target)], stdout=subprocess.DEVNULL, stderr=stderr,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while not any(watch.iterdir()) and time.monotonic() < deadline:  # the temporary output: writing has begun
+            time.sleep(0.05)
+        time.sleep(0.5)
+        children = _children(proc.pid)
+        assert proc.poll() is None, (watch.parent / "stderr.log").read_text()
+        proc.send_signal(signum)
+        proc.wait(timeout=60)
+        stderr.seek(0)
+        return proc, stderr.read(), children
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("signum,status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_run_leaves_no_output_and_no_workers(model_dir, texts, tmp_path, jobs, signum, status):
+    """Ctrl-C or SIGTERM (a job scheduler, `timeout`, `kill`) mid-run: the temporary output removed, the
+    workers gone, exit status 128 + the signal's number after one line on stderr."""
     src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    # Ctrl-C as in a terminal: a test run started in the background (`cmd &`) ignores SIGINT, and the
-    # child would inherit that
-    proc = _noisecut("-m", model_dir, "-j", 2, src, "-o", out_dir / "clean.jsonl",
-                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 60
-    while not any(out_dir.iterdir()) and time.monotonic() < deadline:  # the temporary file: writing has begun
-        time.sleep(0.05)
-    time.sleep(1.0)
-    assert proc.poll() is None, proc.stderr.read()
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) != 0
+    proc, stderr, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, jobs, signum)
+    assert proc.returncode == status, stderr
+    assert stderr.decode().splitlines()[-1].startswith("Aborted!") and b"Traceback" not in stderr
     assert contents(out_dir) == []
+    if jobs > 1:
+        assert children  # the workers and multiprocessing's resource tracker
+    deadline = time.monotonic() + 10
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(children) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_second_signal_while_stopping_does_not_hang(model_dir, texts, tmp_path, signum):
+    """An impatient second Ctrl-C just after the first broke off the pool's shutdown, and the process hung, its
+    workers blocked writing results that nothing read any more. Now it waits for the shutdown, then stops."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with open(tmp_path / "stderr.log", "w+b") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", "2", str(src),
+                                 "-o", str(out_dir / "clean.jsonl")], stdout=subprocess.DEVNULL, stderr=stderr,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        deadline = time.monotonic() + 60
+        while not any(out_dir.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        children = _children(proc.pid)
+        assert proc.poll() is None and children
+        proc.send_signal(signum)
+        time.sleep(0.005)
+        try:
+            proc.send_signal(signum)
+        except ProcessLookupError:  # already gone
+            pass
+        try:
+            status = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            for pid in [proc.pid, *_running(children)]:
+                os.kill(pid, signal.SIGKILL)
+            raise
+    assert status in (128 + signum, -signum)  # exited, or the second signal's default action after the clean-up
+    assert contents(out_dir) == []
+    deadline = time.monotonic() + 10
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(children) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum):
+    """`timeout 60 noisecut clean ...` (SIGTERM) or a closed terminal (SIGHUP) signal the workers too. A worker
+    killed while writing a result left the parent waiting for the rest of it (hung), and SIGHUP killed
+    multiprocessing's resource tracker (a warning and tracebacks). Now the workers leave it to the parent."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for attempt in range(3):  # the hang needed a worker caught writing
+        with open(tmp_path / "stderr.log", "w+b") as stderr:
+            proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", "2", str(src),
+                                     "-o", str(out_dir / "clean.jsonl")], stdout=subprocess.DEVNULL, stderr=stderr,
+                                    start_new_session=True)
+            deadline = time.monotonic() + 60
+            while not any(out_dir.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3 + 0.2 * attempt)
+            children = _children(proc.pid)
+            assert proc.poll() is None and children
+            os.killpg(proc.pid, signum)
+            try:
+                status = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+            stderr.seek(0)
+            message = stderr.read().decode()
+        assert status == 128 + signum and message == f"Aborted! ({signal.Signals(signum).name})\n", message
+        assert contents(out_dir) == []
+        deadline = time.monotonic() + 10
+        while _running(children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running(children) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(3000):
+        (pages / f"p{i:04d}.txt").write_text(texts[i % len(texts)] + f"\nItem {i}\n")
+    out_parent = tmp_path / "out"
+    out_parent.mkdir()
+    proc, stderr, _ = _stopped_mid_run(model_dir, pages, out_parent / "clean", out_parent, jobs, signal.SIGTERM)
+    assert proc.returncode == 143, stderr
+    assert contents(out_parent) == []  # neither clean/ nor its staging directory
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the processes from /proc")
+def test_workers_end_when_their_parent_is_killed(model_dir, texts, tmp_path):
+    """SIGKILL (the out-of-memory killer) leaves the parent no chance to shut its workers down: they end by
+    themselves instead of waiting for work forever."""
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc, _, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, 2, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL and children
+    deadline = time.monotonic() + 20
+    while _running(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftover = _running(children)
+    for pid in leftover:  # not to leave them behind when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert leftover == []
+
+
+def _on_a_terminal(args: list[str], stdout_too: bool) -> tuple[int, bytes, bytes]:
+    """``noisecut clean ARGS`` with stderr (and stdout, ``stdout_too``) on a pseudo-terminal of 100 columns, the
+    progress bar's delay 0: its exit status, what the terminal shows and what went to stdout when not there."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    code = ("import sys; import noisecut.io.pipeline as p; p.PROGRESS_DELAY = 0; from noisecut.cli import main; "
+            "main(sys.argv[1:], prog_name='noisecut')")
+    proc = subprocess.Popen([sys.executable, "-c", code, "clean", *args], stdin=subprocess.DEVNULL, stderr=secondary,
+                            stdout=secondary if stdout_too else subprocess.PIPE)
+    os.close(secondary)
+    piped = []  # read beside the terminal: neither may fill up while the other is waited on
+    reader = None if stdout_too else threading.Thread(target=lambda: piped.append(proc.stdout.read()))
+    if reader:
+        reader.start()
+    shown = b""
+    while True:
+        try:
+            data = os.read(primary, 1 << 16)
+        except OSError:  # the terminal's other side closed: the process ended
+            break
+        if not data:
+            break
+        shown += data
+    os.close(primary)
+    if reader:
+        reader.join(timeout=60)
+    return proc.wait(timeout=60), shown, b"".join(piped)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
+def test_progress_bar_on_a_terminal_only_beside_an_output_elsewhere(model_dir, texts, tmp_path):
+    """The bar goes to stderr when it is a terminal, with -o or a pipe taking the output; not when the cleaned
+    text itself is printed on the terminal (it would be drawn in among the output lines and stay there),
+    never into the output, and never with -q."""
+    src = write_jsonl(tmp_path / "a.jsonl", rows_of(texts, 150))
+    code, shown, _ = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src), "-o", str(tmp_path / "out.jsonl")], False)
+    assert code == 0 and b"100%|" in shown and b"cleaned 150 documents" in shown
+    code, shown, piped = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src)], False)
+    assert code == 0 and b"100%|" in shown and b"%|" not in piped and len(read_jsonl(piped)) == 150
+    code, shown, _ = _on_a_terminal(["-m", str(model_dir), "-j", "1", str(src)], True)
+    assert code == 0 and b"%|" not in shown and b"cleaned 150 documents" in shown and shown.count(b'"id": "doc-') == 150
+    code, shown, _ = _on_a_terminal(["-q", "-m", str(model_dir), "-j", "1", str(src), "-o", str(tmp_path / "out.jsonl")], False)
+    assert code == 0 and shown == b""
+
+
+def _with_closed(fd: int, args: list, **kwargs) -> subprocess.CompletedProcess:
+    """``noisecut clean ARGS`` started with file descriptor ``fd`` closed (`<&-`, `>&-`, `2>&-` in a shell; a daemon's)."""
+    return subprocess.run([sys.executable, "-m", "noisecut.cli", "clean", *map(str, args)], capture_output=fd != 2,
+                          stdout=subprocess.PIPE if fd == 2 else None, preexec_fn=lambda: os.close(fd), timeout=120, **kwargs)
+
+
+def test_closed_stdin_or_stdout_is_one_error_line(model_dir, texts, tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", rows_of(texts))
+    result = _with_closed(0, ["-m", model_dir])
+    assert (result.returncode, result.stderr) == (1, b"Error: stdin is closed; name the input files, or give it input (< FILE)\n")
+    result = _with_closed(1, ["-m", model_dir, src])
+    assert (result.returncode, result.stderr) == (1, b"Error: stdout is closed; write to a file with -o FILE\n")
+    assert _with_closed(1, ["-m", model_dir, src, "-o", tmp_path / "out.jsonl"]).returncode == 0
+    assert len(read_jsonl((tmp_path / "out.jsonl").read_bytes())) == len(texts)
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_closed_stderr_puts_no_message_into_the_output(model_dir, texts, tmp_path, quiet):
+    """Messages for stderr go nowhere when it is closed: print() and tqdm.write() would write them on stdout,
+    into the cleaned records."""
+    src = tmp_path / "a.jsonl"
+    src.write_text("{not json\n" + "".join(json.dumps(row) + "\n" for row in rows_of(texts)))
+    result = _with_closed(2, ["-m", model_dir, "--on-error", "skip", *quiet, src])
+    assert result.returncode == 0
+    assert [row["id"] for row in read_jsonl(result.stdout)] == [row["id"] for row in rows_of(texts)]
 
 
 def test_bad_model_leaves_no_output(run, texts, tmp_path):

@@ -239,3 +239,21 @@ def test_keep_with_blanks_whitespace_lines_count_as_blank():
 def test_keep_with_blanks_output_is_sorted_and_ignores_order_of_input():
     doc = Document.from_text(ARTICLE)
     assert keep_with_blanks(doc, [7, 4, 2]) == [2, 3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("method, argument, message", [
+    ("from_text", None, "Document.from_text() takes the text as a str, not NoneType"),
+    ("from_text", b"Body.", "Document.from_text() takes the text as a str, not bytes; for bytes use Document.from_bytes()"),
+    ("from_text", 3, "Document.from_text() takes the text as a str, not int"),
+    ("from_bytes", "Body.", "Document.from_bytes() takes the text as bytes, not str; for str use Document.from_text()"),
+    ("from_bytes", None, "Document.from_bytes() takes the text as bytes, not NoneType"),
+])
+def test_wrong_types_say_what_to_pass(method, argument, message):
+    """Not "'NoneType' object has no attribute 'startswith'" from inside."""
+    with pytest.raises(TypeError) as raised:
+        getattr(Document, method)(argument)
+    assert str(raised.value) == message
+
+
+def test_from_bytes_takes_a_bytearray_or_memoryview():
+    assert Document.from_bytes(bytearray(b"A\nB\n")).lines == Document.from_bytes(memoryview(b"A\nB\n")).lines == ["A", "B"]

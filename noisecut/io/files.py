@@ -102,6 +102,12 @@ def atomic_directory(root: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def log_line(message: str) -> None:
+    """``message`` on stderr; nowhere when stderr is closed (`2>&-`), never on stdout, where ``print`` would put it."""
+    if sys.stderr is not None:
+        print(message, file=sys.stderr, flush=True)
+
+
 def is_gzip_name(path: str | Path) -> bool:
     """Whether an output's name asks for gzip (``.gz``, any case, as the format guesser reads names)."""
     return Path(str(path)).name.lower().endswith(".gz")
@@ -139,6 +145,8 @@ def open_output(path: str | Path | None, compress: bool | None = None) -> Iterat
     """stdout for ``None`` or ``-``, else an atomic file (a stream such as ``/dev/null`` or a FIFO: written
     into, not replaced); gzip when ``compress`` (default: a ``.gz`` name)."""
     if is_stdio(path):
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            raise NoiseCutError("stdout is closed; write to a file with -o FILE")
         out = sys.stdout.buffer
         yield out
         out.flush()
@@ -188,6 +196,8 @@ _stdin: tuple = (None, None)  # (sys.stdin.buffer, the stream that replays what 
 def _stdin_stream() -> BinaryIO:
     """stdin's bytes, replaying what ``head`` read; always with ``peek`` (to tell gzip by its first bytes)."""
     global _stdin
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise NoiseCutError("stdin is closed; name the input files, or give it input (< FILE)")
     source, stream = _stdin
     if source is not sys.stdin.buffer:
         stream = sys.stdin.buffer
@@ -374,7 +384,7 @@ class RecordErrors:
         if on_error not in self.MODES:
             raise ValueError(f"on_error must be one of {self.MODES}, not {on_error!r}")
         self.on_error = on_error
-        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.log = log or log_line
         self.skipped = 0
 
     def __call__(self, source: str | Path, record: int | None, reason: str) -> None:

@@ -156,7 +156,7 @@ def clean_files(config: CleanConfig) -> CleanStats:
                 write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
             if config.site_memory is not None:
                 write, known = _site_counter(write, config.site_memory)
-            clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet,
+            clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet and not _writes_to_terminal(config.output),
                          stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
             if not stats.documents:  # inside the writer: no output file is left
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
@@ -293,8 +293,24 @@ def _parquet_schema(sources: list[str], text_field: str, html_field: str | None 
     return first
 
 
+def _writes_to_terminal(output: str | Path | None) -> bool:
+    """Whether the cleaned text goes to a terminal (stdout left there): a progress bar on stderr, the same
+    terminal most often, would be drawn in among the output lines and stay in them."""
+    if str(output) == "/dev/tty":
+        return True
+    if not (is_stdio(output) or str(output) == "/dev/stdout"):
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced, or closed
+        return False
+
+
 def _log(message: str) -> None:
     from tqdm import tqdm
+
+    if sys.stderr is None:  # closed (`2>&-`): tqdm.write would put it on stdout
+        return
 
     tqdm.write(message, file=sys.stderr)  # does not tear a progress bar
 
@@ -302,7 +318,7 @@ def _log(message: str) -> None:
 @contextmanager
 def _progress(enabled: bool, total_bytes: int | None):
     """A function to call after each document: moves a bar on stderr (a terminal only), or does nothing."""
-    if not enabled or not sys.stderr.isatty():
+    if not enabled or sys.stderr is None or not sys.stderr.isatty():
         yield lambda: None
         return
     from tqdm import tqdm
