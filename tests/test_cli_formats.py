@@ -426,6 +426,11 @@ def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
     assert json.loads(first)["id"] == "doc-0" and stderr == b""
 
 
+# documents in a run that is stopped mid-way: enough that it cannot end before the signal, whatever the machine
+# (5,000 took 1.6 s with two workers, and a run ended before a signal sent 0.5 s after its output appeared)
+STOPPED_RUN_ROWS = 50_000
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux: from /proc)."""
     found = []
@@ -479,7 +484,7 @@ def _stopped_mid_run(model_dir: Path, src: Path, target: Path, watch: Path, jobs
 def test_a_stopped_run_leaves_no_output_and_no_workers(model_dir, texts, tmp_path, jobs, signum, status):
     """Ctrl-C or SIGTERM (a job scheduler, `timeout`, `kill`) mid-run: the temporary output removed, the
     workers gone, exit status 128 + the signal's number after one line on stderr."""
-    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, STOPPED_RUN_ROWS))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     proc, stderr, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, jobs, signum)
@@ -499,7 +504,7 @@ def test_a_stopped_run_leaves_no_output_and_no_workers(model_dir, texts, tmp_pat
 def test_a_second_signal_while_stopping_does_not_hang(model_dir, texts, tmp_path, signum):
     """An impatient second Ctrl-C just after the first broke off the pool's shutdown, and the process hung, its
     workers blocked writing results that nothing read any more. Now it waits for the shutdown, then stops."""
-    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, STOPPED_RUN_ROWS))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with open(tmp_path / "stderr.log", "w+b") as stderr:
@@ -538,7 +543,7 @@ def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum)
     """`timeout 60 noisecut clean ...` (SIGTERM) or a closed terminal (SIGHUP) signal the workers too. A worker
     killed while writing a result left the parent waiting for the rest of it (hung), and SIGHUP killed
     multiprocessing's resource tracker (a warning and tracebacks). Now the workers leave it to the parent."""
-    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, STOPPED_RUN_ROWS))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     for attempt in range(3):  # the hang needed a worker caught writing
@@ -572,8 +577,8 @@ def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum)
 def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
     pages = tmp_path / "pages"
     pages.mkdir()
-    for i in range(3000):
-        (pages / f"p{i:04d}.txt").write_text(texts[i % len(texts)] + f"\nItem {i}\n")
+    for i in range(STOPPED_RUN_ROWS // 5):
+        (pages / f"p{i:05d}.txt").write_text(texts[i % len(texts)] + f"\nItem {i}\n")
     out_parent = tmp_path / "out"
     out_parent.mkdir()
     proc, stderr, _ = _stopped_mid_run(model_dir, pages, out_parent / "clean", out_parent, jobs, signal.SIGTERM)
@@ -585,7 +590,7 @@ def test_sigterm_leaves_no_directory_output(model_dir, texts, tmp_path, jobs):
 def test_workers_end_when_their_parent_is_killed(model_dir, texts, tmp_path):
     """SIGKILL (the out-of-memory killer) leaves the parent no chance to shut its workers down: they end by
     themselves instead of waiting for work forever."""
-    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, 5000))
+    src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, STOPPED_RUN_ROWS))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     proc, _, children = _stopped_mid_run(model_dir, src, out_dir / "clean.jsonl", out_dir, 2, signal.SIGKILL)
