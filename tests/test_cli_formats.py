@@ -543,6 +543,8 @@ def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum)
     """`timeout 60 noisecut clean ...` (SIGTERM) or a closed terminal (SIGHUP) signal the workers too. A worker
     killed while writing a result left the parent waiting for the rest of it (hung), and SIGHUP killed
     multiprocessing's resource tracker (a warning and tracebacks). Now the workers leave it to the parent."""
+    # the signal's default action in the child, as in a terminal: under `nohup` the test run ignores SIGHUP, and a
+    # command that finds a signal ignored leaves it so
     src = write_jsonl(tmp_path / "big.jsonl", rows_of(texts, STOPPED_RUN_ROWS))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -550,7 +552,7 @@ def test_a_signal_to_the_whole_process_group(model_dir, texts, tmp_path, signum)
         with open(tmp_path / "stderr.log", "w+b") as stderr:
             proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-j", "2", str(src),
                                      "-o", str(out_dir / "clean.jsonl")], stdout=subprocess.DEVNULL, stderr=stderr,
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
             deadline = time.monotonic() + 60
             while not any(out_dir.iterdir()) and time.monotonic() < deadline:
                 time.sleep(0.05)
