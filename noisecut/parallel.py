@@ -14,10 +14,12 @@ read only when the oldest one's results have been handed on. (A plain
 is killed waits forever; ``ProcessPoolExecutor`` reports a dead worker as
 ``BrokenProcessPool``.)
 
-Workers ignore Ctrl-C, SIGTERM and SIGHUP: the parent gets them (the command turns SIGTERM and SIGHUP
-into an exception, ``cli.Terminated``), stops, and shuts the pool down, a second signal waiting until it
-has. A worker whose parent dies without shutting it down (SIGKILL) exits by itself; the workers of a
-broken pool (one died) are killed.
+Workers ignore Ctrl-C and leave the terminal's process group (a session of their own), so that only the
+parent gets Ctrl-C, SIGTERM and SIGHUP sent to the group (a terminal, `timeout`): the command turns SIGTERM and
+SIGHUP into an exception, ``cli.Terminated``, stops, and shuts the pool down, a second signal waiting until it
+has. (A worker killed while it writes a result leaves half a message that the pool waits for the rest of; a
+worker that ignored SIGTERM instead would outlive a broken pool, which ends its workers with SIGTERM.) A worker
+whose parent dies without shutting it down (SIGKILL) exits by itself; the workers of a broken pool are killed.
 """
 from __future__ import annotations
 
@@ -46,9 +48,6 @@ CHUNK_DOCS = 64          # documents per task sent to a worker: the worker clean
 CHUNKS_PER_WORKER = 2    # tasks queued per worker, so none waits for the next
 IN_PROCESS_BELOW = 64    # fewer documents than this are cleaned without starting workers
 PARENT_GONE = 70         # a worker's exit status when its parent died first
-# what workers ignore: Ctrl-C, and SIGTERM and SIGHUP sent to the whole process group (`timeout`, a closed
-# terminal). A worker killed while it writes a result leaves half a message the pool waits for the rest of.
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 Labels = Optional[list]  # one label name per line, None for blank lines
 Result = tuple[str, Labels]
@@ -148,8 +147,9 @@ _cleaner: Cleaner | None = None  # each worker's own, built once by the initiali
 
 def _init_worker(factory: CleanerFactory) -> None:
     global _cleaner
-    for signum in STOP_SIGNALS:  # the parent's to handle: it shuts the workers down once their chunks are back
-        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent's to handle: it shuts the workers down
+    if hasattr(os, "setsid"):
+        os.setsid()  # out of the terminal's process group: what is sent to the group reaches the parent alone
     _exit_with_parent()
     _cleaner = factory()
 
