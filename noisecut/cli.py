@@ -436,7 +436,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
       noisecut train --from models/mine --replay labeled/ more-pages/ -o models/mine2
     """
     from .io.files import check_not_an_input
-    from .train import fit, fit_from, load_base, read_labeled, save_estimators
+    from .train import check_model_output, fit, fit_from, load_base, read_labeled, save_model
     from .train_data import label_summary, trainable_summary
 
     try:
@@ -466,6 +466,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
 
         require_torch()  # before reading and featurizing the documents
     check_not_an_input(output, [*labeled, *replay])  # the model's files would land among the labeled ones
+    check_model_output(output)  # nor among a directory's other files
     base_model = load_base(base) if base is not None else None
     docs = read_labeled(labeled)
     # what the trainers would refuse, refused before saying they start: the error is the only line
@@ -483,8 +484,7 @@ def train(labeled, output, sequence, members, base, replay, anchor, tune, everyw
         model, estimators = fit(docs, hidden=layers, two_stage=not single_stage, max_iter=max_iter, seed=seed,
                                 sequence=sequence, members=members)
     model.meta["name"] = output.name
-    model.save(output)
-    save_estimators(estimators, output)  # none (a sequence model): a stale file is removed
+    save_model(model, estimators, output)  # all files or none; no estimators (a sequence model): a stale file is removed
     trained = model.meta["training"]
     done = (f"fine-tuned on {trained['lines']} lines, {trained['fine_tuning']['steps']} steps" if base is not None
             else f"{trained['lines']} lines, labels: {', '.join(model.meta['labels'])}")  # labels: written by save

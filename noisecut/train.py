@@ -24,7 +24,7 @@ from .errors import NoiseCutError
 from .features import FEATURE_VERSION, featurize
 from .labeled import LabeledDocument
 from .labels import parse_label
-from .model import ESTIMATOR, Model, blend
+from .model import ESTIMATOR, META, Model, blend
 from .stages import CLIP, Stage
 from .train_data import label_classes, label_summary, labeled_rows, trainable_summary, training_group
 
@@ -265,6 +265,35 @@ def fit_from(
         fingerprint = np.union1d(fingerprint, base_model.site.fingerprint)
     site = SiteExpert(stage, fingerprint)
     return Model(base_model.labels, sequence=base_model.sequence, meta=meta, site=site)
+
+
+def check_model_output(directory: str | Path) -> None:
+    """Refuse ``-o`` an existing directory that holds other files and no model (no ``model.json``): the
+    model's files would be mixed in with them. A new or empty directory, or a model directory, is fine."""
+    directory = Path(directory)
+    if not directory.is_dir() or (directory / META).is_file():
+        return
+    held = sorted(path.name for path in directory.iterdir())
+    if held:
+        more = f" and {len(held) - 1} more" if len(held) > 1 else ""
+        raise NoiseCutError(f"{directory}: holds {held[0]}{more} and no model; "
+                            "give a new or empty directory, or a model directory to replace")
+
+
+def save_model(model: Model, estimators: dict, directory: str | Path) -> Path:
+    """Write the model's files into ``directory`` all together: staged beside it and moved in only once each
+    is written, so a failure or Ctrl-C while writing leaves a model already there as it was (not a new
+    ``model.npz`` beside the old ``model.json``). Other files in ``directory`` are left; a stale
+    ``estimator.joblib`` is removed when the new model has none (a sequence model)."""
+    from .io.files import atomic_directory  # noisecut.io imports the cleaner
+
+    directory = Path(directory)
+    with atomic_directory(directory) as staging:
+        model.save(staging)
+        save_estimators(estimators, staging)
+    if not estimators:
+        (directory / ESTIMATOR).unlink(missing_ok=True)
+    return directory
 
 
 def save_estimators(estimators: dict, directory: str | Path) -> None:

@@ -485,6 +485,43 @@ def test_train_will_not_write_into_its_labeled_folder(run, small_training_set):
     assert not (small_training_set / META).exists()
 
 
+def test_train_will_not_mix_its_model_into_a_directory_of_other_files(run, small_training_set, tmp_path):
+    """-o an existing directory with no model wrote model.npz, model.json ... among its files."""
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "todo.txt").write_text("mine\n", encoding="utf-8")
+    result = run("train", small_training_set, "-o", out, "--hidden", "0", "--single-stage")
+    assert result.exit_code == 1
+    _one_error_line(result, f"{out}: holds todo.txt and no model", "a model directory to replace")
+    assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
+    # an empty directory, and a model directory (its other files left), are written
+    (tmp_path / "empty").mkdir()
+    assert run("train", small_training_set, "-o", tmp_path / "empty", "--hidden", "0", "--single-stage").exit_code == 0
+    (tmp_path / "empty" / "NOTES.md").write_text("kept\n", encoding="utf-8")
+    assert run("train", small_training_set, "-o", tmp_path / "empty", "--hidden", "0", "--single-stage").exit_code == 0
+    assert (tmp_path / "empty" / "NOTES.md").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_train_interrupted_while_writing_leaves_the_old_model(run, small_training_set, tmp_path, page, monkeypatch):
+    """Ctrl-C between model.npz and model.json left the new arrays under the old digest: the old model refused."""
+    from noisecut.model import Model
+
+    out = tmp_path / "m"
+    assert run("train", small_training_set, "-o", out, "--hidden", "0", "--single-stage").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(self, directory):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Model, "save_meta", interrupted)
+    result = run("train", small_training_set, "-o", out, "--hidden", "4", "--max-iter", "5", "--single-stage")
+    assert result.exit_code == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left behind
+    monkeypatch.undo()
+    assert run("clean", "-m", out, page).exit_code == 0
+
+
 def test_train_missing_path(run, tmp_path):
     result = run("train", tmp_path / "absent.lines", "-o", tmp_path / "m")
     assert result.exit_code == 1
