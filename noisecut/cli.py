@@ -28,7 +28,7 @@ from .model import FROM_DEFAULT, GATE_LINES_DEFAULT, GATE_SHARE_DEFAULT
 from .parallel import available_cores
 from .policy import THRESHOLD_DEFAULT
 from .sites import CONFIDENT, FINGERPRINT_MIN_CHARS, MIN_PAGES, SHARE_DEFAULT, WIDTH_DEFAULT
-from .train import HIDDEN_DEFAULT, MAX_ITER_DEFAULT, SEED
+from .train import HIDDEN_DEFAULT, LOGISTIC_MIN_ITER, MAX_ITER_DEFAULT, SEED
 
 LABEL_NAMES = ", ".join(label.value for label in LABELS)
 SKIPS_NAMED = 20  # import-gold names this many skipped renderings on stderr; summary.json has them all
@@ -411,7 +411,7 @@ def _read(source: Path) -> bytes:
                    "HTML model; text: the default model, or the base model when it is not `fast`).")
 @click.option("--hidden", default=",".join(map(str, HIDDEN_DEFAULT)), show_default=True, help="Window stages: hidden layer sizes, comma-separated; 0 for a logistic regression.")
 @click.option("--single-stage", is_flag=True, help="Window stages: skip the second stage that reads neighbours' probabilities.")
-@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, type=click.IntRange(min=1), help="Window stages: training epochs at most.")
+@click.option("--max-iter", default=MAX_ITER_DEFAULT, show_default=True, type=click.IntRange(min=1), help=f"Window stages: training epochs at most (--hidden 0: solver iterations, at least {LOGISTIC_MIN_ITER}).")
 @click.option("--seed", default=SEED, show_default=True, type=click.IntRange(0, 2**32 - 1),
               help="Random seed (shuffling, initial weights, held-out pages).")
 @user_errors

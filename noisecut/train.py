@@ -33,6 +33,7 @@ MAX_ITER_DEFAULT = 60
 BATCH_SIZE = 512         # large batches: sklearn's MLP is numpy-bound per batch
 FOLDS = 3                # out-of-fold stage-one probabilities feed stage two
 SEED = 0
+LOGISTIC_MIN_ITER = 500  # hidden=(): lbfgs iterations, not epochs; fewer stops it far from converged
 
 
 @dataclass
@@ -79,7 +80,7 @@ def make_estimator(hidden: tuple[int, ...] = HIDDEN_DEFAULT, max_iter: int = MAX
             early_stopping=early_stopping, n_iter_no_change=4, max_iter=max_iter, random_state=seed,
         )
     else:
-        classifier = LogisticRegression(C=1.0, max_iter=max(max_iter, 500))
+        classifier = LogisticRegression(C=1.0, max_iter=max(max_iter, LOGISTIC_MIN_ITER))
     clip = FunctionTransformer(partial(np.clip, a_min=-CLIP, a_max=CLIP))
     return make_pipeline(StandardScaler(), clip, classifier)
 
@@ -181,7 +182,9 @@ def fit(
             estimators["stage2"] = _fit(x2, data.y, data.weight, hidden, max_iter, seed)
             stage2 = export_stage(estimators["stage2"], classes)
         model = Model(labels, export_stage(estimators["stage1"], classes), stage2)
-        estimator = {"kind": "window", "hidden": list(hidden), "two_stage": two_stage, "max_iter": max_iter, "seed": seed}
+        # what bounded the training: a logistic regression (no hidden layer) runs at least LOGISTIC_MIN_ITER iterations
+        estimator = {"kind": "window", "hidden": list(hidden), "two_stage": two_stage,
+                     "max_iter": max_iter if hidden else max(max_iter, LOGISTIC_MIN_ITER), "seed": seed}
     model.meta = {
         **versions(),
         "estimator": estimator,

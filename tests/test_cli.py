@@ -414,6 +414,19 @@ def test_train_logistic(run, small_training_set, tmp_path):
     assert meta["estimator"]["hidden"] == [] and meta["layers"]["stage1"] == 1
 
 
+def test_train_logistic_records_the_iterations_it_was_allowed(run, small_training_set, tmp_path):
+    """--hidden 0 --max-iter 3 ran lbfgs for up to 500 iterations, and the card said max_iter 3."""
+    from noisecut.train import LOGISTIC_MIN_ITER
+
+    out = tmp_path / "logistic"
+    assert run("train", small_training_set, "-o", out, "--hidden", "0", "--max-iter", "3", "--single-stage").exit_code == 0
+    meta = json.loads((out / META).read_text(encoding="utf-8"))
+    assert meta["estimator"]["max_iter"] == LOGISTIC_MIN_ITER
+    assert f'"max_iter": {LOGISTIC_MIN_ITER}' in (out / CARD).read_text(encoding="utf-8")
+    help_text = " ".join(run("train", "--help").stdout.split())
+    assert f"--hidden 0: solver iterations, at least {LOGISTIC_MIN_ITER}" in help_text
+
+
 def test_train_bad_hidden(run, small_training_set, tmp_path):
     result = run("train", small_training_set, "-o", tmp_path / "m", "--hidden", "big")
     assert result.exit_code == 2
