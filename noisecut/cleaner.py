@@ -29,7 +29,7 @@ from .labels import KEEP_DEFAULT, Label
 from .markup import document_markup
 from .errors import NoiseCutError
 from .model import FROM_DEFAULT, META, MODEL_ENV, Model, read_meta, shipped_model_dir
-from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, select
+from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, is_flag, select
 from .sites import SiteMemory, demote_document
 
 
@@ -97,7 +97,7 @@ class Cleaner:
         for name, value in (("model", model), ("page_model", page_model), ("other_text_model", other_text_model)):
             if not (value is None or isinstance(value, (Model, str, os.PathLike))):
                 raise TypeError(f"{name} takes a Model, a model directory or None (the shipped model), not {type(value).__name__}")
-        if not isinstance(dedupe, (bool, np.bool_)):
+        if not is_flag(dedupe):
             raise TypeError(f"dedupe takes True or False, not {type(dedupe).__name__}")
         keep = check_keep(keep)
         self.model = _loaded(model)
@@ -279,11 +279,13 @@ class _Route:
             keep_score = p[:, self.keep_columns].sum(axis=1)
             by_memory = None
             if site_memory is not None and lines:
-                alone = select(lines, keep_score, self.policy)  # what the model keeps without the memory ...
-                keep_score = demote_document(site_memory, doc, lines, keep_score)
+                demoted = demote_document(site_memory, doc, lines, keep_score)
+                if (demoted < keep_score).any():  # selected twice only where the memory changed a score
+                    by_memory = select(lines, keep_score, self.policy)  # what the model alone keeps ...
+                    keep_score = demoted
             kept = select(lines, keep_score, self.policy) if lines else np.zeros(0, bool)
-            if site_memory is not None and lines:
-                by_memory = alone & ~kept  # ... and the memory took away: --explain says so
+            if by_memory is not None:
+                by_memory &= ~kept  # ... that the memory took away: --explain says so
             yield Decision(content, p, keep_score, kept, by_memory)
 
 

@@ -554,7 +554,7 @@ def label(file, output, renderer, model):
     from .cleaner import Cleaner
     from .labeled import LabeledDocument, format
     from .document import Document, encode
-    from .io.files import HEAD_BYTES, check_not_an_input, is_compressed_name, write_output
+    from .io.files import HEAD_BYTES, check_not_an_input, input_name, is_compressed_name, write_output
     from .io.formats import check_one_text
     from .io.html import is_html_file, render_document
     from .markup import PLAIN_TEXT
@@ -567,7 +567,7 @@ def label(file, output, renderer, model):
     check_one_text(file, data[:HEAD_BYTES], html)
     cleaner = Cleaner(model)
     if not html and cleaner.model.reads_markup:  # named here by its file, not by the id the labeled file gets
-        raise NoiseCutError(PLAIN_TEXT.format(what="stdin" if str(file) == "-" else file, model=f"{cleaner.model.meta.get('name', model)} "))
+        raise NoiseCutError(PLAIN_TEXT.format(what=input_name(file), model=f"{cleaner.model.meta.get('name', model)} "))
     doc = render_document(data, name, renderer_name=renderer) if html else Document.from_bytes(data, id=name)
     results = cleaner.classify(doc)
     labeled = LabeledDocument(doc, [r.label for r in results], {"id": doc.id, "source": str(file), "labeled-by": "noisecut label (correct me)"})

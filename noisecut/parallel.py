@@ -287,8 +287,8 @@ def _start_resource_tracker() -> None:
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGKILL the workers of a broken pool: they ignore the SIGTERM the pool ends them with, and one blocked on
-    a queue a dead worker left locked would never take the pool's request to stop."""
+    """SIGKILL the workers of a broken pool: one blocked on a queue a dead worker left locked would never take
+    the pool's request to stop."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         try:
             process.kill()

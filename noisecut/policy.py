@@ -74,6 +74,11 @@ def check_keep(keep: Iterable[Label | str] | Label | str) -> frozenset[Label]:
     return frozenset(labels)
 
 
+def is_flag(value) -> bool:
+    """Whether ``value`` is a bool (numpy's too): ``dedupe`` is checked with it, since ``bool("no")`` is True."""
+    return isinstance(value, (bool, np.bool_))
+
+
 def check_threshold(threshold: float | str, presets: Mapping[str, float] | None = None) -> float:
     """A number from 0 to 1, or the name of a preset the model records (``PRESETS``), as a float."""
     allowed = f"threshold takes a number from 0 to 1 or a preset name ({', '.join(map(repr, PRESETS))})"

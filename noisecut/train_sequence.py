@@ -445,13 +445,12 @@ def check_fine_tunable(model, docs: Sequence[LabeledDocument] = (), replay: Sequ
     if model.sequence is None:
         raise NoiseCutError("--from needs a sequence model (the shipped one is); this one has window stages")
     classes = {label.value for label in model.labels}
-    unknown = sorted({label.value for d in docs for label in d.labels if label is not None} - classes)
-    if unknown:
-        raise NoiseCutError(f"the base model has no label {', '.join(unknown)}; train a new model instead of --from")
-    unknown = sorted({label.value for d in replay for label in d.labels if label is not None} - classes)
-    if unknown:
-        raise NoiseCutError(f"the replayed files have labels the base model lacks ({', '.join(unknown)}); "
-                            "replay files labeled with its labels, or drop --replay")
+    for given, refusal in ((docs, "the base model has no label {}; train a new model instead of --from"),
+                           (replay, "the replayed files have labels the base model lacks ({}); "
+                                    "replay files labeled with its labels, or drop --replay")):
+        unknown = sorted({label.value for d in given for label in d.labels if label is not None} - classes)
+        if unknown:
+            raise NoiseCutError(refusal.format(", ".join(unknown)))
 
 
 def fine_tune(

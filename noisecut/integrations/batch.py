@@ -35,7 +35,6 @@ import math
 import uuid
 from typing import Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from ..cleaner import Cleaner
@@ -46,7 +45,7 @@ from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..parallel import Output, clean_batch
 from ..policy import PRESETS, THRESHOLD_DEFAULT, check_keep
-from ..policy import check_threshold as check_threshold_value
+from ..policy import check_threshold as check_threshold_value, is_flag
 
 TEXT_COLUMN_DEFAULT = TEXT_FIELD_DEFAULT  # as ``noisecut clean --text-field``
 
@@ -79,7 +78,7 @@ class LazyCleaner:
         self.model = model
         self.keep = parse_keep(keep)
         self.threshold = check_threshold(threshold)
-        if not isinstance(dedupe, (bool, np.bool_)):  # bool("no") is True
+        if not is_flag(dedupe):
             raise NoiseCutError(f"dedupe takes True or False, not {dedupe!r}")
         self.dedupe = bool(dedupe)
         self._cleaner: Cleaner | None = None

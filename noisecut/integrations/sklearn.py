@@ -1,13 +1,12 @@
 """scikit-learn: ``NoiseCutTransformer``, raw texts in, cleaned texts out."""
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..cleaner import Cleaner
 from ..errors import NoiseCutError
-from ..policy import THRESHOLD_DEFAULT
+from ..policy import THRESHOLD_DEFAULT, is_flag
 from .batch import check_threshold, is_missing, parse_keep
 
 
@@ -84,7 +83,7 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
             keep, threshold = parse_keep(self.keep), check_threshold(self.threshold)
         except NoiseCutError as error:
             raise ValueError(str(error)) from None
-        if not isinstance(self.dedupe, (bool, np.bool_)):  # bool() would take "no" for True
+        if not is_flag(self.dedupe):
             raise ValueError(f"dedupe takes True or False, not {self.dedupe!r}")
         cleaner = Cleaner(self.model, keep=keep, threshold=threshold, dedupe=bool(self.dedupe))
         if cleaner.model.reads_markup:  # it would fail on every document in transform

@@ -40,6 +40,11 @@ def is_stdio(path: str | Path | None) -> bool:
     return path is None or str(path) == STDIO
 
 
+def input_name(path: str | Path | None) -> str:
+    """What a message calls an input: its path, or "stdin"."""
+    return "stdin" if is_stdio(path) else str(path)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -329,7 +334,7 @@ def _check_compression(path: str | Path, start: bytes) -> None:
     found = other_compression(start)
     if found:
         name, command = found
-        what = "stdin" if is_stdio(path) else str(path)
+        what = input_name(path)
         raise NoiseCutError(f"{what}: {name}-compressed; noisecut reads gzip or uncompressed input: "
                             f"decompress it first ({command} FILE), or pipe it in decompressed")
 

@@ -27,7 +27,7 @@ from typing import Iterable, Iterator
 
 from ..document import Document
 from ..errors import NoiseCutError
-from .files import RecordErrors, head, is_stdio
+from .files import RecordErrors, head, input_name, is_stdio
 from .html import RENDERER_DEFAULT, is_html_name, looks_like_html
 from .records import TEXT_FIELD_DEFAULT
 
@@ -82,7 +82,7 @@ def input_format(path: str | Path, given: str | None = None) -> str:
         start = head(path)
         if looks_like_html(start):
             return "html"
-        what = "stdin" if is_stdio(path) else str(path)
+        what = input_name(path)
         if named is None and starts_with_json_object(start):
             raise NoiseCutError(
                 f"{what}: its first line is a JSON object; pass -I jsonl to clean each record's text, or -I text to clean it as one text"

@@ -135,7 +135,7 @@ def clean_files(config: CleanConfig) -> CleanStats:
     _check_sources(sources)
     formats = [input_format(source, config.input_format) for source in sources]
     out_format = output_format(config.output, config.output_format, formats, config.explain)
-    _check(config, sources, formats, out_format)
+    memory = _check(config, sources, formats, out_format)
     schema = _parquet_schema(sources, config.text_field, config.html_field) if out_format == "parquet" and set(formats) == {"parquet"} else None
     engine = clean_documents if config.engine == "local" else _ray_engine(config)
 
@@ -154,14 +154,14 @@ def clean_files(config: CleanConfig) -> CleanStats:
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
             if config.explain:
                 write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
-            if config.site_memory is not None:
-                write, known = _site_counter(write, config.site_memory)
+            if memory is not None:
+                write, known = _site_counter(write, memory)
             clean_stream(docs, write, config.cleaner(), config.jobs, output, progress=not config.quiet and not _writes_to_terminal(config.output),
                          stats=stats, total_bytes=_input_bytes(sources, formats), engine=engine)
             if not stats.documents:  # inside the writer: no output file is left
                 raise NoiseCutError(_no_documents(sources, errors.skipped, warc_stats.not_text))
     stats.skipped, stats.not_text, stats.seconds = errors.skipped, warc_stats.not_text, time.perf_counter() - started
-    if config.site_memory is not None and not known() and not config.quiet:
+    if memory is not None and not known() and not config.quiet:
         from ..sites import MIN_PAGES
 
         _log(f"{config.site_memory}: the site memory has none of these documents' sites (a record's url host, else its "
@@ -186,12 +186,12 @@ def _table_writer(write: Callable[..., None], several: bool) -> Callable[..., No
     return write_table
 
 
-def _site_counter(write: Callable[..., None], path) -> tuple[Callable[..., None], Callable[[], int]]:
-    """``write``, counting the documents whose site the memory at ``path`` knows (``MIN_PAGES`` or more):
+def _site_counter(write: Callable[..., None], memory) -> tuple[Callable[..., None], Callable[[], int]]:
+    """``write``, counting the documents whose site the ``memory`` knows (``MIN_PAGES`` or more):
     a memory counted another way than the inputs are read (other site keys) changes nothing."""
-    from ..sites import MIN_PAGES, SiteMemory, site_of
+    from ..sites import MIN_PAGES, site_of
 
-    memory, known = SiteMemory.load(path), [0]
+    known = [0]
 
     def counting(doc: Document, *args) -> None:
         known[0] += memory.pages(site_of(doc)) >= MIN_PAGES
@@ -245,15 +245,16 @@ def _check_sources(sources: list[str]) -> None:
             raise NoiseCutError(f"{source}: no such file")
 
 
-def _check(config: CleanConfig, sources: list[str], formats: list[str], out_format: str) -> None:
-    """Refuse what cannot work before reading or writing anything."""
+def _check(config: CleanConfig, sources: list[str], formats: list[str], out_format: str):
+    """Refuse what cannot work before reading or writing anything; the site memory, loaded (or None)."""
     output = config.output
+    memory = None
     if config.site_memory is not None:
         if config.engine != "local":
             raise NoiseCutError("--site-memory cleans with the local engine; drop --engine ray")
         from ..sites import SiteMemory
 
-        SiteMemory.load(config.site_memory)  # a missing or foreign file stops here, not in every worker
+        memory = SiteMemory.load(config.site_memory)  # a missing or foreign file stops here, not in every worker
     if out_format == "dir":
         if is_stdio(output):
             raise NoiseCutError("directory output needs -o OUTDIR")
@@ -280,6 +281,7 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
         raise NoiseCutError(f"--labels-field {config.labels_field}: the cleaned text goes in that field; "
                             "name another field for the labels")
     check_not_an_input(output, sources)
+    return memory
 
 
 def _parquet_schema(sources: list[str], text_field: str, html_field: str | None = None):
