@@ -7,6 +7,7 @@ it explicitly.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
 # One thread per process for BLAS and PyTorch, set before numpy or torch loads (and
@@ -39,7 +40,17 @@ def needs_shared(path: Path, what: str) -> None:
     """
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         return
-    message = f"{what} is not present ({path})"
+    _skip_outside_ci(f"{what} is not present ({path})")
+
+
+def needs_programs(*programs: str) -> None:
+    """Skip the calling test when a program it runs (w3m, lynx: Debian packages) is not installed; fail under CI."""
+    missing = [name for name in programs if shutil.which(name) is None]
+    if missing:
+        _skip_outside_ci(f"{' '.join(missing)} not installed (apt-get install {' '.join(missing)}; .ci/run does)")
+
+
+def _skip_outside_ci(message: str) -> None:
     if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
         pytest.fail(f"{message}: under CI=true a test that needs it fails instead of skipping", pytrace=False)
     pytest.skip(message)

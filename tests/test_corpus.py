@@ -10,7 +10,8 @@ from noisecut.labels import Label
 from training.align import align, tokens
 from training.datasets import (DATASETS, NAMES, OLDER_ENCODINGS, Page, cleaneval_gold, dragnet_gold, decode,
                                fix_mojibake, host, iter_pages)
-from training.render import HELD_OUT_RENDERERS, RENDERERS, render
+from conftest import needs_programs
+from training.render import HELD_OUT_RENDERERS, PROGRAMS, RENDERERS, render
 from training.splits import OLD_SITE_NAMES, split_of_site
 
 B, N = Label.BODY, Label.NOISE
@@ -111,6 +112,7 @@ def test_renderers_one_paragraph_per_line(name):
 
 
 def test_held_out_renderers_write_the_text_their_own_way():
+    needs_programs(*set(PROGRAMS.values()))
     lines = {name: [line.strip() for line in render(name, HTML).splitlines() if line.strip()] for name in HELD_OUT_RENDERERS}
     for name, rendered in lines.items():
         assert "The council approved the & budget." in rendered, name
@@ -123,6 +125,7 @@ def test_held_out_renderers_write_the_text_their_own_way():
 
 def test_lynx_refs_renders_a_page_the_same_every_time():
     """lynx names a relative link's address after its own temporary directory; the renderer drops it."""
+    needs_programs("lynx")
     page = '<p>See <a href="about">about us</a> and <a href="https://example.org/a">this</a>.</p>'
     first = render("lynx_refs", page)
     assert first == render("lynx_refs", page)
@@ -137,6 +140,8 @@ def test_an_unknown_renderer_is_named_not_rendered_empty():
 @pytest.mark.parametrize("name", list(RENDERERS) + list(HELD_OUT_RENDERERS))
 @pytest.mark.parametrize("html", ["", "<<<>>>", "\x00\x01garbage", "<p>" * 3000, "<html><body></body></html>"])
 def test_renderers_never_raise(name, html):
+    if name in PROGRAMS:
+        needs_programs(PROGRAMS[name])
     assert isinstance(render(name, html), str)
 
 
