@@ -201,6 +201,7 @@ def assert_site_memory_dropped_the_note(without: list[str], remembered: list[str
     """With the memory, ``site_frame``'s texts lose the note on the pages of its site, and only there."""
     from texts import FUND_NOTE
 
+    assert len(without) == len(remembered) == SITE_PAGES + 2
     assert all(FUND_NOTE in text for text in without)  # the model alone keeps it
     assert remembered[:SITE_PAGES] == [text.replace(FUND_NOTE + "\n", "") for text in without[:SITE_PAGES]]
     assert remembered[SITE_PAGES:] == without[SITE_PAGES:]  # another site's single page, a page without URL
