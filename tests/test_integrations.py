@@ -492,6 +492,18 @@ def test_hf_clean_batch_site_memory(model_dir, site_frame, site_memory_file):
     assert clean_batch(linked, model=model_dir, site_memory=site_memory_file, url_column="link")["text"] == remembered
 
 
+def test_hf_clean_batch_reuses_its_cleaner_until_the_memory_file_changes(model_dir, site_frame, site_memory_file, tmp_path):
+    from noisecut.integrations.hf import clean_batch
+
+    batch = {"url": site_frame["url"].tolist(), "text": site_frame["text"].tolist()}
+    copy = tmp_path / "sites.npz"
+    copy.write_bytes(site_memory_file.read_bytes())
+    remembered = clean_batch(batch, model=model_dir, site_memory=copy)["text"]
+    assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == remembered
+    SiteMemory(width=64).save(copy)  # a memory of nothing: the next batch is cleaned as without one
+    assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == clean_batch(batch, model=model_dir)["text"]
+
+
 def test_nemo_stage_site_memory(monkeypatch, model_dir, site_frame, site_memory_file):
     module = nemo_module(monkeypatch)
     DocumentBatch = sys.modules["nemo_curator.tasks"].DocumentBatch

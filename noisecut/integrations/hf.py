@@ -38,7 +38,7 @@ from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
 from ..sites import SiteMemory
-from .batch import TEXT_COLUMN_DEFAULT, URL_COLUMN_DEFAULT, CleanBatch
+from .batch import TEXT_COLUMN_DEFAULT, URL_COLUMN_DEFAULT, CleanBatch, loaded_memory
 
 _cleaners: dict[tuple, Cleaner] = {}  # one per model and policy, per process
 
@@ -100,7 +100,8 @@ def _cleaner(clean: CleanBatch) -> Cleaner:
     """This process's ``Cleaner`` for ``clean``'s model and policy, loaded on first use."""
     # a Model object is its own key: the cached Cleaner holds it, so its id is not reused
     model = ("object", id(clean.model)) if isinstance(clean.model, Model) else ("path", str(clean.model) if clean.model is not None else None)
-    memory = ("object", id(clean.site_memory)) if isinstance(clean.site_memory, SiteMemory) else clean.site_memory
+    # the memory this process holds for the file (a rewritten file is a new one), held by the cached Cleaner too
+    memory = id(loaded_memory(clean.site_memory))
     key = (model, clean.keep, clean.threshold, clean.dedupe, memory)
     if key not in _cleaners:
         _cleaners[key] = clean.cleaner
