@@ -31,6 +31,7 @@ from .errors import NoiseCutError
 from .model import FROM_DEFAULT, META, MODEL_ENV, Model, read_meta, shipped_model_dir
 from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, is_flag, select
 from .sites import SiteMemory, demote_document
+from .sites import check_argument as check_site_memory
 
 
 @dataclass
@@ -115,9 +116,8 @@ class Cleaner:
         self._other_text: _Route | None = None
         if other_text_model is not None:
             self._other_text = _Route(_loaded(other_text_model), *self._route_options)
-        if site_memory is not None and not isinstance(site_memory, SiteMemory):
-            if not isinstance(site_memory, (str, os.PathLike)):  # np.load took an int for a file descriptor
-                raise TypeError(f"site_memory takes a SiteMemory, its file (noisecut sites) or None, not {type(site_memory).__name__}")
+        check_site_memory(site_memory)
+        if isinstance(site_memory, (str, os.PathLike)):
             site_memory = SiteMemory.load(site_memory)
         self.site_memory = site_memory
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -188,6 +189,12 @@ class SiteMemory:
                                 "count the sites again with `noisecut sites`")
         stats = {key: value for key, value in meta.items() if key not in ("version", "depth", "width")}
         return cls(meta["width"], counts, stats)
+
+
+def check_argument(site_memory) -> None:
+    """A TypeError unless ``site_memory`` is what ``Cleaner`` takes: a ``SiteMemory``, its file or None."""
+    if not (site_memory is None or isinstance(site_memory, (SiteMemory, str, os.PathLike))):  # np.load took an int for a file descriptor
+        raise TypeError(f"site_memory takes a SiteMemory, its file (noisecut sites) or None, not {type(site_memory).__name__}")
 
 
 def demote_document(memory: SiteMemory, doc: Document, texts: Sequence[str], keep_score: np.ndarray) -> np.ndarray:

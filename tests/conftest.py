@@ -178,3 +178,41 @@ def constant_model_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("constant") / "constant"
     constant_model({Label.BODY: 0.9, Label.NAV: 0.1}).save(directory)
     return directory
+
+
+SITE_PAGES = 8  # pages of coast.example in ``site_frame``, then a page of another site and one with no URL
+
+
+@pytest.fixture(scope="session")
+def site_frame():
+    """Records with a URL: ``SITE_PAGES`` pages of coast.example sharing ``texts.FUND_NOTE`` (which the session
+    model keeps alone), then a page of another site and a page with no URL, each with the note too."""
+    import pandas as pd
+
+    from texts import FUND_NOTE, page
+
+    rows = [{"url": f"https://coast.example/news/{n}", "text": page(n, FUND_NOTE)} for n in range(SITE_PAGES)]
+    rows.append({"url": "https://elsewhere.example/a", "text": page(99, FUND_NOTE)})
+    rows.append({"url": None, "text": page(98, FUND_NOTE)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def site_memory_file(site_frame, tmp_path_factory) -> Path:
+    """The site memory `noisecut sites` writes for ``site_frame`` as JSONL (``sites.count_files``: what it runs)."""
+    from noisecut.sites import count_files
+
+    directory = tmp_path_factory.mktemp("sites")
+    site_frame.to_json(directory / "crawl.jsonl", orient="records", lines=True)
+    count_files([directory / "crawl.jsonl"]).save(directory / "sites.npz")
+    return directory / "sites.npz"
+
+
+def assert_site_memory_dropped_the_note(without: list[str], remembered: list[str]) -> None:
+    """With the memory, ``site_frame``'s texts lose the note on the pages of its site, and only there."""
+    from texts import FUND_NOTE
+
+    assert len(without) == len(remembered) == SITE_PAGES + 2
+    assert all(FUND_NOTE in text for text in without)  # the model alone keeps it
+    assert remembered[:SITE_PAGES] == [text.replace(FUND_NOTE + "\n", "") for text in without[:SITE_PAGES]]
+    assert remembered[SITE_PAGES:] == without[SITE_PAGES:]  # another site's single page, a page without URL

@@ -21,7 +21,7 @@ import pytest
 from noisecut import NoiseCutError
 from noisecut.integrations.batch import CleanBatch
 
-from conftest import run_retrying_ray_abort
+from conftest import assert_site_memory_dropped_the_note, run_retrying_ray_abort
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting from the test cluster
 
@@ -154,6 +154,26 @@ class TestRay:
         out = by_id(pd.read_parquet(tmp_path / "out.parquet"))
         assert out["clean"].tolist() == expected
         assert out["text"].tolist() == frame["text"].tolist()
+
+    def test_site_memory_on_the_actors(self, ray_cluster, model_dir, site_frame, site_memory_file, tmp_path):
+        """By map_batches (each actor loads the file once) and clean_with_ray (loaded in the driver, shipped)."""
+        from noisecut.integrations.ray import clean_with_ray
+
+        ray = ray_cluster
+        records = site_frame.assign(id=np.arange(len(site_frame)))
+        without = CleanBatch(model=str(model_dir))(site_frame)["text"].tolist()
+        mapped = ray.data.from_pandas([records.iloc[i::2] for i in range(2)]).map_batches(
+            CleanBatch,
+            fn_constructor_kwargs={"model": str(model_dir), "output_column": "clean", "site_memory": str(site_memory_file)},
+            batch_format="pandas",
+            compute=ray.data.ActorPoolStrategy(size=2),
+        ).to_pandas()
+        assert_site_memory_dropped_the_note(without, by_id(mapped)["clean"].tolist())
+        cleaned = clean_with_ray(records, model=model_dir, site_memory=site_memory_file, output_column="clean", concurrency=2)
+        assert_site_memory_dropped_the_note(without, by_id(cleaned.to_pandas())["clean"].tolist())
+        (tmp_path / "page.txt").write_text(site_frame["text"][0], encoding="utf-8")
+        with pytest.raises(NoiseCutError, match="no column 'url'.*text files have none"):
+            clean_with_ray([tmp_path / "page.txt"], model=model_dir, site_memory=site_memory_file)
 
     def test_worker_errors_come_back_as_noisecut_errors(self, model_dir, tmp_path):
         from noisecut.integrations.ray import clean_with_ray
@@ -291,6 +311,14 @@ class TestDask:
         assert out["text"].tolist() == frame["text"].tolist()
         assert all(len(labels) == len(text.splitlines()) for text, labels in zip(out["text"], out["labels"]))
 
+    def test_map_partitions_with_a_site_memory(self, model_dir, site_frame, site_memory_file):
+        import dask.dataframe as dd
+
+        clean = CleanBatch(model=str(model_dir), output_column="clean", site_memory=site_memory_file)
+        ddf = dd.from_pandas(site_frame.assign(id=np.arange(len(site_frame))), npartitions=3)
+        out = by_id(ddf.map_partitions(clean, meta=clean.meta(ddf)).compute())
+        assert_site_memory_dropped_the_note(CleanBatch(model=str(model_dir))(site_frame)["text"].tolist(), out["clean"].tolist())
+
     def test_map_partitions_overwriting_the_text_without_meta(self, model_dir, frame, expected):
         import dask.dataframe as dd
 
@@ -324,3 +352,9 @@ class TestSpark:
         assert out["clean"].tolist() == expected
         assert out["text"].tolist() == frame["text"].tolist()
         assert list(out["labels"].iloc[0]) == list(CleanBatch(model=str(model_dir), labels_column="labels")(frame.iloc[:1])["labels"].iloc[0])
+
+    def test_map_in_pandas_with_a_site_memory(self, spark, model_dir, site_frame, site_memory_file):
+        clean = CleanBatch(model=str(model_dir), output_column="clean", site_memory=site_memory_file)
+        sdf = spark.createDataFrame(site_frame.assign(id=np.arange(len(site_frame)))).repartition(3)
+        out = by_id(sdf.mapInPandas(clean.map_iter, schema=clean.spark_schema(sdf.schema)).toPandas())
+        assert_site_memory_dropped_the_note(CleanBatch(model=str(model_dir))(site_frame)["text"].tolist(), out["clean"].tolist())

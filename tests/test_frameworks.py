@@ -25,6 +25,8 @@ from noisecut.cli import main
 from noisecut.document import Document
 from noisecut.errors import NoiseCutError
 
+from conftest import assert_site_memory_dropped_the_note
+
 try:
     import datatrove  # noqa: F401
     from datatrove.data import Document as DatatroveDocument
@@ -244,24 +246,24 @@ def test_drop_empty_false_passes_empty_documents_on(tmp_path):
     assert {i: r.get("text", "") for i, r in written.items()} == {i: r["text"] for i, r in reference.items()}
 
 
-def count_clean_many_calls(monkeypatch) -> list[int]:
-    """Record the number of texts of every ``Cleaner.clean_many`` call (the list fills as calls come)."""
+def count_clean_documents_calls(monkeypatch) -> list[int]:
+    """Record the number of documents of every ``Cleaner.clean_documents`` call (the list fills as calls come)."""
     calls = []
-    original = Cleaner.clean_many
+    original = Cleaner.clean_documents
 
-    def counting(self, texts):
-        texts = list(texts)
-        calls.append(len(texts))
-        return original(self, texts)
+    def counting(self, docs):
+        docs = list(docs)
+        calls.append(len(docs))
+        return original(self, docs)
 
-    monkeypatch.setattr(Cleaner, "clean_many", counting)
+    monkeypatch.setattr(Cleaner, "clean_documents", counting)
     return calls
 
 
 @needs_seeds
 @needs_datatrove
-def test_formatter_cleans_in_chunks_through_clean_many(monkeypatch):
-    calls = count_clean_many_calls(monkeypatch)
+def test_formatter_cleans_in_chunks_through_clean_documents(monkeypatch):
+    calls = count_clean_documents_calls(monkeypatch)
     step = NoiseCutFormatter(batch_size=2)
     docs = [DatatroveDocument(text=r["text"], id=r["id"], metadata={"n": n}) for n, r in enumerate(seed_records()[:5])]
     out = list(step.run(iter(docs)))
@@ -294,6 +296,40 @@ def test_formatter_rejects_bad_parameters_and_non_text():
         NoiseCutFormatter(keep="bogus")
     with pytest.raises(NoiseCutError, match="'d1'.*NoneType"):
         list(NoiseCutFormatter().run(iter([DatatroveDocument(text=None, id="d1")])))
+
+
+@needs_datatrove
+def test_formatter_site_memory_drops_the_boilerplate_of_a_documents_site(model_dir, site_frame, site_memory_file, tmp_path):
+    """``JsonlReader`` puts a record's url in ``metadata["url"]``: the formatter finds its site there and
+    writes what ``noisecut clean --site-memory`` writes."""
+    import dill
+
+    records = [{"id": f"r{i}", "url": url if isinstance(url, str) else None, "text": text}  # None, not pandas' NaN
+               for i, (url, text) in enumerate(zip(site_frame["url"], site_frame["text"]))]
+    source = write_jsonl(tmp_path / "crawl.jsonl", records)
+
+    def clean(**options) -> list[str]:
+        name = "remembered" if options.get("site_memory") else "plain"
+        stats = run_pipeline([JsonlReader(str(source)), NoiseCutFormatter(model=str(model_dir), **options),
+                              JsonlWriter(str(tmp_path / name))], tmp_path / f"{name}-logs")
+        clean.no_url = stats.stats[1].stats["site_memory_no_url"].total if options.get("site_memory") else None
+        return [record["text"] for _, record in sorted(read_folder(tmp_path / name).items(), key=lambda item: int(item[0][1:]))]
+
+    without, remembered = clean(), clean(site_memory=site_memory_file)
+    assert_site_memory_dropped_the_note(without, remembered)
+    assert clean.no_url == 1  # the record with no URL, counted
+    cli = CliRunner().invoke(main, ["clean", "-q", "-j", "1", "-m", str(model_dir), "--site-memory", str(site_memory_file), str(source)])
+    assert [json.loads(line)["text"] for line in cli.stdout.splitlines()] == remembered
+
+    step = NoiseCutFormatter(model=str(model_dir), site_memory=site_memory_file, url_field="link")
+    docs = [DatatroveDocument(text=r["text"], id=r["id"], metadata={"link": r["url"]}) for r in records]
+    data = dill.dumps(step)
+    assert len(data) < 4_000  # the memory's path, not its counts
+    assert [doc.text for doc in dill.loads(data).run(iter(docs))] == remembered
+    with pytest.raises(TypeError, match="site_memory takes a SiteMemory, its file"):
+        NoiseCutFormatter(site_memory=3)
+    with pytest.raises(NoiseCutError, match="no such site memory"):
+        NoiseCutFormatter(site_memory=tmp_path / "missing.npz")
 
 
 # -- Hugging Face datasets, in this process ---------------------------------
@@ -400,7 +436,7 @@ def test_nemo_stage_cleans_each_batch_in_one_call_and_drops_empty_on_request(mon
     import pandas as pd
     from nemo_curator.stages.text.modifiers import Modify
 
-    calls = count_clean_many_calls(monkeypatch)
+    calls = count_clean_documents_calls(monkeypatch)
     records = seed_records()
     frame = pd.DataFrame(records)
     batch = DocumentBatch(dataset_name="seeds", data=frame)

@@ -5,7 +5,9 @@ The engines themselves (Ray, Dask, Spark) run in ``test_engines.py``.
 from __future__ import annotations
 
 import codecs
+import json
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from click.testing import CliRunner
+
 from noisecut import Cleaner, Label, NoiseCutError
+from noisecut.cli import main
 from noisecut.document import Document
 from noisecut.integrations.batch import CleanBatch
 from noisecut.model import Model
+from noisecut.sites import MEMORY_VERSION, SiteMemory
+
+from conftest import assert_site_memory_dropped_the_note
 
 NOISE = [
     "Home | News | Sport | Weather | Contact",
@@ -338,21 +346,27 @@ def nemo_stand_ins(task_id_is_a_field: bool) -> dict:
     return modules
 
 
-@pytest.mark.parametrize("task_id_is_a_field", [True, False], ids=["task_id-field", "task_id-set-by-curator"])
-def test_nemo_stage_passes_its_batch_on_under_either_task_api(monkeypatch, model_dir, cleaner, frame, task_id_is_a_field):
-    """``process`` built its output with ``DocumentBatch(dataset_name=..., data=...)``: on the NeMo Curator
-    releases whose tasks take a ``task_id`` that was ``TypeError: missing ... 'task_id'``."""
+def nemo_module(monkeypatch, task_id_is_a_field: bool = True):
+    """noisecut.integrations.nemo_curator loaded against ``nemo_stand_ins`` (under another name: the real one stays)."""
     import importlib.util
 
     import noisecut.integrations as integrations
 
     for name, module in nemo_stand_ins(task_id_is_a_field).items():
         monkeypatch.setitem(sys.modules, name, module)
-    name = "noisecut.integrations.nemo_curator_under_test"  # not the real module's name: it stays as it was
+    name = "noisecut.integrations.nemo_curator_under_test"
     spec = importlib.util.spec_from_file_location(name, str(Path(integrations.__file__).with_name("nemo_curator.py")))
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, name, module)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("task_id_is_a_field", [True, False], ids=["task_id-field", "task_id-set-by-curator"])
+def test_nemo_stage_passes_its_batch_on_under_either_task_api(monkeypatch, model_dir, cleaner, frame, task_id_is_a_field):
+    """``process`` built its output with ``DocumentBatch(dataset_name=..., data=...)``: on the NeMo Curator
+    releases whose tasks take a ``task_id`` that was ``TypeError: missing ... 'task_id'``."""
+    module = nemo_module(monkeypatch, task_id_is_a_field)
     DocumentBatch = sys.modules["nemo_curator.tasks"].DocumentBatch
 
     given = dict(dataset_name="docs", data=frame, _metadata={"source": "x"})
@@ -418,6 +432,177 @@ def test_series_accessor(model_dir, cleaner, frame):
     pd.testing.assert_index_equal(out.index, frame.index)
     assert out.tolist() == [cleaner.clean(text) for text in frame["text"]]
     assert frame["text"].noisecut.clean(cleaner=cleaner).tolist() == out.tolist()
+
+
+# -- site memory (``noisecut sites``): CleanBatch, pandas, Hugging Face, NeMo Curator's stage ----------
+# (datatrove: test_frameworks.py; Ray and Dask: test_engines.py)
+
+
+def plain_and_remembered(clean, site_memory_file, **options) -> tuple[list, list]:
+    """``clean(site_memory=None, **options)`` and ``clean(site_memory=site_memory_file, **options)``."""
+    return clean(site_memory=None, **options), clean(site_memory=site_memory_file, **options)
+
+
+def test_clean_batch_site_memory_drops_the_boilerplate_of_a_records_site(model_dir, model, site_frame, site_memory_file):
+    def clean(**options):
+        return CleanBatch(model=model_dir, output_column="clean", **options)(site_frame)["clean"].tolist()
+
+    without, remembered = plain_and_remembered(clean, site_memory_file)
+    assert_site_memory_dropped_the_note(without, remembered)
+    # as the Python API cleans each record with its URL (and `noisecut clean --site-memory`, ``sites.site_of``)
+    api = Cleaner(model, site_memory=site_memory_file)
+    assert remembered == [api.clean_document(Document.from_text(text, meta={"url": url}))
+                          for text, url in zip(site_frame["text"], site_frame["url"])]
+    assert clean(site_memory=SiteMemory.load(site_memory_file)) == remembered  # a loaded memory
+    linked = site_frame.rename(columns={"url": "link"})
+    assert CleanBatch(model=model_dir, site_memory=site_memory_file, url_column="link")(linked)["text"].tolist() == remembered
+    as_bytes = site_frame.assign(text=[text.encode() for text in site_frame["text"]])
+    assert [b.decode() for b in CleanBatch(model=model_dir, site_memory=site_memory_file)(as_bytes)["text"]] == remembered
+
+
+def test_clean_series_site_memory_takes_each_text_s_url(model_dir, site_frame, site_memory_file):
+    from noisecut.integrations.pandas import clean_series
+
+    texts, urls = site_frame["text"], site_frame["url"]
+    without = clean_series(texts, model=model_dir).tolist()
+    remembered = clean_series(texts, urls=urls, model=model_dir, site_memory=site_memory_file)
+    assert_site_memory_dropped_the_note(without, remembered.tolist())
+    assert remembered.name == "text" and remembered.index.equals(texts.index)
+    assert texts.noisecut.clean(urls=urls, model=model_dir, site_memory=site_memory_file).tolist() == remembered.tolist()
+    loaded = Cleaner(model_dir, site_memory=site_memory_file)
+    assert clean_series(texts, cleaner=loaded, urls=urls).tolist() == remembered.tolist()
+    with pytest.raises(TypeError, match="needs urls="):
+        clean_series(texts, model=model_dir, site_memory=site_memory_file)
+    with pytest.raises(TypeError, match="needs urls="):
+        clean_series(texts, cleaner=loaded)
+    with pytest.raises(NoiseCutError, match="urls must have the texts' index"):
+        clean_series(texts, urls=urls.iloc[::-1].reset_index(drop=True).iloc[1:], cleaner=loaded)
+    with pytest.raises(TypeError, match="urls takes a pandas Series"):
+        clean_series(texts, urls=urls.tolist(), cleaner=loaded)
+
+
+def test_hf_clean_batch_site_memory(model_dir, site_frame, site_memory_file):
+    from noisecut.integrations.hf import clean_batch
+
+    batch = {"url": site_frame["url"].tolist(), "text": site_frame["text"].tolist()}
+    without, remembered = plain_and_remembered(lambda **options: clean_batch(batch, model=model_dir, **options)["text"],
+                                               site_memory_file)
+    assert_site_memory_dropped_the_note(without, remembered)
+    linked = {"link": batch["url"], "text": batch["text"]}
+    assert clean_batch(linked, model=model_dir, site_memory=site_memory_file, url_column="link")["text"] == remembered
+
+
+def test_hf_clean_batch_reuses_its_cleaner_until_the_memory_file_changes(model_dir, site_frame, site_memory_file, tmp_path):
+    from noisecut.integrations.hf import clean_batch
+
+    batch = {"url": site_frame["url"].tolist(), "text": site_frame["text"].tolist()}
+    copy = tmp_path / "sites.npz"
+    copy.write_bytes(site_memory_file.read_bytes())
+    remembered = clean_batch(batch, model=model_dir, site_memory=copy)["text"]
+    assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == remembered
+    SiteMemory(width=64).save(copy)  # a memory of nothing: the next batch is cleaned as without one
+    assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == clean_batch(batch, model=model_dir)["text"]
+
+
+def test_nemo_stage_site_memory(monkeypatch, model_dir, site_frame, site_memory_file):
+    module = nemo_module(monkeypatch)
+    DocumentBatch = sys.modules["nemo_curator.tasks"].DocumentBatch
+
+    def clean(**options):
+        stage = module.NoiseCutStage(model=str(model_dir), output_field="clean", **options)
+        return stage.process(DocumentBatch(task_id="t", dataset_name="docs", data=site_frame)).data["clean"].tolist()
+
+    assert_site_memory_dropped_the_note(*plain_and_remembered(clean, site_memory_file))
+    stage = module.NoiseCutStage(model=str(model_dir), site_memory=site_memory_file, url_field="link")
+    assert stage.inputs() == (["data"], ["text", "link"])
+    with pytest.raises(NoiseCutError, match="no column 'link'"):
+        stage.process(DocumentBatch(task_id="t", dataset_name="docs", data=site_frame))
+
+
+def other_memories(tmp_path, site_memory_file) -> dict:
+    """A missing file, a file that is no site memory, and a site memory of another version."""
+    (tmp_path / "notes.npz").write_text("not a sketch", encoding="utf-8")
+    memory = SiteMemory.load(site_memory_file)
+    np.savez_compressed(tmp_path / "future.npz", counts=memory.counts,
+                        meta=np.array(json.dumps({"version": MEMORY_VERSION + 1, "width": memory.width})))
+    return {"missing": tmp_path / "missing.npz", "foreign": tmp_path / "notes.npz", "version": tmp_path / "future.npz"}
+
+
+MEMORY_ERRORS = {"missing": "missing.npz: no such site memory", "foreign": "notes.npz: not a site memory written by",
+                 "version": f"future.npz: site memory version {MEMORY_VERSION + 1}, this noisecut reads {MEMORY_VERSION}"}
+
+
+def integration_constructors(model_dir) -> dict:
+    """Each integration taking ``site_memory``, made (not run) with it: the checks happen here, in the driver."""
+    from noisecut.integrations.hf import clean_batch
+    from noisecut.integrations.pandas import clean_series
+
+    texts = pd.Series(["A line."])
+    return {
+        "CleanBatch": lambda memory: CleanBatch(model=model_dir, site_memory=memory),
+        "clean_series": lambda memory: clean_series(texts, urls=texts, model=model_dir, site_memory=memory),
+        "hf.clean_batch": lambda memory: clean_batch({"text": ["A line."], "url": [None]}, model=model_dir, site_memory=memory),
+    }
+
+
+def test_every_integration_checks_the_site_memory_as_the_cli_and_the_api_do(model_dir, site_memory_file, tmp_path):
+    """A missing, foreign or outdated file: the CLI's NoiseCutError; a wrong type: the Cleaner's TypeError."""
+    files = other_memories(tmp_path, site_memory_file)
+    with pytest.raises(TypeError) as api_error:
+        Cleaner(model_dir, site_memory=3)
+    for name, make in integration_constructors(model_dir).items():
+        for kind, path in files.items():
+            with pytest.raises(NoiseCutError, match=re.escape(MEMORY_ERRORS[kind])):
+                make(path)
+            with pytest.raises(NoiseCutError, match=re.escape(MEMORY_ERRORS[kind])):
+                make(str(path))
+        with pytest.raises(TypeError) as error:
+            make(3)
+        assert str(error.value) == str(api_error.value) == "site_memory takes a SiteMemory, its file (noisecut sites) or None, not int", name
+    result = CliRunner().invoke(main, ["clean", "--site-memory", str(files["version"]), "-"], input="x\n")
+    assert MEMORY_ERRORS["version"] in result.stderr  # the message the integrations give
+
+
+def test_clean_batch_site_memory_needs_the_url_column(model_dir, site_frame, site_memory_file):
+    with pytest.raises(NoiseCutError, match=r"no column 'url' in the batch \(columns: text\).*url_column"):
+        CleanBatch(model=model_dir, site_memory=site_memory_file)(site_frame[["text"]])
+    without = CleanBatch(model=model_dir)(site_frame[["text"]])  # no memory: no URL needed
+    assert without["text"].tolist() == CleanBatch(model=model_dir)(site_frame)["text"].tolist()
+
+
+def test_clean_batch_site_memory_travels_as_its_path_and_loads_once_per_process(monkeypatch, model_dir, site_frame,
+                                                                                  site_memory_file, tmp_path):
+    """Dask and Spark unpickle the CleanBatch for every task, hf makes one per batch: the memory is loaded
+    once in the process all the same (and again only if its file changes)."""
+    from noisecut.integrations import batch
+
+    loads, load = [], SiteMemory.load
+
+    def counted(path):
+        loads.append(path)
+        return load(path)
+
+    monkeypatch.setattr(SiteMemory, "load", counted)
+    batch._load_memory.cache_clear()
+    copy = tmp_path / "sites.npz"
+    copy.write_bytes(site_memory_file.read_bytes())
+    clean = CleanBatch(model=model_dir, site_memory=copy)
+    data = pickle.dumps(clean)
+    assert len(data) < 2_000 and str(copy) in repr(clean)  # the path, not the 8 MB of counts
+    expected = clean(site_frame)
+    for _ in range(3):  # three tasks, two batches each
+        task = pickle.loads(data)
+        pd.testing.assert_frame_equal(pd.concat([task(site_frame.iloc[:5]), task(site_frame.iloc[5:])]), expected)
+    assert loads == [str(copy)]
+    SiteMemory(width=64).save(copy)  # written again: read again
+    pickle.loads(data)(site_frame)
+    assert loads == [str(copy)] * 2
+
+
+def test_clean_batch_site_memory_path_is_absolute_for_workers_elsewhere(monkeypatch, model_dir, site_memory_file):
+    monkeypatch.chdir(site_memory_file.parent)
+    clean = CleanBatch(model=model_dir, site_memory=site_memory_file.name)
+    assert clean.site_memory == str(site_memory_file.resolve())
 
 
 def test_importing_noisecut_loads_no_integration_dependency():

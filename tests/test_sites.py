@@ -12,26 +12,7 @@ from noisecut.document import Document
 from noisecut.errors import NoiseCutError
 from noisecut.sites import MEMORY_VERSION, MIN_PAGES, SiteMemory, demote, normalise, site_of
 
-SPONSOR = "Sponsored by Coast Energy"  # the site's own boilerplate, between paragraphs: the model keeps it alone
-
-
-TOWNS = ["Ashby", "Wrenham", "Norcott", "Kelvale", "Eastfield", "Millbrook", "Harbourside", "Orton", "Pellow", "Ruan"]
-PLACES = ["library", "swimming pool", "bus depot", "market hall", "park", "museum", "school", "harbour", "bridge", "theatre"]
-
-
-def story(n: int) -> list[str]:
-    town, place = TOWNS[n % 10], PLACES[(3 * n) % 10]
-    return [f"{town} votes to rebuild its {place}",
-            f"Residents of {town} backed the plan to rebuild the {place} at a meeting this week, and work is due to "
-            f"start in the spring once the contracts for the {place} are signed.",
-            f"The council said the {place} would stay open while {town}'s builders are on site, with some rooms "
-            f"closed for a few weeks at a time."]
-
-
-def page(n: int) -> str:
-    title, first, second = story(n)
-    story_lines = [title, first, SPONSOR, second]
-    return "\n".join(["Home | News | Sport", *story_lines, "Share this story", "© 2025 Coast Daily"]) + "\n"
+from texts import SPONSOR, page, story
 
 
 def test_normalise_ignores_case_digits_and_spacing():

@@ -13,7 +13,7 @@ writers::
 Decisions, written down once:
 
 * **Batched.** ``run`` takes the document stream in chunks of ``batch_size``
-  and cleans each chunk with one ``Cleaner.clean_many`` call, not one
+  and cleans each chunk with one ``Cleaner.clean_documents`` call, not one
   ``format`` call per document. ``format(text)`` still works, for datatrove
   code that calls it directly.
 * **The model loads once per worker**, on the first chunk. datatrove pickles
@@ -23,6 +23,11 @@ Decisions, written down once:
   its arrays with the step.
 * **Each document keeps its id, metadata and media**; only ``text`` changes,
   to exactly what ``Cleaner.clean`` (and ``noisecut clean``) gives.
+* **Site memory** (``site_memory``, the file ``noisecut sites`` writes): a
+  document's site is the host of ``metadata[url_field]`` (``"url"``, where
+  ``WarcReader`` and ``JsonlReader`` put a record's URL). A document without
+  one is cleaned as without memory and counted as ``site_memory_no_url``.
+  Only the file's path is pickled; each worker process loads it once.
 * **Documents that come out empty** (no line kept) are dropped, as
   datatrove's filters drop: counted as ``dropped`` and ``dropped_empty``, and
   written, with their text *before* cleaning and ``metadata["filter_reason"]
@@ -47,13 +52,16 @@ try:
 except ImportError as error:  # the extra is missing: say which
     raise ImportError(f"{error}; the datatrove step needs noisecut's extra: pip install 'noisecut[datatrove]'") from error
 
+from pathlib import Path
+
 from ..batching import chunks
-from ..document import count_content_lines
+from ..document import Document, count_content_lines
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import LazyCleaner
+from ..sites import SiteMemory
+from .batch import URL_COLUMN_DEFAULT, LazyCleaner, as_document
 
 BATCH_SIZE_DEFAULT = 64  # documents per clean_many call
 EMPTY_REASON = "empty"
@@ -78,7 +86,12 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
     exclusion_writer : datatrove DiskWriter or None
         Where dropped documents go, with their original text.
     batch_size : int
-        Documents cleaned per ``Cleaner.clean_many`` call.
+        Documents cleaned per ``Cleaner.clean_documents`` call.
+    site_memory : str, Path, SiteMemory or None
+        The file ``noisecut sites`` writes: drop lines that recur on most of
+        their site's pages, as ``noisecut clean --site-memory`` does.
+    url_field : str
+        The metadata field holding each document's URL, for ``site_memory``.
     """
 
     name = "✂ noisecut"
@@ -92,11 +105,14 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
         drop_empty: bool = True,
         exclusion_writer: DiskWriter | None = None,
         batch_size: int = BATCH_SIZE_DEFAULT,
+        site_memory: SiteMemory | str | Path | None = None,
+        url_field: str = URL_COLUMN_DEFAULT,
     ):
         super().__init__()
         if not isinstance(batch_size, int) or batch_size < 1:
             raise NoiseCutError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.set_cleaner(model, keep, threshold, dedupe)
+        self.set_cleaner(model, keep, threshold, dedupe, site_memory)
+        self.url_field = url_field
         self.drop_empty = bool(drop_empty)
         self.exclusion_writer = exclusion_writer
         self.batch_size = batch_size
@@ -114,10 +130,19 @@ class NoiseCutFormatter(LazyCleaner, BaseFormatter):
                     if not isinstance(doc.text, str):
                         raise NoiseCutError(f"document {doc.id!r} (batch item {i}): text is {type(doc.text).__name__}, expected str")
                 with self.track_time("batch"):
-                    cleaned = list(self.cleaner.clean_many([doc.text for doc in batch]))
+                    cleaned = list(self.cleaner.clean_documents([self._document(doc) for doc in batch]))
                 self.stat_update("batches")
                 for doc, text in zip(batch, cleaned):
                     yield from self._pass_on(doc, text, writer, rank)
+
+    def _document(self, doc: DatatroveDocument) -> Document:
+        """The noisecut ``Document`` of ``doc``'s text, with its URL when there is a site memory."""
+        if self.site_memory is None:
+            return as_document(doc.text)
+        url = doc.metadata.get(self.url_field)
+        if not isinstance(url, str) or not url:
+            self.stat_update("site_memory_no_url")
+        return as_document(doc.text, url)
 
     def _pass_on(self, doc: DatatroveDocument, text: str, writer, rank: int) -> Iterator[DatatroveDocument]:
         """Record the stats of one cleaned document; yield it, or drop it if it came out empty."""

@@ -14,8 +14,11 @@ Ray (``pip install 'noisecut[nemo]'``; Python 3.11 or later)::
   batches); ``setup`` loads the model once per worker.
   Other columns are kept; documents stay, with ``""`` if every line was noise
   (``drop_empty=True`` drops them).
+  ``site_memory`` (the file ``noisecut sites`` writes) finds each document's
+  site by the host of its ``url_field``.
 * ``NoiseCutModifier`` is the ``DocumentModifier`` form, for ``Modify``: one
   document per call (``Modify`` applies it row by row), model loaded on first use.
+  It sees the text alone, no URL, so it takes no site memory: use ``NoiseCutStage``.
 
 Both leave the loaded model out when pickled: only the parameters travel,
 and each worker loads the model from ``model``.
@@ -38,15 +41,18 @@ from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import TEXT_COLUMN_DEFAULT, CleanBatch
+from ..sites import SiteMemory
+from .batch import TEXT_COLUMN_DEFAULT, URL_COLUMN_DEFAULT, CleanBatch
 
 
 @dataclass
 class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
     """Clean ``text_field`` of every ``DocumentBatch`` (``CleanBatch.clean_values``, batched).
 
-    ``model``, ``keep``, ``threshold`` and ``dedupe`` are as for ``Cleaner``
-    (``keep`` may be label names); ``output_field`` None overwrites
+    ``model``, ``keep``, ``threshold``, ``dedupe`` and ``site_memory`` are as for
+    ``Cleaner`` (``keep`` may be label names; ``site_memory`` as for ``CleanBatch``:
+    only its path is pickled, each worker loads it once); ``url_field`` holds each
+    document's URL, for the site memory; ``output_field`` None overwrites
     ``text_field``; ``drop_empty`` drops the rows with no line kept.
     """
 
@@ -58,14 +64,17 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
     dedupe: bool = True
     drop_empty: bool = False
     name: str = "noisecut"
+    site_memory: SiteMemory | str | None = None
+    url_field: str = URL_COLUMN_DEFAULT
 
     def __post_init__(self):
         # validates the parameters now, in the driver; the model loads in setup()
         self._clean = CleanBatch(model=self.model, text_column=self.text_field, output_column=self.output_field,
-                                 keep=self.keep, threshold=self.threshold, dedupe=self.dedupe)
+                                 keep=self.keep, threshold=self.threshold, dedupe=self.dedupe,
+                                 site_memory=self.site_memory, url_column=self.url_field)
 
     def inputs(self) -> tuple[list[str], list[str]]:
-        return ["data"], [self.text_field]
+        return ["data"], [self.text_field] + ([self.url_field] if self.site_memory is not None else [])
 
     def outputs(self) -> tuple[list[str], list[str]]:
         return ["data"], [self._clean.output_column]
@@ -77,7 +86,7 @@ class NoiseCutStage(ProcessingStage[DocumentBatch, DocumentBatch]):
         frame = task.to_pandas().copy()
         if self.text_field not in frame.columns:
             raise NoiseCutError(f"no column {self.text_field!r} in the batch (columns: {', '.join(map(str, frame.columns))})")
-        cleaned, _ = self._clean.clean_values(frame[self.text_field].tolist())
+        cleaned, _ = self._clean.clean_values(frame[self.text_field].tolist(), urls=self._clean.urls(frame))
         frame[self._clean.output_column] = cleaned
         if self.drop_empty:
             frame = frame[[text != "" and text != b"" for text in cleaned]]

@@ -48,7 +48,8 @@ from ..io.formats import format_from_name
 from ..labels import KEEP_DEFAULT, Label
 from ..model import Model
 from ..policy import THRESHOLD_DEFAULT
-from .batch import TEXT_COLUMN_DEFAULT, CleanBatch, check_threshold, parse_keep
+from ..sites import SiteMemory
+from .batch import TEXT_COLUMN_DEFAULT, URL_COLUMN_DEFAULT, CleanBatch, check_threshold, loaded_memory, parse_keep
 
 FORMATS = ("jsonl", "parquet", "text")
 
@@ -69,6 +70,8 @@ def clean_with_ray(
     address: str | None = None,
     concurrency: int | None = None,
     batch_size: int | None = None,
+    site_memory: SiteMemory | str | Path | None = None,
+    url_column: str = URL_COLUMN_DEFAULT,
 ):
     """Clean ``source`` with Ray Data; return the cleaned Dataset, or write it to ``output``.
 
@@ -95,6 +98,11 @@ def clean_with_ray(
         leaves a CPU for Ray's read and write tasks (``actor_cpus``).
     batch_size : int or None
         Documents per batch (Ray's default when None).
+    site_memory, url_column
+        As for ``CleanBatch``: the file ``noisecut sites`` writes, and the
+        column of each record's URL (JSONL and Parquet records, DataFrames;
+        text files have none). Like the model, the memory is loaded here and
+        travels to the actors with them: workers do not need the file.
 
     Returns
     -------
@@ -104,7 +112,8 @@ def clean_with_ray(
     keep, threshold = parse_keep(keep), check_threshold(threshold)
     options = dict(text_column=text_column, output_column=output_column, keep=keep, threshold=threshold,
                    dedupe=dedupe, labels_column=labels_column)
-    CleanBatch(**options)  # the actors' options, checked here: an actor's error comes after Ray has started
+    site_memory = loaded_memory(CleanBatch(**options, site_memory=site_memory, url_column=url_column).site_memory)
+    options.update(site_memory=site_memory, url_column=url_column)  # checked here: an actor's error comes after Ray has started
     if output is not None:
         output = Path(output)
         output_format = _output_format(output, output_format)
@@ -121,6 +130,11 @@ def clean_with_ray(
     cpus = ray.cluster_resources().get("CPU", 1.0)
     pool_size = concurrency or max(1, int(cpus))
     ds, raw_bytes = read_dataset(source, text_column=text_column, input_format=input_format, blocks=2 * pool_size)
+    schema = ds.schema() if site_memory is not None else None
+    if schema is not None and url_column not in schema.names:
+        where = "text files have none, so clean them with `noisecut clean --site-memory`" if raw_bytes else "name the column with url_column"
+        raise NoiseCutError(f"no column {url_column!r} in the input (columns: {', '.join(schema.names)}): the site memory "
+                            f"finds each record's site by its URL; {where}")
     if output_format == "text" and not isinstance(source, ray.data.Dataset):
         ds.context.execution_options.preserve_order = True  # a snapshot read_dataset made: ours to change
     cleaned = ds.map_batches(

@@ -46,6 +46,10 @@ class NoiseCutTransformer(TransformerMixin, BaseEstimator):
     ``CountVectorizer`` and ``TfidfVectorizer`` read. A lone string, a missing
     value or a non-string document raises ``ValueError``, as the vectorisers do.
 
+    It takes no site memory (``noisecut sites``): a document here is a bare
+    string, with no URL to find its site by. Clean a DataFrame with
+    ``CleanBatch(site_memory=..., url_column=...)`` before the pipeline instead.
+
     scikit-learn's ``check_estimator`` feeds numeric arrays, so the checks
     that fit or transform numbers do not apply (the tags say so:
     ``input_tags.string=True``, ``input_tags.two_d_array=False``, under which
