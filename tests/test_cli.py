@@ -517,16 +517,16 @@ def test_train_will_not_mix_its_model_into_a_directory_of_other_files(run, small
 
 def test_train_interrupted_while_writing_leaves_the_old_model(run, small_training_set, tmp_path, page, monkeypatch):
     """Ctrl-C between model.npz and model.json left the new arrays under the old digest: the old model refused."""
-    from noisecut.model import Model
+    import noisecut.card
 
     out = tmp_path / "m"
     assert run("train", small_training_set, "-o", out, "--hidden", "0", "--single-stage").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def interrupted(self, directory):
+    def interrupted(meta):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Model, "save_meta", interrupted)
+    monkeypatch.setattr(noisecut.card, "model_card", interrupted)  # written after model.npz and model.json
     result = run("train", small_training_set, "-o", out, "--hidden", "4", "--max-iter", "5", "--single-stage")
     assert result.exit_code == 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
