@@ -110,6 +110,16 @@ def _also_keep(ctx, param, values) -> frozenset:
     return KEEP_DEFAULT | added
 
 
+def _check_keep(keep: frozenset, model) -> None:
+    """``--keep`` labels that a model cleaning with them lacks: a usage error, before any input is read."""
+    from .cleaner import check_keep_for
+
+    try:
+        check_keep_for(keep, model)
+    except ValueError as error:
+        raise click.BadParameter(str(error).removeprefix("keep: "), param_hint="'--keep' / '-k'") from None
+
+
 model_option = click.option(
     "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
     help="Model directory, or a shipped model by name: `default`, `fast` (about 1.2x as fast, a little less "
@@ -120,7 +130,9 @@ model_option = click.option(
 )
 keep_option = click.option(
     "--keep", "-k", multiple=True, callback=_also_keep, metavar="LABEL[,LABEL]",
-    help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
+    help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}; "
+         "each one the model has (the HTML model, which cleans HTML when no -m is named, has no nav, share, ad, "
+         "legal or unrelated: -m default cleans HTML too).",
 )
 
 
@@ -310,6 +322,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     """
     from .io.pipeline import CleanConfig, clean_files
 
+    _check_keep(keep, model)
     clean_files(CleanConfig(
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, html_field=html_field, renderer=renderer, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
@@ -528,6 +541,7 @@ def evaluate(labeled, model, keep, threshold):
     if model is None and (labeled[0] / META).is_file():
         raise click.ClickException(f"{labeled[0]} is a model directory; the model is an option now: "
                                f"noisecut evaluate -m {labeled[0]} LABELED...")
+    _check_keep(keep, model)
     click.echo(format_report(evaluate_labeled(model, labeled, keep=keep, threshold=threshold)))
 
 

@@ -337,6 +337,22 @@ def test_keep_bogus_is_a_usage_error(run, model_dir, page):
         assert label.value in result.stderr
 
 
+def test_keep_a_label_the_model_lacks_is_a_usage_error(run, page, tmp_path):
+    """--keep nav with the HTML model (7 of the 12 labels) or --keep legal with a model trained without it kept
+    none of those lines and exited 0; evaluate scored them as never kept."""
+    result = run("clean", "-m", "html", "--keep", "nav,title", page)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert ("Error: Invalid value for '--keep' / '-k': the model html has no label nav, so it would keep none of "
+            "those lines; its labels: body, heading, title, meta, related, comments, noise") in result.stderr
+    result = run("clean", "--keep", "share", page)  # text here, but an HTML page would go to the HTML model
+    assert result.exit_code == 2 and "the model html (for HTML pages when no model is named) has no label share" in result.stderr
+    assert run("clean", "-m", "default", "--keep", "share", page).exit_code == 0
+    labeled = tmp_path / "doc.lines"
+    labeled.write_text("body\tA paragraph about the new library hours.\nlegal\tCopyright Example News\n", encoding="utf-8")
+    result = run("evaluate", "-m", "html", "--keep", "legal", labeled)
+    assert result.exit_code == 2 and "the model html has no label legal" in result.stderr
+
+
 def test_model_environment_variable(model_dir, page, monkeypatch):
     monkeypatch.setenv("NOISECUT_MODEL", str(model_dir))
     result = CliRunner().invoke(main, ["clean", str(page)])
