@@ -618,8 +618,11 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
     (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines), html_text's with
     the page's markup rows beside them (NAME.markup.vN.npy: `evaluate` then
-    scores them with the HTML model, as `clean` cleans the page). Runs the
-    training/ scripts of a clone of noisecut (they are not in the wheel),
+    scores them with the HTML model, as `clean` cleans the page), and the
+    counts to OUTPUT/summary.json. An import replaces the earlier import of
+    the same folders (their renderings and splits in OUTPUT, other files
+    left), all at once: a run that fails, is stopped or writes no document
+    leaves OUTPUT as it was. Runs the training/ scripts of a clone of noisecut (they are not in the wheel),
     with the training extras: pip install -e '.[training]'.
 
     \b
@@ -638,7 +641,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
         summary = build(output, _names(renderers) or None, names, limit, jobs, root,
-                        split=split, gold_format=gold_format)
+                        split=split, gold_format=gold_format, replace=True)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     if no_gold:
@@ -647,8 +650,9 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     for skipped in summary["skipped"][:SKIPS_NAMED]:
         click.echo(f"skipped {skipped['id']}: {skipped['reason']}", err=True)
     more = len(summary["skipped"]) - SKIPS_NAMED
+    listed = f" in {Path(output) / 'summary.json'}" if summary["documents"] else ""  # nothing written: nor is it
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped"
-               + (f"; {more} more in {Path(output) / 'summary.json'}" if more > 0 else "") + ")", err=True)
+               + (f"; {more} more{listed}" if more > 0 else "") + ")", err=True)
     if not summary["documents"]:
         why = ("every rendering was skipped (see above)" if summary["skipped"] else
                "no page has a gold file" if no_gold else "no input/*.html pages")
