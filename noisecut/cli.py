@@ -558,7 +558,10 @@ def label(file, output, renderer, model):
     FILE is a text file or an HTML page (by its name, or its first bytes; gzip'd
     or not; `-`: stdin), one labeled row per line of the text (of the page as
     --renderer renders it); the labels are what `clean --explain` shows. The
-    labeling policy is labeled/GUIDE.md.
+    labeling policy is labeled/GUIDE.md. The file holds text alone (no markup
+    rows, even of a page): `train` and `train --from` tune text models on it,
+    and a model tuned from `fast` cleans the site's HTML pages too; the HTML
+    model cannot be tuned on it (`train --from html` says so).
 
     \b
     Examples:

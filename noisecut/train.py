@@ -214,8 +214,10 @@ def load_base(base: str | Path | None) -> Model:
 
     directory = model_dir(base or FROM_DEFAULT)
     model = Model.load(directory)
-    if model.reads_markup:  # labeled files are text: they carry no markup rows
-        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
+    if model.reads_markup:  # labeled files (noisecut label's too, of an HTML page) are text: they carry no markup rows
+        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup, which labeled "
+                            "files do not carry (noisecut label writes the page's text); tune the text model instead "
+                            "(--from fast, the default): the tuned model cleans your site's HTML pages too")
     check_fine_tunable(model)
     return model
 

@@ -606,6 +606,24 @@ def test_label_renders_an_html_page_to_the_lines_it_labels(run, model_dir, tmp_p
     assert labeled.doc.lines[0] == "Home | News" and labeled.meta["id"] == "page"
 
 
+def test_a_page_labeled_with_label_cannot_tune_the_html_model_and_the_error_says_what_to(run, model_dir, tmp_path):
+    """The README's loop on an HTML page: `label page.html`, fix the labels, `train --from html`. The file holds
+    the page's text alone, so the HTML model cannot learn from it; the error said to retrain it with
+    training.train_html, which reads a corpus, not these files."""
+    pytest.importorskip("html_text")
+    html = "<!doctype html><html><body><nav>Home | News</nav>" + "".join(f"<p>{line}</p>" for line in PAGE.splitlines()) + "</body></html>"
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert run("label", "-m", model_dir, tmp_path / "page.html", "-o", mine / "page.lines").exit_code == 0
+    assert [p.name for p in mine.iterdir()] == ["page.lines"]  # no markup rows beside it
+    result = run("train", "--from", "html", mine, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    _one_error_line(result, "--from fine-tunes a text model; this one reads HTML markup, which labeled files do not carry",
+                    "tune the text model instead (--from fast, the default): the tuned model cleans your site's HTML pages too")
+    assert not (tmp_path / "m").exists()
+
+
 def test_label_keeps_trailing_blank_lines(run, model_dir, tmp_path):
     path = tmp_path / "page.txt"
     data = PAGE.encode() + b"\n\n"
