@@ -325,26 +325,34 @@ def check_keep_for(keep: frozenset[Label], model: Model | str | Path | None = No
     not loaded is read from its model.json: the CLI checks ``--keep`` so before reading any input. (A site
     expert's other text goes to the default model, which has every label of the fast one it was tuned from.)"""
     labels, meta, name = _labels_of(model)
-    check_known(keep, labels, name)
+    if labels is not None:
+        check_known(keep, labels, name)
     if page_model is not None:
         page_labels, _, page_name = _labels_of(page_model)
-        check_known(keep, page_labels, f"{page_name} (for HTML pages)")
+        if page_labels is not None:
+            check_known(keep, page_labels, f"{page_name} (for HTML pages)")
     elif (model is None and not os.environ.get(MODEL_ENV)) or meta.get("site_gate"):
         try:
             html_labels, _, _ = _labels_of(shipped_model_dir("html"))
         except NoiseCutError:  # an install without the HTML model: the text model cleans pages too
             return
         role = "HTML pages when no model is named" if model is None else "other sites' HTML pages"
-        check_known(keep, html_labels, f"html (for {role})",
-                    " (-m default cleans HTML with the default model, which has every label)")
+        if html_labels is not None:
+            check_known(keep, html_labels, f"html (for {role})",
+                        " (-m default cleans HTML with the default model, which has every label)")
 
 
-def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...], dict, str]:
-    """A model's labels, metadata and name (for messages), from its model.json when it is not loaded."""
+def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...] | None, dict, str]:
+    """A model's labels, metadata and name (for messages), from its model.json when it is not loaded
+    (labels None when it lists none readable: loading the model says what is wrong with it)."""
     if isinstance(model, Model):
         return model.labels, model.meta, model.meta.get("name") or "given"
     meta = read_meta(model)
-    return tuple(parse_label(name) for name in meta.get("labels", ())), meta, meta.get("name") or str(model or "default")
+    name = meta.get("name") or str(model or "default")
+    try:
+        return tuple(parse_label(label) for label in meta["labels"]), meta, name
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None, meta, name
 
 
 def shipped_html_model() -> Model | None:
