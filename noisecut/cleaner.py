@@ -25,11 +25,11 @@ import numpy as np
 
 from . import batching, unwrap
 from .document import Document, encode, keep_with_blanks
-from .labels import KEEP_DEFAULT, Label
+from .labels import KEEP_DEFAULT, Label, parse_label
 from .markup import document_markup
 from .errors import NoiseCutError
 from .model import FROM_DEFAULT, META, MODEL_ENV, Model, read_meta, shipped_model_dir
-from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_threshold, is_flag, select
+from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_known, check_threshold, is_flag, select
 from .sites import SiteMemory, demote_document
 from .sites import check_argument as check_site_memory
 
@@ -87,7 +87,8 @@ class Cleaner:
         pages of other sites; Ray's actors are given both).
         ``other_text_model``: for a site expert, the model for other sites' text (default: the shipped
         default model for an expert tuned from ``-m fast``, else its own base stage).
-        ``keep``: the labels kept (``Label`` members or their names).
+        ``keep``: the labels kept (``Label`` members or their names); each beyond ``KEEP_DEFAULT`` must be
+        a label of every model that may clean with it (``check_keep_for``: the HTML model has 7 of the 12).
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card; each model its own).
         ``dedupe``: drop later exact repeats of kept lines.
@@ -112,6 +113,7 @@ class Cleaner:
             self._pages = _Route(_loaded(page_model), *self._route_options)
         elif model is not None and self.model.site is None:
             self._pages = self._text
+        check_keep_for(keep, None if model is None else self.model, self._pages.model if page_model is not None else None)
         # a site expert's route for other sites' text: the shipped default model, made for the first such text
         self._other_text: _Route | None = None
         if other_text_model is not None:
@@ -313,6 +315,44 @@ def shipped_default_for_other_text(model: Model) -> Model | None:
     if not (default / META).is_file() or read_meta(fast).get("sha256") != base:
         return None
     return Model.load(default)
+
+
+def check_keep_for(keep: frozenset[Label], model: Model | str | Path | None = None,
+                   page_model: Model | str | Path | None = None) -> None:
+    """Refuse (ValueError) kept labels that a model cleaning with them lacks (``policy.check_known``), as
+    ``Cleaner`` picks its models: ``model`` (None: the default one), and for HTML pages ``page_model`` or,
+    with no model named or a site expert, the shipped HTML model, which has 7 of the 12 labels. A model
+    not loaded is read from its model.json: the CLI checks ``--keep`` so before reading any input. (A site
+    expert's other text goes to the default model, which has every label of the fast one it was tuned from.)"""
+    labels, meta, name = _labels_of(model)
+    if labels is not None:
+        check_known(keep, labels, name)
+    if page_model is not None:
+        page_labels, _, page_name = _labels_of(page_model)
+        if page_labels is not None:
+            check_known(keep, page_labels, f"{page_name} (for HTML pages)")
+    elif (model is None and not os.environ.get(MODEL_ENV)) or meta.get("site_gate"):
+        try:
+            html_labels, _, _ = _labels_of(shipped_model_dir("html"))
+        except NoiseCutError:  # an install without the HTML model: the text model cleans pages too
+            return
+        role = "HTML pages when no model is named" if model is None else "other sites' HTML pages"
+        if html_labels is not None:
+            check_known(keep, html_labels, f"html (for {role})",
+                        " (-m default cleans HTML with the default model, which has every label)")
+
+
+def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...] | None, dict, str]:
+    """A model's labels, metadata and name (for messages), from its model.json when it is not loaded
+    (labels None when it lists none readable: loading the model says what is wrong with it)."""
+    if isinstance(model, Model):
+        return model.labels, model.meta, model.meta.get("name") or "given"
+    meta = read_meta(model)
+    name = meta.get("name") or str(model or "default")
+    try:
+        return tuple(parse_label(label) for label in meta["labels"]), meta, name
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None, meta, name
 
 
 def shipped_html_model() -> Model | None:

@@ -110,6 +110,16 @@ def _also_keep(ctx, param, values) -> frozenset:
     return KEEP_DEFAULT | added
 
 
+def _check_keep(keep: frozenset, model) -> None:
+    """``--keep`` labels that a model cleaning with them lacks: a usage error, before any input is read."""
+    from .cleaner import check_keep_for
+
+    try:
+        check_keep_for(keep, model)
+    except ValueError as error:
+        raise click.BadParameter(str(error).removeprefix("keep: "), param_hint="'--keep' / '-k'") from None
+
+
 model_option = click.option(
     "--model", "-m", "model", type=click.Path(path_type=Path), default=None,
     help="Model directory, or a shipped model by name: `default`, `fast` (about 1.2x as fast, a little less "
@@ -120,7 +130,9 @@ model_option = click.option(
 )
 keep_option = click.option(
     "--keep", "-k", multiple=True, callback=_also_keep, metavar="LABEL[,LABEL]",
-    help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}.",
+    help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}; "
+         "each one the model has (the HTML model, which cleans HTML when no -m is named, has no nav, share, ad, "
+         "legal or unrelated: -m default cleans HTML too).",
 )
 
 
@@ -310,6 +322,7 @@ def clean(files, output, input_format, output_format, text_field, html_field, re
     """
     from .io.pipeline import CleanConfig, clean_files
 
+    _check_keep(keep, model)
     clean_files(CleanConfig(
         files=files, output=output, input_format=input_format, output_format=output_format,
         text_field=text_field, html_field=html_field, renderer=renderer, labels_field=labels_field, jobs=jobs, on_error=on_error, quiet=quiet,
@@ -528,6 +541,7 @@ def evaluate(labeled, model, keep, threshold):
     if model is None and (labeled[0] / META).is_file():
         raise click.ClickException(f"{labeled[0]} is a model directory; the model is an option now: "
                                f"noisecut evaluate -m {labeled[0]} LABELED...")
+    _check_keep(keep, model)
     click.echo(format_report(evaluate_labeled(model, labeled, keep=keep, threshold=threshold)))
 
 
@@ -544,7 +558,10 @@ def label(file, output, renderer, model):
     FILE is a text file or an HTML page (by its name, or its first bytes; gzip'd
     or not; `-`: stdin), one labeled row per line of the text (of the page as
     --renderer renders it); the labels are what `clean --explain` shows. The
-    labeling policy is labeled/GUIDE.md.
+    labeling policy is labeled/GUIDE.md. The file holds text alone (no markup
+    rows, even of a page): `train` and `train --from` tune text models on it,
+    and a model tuned from `fast` cleans the site's HTML pages too; the HTML
+    model cannot be tuned on it (`train --from html` says so).
 
     \b
     Examples:
@@ -604,8 +621,11 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     labeled documents are written to OUTPUT/<split>/<folder>/<renderer>/NAME.lines
     (`--split none`: OUTPUT/<folder>/<renderer>/NAME.lines), html_text's with
     the page's markup rows beside them (NAME.markup.vN.npy: `evaluate` then
-    scores them with the HTML model, as `clean` cleans the page). Runs the
-    training/ scripts of a clone of noisecut (they are not in the wheel),
+    scores them with the HTML model, as `clean` cleans the page), and the
+    counts to OUTPUT/summary.json. An import replaces the earlier import of
+    the same folders (their renderings and splits in OUTPUT, other files
+    left), all at once: a run that fails, is stopped or writes no document
+    leaves OUTPUT as it was. Runs the training/ scripts of a clone of noisecut (they are not in the wheel),
     with the training extras: pip install -e '.[training]'.
 
     \b
@@ -624,7 +644,7 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     no_gold = pages_without_gold(root, [name for name in names if (root / name / "input").is_dir()])
     try:
         summary = build(output, _names(renderers) or None, names, limit, jobs, root,
-                        split=split, gold_format=gold_format)
+                        split=split, gold_format=gold_format, replace=True)
     except ValueError as error:
         raise NoiseCutError(str(error)) from None
     if no_gold:
@@ -633,8 +653,9 @@ def import_gold(root, output, datasets, renderers, split, gold_format, limit, jo
     for skipped in summary["skipped"][:SKIPS_NAMED]:
         click.echo(f"skipped {skipped['id']}: {skipped['reason']}", err=True)
     more = len(summary["skipped"]) - SKIPS_NAMED
+    listed = f" in {Path(output) / 'summary.json'}" if summary["documents"] else ""  # nothing written: nor is it
     click.echo(f"wrote {summary['documents']} labeled documents to {output} ({len(summary['skipped'])} renderings skipped"
-               + (f"; {more} more in {Path(output) / 'summary.json'}" if more > 0 else "") + ")", err=True)
+               + (f"; {more} more{listed}" if more > 0 else "") + ")", err=True)
     if not summary["documents"]:
         why = ("every rendering was skipped (see above)" if summary["skipped"] else
                "no page has a gold file" if no_gold else "no input/*.html pages")

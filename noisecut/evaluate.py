@@ -66,8 +66,9 @@ def evaluate_labeled(model=None, paths: Iterable[str | Path] = (), keep=KEEP_DEF
 
 
 def _lacking(cleaner: Cleaner, docs: list[LabeledDocument]) -> dict[str, tuple[Label, ...]]:
-    """For each model that cleaned some of ``docs``, the kept labels it does not have (the HTML model has 7
-    of the 12): the gold lines with those labels count, and that model keeps none of them as such."""
+    """For each model that cleaned some of ``docs``, the kept labels it does not have: the gold lines with those
+    labels count, and that model keeps none of them as such. Only default ones (``KEEP_DEFAULT``, for a model
+    trained without headings): ``Cleaner`` refuses any other label a model lacks."""
     lacking = {}
     for model in {id(m): m for m in (cleaner.model_for(labeled.doc) for labeled in docs)}.values():
         missing = tuple(label for label in LABELS if label in cleaner.policy.keep and label not in model.labels)

@@ -10,6 +10,11 @@ A model is a directory:
 * ``estimator.joblib`` (optional): the fitted scikit-learn estimators, for
   retraining and inspection only; cleaning never reads it.
 
+Every writer of a model directory (``noisecut train``, the training/
+scripts, the scores and presets they record) goes through ``Model.save`` or
+``Model.save_meta``, which write the files together: an interrupted run
+leaves the model that was there.
+
 A model is one of two kinds (the stages are in ``stages.py``):
 
 * window stages: stage one reads the line features; stage two (optional)
@@ -47,7 +52,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -238,18 +243,30 @@ class Model:
         stages = self.stages().values()
         return MEMBER_STANDARDISATION_FORMAT if any(stage.mean.ndim == 2 for stage in stages) else SEQUENCE_FORMAT
 
-    def save(self, directory: str | Path) -> Path:
-        """Write ``model.npz``, ``model.json`` and ``MODEL_CARD.md`` (atomically, each)."""
+    def save(self, directory: str | Path, also: Callable[[Path], None] | None = None) -> Path:
+        """Write ``model.npz``, ``model.json`` and ``MODEL_CARD.md`` into ``directory`` all together: staged beside
+        it and moved in only once each is written (``io.files.atomic_directory``), so a failure or Ctrl-C leaves
+        a model already there as it was, never new arrays under the old digest, which loading refuses as
+        changed. ``also(staging)`` writes more files to move in with them (``train.save_model``: the
+        estimators). Other files in ``directory`` are left."""
+        from .io.files import atomic_directory  # noisecut.io imports the cleaner, which imports this module
+
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        with atomic_directory(directory) as staging:
+            self._write_arrays(staging)
+            self._write_meta(staging)
+            if also is not None:
+                also(staging)
+        return directory
+
+    def _write_arrays(self, directory: Path) -> None:
+        """``model.npz``, and ``meta`` completed with what loading checks (its digest among them)."""
         arrays = {}
         for name, stage in self.stages().items():
             arrays.update(stage.arrays(name))
         if self.site is not None:
             arrays[FINGERPRINT] = self.site.fingerprint
-        from .io.files import atomic_open  # noisecut.io imports the cleaner, which imports this module
-
-        with atomic_open(directory / ARRAYS) as f:
+        with open(directory / ARRAYS, "wb") as f:
             np.savez_compressed(f, **arrays)
         meta = {key: value for key, value in self.meta.items() if key != "site_gate"}
         if self.site is not None:
@@ -266,22 +283,26 @@ class Model:
         if self.reads_markup:
             meta.update(markup_version=MARKUP_VERSION, markup_features=list(MARKUP_FEATURES))
         self.meta = meta
-        return self.save_meta(directory)
 
     def save_meta(self, directory: str | Path) -> Path:
-        """Rewrite ``model.json`` and ``MODEL_CARD.md`` from ``meta``, leaving ``model.npz`` as it is.
+        """Rewrite ``model.json`` and ``MODEL_CARD.md`` from ``meta`` (together, as ``save``), leaving
+        ``model.npz`` as it is.
 
         For figures recorded after training (scores, threshold presets): the
         integrity check hashes ``model.npz`` only, so its digest still holds.
         """
-        from .card import model_card  # only when saving
-        from .io.files import atomic_open
+        from .io.files import atomic_directory
 
         directory = Path(directory)
-        for name, text in ((META, json.dumps(self.meta, indent=2, sort_keys=True) + "\n"), (CARD, model_card(self.meta))):
-            with atomic_open(directory / name) as f:
-                f.write(text.encode("utf-8"))
+        with atomic_directory(directory) as staging:
+            self._write_meta(staging)
         return directory
+
+    def _write_meta(self, directory: Path) -> None:
+        from .card import model_card  # only when saving
+
+        for name, text in ((META, json.dumps(self.meta, indent=2, sort_keys=True) + "\n"), (CARD, model_card(self.meta))):
+            (directory / name).write_bytes(text.encode("utf-8"))
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "Model":

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .labels import KEEP_DEFAULT, Label, parse_label
+from .labels import KEEP_DEFAULT, LABELS, Label, parse_label
 
 THRESHOLD_DEFAULT = 0.5  # keep a line when P(kept labels) >= this
 RESCUE_FLOOR = 0.15      # below this, an all-noise document may come out empty
@@ -72,6 +72,18 @@ def check_keep(keep: Iterable[Label | str] | Label | str) -> frozenset[Label]:
     if not labels:
         raise ValueError(f"keep is empty: nothing would be kept ({allowed})")
     return frozenset(labels)
+
+
+def check_known(keep: frozenset[Label], labels: Sequence[Label], model: str, hint: str = "") -> None:
+    """Refuse kept labels that the model ``model`` (its name, for the message, which ends with ``hint``) does
+    not have: it would keep none of their lines, silently. The default labels (``KEEP_DEFAULT``) are kept where the model has them (a
+    model trained without headings has none), as long as the model has one kept label."""
+    missing = [label for label in LABELS if label in keep - KEEP_DEFAULT and label not in labels]
+    if not missing and not keep & set(labels):
+        missing = [label for label in LABELS if label in keep]
+    if missing:
+        raise ValueError(f"keep: the model {model} has no label{'s' * (len(missing) > 1)} {', '.join(label.value for label in missing)}, "
+                         f"so it would keep none of those lines; its labels: {', '.join(label.value for label in labels)}{hint}")
 
 
 def is_flag(value) -> bool:

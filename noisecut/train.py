@@ -214,8 +214,10 @@ def load_base(base: str | Path | None) -> Model:
 
     directory = model_dir(base or FROM_DEFAULT)
     model = Model.load(directory)
-    if model.reads_markup:  # labeled files are text: they carry no markup rows
-        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup (retrain it with python -m training.train_html)")
+    if model.reads_markup:  # labeled files (noisecut label's too, of an HTML page) are text: they carry no markup rows
+        raise NoiseCutError(f"{directory}: --from fine-tunes a text model; this one reads HTML markup, which labeled "
+                            "files do not carry (noisecut label writes the page's text); tune the text model instead "
+                            "(--from fast, the default): the tuned model cleans your site's HTML pages too")
     check_fine_tunable(model)
     return model
 
@@ -284,16 +286,13 @@ def check_model_output(directory: str | Path) -> None:
 
 
 def save_model(model: Model, estimators: dict, directory: str | Path) -> Path:
-    """Write the model's files into ``directory`` all together: staged beside it and moved in only once each
-    is written, so a failure or Ctrl-C while writing leaves a model already there as it was (not a new
-    ``model.npz`` beside the old ``model.json``). Other files in ``directory`` are left; a stale
-    ``estimator.joblib`` is removed when the new model has none (a sequence model)."""
-    from .io.files import atomic_directory  # noisecut.io imports the cleaner
+    """Write the model and its scikit-learn estimators into ``directory`` all together (``Model.save``): a
+    failure or Ctrl-C while writing leaves a model already there as it was. ``noisecut train`` and the
+    training scripts save through here. Other files in ``directory`` are left; a stale ``estimator.joblib``
+    is removed when the new model has none (a sequence model)."""
+    from functools import partial
 
-    directory = Path(directory)
-    with atomic_directory(directory) as staging:
-        model.save(staging)
-        save_estimators(estimators, staging)
+    directory = model.save(directory, also=partial(save_estimators, estimators) if estimators else None)
     if not estimators:
         (directory / ESTIMATOR).unlink(missing_ok=True)
     return directory

@@ -344,6 +344,27 @@ def test_a_misspelt_label_to_keep_is_refused_with_the_valid_names():
         _scripted(keep={"body", "titel"})
 
 
+def test_keep_refuses_labels_the_model_does_not_have(make_constant_model, monkeypatch):
+    """keep={"share"} with a model without that label (the HTML model has 7 of the 12) kept none of its lines, silently."""
+    model = make_constant_model({Label.BODY: 0.6, Label.NAV: 0.4})
+    model.meta["name"] = "mine"
+    with pytest.raises(ValueError, match=r"^keep: the model mine has no labels title, share, so it would keep none of "
+                                         r"those lines; its labels: body, nav$"):
+        Cleaner(model, keep={"body", "share", "title"})
+    with pytest.raises(ValueError, match=r"the model mine has no label heading,"):
+        Cleaner(model, keep="heading")  # nothing of it at all
+    assert Cleaner(model).clean("A line.") == "A line."  # the default labels: those the model has
+    with pytest.raises(ValueError, match=r"^keep: the model html has no label nav,"):
+        Cleaner("html", keep={"body", "nav"})
+    # with no model named HTML pages go to the HTML model: checked before the first page comes
+    with pytest.raises(ValueError, match=r"^keep: the model html \(for HTML pages when no model is named\) has no "
+                                         r"label legal, .* \(-m default cleans HTML with the default model"):
+        Cleaner(keep={"body", "legal"})
+    assert Cleaner("default", keep={"body", "legal"}).policy.keep == {Label.BODY, Label.LEGAL}
+    with pytest.raises(ValueError, match=r"the model mine \(for HTML pages\) has no label title"):
+        Cleaner("default", keep={"body", "title"}, page_model=model)
+
+
 def test_keep_takes_label_members_and_names_alike():
     text = "Headline\nStrong body.\nMenu"
     by_member = _scripted(keep={Label.BODY, Label.HEADING, Label.TITLE})

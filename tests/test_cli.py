@@ -337,6 +337,22 @@ def test_keep_bogus_is_a_usage_error(run, model_dir, page):
         assert label.value in result.stderr
 
 
+def test_keep_a_label_the_model_lacks_is_a_usage_error(run, page, tmp_path):
+    """--keep nav with the HTML model (7 of the 12 labels) or --keep legal with a model trained without it kept
+    none of those lines and exited 0; evaluate scored them as never kept."""
+    result = run("clean", "-m", "html", "--keep", "nav,title", page)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert ("Error: Invalid value for '--keep' / '-k': the model html has no label nav, so it would keep none of "
+            "those lines; its labels: body, heading, title, meta, related, comments, noise") in result.stderr
+    result = run("clean", "--keep", "share", page)  # text here, but an HTML page would go to the HTML model
+    assert result.exit_code == 2 and "the model html (for HTML pages when no model is named) has no label share" in result.stderr
+    assert run("clean", "-m", "default", "--keep", "share", page).exit_code == 0
+    labeled = tmp_path / "doc.lines"
+    labeled.write_text("body\tA paragraph about the new library hours.\nlegal\tCopyright Example News\n", encoding="utf-8")
+    result = run("evaluate", "-m", "html", "--keep", "legal", labeled)
+    assert result.exit_code == 2 and "the model html has no label legal" in result.stderr
+
+
 def test_model_environment_variable(model_dir, page, monkeypatch):
     monkeypatch.setenv("NOISECUT_MODEL", str(model_dir))
     result = CliRunner().invoke(main, ["clean", str(page)])
@@ -517,16 +533,16 @@ def test_train_will_not_mix_its_model_into_a_directory_of_other_files(run, small
 
 def test_train_interrupted_while_writing_leaves_the_old_model(run, small_training_set, tmp_path, page, monkeypatch):
     """Ctrl-C between model.npz and model.json left the new arrays under the old digest: the old model refused."""
-    from noisecut.model import Model
+    import noisecut.card
 
     out = tmp_path / "m"
     assert run("train", small_training_set, "-o", out, "--hidden", "0", "--single-stage").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def interrupted(self, directory):
+    def interrupted(meta):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Model, "save_meta", interrupted)
+    monkeypatch.setattr(noisecut.card, "model_card", interrupted)  # written after model.npz and model.json
     result = run("train", small_training_set, "-o", out, "--hidden", "4", "--max-iter", "5", "--single-stage")
     assert result.exit_code == 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -588,6 +604,24 @@ def test_label_renders_an_html_page_to_the_lines_it_labels(run, model_dir, tmp_p
     labeled = parse(result.stdout)
     assert labeled.doc.lines == render_document(html).lines and not any("<" in line for line in labeled.doc.lines)
     assert labeled.doc.lines[0] == "Home | News" and labeled.meta["id"] == "page"
+
+
+def test_a_page_labeled_with_label_cannot_tune_the_html_model_and_the_error_says_what_to(run, model_dir, tmp_path):
+    """The README's loop on an HTML page: `label page.html`, fix the labels, `train --from html`. The file holds
+    the page's text alone, so the HTML model cannot learn from it; the error said to retrain it with
+    training.train_html, which reads a corpus, not these files."""
+    pytest.importorskip("html_text")
+    html = "<!doctype html><html><body><nav>Home | News</nav>" + "".join(f"<p>{line}</p>" for line in PAGE.splitlines()) + "</body></html>"
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert run("label", "-m", model_dir, tmp_path / "page.html", "-o", mine / "page.lines").exit_code == 0
+    assert [p.name for p in mine.iterdir()] == ["page.lines"]  # no markup rows beside it
+    result = run("train", "--from", "html", mine, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    _one_error_line(result, "--from fine-tunes a text model; this one reads HTML markup, which labeled files do not carry",
+                    "tune the text model instead (--from fast, the default): the tuned model cleans your site's HTML pages too")
+    assert not (tmp_path / "m").exists()
 
 
 def test_label_keeps_trailing_blank_lines(run, model_dir, tmp_path):

@@ -658,3 +658,64 @@ def test_import_gold_lists_take_spaces_and_a_trailing_comma(tmp_path):
     assert sorted({p.parent.name for p in out.glob("harbour-times/*/*.lines")}) == ["inscriptis", "lxml_blocks"]
     result = CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), "--renderers", "lxml_blocks,bogus,"])
     assert result.exit_code == 1 and result.stderr.strip() == "Error: unknown renderer or dataset folder: bogus"
+
+
+def test_import_gold_replaces_the_last_import_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A run that imported nothing overwrote summary.json with zero counts; one that failed half-way left the
+    pages it had written mixed into the last import; a truncated page.html.gz aborted the run with a bare
+    `Aborted!`; a re-import (--limit, fewer --renderers) left the last import's other pages to be trained on."""
+    import gzip
+
+    from click.testing import CliRunner
+
+    import training.build_corpus
+    from noisecut.cli import main
+
+    root, out = _my_site(tmp_path), tmp_path / "mine"
+    args = ["--split", "none", "--gold-format", "cleaneval", "-j", "1"]
+
+    def imported(*more):
+        return CliRunner().invoke(main, ["import-gold", str(root), "-o", str(out), *args, *more])
+
+    def files():
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    assert imported("--renderers", "lxml_blocks,html_text").exit_code == 0
+    (out / "harbour-times" / "page.lines").write_text("body\tLabeled by hand.\n", encoding="utf-8")  # not import-gold's
+    before = files()
+    assert len([name for name in before if name.endswith(".lines")]) == 7 and "summary.json" in before
+
+    real_render = training.build_corpus.render
+
+    def failing(renderer, html):  # the workers are forked: they see it
+        if "Harbour news 2" in html:
+            raise OSError(28, "No space left on device")
+        return real_render(renderer, html)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training.build_corpus, "render", failing)
+        result = imported("--renderers", "lxml_blocks,html_text")
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert files() == before  # nothing of the failed run, and no staging beside it
+    assert {p.name for p in tmp_path.iterdir()} == {"my-pages", "mine"}
+    for gold in (root / "harbour-times" / "GoldStandard").glob("p*.txt"):  # no page has its gold: nothing imported
+        gold.rename(gold.with_name("gold-" + gold.name))
+    assert imported("--renderers", "lxml_blocks").exit_code == 1
+    assert files() == before
+    for gold in (root / "harbour-times" / "GoldStandard").glob("gold-*.txt"):
+        gold.rename(gold.with_name(gold.name.removeprefix("gold-")))
+
+    # a truncated page is skipped by name; the re-import (one renderer, two pages) replaces the last one
+    truncated = gzip.compress(page_html(["Harbour news 0", ARTICLE[0][0]]).encode("utf-8"))[:30]
+    write_page(root, "harbour-times", "p0", truncated, (root / "harbour-times" / "GoldStandard" / "p0.txt").read_bytes())
+    (root / "harbour-times" / "input" / "p0.html").unlink()
+    (root / "harbour-times" / "input" / "p0.html.gz").write_bytes(truncated)
+    result = imported("--renderers", "lxml_blocks", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert "skipped harbour-times/p0/lxml_blocks: unreadable" in result.stderr
+    after = files()
+    assert sorted(name for name in after if name.endswith(".lines")) == ["harbour-times/lxml_blocks/p1.lines",
+                                                                        "harbour-times/page.lines"]
+    assert after["harbour-times/page.lines"] == before["harbour-times/page.lines"]
+    assert not [name for name in after if name.endswith(".npy")]  # the html_text rows went with their pages
+    assert b'"documents": 1' in after["summary.json"]

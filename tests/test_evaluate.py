@@ -159,15 +159,18 @@ def test_cli_evaluate_names_the_file_a_markup_model_cannot_read(run, tmp_path):
 
 
 def test_report_says_which_kept_labels_the_model_lacks(tmp_path):
-    """--keep legal with a model that has no legal label (the HTML model has 7 of the 12): its gold lines count
-    and none can be kept, so recall fell with nothing saying why."""
+    """A model trained without headings keeps the default labels it has: the report says which it lacks, as its
+    gold lines count and none can be kept. A label asked for beyond the defaults that it lacks (--keep legal
+    with the HTML model, 7 of the 12) is refused: recall fell with nothing saying why."""
     path = tmp_path / "doc.lines"
-    path.write_text("body\tA paragraph.\nlegal\tCopyright Example News\nnav\tHome\n", encoding="utf-8")
+    path.write_text("body\tA paragraph.\nheading\tCopyright Example News\nnav\tHome\n", encoding="utf-8")
     model = ScriptedModel({"A paragraph.": Label.BODY, "Copyright Example News": Label.NAV, "Home": Label.NAV})
     model.meta = {"name": "scripted"}
-    e = evaluate_labeled(model, [path], keep=KEEP_DEFAULT | {Label.LEGAL})
+    e = evaluate_labeled(model, [path])
     assert e.text.recall == pytest.approx(2 / 5)
     lines = format_report(e).splitlines()
-    assert lines[2] == "  the model scripted has no label heading, legal: it keeps no line as one"
+    assert lines[2] == "  the model scripted has no label heading: it keeps no line as one"
     assert lines[3] == ""
     assert "has no label" not in format_report(evaluate_labeled(model, [path], keep={Label.BODY, Label.NAV}))
+    with pytest.raises(ValueError, match="the model scripted has no label legal"):
+        evaluate_labeled(model, [path], keep=KEEP_DEFAULT | {Label.LEGAL})

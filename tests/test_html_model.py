@@ -356,6 +356,7 @@ def test_fine_tuning_a_markup_model_is_refused(html_model_dir, corpus, tmp_path)
     result = CliRunner().invoke(main, ["train", "--from", str(html_model_dir), "-o", str(tmp_path / "out"), str(lines)],
                                 catch_exceptions=False)
     assert result.exit_code == 1 and "--from fine-tunes a text model; this one reads HTML markup" in result.stderr
+    assert "tune the text model instead (--from fast, the default)" in result.stderr
 
 
 def test_shipped_models_by_name(tmp_path, monkeypatch):

@@ -402,6 +402,28 @@ def test_interrupted_save_keeps_the_old_model_and_leaves_no_temporary_file(make_
     np.testing.assert_allclose(Model.load(directory).predict_proba(PAGE[:1]), [[0.7, 0.3]])
 
 
+def test_save_interrupted_after_the_arrays_keeps_the_old_model(make_constant_model, tmp_path, monkeypatch):
+    """Each file was replaced on its own: Ctrl-C after model.npz left the new arrays under the old model.json's
+    digest, and loading refused the model as changed or damaged."""
+    import noisecut.card
+
+    directory = make_constant_model({Label.BODY: 0.7, Label.NAV: 0.3}).save(tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in directory.iterdir()}
+
+    def interrupted(meta):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(noisecut.card, "model_card", interrupted)  # written after model.npz and model.json
+    for write in (lambda model: model.save(directory), lambda model: model.save_meta(directory)):
+        model = make_constant_model({Label.BODY: 0.1, Label.NAV: 0.9})
+        model.meta["name"] = "new"
+        with pytest.raises(KeyboardInterrupt):
+            write(model)
+        assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
+        assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no staging left behind
+    np.testing.assert_allclose(Model.load(directory).predict_proba(PAGE[:1]), [[0.7, 0.3]])
+
+
 def test_every_file_is_written_through_one_atomic_writer():
     """io/files.atomic_open is the one place a temporary file is renamed onto its target (item 16)."""
     from pathlib import Path

@@ -114,3 +114,53 @@ def test_distilling_from_markup_teachers_gates_and_targets_labels():
     np.testing.assert_allclose(p[1], [0.4, 0.6])  # the teacher's own array is left as it was
     hand = parse("body\tThe library opens longer on Sundays.\n\nnoise\tShare this\n")
     np.testing.assert_array_equal(label_targets([hand], ["body", "noise"])[0], [[1, 0], [0, 1]])
+
+
+def test_training_scripts_write_a_model_all_together(tmp_path, monkeypatch, make_constant_model):
+    """train_default, train_html (and distill_markup through it) and average_models wrote model.npz,
+    model.json and MODEL_CARD.md one by one: Ctrl-C between them left new arrays under the old digest, a model
+    refused as changed. They save as `noisecut train` does, and refuse an output of other files before training."""
+    import pytest
+
+    import noisecut.card
+    import noisecut.train
+    from noisecut.labels import Label
+    from noisecut.model import Model
+    from training import average_models, train_default, train_html
+
+    corpus = tmp_path / "corpus"
+    page = corpus / "train" / "l3s-gn1" / "html_text" / "a.lines"
+    page.parent.mkdir(parents=True)
+    page.write_text("# site: site3\nbody\tA page of one sentence.\n", encoding="utf-8")
+    output = make_constant_model({Label.BODY: 0.7, Label.NAV: 0.3}).save(tmp_path / "old")
+    before = {p.name: p.read_bytes() for p in output.iterdir()}
+    trained = lambda *args, **kwargs: (make_constant_model({Label.BODY: 0.1, Label.NAV: 0.9}), {})  # noqa: E731
+    monkeypatch.setattr(noisecut.train, "fit", trained)
+    monkeypatch.setattr(train_html, "corpus_pages", lambda *args, **kwargs: ([page], 0))
+    averaged = make_constant_model({Label.BODY: 0.1, Label.NAV: 0.9})
+    averaged.meta["estimator"] = {"members": [{}, {}]}  # what average_models reports
+    monkeypatch.setattr(average_models, "average_models", lambda *args: averaged)
+    runs = {
+        "train_default": lambda out: train_default.main(["--corpus", str(corpus), "--splits", "train", "--output", str(out)]),
+        "train_html": lambda out: train_html.main(["--corpus", str(corpus), "--splits", "train", "--output", str(out)]),
+        "average_models": lambda out: average_models.main([str(output), str(output), "--output", str(out)]),
+    }
+
+    def interrupted(meta):
+        raise KeyboardInterrupt
+
+    for name, run in runs.items():
+        with monkeypatch.context() as patch:
+            patch.setattr(noisecut.card, "model_card", interrupted)  # written after model.npz and model.json
+            with pytest.raises(KeyboardInterrupt):
+                run(output)
+        assert {p.name: p.read_bytes() for p in output.iterdir()} == before, name
+        assert Model.load(output).meta.get("name") is None, name  # still the old model, and it loads
+        assert run(tmp_path / name) == 0 and Model.load(tmp_path / name).labels == (Label.BODY, Label.NAV)
+        notes = tmp_path / f"{name}-notes"
+        notes.mkdir()
+        (notes / "todo.txt").write_text("mine\n", encoding="utf-8")
+        with pytest.raises(SystemExit):
+            run(notes)
+        assert [p.name for p in notes.iterdir()] == ["todo.txt"]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left behind

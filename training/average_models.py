@@ -21,9 +21,10 @@ from pathlib import Path
 from noisecut.errors import NoiseCutError
 from noisecut.model import Model, read_meta
 from noisecut.stages import SequenceStage
-from noisecut.train import versions
+from noisecut.train import save_model, versions
 
 from .splits import averaged_split_record
+from .train_default import check_output
 
 
 def average_models(directories: list[Path], weights: list[float] | None = None, name: str = "default") -> Model:
@@ -71,11 +72,12 @@ def main(argv=None) -> int:
         weights = [float(w) for w in args.weights.split(",")] if args.weights else None
     except ValueError:
         parser.error(f"--weights takes numbers, not {args.weights!r}")
+    check_output(parser, args.output)
     try:
         model = average_models(args.models, weights, args.name)
     except NoiseCutError as error:
         parser.error(str(error))
-    model.save(args.output)
+    save_model(model, {}, args.output)  # all files or none; a stale estimator.joblib is removed
     print(f"wrote {args.output}: {len(model.meta['estimator']['members'])} networks, model format "
           f"{read_meta(args.output)['format_version']}", file=sys.stderr)
     return 0

@@ -9,12 +9,17 @@ label the lines by aligning them to the gold, and write
 ``split="none"`` (your own pages: ``noisecut import-gold --split none``). Pages whose alignment
 recovers less than half of the gold body are skipped (renderer failure or
 gold that does not match the page). ``DIR/summary.json`` has the counts.
+
+A build writes its files beside ``DIR`` first and moves them in only when
+it wrote a document: a run that fails, is interrupted or writes nothing
+leaves ``DIR`` (its pages and its summary.json) as the last build left it.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -24,7 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from noisecut.document import Document
-from noisecut.io.files import atomic_open
+from noisecut.io.files import atomic_open, move_into, staging_directory
 from noisecut.io.html import RENDERER_DEFAULT
 from noisecut.markup import rows_path, write_rows
 from noisecut.labeled import LabeledDocument, format as format_labeled
@@ -143,9 +148,9 @@ def summarize(records: list[dict], seconds: float) -> dict:
     }
 
 
-def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
-    """Delete ``.lines`` files of the built datasets/renderers that this run did not write."""
-    written = {Path(r["path"]) for r in records if "path" in r}
+def remove_stale(out: Path, written: set[Path], datasets, renderers) -> int:
+    """Delete ``.lines`` files (and their markup rows) of the datasets/renderers under ``out`` that are not
+    ``written`` (by this run)."""
     stale = [path for split in SPLITS + (NO_SPLIT,) for dataset in datasets for renderer in renderers
              for path in corpus_folder(out, split, dataset, renderer).glob("*.lines") if path not in written]
     for path in stale:
@@ -154,14 +159,28 @@ def remove_stale(out: Path, records: list[dict], datasets, renderers) -> int:
     return len(stale)
 
 
+def _default_signals() -> None:
+    """A worker dies of SIGTERM and SIGHUP, as the pool's terminate expects. Forked from ``noisecut import-gold``
+    it inherits the CLI's handlers, which raise in Python only: a worker blocked in C (a lock taken at the
+    fork) never ran them, and the pool waited for it forever."""
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, root=DATASETS,
-          split: str = "site", gold_format: str | None = None, only_splits=None, held_out: bool = False) -> dict:
-    """Build the corpus under ``out``; returns the summary (also written to summary.json).
+          split: str = "site", gold_format: str | None = None, only_splits=None, held_out: bool = False,
+          replace: bool = False) -> dict:
+    """Build the corpus under ``out``; returns the summary (also written to summary.json, unless no document
+    was written: then ``out`` is left as it was).
 
     ``split``: ``"site"`` (train/dev/test by site) or ``"none"`` (no split folders);
     ``gold_format``: read every gold in this format (a key of ``GOLD_FORMATS``) instead of the
     registry's; ``only_splits``: build the pages of these splits only (e.g. ``["test"]``); ``held_out``: the
-    renderers may be ones no model trains on too (an evaluation corpus; ``noisecut import-gold`` keeps to the four)."""
+    renderers may be ones no model trains on too (an evaluation corpus; ``noisecut import-gold`` keeps to the four).
+    The ``.lines`` files of the built datasets and renderers that the run did not write are removed when it
+    built every page (no ``limit``, no ``only_splits``); ``replace`` (``noisecut import-gold``): always, and
+    those of every renderer, so the datasets' folders hold this import alone."""
     out = Path(out).expanduser()
     renderers = list(renderers or RENDERERS)
     datasets = list(datasets or ALL_NAMES)
@@ -177,18 +196,25 @@ def build(out=DEFAULT_OUT, renderers=None, datasets=None, limit=None, jobs=2, ro
         raise ValueError(f"only_splits takes {', '.join(SPLITS)}, with split by site")
     start = time.time()
     pages = list(iter_pages(root, datasets, limit, gold_format))
-    tasks = [(page, NO_SPLIT if split == NO_SPLIT else split_of(page, root), renderers, out) for page in pages]
-    if only_splits:
-        tasks = [task for task in tasks if task[1] in only_splits]
-    records: list[dict] = []
-    with Pool(jobs) as pool, tqdm(total=len(tasks), unit="page", file=sys.stderr) as bar:
-        for page_records in pool.imap_unordered(process_page, tasks, chunksize=2):
-            records.extend(page_records)
-            bar.update()
-    if limit is None and not only_splits and any("path" in record for record in records):
-        remove_stale(out, records, datasets, renderers)  # not after a run that wrote nothing: keep the last corpus
-    summary = summarize(records, time.time() - start)
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    with staging_directory(out) as staging:
+        tasks = [(page, NO_SPLIT if split == NO_SPLIT else split_of(page, root), renderers, staging) for page in pages]
+        if only_splits:
+            tasks = [task for task in tasks if task[1] in only_splits]
+        records: list[dict] = []
+        if tasks:  # no workers for nothing: a pool closed at once could hang (see _default_signals)
+            with Pool(jobs, initializer=_default_signals) as pool, tqdm(total=len(tasks), unit="page", file=sys.stderr) as bar:
+                for page_records in pool.imap_unordered(process_page, tasks, chunksize=2):
+                    records.extend(page_records)
+                    bar.update()
+        summary = summarize(records, time.time() - start)
+        if not summary["documents"]:  # keep the last corpus, and its summary
+            return summary
+        write_atomic(staging / "summary.json", json.dumps(summary, indent=1) + "\n")
+        written = set(move_into(staging, out))
+    if replace:
+        remove_stale(out, written, datasets, ALL_RENDERERS)
+    elif limit is None and not only_splits:
+        remove_stale(out, written, datasets, renderers)
     return summary
 
 

@@ -22,6 +22,7 @@ import charset_normalizer
 import ftfy
 from publicsuffixlist import PublicSuffixList
 
+from noisecut.io.files import READ_ERRORS
 from noisecut.labels import Label
 
 from .render import html_blocks, parse_html
@@ -141,7 +142,10 @@ def iter_pages(root: Path | str = DATASETS, datasets=NAMES, limit: int | None = 
             record = meta.get(name, {})
             lang = record.get("language") or (name.split("-", 1)[0] if dataset == "htmltotext" else "en")
             page = Page(dataset, name, html_path, gold_path, "", lang, record, gold_format)
-            page.site = find_site(page)
+            try:
+                page.site = find_site(page)
+            except READ_ERRORS:  # an unreadable page (a truncated .gz): skipped by name when it is built, not here
+                page.site = f"{dataset}:{name}"
             yield page
 
 

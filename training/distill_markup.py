@@ -32,7 +32,7 @@ from noisecut.model import TEXT
 
 from .build_corpus import DEFAULT_OUT, corpus_folder
 from .splits import bucket, split_record
-from .train_default import HAND_WEIGHT, LABELED, PAGES_PER_DATASET, SPLITS, check_splits
+from .train_default import HAND_WEIGHT, LABELED, PAGES_PER_DATASET, SPLITS, check_output, check_splits
 from .train_html import RENDERER, corpus_pages, read_pages, save
 
 FOLDS = 2
@@ -125,6 +125,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=SEED,
                         help=f"the first student's seed (default {SEED}); teachers count up from it")
     args = parser.parse_args(argv)
+    check_output(parser, args.output)
     splits = tuple(args.splits.split(","))
     try:
         check_splits(splits)

@@ -110,10 +110,22 @@ def folder_weight(value: str) -> tuple[str, float]:
     return folder, number
 
 
+def check_output(parser: argparse.ArgumentParser, output: Path) -> None:
+    """Refuse ``--output`` where the model would be mixed into other files (``train.check_model_output``),
+    before the hours of training."""
+    from noisecut.errors import NoiseCutError
+    from noisecut.train import check_model_output
+
+    try:
+        check_model_output(output)
+    except NoiseCutError as error:
+        parser.error(f"--output {error}")
+
+
 def main(argv=None) -> int:
     from noisecut.errors import NoiseCutError
     from noisecut.model import Model
-    from noisecut.train import SEED, fit, save_estimators
+    from noisecut.train import SEED, fit, save_model
     from noisecut.train_sequence import DISTILL_WEIGHT
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -170,6 +182,7 @@ def main(argv=None) -> int:
     missing = [folder for folder, _ in args.extra if not Path(folder).is_dir()]
     if missing:
         parser.error(f"--extra {missing[0]}: no such folder")
+    check_output(parser, args.output)
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))
@@ -221,8 +234,7 @@ def main(argv=None) -> int:
         print(f"train_default: error: {error}", file=sys.stderr)
         return 1
     model.meta["name"] = args.output.name
-    model.save(args.output)
-    save_estimators(estimators, args.output)
+    save_model(model, estimators, args.output)  # all files or none: an interrupted run leaves the old model
     print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return 0
 

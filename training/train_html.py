@@ -29,7 +29,7 @@ from noisecut.model import MARKUP, TEXT
 from .build_corpus import DEFAULT_OUT
 from .build_markup import read_markup
 from .splits import add_leave_out_fold, check_leave_out_fold, leave_out_fold, split_record
-from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_splits
+from .train_default import PAGES_PER_DATASET, ROOT, SPLITS, check_output, check_splits
 
 OUTPUT = ROOT / "models" / "html"
 RENDERER = "html_text"
@@ -70,10 +70,13 @@ def read_pages(paths: list[Path], markup: bool):
 
 
 def save(model, output: Path, inputs: list[str], start: float) -> None:
-    """Write ``model`` to ``output``, named after it and saying what it reads, and report the time since ``start``."""
+    """Write ``model`` to ``output`` (all files or none, ``train.save_model``), named after it and saying what it
+    reads, and report the time since ``start``."""
+    from noisecut.train import save_model
+
     model.meta["inputs"] = inputs
     model.meta["name"] = output.name
-    model.save(output)
+    save_model(model, {}, output)
     print(f"wrote {output} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 
@@ -93,6 +96,7 @@ def main(argv=None) -> int:
     add_leave_out_fold(parser)
     args = parser.parse_args(argv)
     check_leave_out_fold(parser, args)
+    check_output(parser, args.output)
 
     start = time.perf_counter()
     splits = tuple(args.splits.split(","))

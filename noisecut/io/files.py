@@ -93,18 +93,36 @@ def atomic_directory(root: Path) -> Iterator[Path]:
     """A hidden directory beside ``root`` to write into; its files are moved into ``root`` (made if need be,
     other files left) only if the block succeeds. On any exception (Ctrl-C included) it is removed and
     ``root`` is left as it was."""
+    with staging_directory(root) as staging:
+        yield staging
+        move_into(staging, root)
+
+
+@contextmanager
+def staging_directory(root: Path) -> Iterator[Path]:
+    """A hidden directory beside ``root``, removed after the block whatever happens: what ``move_into``
+    has not moved into ``root`` by then is dropped (``atomic_directory``; a caller that decides
+    only at the end whether to keep what it wrote)."""
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
     try:
         yield staging
-        root.mkdir(exist_ok=True)
-        for path in sorted(staging.rglob("*")):
-            if path.is_file():
-                target = root / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_into(staging: Path, root: Path) -> list[Path]:
+    """Move the files under ``staging`` to the same places under ``root`` (made if need be, other files left);
+    returns where they went."""
+    root.mkdir(exist_ok=True)
+    moved = []
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = root / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(target)
+    return moved
 
 
 def log_line(message: str) -> None:
