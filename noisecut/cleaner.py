@@ -29,7 +29,7 @@ from .labels import KEEP_DEFAULT, Label, parse_label
 from .markup import document_markup
 from .errors import NoiseCutError
 from .model import FROM_DEFAULT, META, MODEL_ENV, Model, read_meta, shipped_model_dir
-from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_known, check_threshold, is_flag, select
+from .policy import THRESHOLD_DEFAULT, Policy, check_keep, check_known, check_threshold, is_flag, missing_labels, select
 from .sites import SiteMemory, demote_document
 from .sites import check_argument as check_site_memory
 
@@ -88,7 +88,8 @@ class Cleaner:
         ``other_text_model``: for a site expert, the model for other sites' text (default: the shipped
         default model for an expert tuned from ``-m fast``, else its own base stage).
         ``keep``: the labels kept (``Label`` members or their names); each beyond ``KEEP_DEFAULT`` must be
-        a label of every model that may clean with it (``check_keep_for``: the HTML model has 7 of the 12).
+        a label of the models named (``check_keep_for``). Where the shipped HTML model (7 of the 12 labels)
+        lacks one, HTML pages are cleaned by the text model.
         ``threshold``: a number from 0 to 1, or a preset the model records
         (``"precision"``, ``"recall"``: see its model card; each model its own).
         ``dedupe``: drop later exact repeats of kept lines.
@@ -146,7 +147,11 @@ class Cleaner:
             # a site expert named by $NOISECUT_MODEL hands other pages on too: the HTML model cleans them
             # better than the expert's base text model
             html_model = shipped_html_model() if self.model.site is not None else shipped_page_model()
-            self._pages = self._text if html_model is None else _Route(html_model, *self._route_options)
+            if html_model is None or missing_labels(self._route_options[0], html_model.labels):
+                # a kept label the HTML model lacks (it has 7 of the 12): the text model, which has it, cleans pages
+                self._pages = self._text if self.model.site is None else self._other_text_route()
+            else:
+                self._pages = _Route(html_model, *self._route_options)
         return self._pages
 
     def _other_text_route(self) -> "_Route":
@@ -319,27 +324,15 @@ def shipped_default_for_other_text(model: Model) -> Model | None:
 
 def check_keep_for(keep: frozenset[Label], model: Model | str | Path | None = None,
                    page_model: Model | str | Path | None = None) -> None:
-    """Refuse (ValueError) kept labels that a model cleaning with them lacks (``policy.check_known``), as
-    ``Cleaner`` picks its models: ``model`` (None: the default one), and for HTML pages ``page_model`` or,
-    with no model named or a site expert, the shipped HTML model, which has 7 of the 12 labels. A model
-    not loaded is read from its model.json: the CLI checks ``--keep`` so before reading any input. (A site
-    expert's other text goes to the default model, which has every label of the fast one it was tuned from.)"""
-    labels, meta, name = _labels_of(model)
-    if labels is not None:
-        check_known(keep, labels, name)
-    if page_model is not None:
-        page_labels, _, page_name = _labels_of(page_model)
-        if page_labels is not None:
-            check_known(keep, page_labels, f"{page_name} (for HTML pages)")
-    elif (model is None and not os.environ.get(MODEL_ENV)) or meta.get("site_gate"):
-        try:
-            html_labels, _, _ = _labels_of(shipped_model_dir("html"))
-        except NoiseCutError:  # an install without the HTML model: the text model cleans pages too
-            return
-        role = "HTML pages when no model is named" if model is None else "other sites' HTML pages"
-        if html_labels is not None:
-            check_known(keep, html_labels, f"html (for {role})",
-                        " (-m default cleans HTML with the default model, which has every label)")
+    """Refuse (ValueError) kept labels that a model named to clean with them lacks (``policy.check_known``):
+    ``model`` (None: the default one) and ``page_model``. A model not loaded is read from its model.json:
+    the CLI checks ``--keep`` so before reading any input. (The shipped HTML model, which has 7 of the 12
+    labels, is not checked: where it lacks a kept label, the text model cleans the pages: ``_page_route``.)"""
+    for chosen, role in ((model, ""), (page_model, " (for HTML pages)")):
+        if chosen is not None or not role:
+            labels, _, name = _labels_of(chosen)
+            if labels is not None:
+                check_known(keep, labels, name + role)
 
 
 def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...] | None, dict, str]:

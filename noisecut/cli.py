@@ -131,8 +131,8 @@ model_option = click.option(
 keep_option = click.option(
     "--keep", "-k", multiple=True, callback=_also_keep, metavar="LABEL[,LABEL]",
     help=f"Also keep lines with these labels (body and heading are always kept). Labels: {LABEL_NAMES}; "
-         "each one the model has (the HTML model, which cleans HTML when no -m is named, has no nav, share, ad, "
-         "legal or unrelated: -m default cleans HTML too).",
+         "each one the model has (the HTML model has no nav, share, ad, legal or unrelated: with no -m, keeping one "
+         "has HTML cleaned by the default model).",
 )
 
 

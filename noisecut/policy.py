@@ -78,12 +78,18 @@ def check_known(keep: frozenset[Label], labels: Sequence[Label], model: str, hin
     """Refuse kept labels that the model ``model`` (its name, for the message, which ends with ``hint``) does
     not have: it would keep none of their lines, silently. The default labels (``KEEP_DEFAULT``) are kept where the model has them (a
     model trained without headings has none), as long as the model has one kept label."""
-    missing = [label for label in LABELS if label in keep - KEEP_DEFAULT and label not in labels]
-    if not missing and not keep & set(labels):
-        missing = [label for label in LABELS if label in keep]
+    missing = missing_labels(keep, labels)
     if missing:
         raise ValueError(f"keep: the model {model} has no label{'s' * (len(missing) > 1)} {', '.join(label.value for label in missing)}, "
                          f"so it would keep none of those lines; its labels: {', '.join(label.value for label in labels)}{hint}")
+
+
+def missing_labels(keep: frozenset[Label], labels: Sequence[Label]) -> list[Label]:
+    """The kept labels a model with ``labels`` lacks: those beyond ``KEEP_DEFAULT``, or every one when it has none."""
+    missing = [label for label in LABELS if label in keep - KEEP_DEFAULT and label not in labels]
+    if not missing and not keep & set(labels):
+        missing = [label for label in LABELS if label in keep]
+    return missing
 
 
 def is_flag(value) -> bool:

@@ -356,10 +356,9 @@ def test_keep_refuses_labels_the_model_does_not_have(make_constant_model, monkey
     assert Cleaner(model).clean("A line.") == "A line."  # the default labels: those the model has
     with pytest.raises(ValueError, match=r"^keep: the model html has no label nav,"):
         Cleaner("html", keep={"body", "nav"})
-    # with no model named HTML pages go to the HTML model: checked before the first page comes
-    with pytest.raises(ValueError, match=r"^keep: the model html \(for HTML pages when no model is named\) has no "
-                                         r"label legal, .* \(-m default cleans HTML with the default model"):
-        Cleaner(keep={"body", "legal"})
+    # with no model named HTML pages go to the HTML model, unless it lacks a kept label: then to the default one
+    assert Cleaner().page_model.meta["name"] == "html"
+    assert Cleaner(keep={"body", "legal"}).page_model.meta["name"] == "default"
     assert Cleaner("default", keep={"body", "legal"}).policy.keep == {Label.BODY, Label.LEGAL}
     with pytest.raises(ValueError, match=r"the model mine \(for HTML pages\) has no label title"):
         Cleaner("default", keep={"body", "title"}, page_model=model)

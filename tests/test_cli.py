@@ -344,9 +344,13 @@ def test_keep_a_label_the_model_lacks_is_a_usage_error(run, page, tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
     assert ("Error: Invalid value for '--keep' / '-k': the model html has no label nav, so it would keep none of "
             "those lines; its labels: body, heading, title, meta, related, comments, noise") in result.stderr
-    result = run("clean", "--keep", "share", page)  # text here, but an HTML page would go to the HTML model
-    assert result.exit_code == 2 and "the model html (for HTML pages when no model is named) has no label share" in result.stderr
-    assert run("clean", "-m", "default", "--keep", "share", page).exit_code == 0
+    # with no model named, a label the HTML model lacks has HTML pages cleaned by the default model
+    html = tmp_path / "page.html"
+    html.write_text("<html><body><nav>Home | News</nav><p>The council approved the harbour budget on Monday, "
+                    "after a long debate about the new ferry pier.</p><p>Share this story</p></body></html>")
+    for source in (page, html):
+        result = run("clean", "--keep", "share", source)
+        assert result.exit_code == 0 and result.stdout == run("clean", "-m", "default", "--keep", "share", source).stdout
     labeled = tmp_path / "doc.lines"
     labeled.write_text("body\tA paragraph about the new library hours.\nlegal\tCopyright Example News\n", encoding="utf-8")
     result = run("evaluate", "-m", "html", "--keep", "legal", labeled)
