@@ -36,7 +36,7 @@ from itertools import chain
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
-from .batching import Arrived, arrival, batches, chunks
+from .batching import LINGER, Arrived, arrival, batches, chunks
 from .cleaner import Cleaner, explain_table
 from .document import Document
 from .errors import NoiseCutError
@@ -262,10 +262,12 @@ def in_order(batches: Iterator[list], submit: Callable, collect: Callable, windo
     batches submitted and not collected (bounded memory). A reading error comes after the results of what
     was read before it (a page there that the renderer failed on is reported first). Both engines use it.
     ``arrived`` (an input that can pause, ``batching.ReadAhead.wait``): when the next document has not
-    come, the batches in flight are collected before waiting for it."""
+    come within ``LINGER`` seconds, the batches in flight are collected before waiting on for it. (Not at
+    once: a chunk takes what the reading thread had read ahead, which may not have read the next one
+    yet, and collecting everything then leaves the workers idle.)"""
     in_flight: deque = deque()
     while True:
-        if in_flight and arrived is not None and not arrived(0):
+        if in_flight and arrived is not None and not arrived(LINGER):
             while in_flight:
                 yield from collect(*in_flight.popleft())
         try:
