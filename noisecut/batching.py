@@ -33,13 +33,14 @@ batch.
 Input that comes slowly (``tail -f crawl.jsonl | noisecut clean -I jsonl``, a
 crawler piping a record a second) must not wait for a full batch: its
 cleaned documents would appear minutes after they were read. So the command
-reads through ``ReadAhead``, a thread that reads the next document while the
-last one is cleaned, and can say whether the next one has come (``wait``).
-``batches`` and ``chunks`` given that check hand a batch over when the next
-document has not come ``LINGER`` seconds after the batch's first one, and
-``parallel.in_order`` then collects the results in flight: slow input is
-cleaned a few documents at a time, fast input (a file, a fast pipe: the next
-document is always there) in full batches as before. Each document's result
+reads through ``ReadAhead``, a thread that reads up to ``READ_AHEAD``
+documents ahead of the cleaning and can say whether the next one has come
+(``wait``). ``batches`` and ``chunks`` given that check hand a batch over
+when the next document has not come ``LINGER`` seconds after the batch's
+first one, and ``parallel.in_order`` collects the ``-j`` results in flight
+when it has not come within ``LINGER``: slow input is cleaned a few
+documents at a time, fast input (a file, a fast pipe: the next document is
+there within that time) in full batches as before. Each document's result
 does not depend on the batch it is in, so the output is the same either way.
 """
 from __future__ import annotations
