@@ -1,6 +1,12 @@
 """Speed benchmark: noisecut against jusText, C4 rules and trafilatura on real pages.
 
-Prints figures, tests nothing. See benchmarks/README.md for what each number means.
+Prints figures, tests nothing. See benchmarks/README.md for what each number means. In short:
+docs/s of each tool in one process on the same rendered pages (noisecut alternated with a
+--baseline checkout, each in a fresh process, by wall and CPU time); `noisecut clean -j 1`
+against `-j N`: the CLI on the same JSONL, each run a fresh process with its start-up, model
+loading (in every worker) and IO, alternated, by wall time and by the CPU time of all its
+processes (by wall time, N processes get a larger share of a shared machine than one: read
+the load average beside it); cold start; peak memory; linearity in a document's length.
 
     python benchmarks/speed.py                 # 300 pages, all measurements
     python benchmarks/speed.py --quick         # 60 pages, shorter runs, smaller memory files
@@ -39,7 +45,7 @@ sys.path.insert(0, str(REPO))  # training/ is not installed
 from noisecut.cleaner import Cleaner  # noqa: E402
 from noisecut.document import Document  # noqa: E402
 from noisecut.model import Model, default_model_dir  # noqa: E402
-from noisecut.parallel import CleanerSpec, available_cores, clean_documents  # noqa: E402
+from noisecut.parallel import available_cores  # noqa: E402
 from training import baselines  # noqa: E402
 from training.datasets import DATASETS, NAMES, Page, read_html  # noqa: E402
 from training.render import RENDERERS, render  # noqa: E402
@@ -95,15 +101,6 @@ def timed_passes(fn, items, min_seconds: float) -> tuple[int, float]:
             return passes, elapsed
 
 
-def noisecut_parallel(docs_text: list[str], model: str | None, jobs: int) -> float:
-    """Wall time of the CLI's parallel path (``noisecut.parallel.clean_documents``), pool start included."""
-    docs = (Document.from_text(t) for t in docs_text)
-    start = time.perf_counter()
-    for _ in clean_documents(docs, CleanerSpec(model), jobs=jobs):
-        pass
-    return time.perf_counter() - start
-
-
 def noisecut_command() -> list[str]:
     """The CLI of the checkout on ``PYTHONPATH`` (see ``checkout_env``): not the installed ``noisecut``
     script, which an editable install ties to another checkout."""
@@ -126,8 +123,10 @@ def first_line_time(cmd: list[str], checkout: Path = REPO) -> float:
     return elapsed
 
 
-def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
-    """(peak resident set of the child in MiB, wall seconds), from ``wait4``'s rusage of that one child."""
+def run_child(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak resident set in MiB) of ``cmd`` run as a child: from ``wait4``'s
+    rusage of that one child, which holds the CPU time of the processes it waited for (its ``-j`` workers)
+    and the largest resident set of any one of them."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=checkout_env(), cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(proc.pid, 0)
@@ -138,7 +137,46 @@ def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
     if proc.returncode != 0:
         raise SystemExit(f"{shlex.join(cmd)} failed ({proc.returncode}): {err[-500:]}")
     per_mib = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-    return usage.ru_maxrss / per_mib, elapsed
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / per_mib
+
+
+def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+    """(peak resident set of the child in MiB, wall seconds)."""
+    wall, _, rss = run_child(cmd)
+    return rss, wall
+
+
+def write_records(path: Path, texts: list[str]) -> Path:
+    """``texts`` as JSONL records ``{"id": i, "text": ...}``."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i, t in enumerate(texts):
+            f.write(json.dumps({"id": i, "text": t}) + "\n")
+    return path
+
+
+def jobs_compared(texts: list[str], docs_n: int, jobs: int, rounds: int, model_args: list[str], tmp: Path) -> None:
+    """``noisecut clean -j 1`` against ``-j jobs`` on the same ``docs_n`` records (the pages cycled), like with
+    like: both the CLI in a fresh process (start-up, model loading, in every worker for ``-j``, reading
+    and writing included), the same input and BLAS setting, alternated ``rounds`` times; medians of wall
+    time and of the CPU time of all the run's processes."""
+    path = write_records(tmp / "parallel.jsonl", (texts * (docs_n // len(texts) + 1))[:docs_n])
+    cli = noisecut_command()
+    runs: dict[int, list[tuple[float, float, float]]] = {1: [], jobs: []}
+    load_before = os.getloadavg()[0]
+    for _ in range(rounds):
+        for n in runs:
+            runs[n].append(run_child([*cli, "clean", "-q", "-j", str(n), *model_args, str(path), "-o", os.devnull]))
+    print(f"`noisecut clean -j 1` against `-j {jobs}` on the same {docs_n} records ({path.stat().st_size / 1e6:.1f} MB of JSONL, "
+          f"the pages cycled), each run a fresh process (start-up and model loading included, in every worker too), "
+          f"{rounds} alternated runs, medians; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after:")
+    rates = {}
+    for n, figures in runs.items():
+        wall = statistics.median(f[0] for f in figures)
+        cpu = statistics.median(f[1] for f in figures)
+        rates[n] = (docs_n / wall, docs_n / cpu)
+        print(f"  -j {n}: {wall:6.2f} s wall, {docs_n / wall:6.1f} docs/s; {cpu:6.2f} s CPU (all its processes), {docs_n / cpu:6.1f} docs per CPU second")
+    print(f"  -j {jobs} is {rates[jobs][0] / rates[1][0]:.2f}x -j 1 by wall time (at most about {jobs}x; on a shared machine {jobs} "
+          f"processes get a larger share of the CPU than one), {rates[jobs][1] / rates[1][1]:.2f}x by CPU time (what the workers cost)")
 
 
 def repeat_to_size(texts: list[str], megabytes: float) -> list[str]:
@@ -275,10 +313,7 @@ def io_seconds(texts: list[str], tmp: Path) -> float:
     from noisecut.io.files import RecordErrors
     from noisecut.io.formats import open_reader, open_writer
 
-    source, target = tmp / "io.jsonl", tmp / "io-out.jsonl"
-    with open(source, "w", encoding="utf-8") as f:
-        for i, t in enumerate(texts):
-            f.write(json.dumps({"id": i, "text": t}) + "\n")
+    source, target = write_records(tmp / "io.jsonl", texts), tmp / "io-out.jsonl"
     start = time.process_time()
     with open_writer(str(target), "jsonl") as write:
         for doc in open_reader(str(source), "jsonl", RecordErrors()):
@@ -294,13 +329,13 @@ def main() -> None:
     parser.add_argument("--renderer", default="mixed", choices=["mixed", *sorted(RENDERERS)], help="HTML-to-text renderer (default: mixed, round-robin)")
     parser.add_argument("--model", "-m", default=None, help="model directory (default: the shipped model)")
     parser.add_argument("--blas-threads", default=None, metavar="N", help="set OPENBLAS/OMP/MKL_NUM_THREADS=N for this run and its children (default: leave the environment alone)")
-    parser.add_argument("--jobs", "-j", type=int, default=0, help="workers for the parallel run (default 0: every core)")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="workers of the -j N run compared with -j 1 (default 0: every core)")
     parser.add_argument("--baseline", type=Path, default=None, metavar="CHECKOUT", help="another noisecut checkout (e.g. the unmodified main) to time side by side with this one")
     parser.add_argument("--baseline-model", default=None, metavar="MODEL",
                         help="model the --baseline checkout cleans with (default: --model); --baseline . --baseline-model A "
                              "--model B compares two models on this code")
     parser.add_argument("--rounds", type=int, default=3, help="alternated runs per tool in the side-by-side table (default 3)")
-    parser.add_argument("--parallel-docs", type=int, default=3000, help="documents for the -j 1 / -j N comparison (default 3000)")
+    parser.add_argument("--parallel-docs", type=int, default=3000, help="documents for the -j 1 / -j N comparison (default 3000; --quick: at most 600)")
     parser.add_argument("--huge", action="store_true", help="also measure peak memory on a 50 MB single line and a million short lines")
     args = parser.parse_args()
     if args.baseline_model and not args.baseline:
@@ -334,44 +369,38 @@ def main() -> None:
 
     side_by_side(texts, args.baseline, args.model, min_seconds, 1 if quick else args.rounds, args.baseline_model)
 
-    rows = []  # (name, input, docs, seconds, workers, input MB)
+    rows = []  # (name, input, docs, seconds, input MB)
 
     cleaner = Cleaner(model_dir)
     list(cleaner.clean_many(texts[:10]))  # warm-up: first calls pay for lazy imports and caches
     passes, seconds = timed_passes(lambda batch: list(cleaner.clean_many(batch)), [texts], min_seconds)
-    rows.append(("noisecut (1 process)", "text", passes * len(texts), seconds, 1, passes * text_mb))
-
-    # -j 1 against -j N on the same documents (pool start-up included)
-    docs_n = args.parallel_docs if not quick else min(args.parallel_docs, 600)
-    many = (texts * (docs_n // len(texts) + 1))[:docs_n]
-    one_job = noisecut_parallel(many, model_dir, 1)
-    seconds = noisecut_parallel(many, model_dir, cores)
-    copies = docs_n / len(texts)
-    rows.append((f"noisecut -j {cores}", "text", docs_n, seconds, cores, copies * text_mb))
+    rows.append(("noisecut", "text", passes * len(texts), seconds, passes * text_mb))
 
     passes, seconds = timed_passes(lambda s: baselines.justext_text(s.text, s.lang), samples, 0)
-    rows.append(("jusText (on the text)", "text", passes * len(samples), seconds, 1, passes * text_mb))
+    rows.append(("jusText (on the text)", "text", passes * len(samples), seconds, passes * text_mb))
 
     passes, seconds = timed_passes(baselines.c4_rules, texts, min_seconds)
-    rows.append(("C4 line rules", "text", passes * len(texts), seconds, 1, passes * text_mb))
+    rows.append(("C4 line rules", "text", passes * len(texts), seconds, passes * text_mb))
 
     passes, seconds = timed_passes(baselines.trafilatura_html, [s.html for s in samples], 0)
-    rows.append(("trafilatura (on the HTML)", "HTML", passes * len(samples), seconds, 1, passes * html_mb))
+    rows.append(("trafilatura (on the HTML)", "HTML", passes * len(samples), seconds, passes * html_mb))
 
     base = rows[0][2] / rows[0][3]
-    header = f"{'tool':<26} {'input':<5} {'docs':>6} {'seconds':>8} {'docs/s/core':>12} {'MB/s/core':>10} {'vs noisecut':>12}"
+    header = f"{'tool (this process)':<26} {'input':<5} {'docs':>6} {'seconds':>8} {'docs/s':>8} {'MB/s':>7} {'vs noisecut':>12}"
     print(header)
     print("-" * len(header))
-    for name, kind, docs, seconds, workers, size in rows:
-        rate = docs / seconds / workers
-        print(f"{name:<26} {kind:<5} {docs:>6} {seconds:>8.2f} {rate:>12.1f} {size / seconds / workers:>10.2f} {rate / base:>11.2f}x")
-    print(f"(noisecut -j {cores}: {docs_n} documents (the pages cycled) through noisecut.parallel.clean_documents, worker start-up included; "
-          f"aggregate {docs_n / seconds:.1f} docs/s; -j 1 on the same documents {docs_n / one_job:.1f} docs/s: -j {cores} is {one_job / seconds:.2f}x -j 1)")
+    for name, kind, docs, seconds, size in rows:
+        rate = docs / seconds
+        print(f"{name:<26} {kind:<5} {docs:>6} {seconds:>8.2f} {rate:>8.1f} {size / seconds:>7.2f} {rate / base:>11.2f}x")
     print()
 
     with tempfile.TemporaryDirectory(prefix="noisecut-bench-") as tmp:
         tmp = Path(tmp)
         cli = noisecut_command()
+
+        docs_n = args.parallel_docs if not quick else min(args.parallel_docs, 600)
+        jobs_compared(texts, docs_n, cores, 1 if quick else args.rounds, model_args, tmp)
+        print()
 
         # cold start
         small = tmp / "small.txt"
@@ -388,10 +417,7 @@ def main() -> None:
         print("peak memory of `noisecut clean -j 1` (ru_maxrss of the child):")
         sizes = (1, 10) if quick else (5, 50)
         for megabytes in sizes:
-            path = tmp / f"docs{megabytes}.jsonl"
-            with open(path, "w", encoding="utf-8") as f:
-                for i, t in enumerate(repeat_to_size(texts, megabytes)):
-                    f.write(json.dumps({"id": i, "text": t}) + "\n")
+            path = write_records(tmp / f"docs{megabytes}.jsonl", repeat_to_size(texts, megabytes))
             rss, seconds = peak_rss_mb([*cli, "clean", "-q", "-j", "1", *model_args, str(path), "-o", str(tmp / "out.jsonl")])
             print(f"  JSONL, one record per page, {path.stat().st_size / 1e6:6.1f} MB: {rss:7.1f} MB peak RSS  ({seconds:.1f} s)")
         for megabytes in (0.5, 2) if quick else (1, 5):

@@ -36,7 +36,7 @@ from itertools import chain
 from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator, Optional
 
-from .batching import batches, chunks
+from .batching import LINGER, Arrived, arrival, batches, chunks
 from .cleaner import Cleaner, explain_table
 from .document import Document
 from .errors import NoiseCutError
@@ -119,25 +119,32 @@ def clean_documents(
     the input and left out. If reading the next document fails, the
     documents read before it are cleaned and handed on before the error.
     """
-    from .io.html import render_pages
-
     jobs = jobs or available_cores()
     cleaner = factory()
+    arrived = arrival(docs)  # an input that can pause (``batching.ReadAhead``): output keeps up with it
     docs = iter(docs)
-    if jobs > 1:
-        read = chunks(docs, IN_PROCESS_BELOW)  # a reading error comes after the documents read before it
-        head = next(read, [])
-        if len(head) < IN_PROCESS_BELOW:  # a small input: starting workers would take longer
-            jobs = 1
-        docs = chain(head, chain.from_iterable(read))
     if jobs == 1:
-        for batch in batches(render_pages(docs)):
-            for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
-                yield (doc, *result)
+        yield from _here(cleaner, docs, output, arrived)
         return
-    with_html = cleaner.needs_pages  # pages go to the workers only for a model of their own or one reading markup
-    del cleaner
-    yield from _pooled(docs, factory, jobs, output, chunk, with_html)
+    # workers start once IN_PROCESS_BELOW documents come without a pause: a smaller input, or one that
+    # comes slowly, is cleaned here (starting workers would take longer than cleaning it)
+    for head in chunks(docs, IN_PROCESS_BELOW, arrived):  # a reading error comes after the documents read before it
+        if len(head) < IN_PROCESS_BELOW:
+            yield from _here(cleaner, head, output)
+            continue
+        with_html = cleaner.needs_pages  # pages go to the workers only for a model of their own or one reading markup
+        del cleaner
+        yield from _pooled(chain(head, docs), factory, jobs, output, chunk, with_html, arrived)
+        return
+
+
+def _here(cleaner: Cleaner, docs: Iterable[Document], output: Output, arrived: Arrived | None = None) -> Iterator[tuple[Document, str, Labels]]:
+    """``clean_documents`` in this process, a batch at a time."""
+    from .io.html import render_pages
+
+    for batch in batches(render_pages(docs), arrived=arrived):
+        for doc, result in zip(batch, clean_batch(cleaner, batch, output)):
+            yield (doc, *result)
 
 
 # -- the worker side ----------------------------------------------------------
@@ -212,13 +219,13 @@ def payload(doc: Document, with_html: bool = False) -> tuple:
 
 
 def _pooled(docs: Iterator[Document], factory: CleanerFactory, jobs: int, output: Output, chunk: int,
-            with_html: bool = False) -> Iterator[tuple[Document, str, Labels]]:
+            with_html: bool = False, arrived: Arrived | None = None) -> Iterator[tuple[Document, str, Labels]]:
     context = multiprocessing.get_context("spawn")
     _start_resource_tracker()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(factory,))
     try:
-        yield from in_order(chunks(docs, chunk), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
-                            lambda batch, future: _results(batch, future, pool), jobs * CHUNKS_PER_WORKER + 1)
+        yield from in_order(chunks(docs, chunk, arrived), lambda batch: pool.submit(_clean_chunk, [payload(d, with_html) for d in batch], output),
+                            lambda batch, future: _results(batch, future, pool), jobs * CHUNKS_PER_WORKER + 1, arrived)
     finally:
         with _signals_deferred():
             pool.shutdown(wait=True, cancel_futures=True)
@@ -249,12 +256,20 @@ def _signals_deferred() -> Iterator[None]:
             signal.raise_signal(signum)  # its own handler now: KeyboardInterrupt, the command's, or the default
 
 
-def in_order(batches: Iterator[list], submit: Callable, collect: Callable, window: int) -> Iterator:
+def in_order(batches: Iterator[list], submit: Callable, collect: Callable, window: int,
+             arrived: Arrived | None = None) -> Iterator:
     """``collect(batch, submit(batch))`` for each of ``batches``, in input order, with at most ``window``
     batches submitted and not collected (bounded memory). A reading error comes after the results of what
-    was read before it (a page there that the renderer failed on is reported first). Both engines use it."""
+    was read before it (a page there that the renderer failed on is reported first). Both engines use it.
+    ``arrived`` (an input that can pause, ``batching.ReadAhead.wait``): when the next document has not
+    come within ``LINGER`` seconds, the batches in flight are collected before waiting on for it. (Not at
+    once: a chunk takes what the reading thread had read ahead, which may not have read the next one
+    yet, and collecting everything then leaves the workers idle.)"""
     in_flight: deque = deque()
     while True:
+        if in_flight and arrived is not None and not arrived(LINGER):
+            while in_flight:
+                yield from collect(*in_flight.popleft())
         try:
             batch = next(batches, None)
         except Exception:

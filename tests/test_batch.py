@@ -1,12 +1,13 @@
 """Batched inference: documents read together get the results they get alone."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from noisecut.batching import batches, probabilities, windowed
+from noisecut.batching import ReadAhead, batches, chunks, probabilities, windowed
 from noisecut.cleaner import Cleaner
 from noisecut.document import Document
 from noisecut.features import feature_dict, featurize, featurize_batch
@@ -213,6 +214,65 @@ def test_documents_read_before_a_failing_one_still_come_out():
     assert [len(d) for d in next(groups)] == [1, 1]
     with pytest.raises(OSError, match="unreadable"):
         next(groups)
+
+
+PAUSE = 30.0  # seconds a paused stream waits to be let go on: far beyond LINGER, so only a failure waits it out
+
+
+def paused_stream(before: int, after: int) -> tuple[list[Document], object, threading.Event, threading.Event]:
+    """``before`` documents, a pause until the event ``go_on`` is set (at most ``PAUSE`` seconds), ``after``
+    more; ``resumed`` is set when the pause has ended. (The documents, the stream, go_on, resumed.)"""
+    docs = [Document.from_text(f"Line {i}.") for i in range(before + after)]
+    go_on, resumed = threading.Event(), threading.Event()
+
+    def stream():
+        yield from docs[:before]
+        go_on.wait(PAUSE)
+        resumed.set()
+        yield from docs[before:]
+
+    return docs, stream(), go_on, resumed
+
+
+def test_a_pause_in_the_input_hands_the_batch_over():
+    """A slow pipe: the documents read before a pause are a batch of their own, handed over ``LINGER``
+    seconds into the pause (they waited for 32,000 lines or the end of the input)."""
+    docs, stream, go_on, resumed = paused_stream(3, 2)
+    with ReadAhead(stream) as read:
+        groups = batches(read, arrived=read.wait)
+        assert next(groups) == docs[:3] and not resumed.is_set()
+        go_on.set()
+        assert list(groups) == [docs[3:]]
+    assert [len(g) for g in batches(docs, arrived=None)] == [5]  # without the check, as before
+
+
+def test_chunks_hand_over_a_full_chunk_without_reading_on():
+    """``parallel.clean_documents`` hands the rest of the input to the workers after a full first chunk: the
+    chunk must not have read a document past it."""
+    docs, stream, go_on, resumed = paused_stream(4, 1)
+    first = next(chunks(stream, 4))  # the fifth document would wait for the pause to end
+    assert first == docs[:4] and not resumed.is_set()
+    go_on.set()
+
+
+def test_read_ahead_keeps_order_errors_and_stops():
+    def stream():
+        yield from range(5)
+        raise OSError("unreadable")
+
+    read = ReadAhead(stream(), ahead=2)
+    assert read.wait(PAUSE)
+    got = []
+    with pytest.raises(OSError, match="unreadable"):
+        for item in read:
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4] and list(read) == []
+    endless = ReadAhead(iter(int, 1), ahead=2)  # zeros for ever: the thread waits for room
+    assert next(endless) == 0
+    endless.close()
+    assert list(endless) == []
+    endless._thread.join(PAUSE)
+    assert not endless._thread.is_alive()
 
 
 def test_window_stages_in_a_batch_read_each_documents_own_context(trained):

@@ -426,6 +426,52 @@ def test_closed_pipe_exits_quietly(model_dir, texts, tmp_path, jobs):
     assert json.loads(first)["id"] == "doc-0" and stderr == b""
 
 
+@pytest.mark.parametrize("jobs,out_format,burst", [(1, "jsonl", 0), (1, "text", 0), (2, "jsonl", 70)],
+                         ids=["jsonl", "text", "two-jobs-after-a-burst"])
+def test_slow_input_comes_out_as_it_comes(run, model_dir, tmp_path, jobs, out_format, burst):
+    """`tail -f crawl.jsonl | noisecut clean -I jsonl`: each record's output comes while stdin is still open,
+    before the next record is written (nothing came before 32,000 lines had been read or stdin closed). The
+    records are written by this test, each once the one before has come out, and the output is the file's.
+    ``burst``: records written at once first, so that -j 2 starts its workers (64 came without a pause)."""
+    import queue
+
+    rows = rows_of(BUILT, burst + 3)  # short: each output smaller than stdout's buffer, which must be flushed
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # stdout as users have it
+    proc = _noisecut("-m", model_dir, "-I", "jsonl", "-O", out_format, "-j", jobs, "-q", stdin=subprocess.PIPE, env=buffered)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in iter(proc.stdout.readline, b"")], daemon=True)
+    reader.start()
+
+    def send(rows_) -> None:
+        proc.stdin.write(b"".join(json.dumps(row).encode() + b"\n" for row in rows_))
+        proc.stdin.flush()
+
+    def came() -> bytes:
+        try:
+            return lines.get(timeout=30)  # about a second; only a failure waits this out
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"no output 30 s after a record was written ({jobs} jobs, {out_format})")
+
+    try:
+        send(rows[:burst])
+        got = [came() for _ in range(burst)]
+        for row in rows[burst:]:
+            send([row])
+            got.append(came())
+            if out_format == "jsonl":
+                assert json.loads(got[-1])["id"] == row["id"]
+        proc.stdin.close()
+        reader.join(60)
+        while not lines.empty():
+            got.append(lines.get())
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        proc.kill()
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    assert b"".join(got) == run(src, "-O", out_format).stdout_bytes
+
+
 # documents in a run that is stopped mid-way: enough that it cannot end before the signal, whatever the machine
 # (5,000 took 1.6 s with two workers, and a run ended before a signal sent 0.5 s after its output appeared)
 STOPPED_RUN_ROWS = 50_000

@@ -166,25 +166,43 @@ def is_stream(path: str | Path) -> bool:
 @contextmanager
 def open_output(path: str | Path | None, compress: bool | None = None) -> Iterator[BinaryIO]:
     """stdout for ``None`` or ``-``, else an atomic file (a stream such as ``/dev/null`` or a FIFO: written
-    into, not replaced); gzip when ``compress`` (default: a ``.gz`` name)."""
+    into, not replaced); gzip when ``compress`` (default: a ``.gz`` name). What is written to stdout or
+    a stream goes out at once (``_WrittenThrough``)."""
     if is_stdio(path):
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             raise NoiseCutError("stdout is closed; write to a file with -o FILE")
         out = sys.stdout.buffer
-        yield out
+        yield _WrittenThrough(out)
         out.flush()
         return
     path = Path(path)
     check_output_file(path)
     if compress is None:
         compress = is_gzip_name(path)
-    with (open(path, "wb") if is_stream(path) else atomic_open(path)) as f:
+    stream = is_stream(path)
+    with (open(path, "wb") if stream else atomic_open(path)) as f:
         if not compress:
-            yield f
+            yield _WrittenThrough(f) if stream else f
             return
         # mtime=0: the same input gives the same bytes
         with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=GZIP_LEVEL, mtime=0, filename="") as z:
             yield z
+
+
+class _WrittenThrough:
+    """A stream flushed after every write: the program reading noisecut's output through a pipe gets each
+    document as it is cleaned, not once a buffer fills (with a slow input, many seconds later)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def write(self, data) -> int:
+        written = self._stream.write(data)
+        self._stream.flush()
+        return written
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def write_output(chunks: Iterable[bytes], path: str | Path | None) -> None:
@@ -223,11 +241,22 @@ def _stdin_stream() -> BinaryIO:
         raise NoiseCutError("stdin is closed; name the input files, or give it input (< FILE)")
     source, stream = _stdin
     if source is not sys.stdin.buffer:
-        stream = sys.stdin.buffer
+        stream = _own_reader(sys.stdin.buffer)
         if not hasattr(stream, "peek"):  # a BytesIO in place of stdin
             stream = io.BufferedReader(_Replay(b"", stream))
         _stdin = (sys.stdin.buffer, stream)
     return stream
+
+
+def _own_reader(stdin: BinaryIO) -> BinaryIO:
+    """A reader of stdin's file of our own, not ``sys.stdin.buffer``: documents are read by a thread
+    (``batching.ReadAhead``) that may be blocked reading a pipe when the command ends, and Python's shutdown
+    aborts ("could not acquire lock for <stdin>") when it finds ``sys.stdin``'s lock held by a thread."""
+    try:
+        fd = stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a BytesIO), or closed
+        return stdin
+    return open(fd, "rb", closefd=False)
 
 
 def head(path: str | Path, size: int = HEAD_BYTES) -> bytes:

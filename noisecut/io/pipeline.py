@@ -18,6 +18,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from ..batching import ReadAhead
 from ..document import Document, count_content_lines
 from ..errors import NoiseCutError
 from ..labels import KEEP_DEFAULT, Label
@@ -150,7 +151,7 @@ def clean_files(config: CleanConfig) -> CleanStats:
     if config.on_error == "skip" and MARKUP in model_inputs(read_meta(config.model)):
         docs = _pages_only(docs, errors)
     output = Output(labels=bool(config.labels_field), explain=config.explain)
-    with reading_progress():
+    with reading_progress(), ReadAhead(docs) as docs:  # read by a thread: a slow input's documents come out as they come
         with open_writer(config.output, out_format, config.text_field, config.labels_field, schema) as write:
             if config.explain:
                 write = _table_writer(write, several=len(sources) > 1 or not set(formats) <= {"text", "html"})
