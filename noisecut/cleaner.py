@@ -330,22 +330,22 @@ def check_keep_for(keep: frozenset[Label], model: Model | str | Path | None = No
     labels, is not checked: where it lacks a kept label, the text model cleans the pages: ``_page_route``.)"""
     for chosen, role in ((model, ""), (page_model, " (for HTML pages)")):
         if chosen is not None or not role:
-            labels, _, name = _labels_of(chosen)
+            labels, name = _labels_of(chosen)
             if labels is not None:
                 check_known(keep, labels, name + role)
 
 
-def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...] | None, dict, str]:
-    """A model's labels, metadata and name (for messages), from its model.json when it is not loaded
+def _labels_of(model: Model | str | Path | None) -> tuple[tuple[Label, ...] | None, str]:
+    """A model's labels and name (for messages), from its model.json when it is not loaded
     (labels None when it lists none readable: loading the model says what is wrong with it)."""
     if isinstance(model, Model):
-        return model.labels, model.meta, model.meta.get("name") or "given"
+        return model.labels, model.meta.get("name") or "given"
     meta = read_meta(model)
     name = meta.get("name") or str(model or "default")
     try:
-        return tuple(parse_label(label) for label in meta["labels"]), meta, name
+        return tuple(parse_label(label) for label in meta["labels"]), name
     except (KeyError, TypeError, ValueError, AttributeError):
-        return None, meta, name
+        return None, name
 
 
 def shipped_html_model() -> Model | None:

@@ -74,14 +74,14 @@ def check_keep(keep: Iterable[Label | str] | Label | str) -> frozenset[Label]:
     return frozenset(labels)
 
 
-def check_known(keep: frozenset[Label], labels: Sequence[Label], model: str, hint: str = "") -> None:
-    """Refuse kept labels that the model ``model`` (its name, for the message, which ends with ``hint``) does
-    not have: it would keep none of their lines, silently. The default labels (``KEEP_DEFAULT``) are kept where the model has them (a
+def check_known(keep: frozenset[Label], labels: Sequence[Label], model: str) -> None:
+    """Refuse kept labels that the model ``model`` (its name, for the message) does not have: it would keep
+    none of their lines, silently. The default labels (``KEEP_DEFAULT``) are kept where the model has them (a
     model trained without headings has none), as long as the model has one kept label."""
     missing = missing_labels(keep, labels)
     if missing:
         raise ValueError(f"keep: the model {model} has no label{'s' * (len(missing) > 1)} {', '.join(label.value for label in missing)}, "
-                         f"so it would keep none of those lines; its labels: {', '.join(label.value for label in labels)}{hint}")
+                         f"so it would keep none of those lines; its labels: {', '.join(label.value for label in labels)}")
 
 
 def missing_labels(keep: frozenset[Label], labels: Sequence[Label]) -> list[Label]:

@@ -482,6 +482,29 @@ def test_discussion_posts_are_body_comments_under_an_article_are_comments(tiny_r
     assert docs["tiny-gb"].meta["lang"] == "zh" and "page_type" not in docs["tiny-gb"].meta
 
 
+
+def test_build_corpus_that_writes_nothing_says_so_and_fails(tiny_root, tmp_path, monkeypatch, capsys):
+    """A run that wrote no document leaves the corpus and its summary.json as they were, but said
+    `details in OUT/summary.json` (the last build's, or none) and exited 0."""
+    import functools
+
+    import training.build_corpus as build_corpus
+
+    out = tmp_path / "corpus"
+    monkeypatch.setattr(build_corpus, "build", functools.partial(build_corpus.build, root=tiny_root))
+    argv = ["--out", str(out), "--renderers", "lxml_blocks", "--datasets", "tiny-news", "-j", "1"]
+    assert build_corpus.main(argv) == 0
+    assert f"details in {out / 'summary.json'}" in capsys.readouterr().out
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(build_corpus, "render", lambda renderer, html: "")  # every rendering empty: all skipped
+    assert build_corpus.main(argv) == 1
+    printed = capsys.readouterr()
+    assert "summary.json" not in printed.out
+    assert "skipped tiny-news/n1/lxml_blocks: empty rendering" in printed.err
+    assert f"build_corpus: error: wrote no document (1 page renderings skipped); {out} is as the last build left it" in printed.err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 NEWER = ("wcxb-dev", "magic-html", "chinese-cwce", "googletrends-2017")
 
 

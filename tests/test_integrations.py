@@ -493,13 +493,16 @@ def test_hf_clean_batch_site_memory(model_dir, site_frame, site_memory_file):
 
 
 def test_hf_clean_batch_reuses_its_cleaner_until_the_memory_file_changes(model_dir, site_frame, site_memory_file, tmp_path):
+    from noisecut.integrations import hf
     from noisecut.integrations.hf import clean_batch
 
     batch = {"url": site_frame["url"].tolist(), "text": site_frame["text"].tolist()}
     copy = tmp_path / "sites.npz"
     copy.write_bytes(site_memory_file.read_bytes())
     remembered = clean_batch(batch, model=model_dir, site_memory=copy)["text"]
+    cleaners = dict(hf._cleaners)
     assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == remembered
+    assert hf._cleaners == cleaners  # the second batch was cleaned by the first one's Cleaner
     SiteMemory(width=64).save(copy)  # a memory of nothing: the next batch is cleaned as without one
     assert clean_batch(batch, model=model_dir, site_memory=copy)["text"] == clean_batch(batch, model=model_dir)["text"]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from noisecut.cli import SKIPS_NAMED
 from noisecut.document import Document
 from noisecut.io.files import atomic_open, move_into, staging_directory
 from noisecut.io.html import RENDERER_DEFAULT
@@ -232,6 +233,12 @@ def main(argv=None) -> int:
     summary = build(args.out, args.renderers, split(args.datasets), args.limit, args.jobs,
                     only_splits=split(args.splits), held_out=True)
     print(json.dumps({key: summary[key] for key in ("seconds", "documents", "lines_per_split")}, indent=1))
+    if not summary["documents"]:  # nothing moved in: summary.json there is the last build's, if any
+        for skipped in summary["skipped"][:SKIPS_NAMED]:
+            print(f"skipped {skipped['id']}: {skipped['reason']}", file=sys.stderr)
+        print(f"build_corpus: error: wrote no document ({len(summary['skipped'])} page renderings skipped); "
+              f"{args.out} is as the last build left it", file=sys.stderr)
+        return 1
     print(f"skipped {len(summary['skipped'])} page renderings; details in {Path(args.out) / 'summary.json'}")
     return 0
 
