@@ -207,6 +207,52 @@ class TestRay:
                 got.append((doc.id, text))
         assert got == [(str(i), answer) for i, answer in enumerate(answers)]
 
+    def test_cli_engine_ray_cleans_with_the_site_memory_as_the_local_engine_does(self, model_dir, site_frame,
+                                                                                site_memory_file, tmp_path):
+        """--site-memory on the actors: the local engine's bytes, the site's note dropped, for records (each
+        one's URL travels to its actor) and a directory of text files (each one's id: its site); a memory
+        that knows none of the inputs' sites gives the same note on both engines."""
+        from click.testing import CliRunner
+
+        from noisecut.cli import main
+        from noisecut.sites import count_files
+
+        records = tmp_path / "crawl.jsonl"
+        site_frame.to_json(records, orient="records", lines=True)
+        pages = tmp_path / "pages"
+        for n, (url, text) in enumerate(zip(site_frame["url"], site_frame["text"])):
+            path = pages / ("coast" if isinstance(url, str) and "coast" in url else "other") / f"{n}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        count_files([pages]).save(tmp_path / "pages.npz")
+        runner = CliRunner()
+
+        def clean(engine, *args):
+            result = runner.invoke(main, ["clean", "-m", str(model_dir), "--engine", engine, "-j", "2", *map(str, args)],
+                                   catch_exceptions=False)
+            assert result.exit_code == 0, (engine, result.stderr)
+            return result
+
+        def texts(path):
+            return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+        clean("local", "-q", records, "-o", tmp_path / "without.jsonl")
+        for engine in ("local", "ray"):
+            clean(engine, "-q", "--site-memory", site_memory_file, records, "-o", tmp_path / f"{engine}.jsonl")
+            clean(engine, "-q", "--site-memory", tmp_path / "pages.npz", pages, "-o", tmp_path / engine)
+        assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+        assert_site_memory_dropped_the_note(texts(tmp_path / "without.jsonl"), texts(tmp_path / "ray.jsonl"))
+        mirrored = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.txt"))
+        assert mirrored == sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("*.txt"))
+        assert all((tmp_path / "ray" / p).read_bytes() == (tmp_path / "local" / p).read_bytes() for p in mirrored)
+        assert (tmp_path / "ray" / "coast" / "0.txt").read_text(encoding="utf-8") == texts(tmp_path / "ray.jsonl")[0]
+
+        def note(engine):  # the memory counted by directory knows none of the records' hosts
+            stderr = clean(engine, "--site-memory", tmp_path / "pages.npz", records, "-o", tmp_path / f"{engine}-note.jsonl").stderr
+            return [line for line in stderr.splitlines() if "the site memory has none of these documents' sites" in line]
+
+        assert len(note("local")) == 1 and note("ray") == note("local")
+
     def test_a_site_expert_hands_other_sites_text_to_the_default_model_on_ray_too(self, tmp_path, monkeypatch):
         """On Ray's actors a site expert tuned from -m fast hands other sites' text to the default model, as locally."""
         from test_site_expert import COURIER, GAZETTE, expert_tuned_from_fast, page, random_stage, text_of
