@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pytest
 
 from noisecut import NoiseCutError
 from noisecut.integrations.batch import CleanBatch
+from noisecut.parallel import CHUNK_DOCS
 
 from conftest import assert_site_memory_dropped_the_note, run_retrying_ray_abort
 
@@ -206,6 +208,68 @@ class TestRay:
             for doc, text, _ in ray_engine(quiet=True)(stream(), CleanerSpec(str(model_dir)), 2, Output()):
                 got.append((doc.id, text))
         assert got == [(str(i), answer) for i, answer in enumerate(answers)]
+
+    @pytest.mark.parametrize("before", [5, 2 * CHUNK_DOCS + 5], ids=["part-of-a-chunk", "chunks-in-flight"])
+    def test_documents_read_before_a_pause_come_out_before_it_ends(self, model_dir, frame, expected, before):
+        """As with the local engine (test_parallel): a slow input (``tail -f``, read through ``ReadAhead`` as
+        ``noisecut clean`` reads) has the documents read before it pauses cleaned by the actors and handed on
+        during the pause, in order. Before, they waited for a full chunk of 64, and for the chunks in flight."""
+        from noisecut.batching import ReadAhead
+        from noisecut.document import Document
+        from noisecut.integrations.ray import ray_engine
+        from noisecut.parallel import CleanerSpec, Output
+
+        texts = (list(frame["text"]) * 3)[:before + 3]
+        docs = [Document.from_text(text, str(i)) for i, text in enumerate(texts)]
+        go_on, resumed = threading.Event(), threading.Event()
+
+        def stream():
+            yield from docs[:before]
+            go_on.wait(30)  # let go on below; only a failure waits this out
+            resumed.set()
+            yield from docs[before:]
+
+        with ReadAhead(stream()) as read:
+            results = ray_engine(quiet=True)(read, CleanerSpec(str(model_dir)), 2, Output())
+            got = [(d.id, text) for d, text, _ in (next(results) for _ in range(before))]
+            assert not resumed.is_set()
+            go_on.set()
+            got += [(d.id, text) for d, text, _ in results]
+        assert got == [(str(i), answer) for i, answer in enumerate((expected * 3)[:len(texts)])]
+
+    def test_cli_engine_ray_slow_input_comes_out_as_it_comes(self, ray_cluster, model_dir, frame, tmp_path):
+        """`tail -f crawl.jsonl | noisecut clean --engine ray -I jsonl`: each record's output comes while stdin is
+        still open, before the next record is written (test_cli_formats.test_slow_input_comes_out_as_it_comes for
+        the local engine), and the output is the local engine's. The command joins this class's cluster."""
+        import queue
+
+        rows = [{"id": f"doc-{i}", "text": text} for i, text in enumerate(frame["text"].iloc[:3])]
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # stdout as users have it
+        address = ray_cluster.get_runtime_context().gcs_address
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "--engine", "ray",
+                                 "--address", address, "-j", "1", "-I", "jsonl", "-q"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in iter(proc.stdout.readline, b"")], daemon=True).start()
+        got = []
+        try:
+            for row in rows:
+                proc.stdin.write(json.dumps(row).encode() + b"\n")
+                proc.stdin.flush()
+                try:
+                    got.append(lines.get(timeout=60))  # a few seconds for the first (the actor starts); only a failure waits this out
+                except queue.Empty:
+                    pytest.fail(f"no output 60 s after record {row['id']} was written")
+                assert json.loads(got[-1])["id"] == row["id"]
+            proc.stdin.close()
+            assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        finally:
+            proc.kill()
+        src = tmp_path / "in.jsonl"
+        src.write_bytes(b"".join(json.dumps(row).encode() + b"\n" for row in rows))
+        local = subprocess.run([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-q", str(src)],
+                               capture_output=True, timeout=120)
+        assert b"".join(got) == local.stdout
 
     def test_cli_engine_ray_cleans_with_the_site_memory_as_the_local_engine_does(self, model_dir, site_frame,
                                                                                 site_memory_file, tmp_path):

@@ -169,9 +169,12 @@ def ray_engine(address: str | None = None, quiet: bool = False):
     takes its id and URL to its actor (``parallel.payload``): its site there
     is the one the local engine finds. At most ``CHUNKS_PER_WORKER`` chunks
     per actor are in flight: memory stays bounded and results come back in
-    input order. ``quiet`` keeps Ray's own log lines off stderr.
+    input order. An input that can pause (``batching.ReadAhead``, as
+    ``noisecut clean`` reads) is sent and collected as the local engine's
+    ``-j`` workers have it: slow input comes out as it comes. ``quiet``
+    keeps Ray's own log lines off stderr.
     """
-    from ..batching import chunks
+    from ..batching import arrival, chunks
     from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, in_order, payload
 
     ray = _import_ray()
@@ -188,6 +191,8 @@ def ray_engine(address: str | None = None, quiet: bool = False):
 
     def engine(docs, spec, jobs, output):
         cleaner = spec()  # a bad model, or site memory, fails before Ray starts
+        arrived = arrival(docs)  # an input that can pause: output keeps up with it
+        docs = iter(docs)
         connect(address, quiet)
         cpus = ray.cluster_resources().get("CPU", 1.0)
         size = jobs or max(1, int(cpus))
@@ -201,9 +206,9 @@ def ray_engine(address: str | None = None, quiet: bool = False):
                 for _ in range(size)]
         actors = itertools.cycle(pool)
         try:
-            yield from in_order(chunks(docs, CHUNK_DOCS),
+            yield from in_order(chunks(docs, CHUNK_DOCS, arrived),
                                 lambda batch: next(actors).clean.remote([payload(d, cleaner.needs_pages) for d in batch], output),
-                                functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER)
+                                functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER, arrived)
         finally:
             for actor in pool:
                 ray.kill(actor)
