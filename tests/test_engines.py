@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pytest
 
 from noisecut import NoiseCutError
 from noisecut.integrations.batch import CleanBatch
+from noisecut.parallel import CHUNK_DOCS
 
 from conftest import assert_site_memory_dropped_the_note, run_retrying_ray_abort
 
@@ -206,6 +208,114 @@ class TestRay:
             for doc, text, _ in ray_engine(quiet=True)(stream(), CleanerSpec(str(model_dir)), 2, Output()):
                 got.append((doc.id, text))
         assert got == [(str(i), answer) for i, answer in enumerate(answers)]
+
+    @pytest.mark.parametrize("before", [5, 2 * CHUNK_DOCS + 5], ids=["part-of-a-chunk", "chunks-in-flight"])
+    def test_documents_read_before_a_pause_come_out_before_it_ends(self, model_dir, frame, expected, before):
+        """As with the local engine (test_parallel): a slow input (``tail -f``, read through ``ReadAhead`` as
+        ``noisecut clean`` reads) has the documents read before it pauses cleaned by the actors and handed on
+        during the pause, in order. Before, they waited for a full chunk of 64, and for the chunks in flight."""
+        from noisecut.batching import ReadAhead
+        from noisecut.document import Document
+        from noisecut.integrations.ray import ray_engine
+        from noisecut.parallel import CleanerSpec, Output
+
+        texts = (list(frame["text"]) * 3)[:before + 3]
+        docs = [Document.from_text(text, str(i)) for i, text in enumerate(texts)]
+        go_on, resumed = threading.Event(), threading.Event()
+
+        def stream():
+            yield from docs[:before]
+            go_on.wait(30)  # let go on below; only a failure waits this out
+            resumed.set()
+            yield from docs[before:]
+
+        with ReadAhead(stream()) as read:
+            results = ray_engine(quiet=True)(read, CleanerSpec(str(model_dir)), 2, Output())
+            got = [(d.id, text) for d, text, _ in (next(results) for _ in range(before))]
+            assert not resumed.is_set()
+            go_on.set()
+            got += [(d.id, text) for d, text, _ in results]
+        assert got == [(str(i), answer) for i, answer in enumerate((expected * 3)[:len(texts)])]
+
+    def test_cli_engine_ray_slow_input_comes_out_as_it_comes(self, ray_cluster, model_dir, frame, tmp_path):
+        """`tail -f crawl.jsonl | noisecut clean --engine ray -I jsonl`: each record's output comes while stdin is
+        still open, before the next record is written (test_cli_formats.test_slow_input_comes_out_as_it_comes for
+        the local engine), and the output is the local engine's. The command joins this class's cluster."""
+        import queue
+
+        rows = [{"id": f"doc-{i}", "text": text} for i, text in enumerate(frame["text"].iloc[:3])]
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # stdout as users have it
+        address = ray_cluster.get_runtime_context().gcs_address
+        proc = subprocess.Popen([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "--engine", "ray",
+                                 "--address", address, "-j", "1", "-I", "jsonl", "-q"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in iter(proc.stdout.readline, b"")], daemon=True).start()
+        got = []
+        try:
+            for row in rows:
+                proc.stdin.write(json.dumps(row).encode() + b"\n")
+                proc.stdin.flush()
+                try:
+                    got.append(lines.get(timeout=60))  # a few seconds for the first (the actor starts); only a failure waits this out
+                except queue.Empty:
+                    pytest.fail(f"no output 60 s after record {row['id']} was written")
+                assert json.loads(got[-1])["id"] == row["id"]
+            proc.stdin.close()
+            assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        finally:
+            proc.kill()
+        src = tmp_path / "in.jsonl"
+        src.write_bytes(b"".join(json.dumps(row).encode() + b"\n" for row in rows))
+        local = subprocess.run([sys.executable, "-m", "noisecut.cli", "clean", "-m", str(model_dir), "-q", str(src)],
+                               capture_output=True, timeout=120)
+        assert b"".join(got) == local.stdout
+
+    def test_cli_engine_ray_cleans_with_the_site_memory_as_the_local_engine_does(self, model_dir, site_frame,
+                                                                                site_memory_file, tmp_path):
+        """--site-memory on the actors: the local engine's bytes, the site's note dropped, for records (each
+        one's URL travels to its actor) and a directory of text files (each one's id: its site); a memory
+        that knows none of the inputs' sites gives the same note on both engines."""
+        from click.testing import CliRunner
+
+        from noisecut.cli import main
+        from noisecut.sites import count_files
+
+        records = tmp_path / "crawl.jsonl"
+        site_frame.to_json(records, orient="records", lines=True)
+        pages = tmp_path / "pages"
+        for n, (url, text) in enumerate(zip(site_frame["url"], site_frame["text"])):
+            path = pages / ("coast" if isinstance(url, str) and "coast" in url else "other") / f"{n}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        count_files([pages]).save(tmp_path / "pages.npz")
+        runner = CliRunner()
+
+        def clean(engine, *args):
+            result = runner.invoke(main, ["clean", "-m", str(model_dir), "--engine", engine, "-j", "2", *map(str, args)],
+                                   catch_exceptions=False)
+            assert result.exit_code == 0, (engine, result.stderr)
+            return result
+
+        def texts(path):
+            return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+        clean("local", "-q", records, "-o", tmp_path / "without.jsonl")
+        for engine in ("local", "ray"):
+            clean(engine, "-q", "--site-memory", site_memory_file, records, "-o", tmp_path / f"{engine}.jsonl")
+            clean(engine, "-q", "--site-memory", tmp_path / "pages.npz", pages, "-o", tmp_path / engine)
+        assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+        assert_site_memory_dropped_the_note(texts(tmp_path / "without.jsonl"), texts(tmp_path / "ray.jsonl"))
+        mirrored = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.txt"))
+        assert mirrored == sorted(p.relative_to(tmp_path / "ray") for p in (tmp_path / "ray").rglob("*.txt"))
+        assert all((tmp_path / "ray" / p).read_bytes() == (tmp_path / "local" / p).read_bytes() for p in mirrored)
+        assert (tmp_path / "ray" / "coast" / "0.txt").read_text(encoding="utf-8") == texts(tmp_path / "ray.jsonl")[0]
+
+        def note(engine):  # the memory counted by directory knows none of the records' hosts
+            stderr = clean(engine, "--site-memory", tmp_path / "pages.npz", records, "-o", tmp_path / f"{engine}-note.jsonl").stderr
+            return [line for line in stderr.splitlines() if "the site memory has none of these documents' sites" in line]
+
+        assert len(note("local")) == 1 and note("ray") == note("local")
 
     def test_a_site_expert_hands_other_sites_text_to_the_default_model_on_ray_too(self, tmp_path, monkeypatch):
         """On Ray's actors a site expert tuned from -m fast hands other sites' text to the default model, as locally."""

@@ -163,28 +163,36 @@ def ray_engine(address: str | None = None, quiet: bool = False):
     Ray does the cleaning. ``jobs`` is the number of actors,
     each holding one ``Cleaner`` (None or 0: one per CPU of the cluster).
     The model is loaded here and its arrays travel to the actors, so the
-    cluster's machines need noisecut but not the model files. At most
-    ``CHUNKS_PER_WORKER`` chunks per actor are in flight: memory stays
-    bounded and results come back in input order. ``quiet`` keeps Ray's own
-    log lines off stderr.
+    cluster's machines need noisecut but not the model files; so does the
+    site memory (``spec.site_memory``), put in Ray's object store once and
+    taken by each actor once, as ``clean_with_ray`` ships it. Each document
+    takes its id and URL to its actor (``parallel.payload``): its site there
+    is the one the local engine finds. At most ``CHUNKS_PER_WORKER`` chunks
+    per actor are in flight: memory stays bounded and results come back in
+    input order. An input that can pause (``batching.ReadAhead``, as
+    ``noisecut clean`` reads) is sent and collected as the local engine's
+    ``-j`` workers have it: slow input comes out as it comes. ``quiet``
+    keeps Ray's own log lines off stderr.
     """
-    from ..batching import chunks
+    from ..batching import arrival, chunks
     from ..parallel import CHUNK_DOCS, CHUNKS_PER_WORKER, clean_payloads, in_order, payload
 
     ray = _import_ray()
 
     class _Cleaning:
-        def __init__(self, model, page_model, other_text_model, keep, threshold, dedupe):
+        def __init__(self, model, page_model, other_text_model, keep, threshold, dedupe, site_memory):
             from ..cleaner import Cleaner
 
             self.cleaner = Cleaner(model, keep=keep, threshold=threshold, dedupe=dedupe, page_model=page_model,
-                                   other_text_model=other_text_model)
+                                   other_text_model=other_text_model, site_memory=site_memory)
 
         def clean(self, payloads, output):
             return clean_payloads(self.cleaner, payloads, output)
 
     def engine(docs, spec, jobs, output):
-        cleaner = spec()  # a bad model fails before Ray starts
+        cleaner = spec()  # a bad model, or site memory, fails before Ray starts
+        arrived = arrival(docs)  # an input that can pause: output keeps up with it
+        docs = iter(docs)
         connect(address, quiet)
         cpus = ray.cluster_resources().get("CPU", 1.0)
         size = jobs or max(1, int(cpus))
@@ -193,13 +201,14 @@ def ray_engine(address: str | None = None, quiet: bool = False):
         # the models a site expert hands other sites' pages and text to come from here too
         page_model_ref, other_text_ref = (None if other is cleaner.model else ray.put(other)
                                           for other in (cleaner.page_model, cleaner.other_text_model))
-        pool = [Actor.remote(model_ref, page_model_ref, other_text_ref, spec.keep, spec.threshold, spec.dedupe)
+        memory_ref = None if cleaner.site_memory is None else ray.put(cleaner.site_memory)  # loaded by spec()
+        pool = [Actor.remote(model_ref, page_model_ref, other_text_ref, spec.keep, spec.threshold, spec.dedupe, memory_ref)
                 for _ in range(size)]
         actors = itertools.cycle(pool)
         try:
-            yield from in_order(chunks(docs, CHUNK_DOCS),
+            yield from in_order(chunks(docs, CHUNK_DOCS, arrived),
                                 lambda batch: next(actors).clean.remote([payload(d, cleaner.needs_pages) for d in batch], output),
-                                functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER)
+                                functools.partial(_ray_results, ray), size * CHUNKS_PER_WORKER, arrived)
         finally:
             for actor in pool:
                 ray.kill(actor)

@@ -251,8 +251,6 @@ def _check(config: CleanConfig, sources: list[str], formats: list[str], out_form
     output = config.output
     memory = None
     if config.site_memory is not None:
-        if config.engine != "local":
-            raise NoiseCutError("--site-memory cleans with the local engine; drop --engine ray")
         from ..sites import SiteMemory
 
         memory = SiteMemory.load(config.site_memory)  # a missing or foreign file stops here, not in every worker
