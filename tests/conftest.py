@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 
 # One thread per process for BLAS and PyTorch, set before numpy or torch loads (and
 # inherited by the CLI's workers and Ray/Dask processes). On 2 shared cores their
@@ -54,6 +55,28 @@ def _skip_outside_ci(message: str) -> None:
     if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
         pytest.fail(f"{message}: under CI=true a test that needs it fails instead of skipping", pytrace=False)
     pytest.skip(message)
+
+
+def cleaned_around_a_pause(clean, docs: list, before: int) -> list[tuple[str, str]]:
+    """``(id, text)`` of what ``clean`` (an engine taking the input) gives for ``docs`` read through ``ReadAhead``,
+    as ``noisecut clean`` reads, from an input that pauses after ``before`` of them (``tail -f``): asserts
+    that those ``before`` came out during the pause, before the input went on."""
+    from noisecut.batching import ReadAhead
+
+    go_on, resumed = threading.Event(), threading.Event()
+
+    def stream():
+        yield from docs[:before]
+        go_on.wait(30)  # let go on below; only a failure waits this out
+        resumed.set()
+        yield from docs[before:]
+
+    with ReadAhead(stream()) as read:
+        results = clean(read)
+        got = [(d.id, text) for d, text, _ in (next(results) for _ in range(before))]
+        assert not resumed.is_set()
+        go_on.set()
+        return got + [(d.id, text) for d, text, _ in results]
 
 
 # Ray's core worker aborts the process it runs in, now and then, when Ray Data cancels a

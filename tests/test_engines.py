@@ -23,7 +23,7 @@ from noisecut import NoiseCutError
 from noisecut.integrations.batch import CleanBatch
 from noisecut.parallel import CHUNK_DOCS
 
-from conftest import assert_site_memory_dropped_the_note, run_retrying_ray_abort
+from conftest import assert_site_memory_dropped_the_note, cleaned_around_a_pause, run_retrying_ray_abort
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reporting from the test cluster
 
@@ -214,27 +214,14 @@ class TestRay:
         """As with the local engine (test_parallel): a slow input (``tail -f``, read through ``ReadAhead`` as
         ``noisecut clean`` reads) has the documents read before it pauses cleaned by the actors and handed on
         during the pause, in order. Before, they waited for a full chunk of 64, and for the chunks in flight."""
-        from noisecut.batching import ReadAhead
         from noisecut.document import Document
         from noisecut.integrations.ray import ray_engine
         from noisecut.parallel import CleanerSpec, Output
 
         texts = (list(frame["text"]) * 3)[:before + 3]
         docs = [Document.from_text(text, str(i)) for i, text in enumerate(texts)]
-        go_on, resumed = threading.Event(), threading.Event()
-
-        def stream():
-            yield from docs[:before]
-            go_on.wait(30)  # let go on below; only a failure waits this out
-            resumed.set()
-            yield from docs[before:]
-
-        with ReadAhead(stream()) as read:
-            results = ray_engine(quiet=True)(read, CleanerSpec(str(model_dir)), 2, Output())
-            got = [(d.id, text) for d, text, _ in (next(results) for _ in range(before))]
-            assert not resumed.is_set()
-            go_on.set()
-            got += [(d.id, text) for d, text, _ in results]
+        got = cleaned_around_a_pause(lambda read: ray_engine(quiet=True)(read, CleanerSpec(str(model_dir)), 2, Output()),
+                                     docs, before)
         assert got == [(str(i), answer) for i, answer in enumerate((expected * 3)[:len(texts)])]
 
     def test_cli_engine_ray_slow_input_comes_out_as_it_comes(self, ray_cluster, model_dir, frame, tmp_path):

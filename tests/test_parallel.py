@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from noisecut import Cleaner
-from noisecut.batching import ReadAhead
 from noisecut.document import Document
 from noisecut.errors import NoiseCutError
 from noisecut.io.jsonl import jsonl_writer
 from noisecut.io.pipeline import clean_stream
+from conftest import cleaned_around_a_pause
 from noisecut.parallel import (
     CHUNK_DOCS,
     CHUNKS_PER_WORKER,
@@ -160,23 +159,9 @@ def test_documents_read_before_a_pause_come_out_before_it_ends(model_dir, texts,
     -j 2, here while documents come slowly, or by the workers once they come fast. Before, they waited for
     a full batch (32,000 lines; -j 2: 64 documents, and as many chunks as the workers had in flight)."""
     docs = corpus(texts, before + 3)
-    go_on, resumed = threading.Event(), threading.Event()
-
-    def stream():
-        yield from docs[:before]
-        go_on.wait(30)  # let go on below; only a failure waits this out
-        resumed.set()
-        yield from docs[before:]
-
     spec = CleanerSpec(str(model_dir))
     expected = [(d.id, text) for d, text, _ in clean_documents(docs, spec, jobs=1)]
-    with ReadAhead(stream()) as read:
-        results = clean_documents(read, spec, jobs=jobs)
-        got = [(d.id, text) for d, text, _ in (next(results) for _ in range(before))]
-        assert not resumed.is_set()
-        go_on.set()
-        got += [(d.id, text) for d, text, _ in results]
-    assert got == expected
+    assert cleaned_around_a_pause(lambda read: clean_documents(read, spec, jobs=jobs), docs, before) == expected
 
 
 @pytest.mark.parametrize("read", [10, IN_PROCESS_BELOW + 2 * CHUNK_DOCS + 5], ids=["before-workers", "in-workers"])

@@ -236,15 +236,15 @@ class CleanBatch(LazyCleaner):
         return out
 
     def urls(self, columns) -> list | None:
-        """Each record's URL: ``columns[url_column]`` of a DataFrame or a dict of columns, else None
-        (refused with a site memory: it would drop nothing, without a word)."""
-        if self.url_column in columns:
-            return list(columns[self.url_column])
-        if self.site_memory is not None:
+        """Each record's URL, ``columns[url_column]`` of a DataFrame or a dict of columns, for the site memory
+        (None without one; a batch without the column is refused: the memory would drop nothing, without a word)."""
+        if self.site_memory is None:
+            return None
+        if self.url_column not in columns:
             names = ", ".join(map(str, columns.keys()))
             raise NoiseCutError(f"no column {self.url_column!r} in the batch (columns: {names}): the site memory finds "
                                 "each record's site by its URL; name the column with url_column")
-        return None
+        return list(columns[self.url_column])
 
     def clean_column(self, column: pd.Series, urls: list | None = None) -> tuple[pd.Series, list]:
         """``clean_values`` of a Series: the cleaned Series (same index, its string dtype kept) and the labels."""
